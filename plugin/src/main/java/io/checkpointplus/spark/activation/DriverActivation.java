@@ -1,0 +1,106 @@
+package io.checkpointplus.spark.activation;
+
+import io.checkpointplus.spark.audit.AuditEvent;
+import io.checkpointplus.spark.audit.AuditLog;
+import io.checkpointplus.spark.audit.JsonLinesSink;
+import io.checkpointplus.spark.audit.LogSink;
+import io.checkpointplus.spark.checkpoint.CheckpointWriter;
+import io.checkpointplus.spark.checkpoint.ReuseLedger;
+import io.checkpointplus.spark.config.PluginSettings;
+import io.checkpointplus.spark.interception.JobSubmissionInterceptor;
+import io.checkpointplus.spark.interception.SchedulerSwap;
+import java.nio.file.Paths;
+import java.util.Collections;
+import java.util.Map;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.plugin.DriverPlugin;
+import org.apache.spark.api.plugin.PluginContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The driver side of the plugin.
+ * <ol>
+ *   <li>{@code init} (inside the SparkContext constructor): validates every setting; an invalid
+ *       value stops the application here, before any job.</li>
+ *   <li>{@code registerMetrics} (the constructor's last step, same thread, before any job):
+ *       checks the Spark version, applies {@code spark.checkpointplus.dir}, and swaps in the
+ *       intercepting scheduler. Any problem here fails open.</li>
+ * </ol>
+ */
+public final class DriverActivation implements DriverPlugin {
+  private static final Logger LOG = LoggerFactory.getLogger(DriverActivation.class);
+
+  private SparkContext sc;
+  private PluginSettings settings;
+  private AuditLog audit;
+
+  @Override
+  public Map<String, String> init(SparkContext sc, PluginContext pluginContext) {
+    this.sc = sc;
+    this.settings = PluginSettings.from(sc.conf());
+    if (settings.disabledByEnvironment()) {
+      LOG.info("spark-checkpoint-plus is switched off by the environment; Spark runs natively");
+    }
+    return Collections.emptyMap();
+  }
+
+  @Override
+  public void registerMetrics(String appId, PluginContext pluginContext) {
+    if (!settings.enabled()) {
+      return;
+    }
+    audit = new AuditLog(appId).addSink(new LogSink());
+    settings.auditPath().ifPresent(this::openJsonLines);
+    String sparkVersion = settings.testingSparkVersion().orElse(sc.version());
+    try {
+      if (!SparkVersionSupport.isVerified(sparkVersion)) {
+        throw new UnsupportedOperationException("Spark " + sparkVersion
+            + " is outside the verified range " + SparkVersionSupport.VERIFIED_RANGE);
+      }
+      if (settings.testingFailInstall()) {
+        throw new IllegalStateException("installation failure requested by "
+            + "spark.checkpointplus.testing.failInstall");
+      }
+      settings.dir().ifPresent(dir -> {
+        if (sc.getCheckpointDir().isEmpty()) {
+          sc.setCheckpointDir(dir);
+        }
+      });
+      ReuseLedger reuse = new ReuseLedger(settings.reuseEnabled(), settings.reuseStorageLevel(),
+          settings.reuseUnpersistAfter());
+      JobSubmissionInterceptor interceptor =
+          new JobSubmissionInterceptor(new CheckpointWriter(audit, reuse), reuse);
+      SchedulerSwap.install(sc, interceptor, t -> recordHookStatus(sparkVersion, "degraded", t));
+      recordHookStatus(sparkVersion, "installed", null);
+    } catch (Throwable t) {
+      LOG.warn("spark-checkpoint-plus is not active, Spark runs natively: {}", t.toString());
+      LOG.debug("Hook installation failure", t);
+      recordHookStatus(sparkVersion, "not-installed", t);
+    }
+  }
+
+  private void openJsonLines(String path) {
+    try {
+      audit.addSink(new JsonLinesSink(Paths.get(path)));
+    } catch (Exception e) {
+      LOG.warn("spark-checkpoint-plus cannot write audit events to {}: {}", path, e.toString());
+    }
+  }
+
+  private void recordHookStatus(String sparkVersion, String status, Throwable cause) {
+    audit.record(audit.event(AuditEvent.Type.HOOK_STATUS)
+        .with("status", status)
+        .with("sparkVersion", sparkVersion)
+        .with("verifiedRange", SparkVersionSupport.VERIFIED_RANGE)
+        .with("reason", cause == null ? null : cause.toString())
+        .build());
+  }
+
+  @Override
+  public void shutdown() {
+    if (audit != null) {
+      audit.close();
+    }
+  }
+}

@@ -1,0 +1,126 @@
+package io.checkpointplus.spark.checkpoint;
+
+import io.checkpointplus.spark.audit.AuditEvent;
+import io.checkpointplus.spark.audit.AuditLog;
+import io.checkpointplus.spark.files.CheckpointFileManager;
+import io.checkpointplus.spark.interception.Lineage;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.Partitioner;
+import org.apache.spark.SparkContext;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.SparkException;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.rdd.ReliableCheckpointRDD;
+import org.apache.spark.util.SerializableConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Option;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+
+/**
+ * Writes one RDD to its {@code rdd-<id>} directory in Spark's format and returns the
+ * {@link ReliableCheckpointRDD} that replaces its lineage: the plugin's counterpart of
+ * {@code ReliableCheckpointRDD.writeRDDToCheckpointDirectory}, with the partitions read from the
+ * block manager where possible, and every outcome recorded in the audit log.
+ */
+public final class CheckpointWriter {
+  private static final Logger LOG = LoggerFactory.getLogger(CheckpointWriter.class);
+  private static final ClassTag<PartitionWriteResult> RESULT_TAG =
+      ClassTag$.MODULE$.apply(PartitionWriteResult.class);
+
+  /** Local properties Spark Streaming sets on the jobs of a batch. */
+  static final String BATCH_TIME_PROPERTY = "spark.streaming.internal.batchTime";
+  static final String OUTPUT_OP_PROPERTY = "spark.streaming.internal.outputOpId";
+
+  private final AuditLog audit;
+  private final ReuseLedger reuse;
+
+  public CheckpointWriter(AuditLog audit, ReuseLedger reuse) {
+    this.audit = audit;
+    this.reuse = reuse;
+  }
+
+  /** Writes {@code rdd} to {@code dir}; on failure records it and rethrows, as Spark would. */
+  public <T> ReliableCheckpointRDD<T> write(RDD<T> rdd, String dir, ClassTag<T> tag) {
+    SparkContext sc = rdd.context();
+    int lineageDepth = Lineage.depth(rdd);
+    audit.record(withJobContext(audit.event(AuditEvent.Type.CHECKPOINT_STARTED), sc, rdd, dir)
+        .with("lineageDepthBefore", lineageDepth)
+        .build());
+    long start = System.nanoTime();
+    try {
+      CheckpointFileManager files = new CheckpointFileManager(new Path(dir),
+          sc.hadoopConfiguration());
+      files.createDirectory();
+      Broadcast<SerializableConfiguration> conf = sc.broadcast(
+          new SerializableConfiguration(sc.hadoopConfiguration()),
+          ClassTag$.MODULE$.apply(SerializableConfiguration.class));
+      PartitionWriteResult[] results = (PartitionWriteResult[]) sc.runJob(
+          new CheckpointSourceRDD<>(rdd, tag), new PartitionWriteTask<T>(dir, conf, tag),
+          RESULT_TAG);
+      conf.destroy();
+
+      Option<Partitioner> partitioner = rdd.partitioner();
+      if (partitioner.isDefined()) {
+        files.writePartitioner(partitioner.get(), SparkEnv.get().serializer().newInstance(),
+            sc.conf());
+      }
+      ReliableCheckpointRDD<T> checkpoint = new ReliableCheckpointRDD<>(sc, dir, partitioner, tag);
+      if (checkpoint.partitions().length != rdd.partitions().length) {
+        throw new SparkException("Checkpoint RDD " + checkpoint.id() + " of " + dir + " has "
+            + checkpoint.partitions().length + " partitions, but RDD " + rdd.id() + " has "
+            + rdd.partitions().length);
+      }
+      long durationMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      recordCompleted(sc, rdd, dir, results, lineageDepth, durationMs);
+      reuse.release(rdd);
+      return checkpoint;
+    } catch (IOException | RuntimeException | SparkException e) {
+      audit.record(withJobContext(audit.event(AuditEvent.Type.CHECKPOINT_FAILED), sc, rdd, dir)
+          .with("durationMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
+          .with("cause", String.valueOf(e))
+          .build());
+      throw e instanceof RuntimeException re ? re : new IllegalStateException(
+          "Checkpointing RDD " + rdd.id() + " to " + dir + " failed", e);
+    }
+  }
+
+  private void recordCompleted(SparkContext sc, RDD<?> rdd, String dir,
+      PartitionWriteResult[] results, int lineageDepth, long durationMs) {
+    long bytes = 0;
+    long records = 0;
+    int fromCache = 0;
+    for (PartitionWriteResult r : results) {
+      bytes += r.bytes();
+      records += r.records();
+      fromCache += r.fromCache() ? 1 : 0;
+    }
+    audit.record(withJobContext(audit.event(AuditEvent.Type.CHECKPOINT_COMPLETED), sc, rdd, dir)
+        .with("partitions", results.length)
+        .with("bytes", bytes)
+        .with("records", records)
+        .with("durationMs", durationMs)
+        .with("partitionsFromCache", fromCache)
+        .with("partitionsRecomputed", results.length - fromCache)
+        .with("lineageDepthBefore", lineageDepth)
+        .build());
+    LOG.info("Checkpointed RDD {} to {}: {} partitions ({} from cache), {} records, {} bytes in"
+        + " {} ms", rdd.id(), dir, results.length, fromCache, records, bytes, durationMs);
+  }
+
+  private static AuditEvent.Builder withJobContext(AuditEvent.Builder event, SparkContext sc,
+      RDD<?> rdd, String dir) {
+    String batchTime = sc.getLocalProperty(BATCH_TIME_PROPERTY);
+    String outputOp = sc.getLocalProperty(OUTPUT_OP_PROPERTY);
+    return event.with("rddId", rdd.id())
+        .with("dir", dir)
+        .with("name", rdd.name())
+        .with("callSite", rdd.creationSite().shortForm())
+        .with("batchTime", batchTime == null ? null : Long.parseLong(batchTime))
+        .with("outputOpId", outputOp == null ? null : Integer.parseInt(outputOp));
+  }
+}

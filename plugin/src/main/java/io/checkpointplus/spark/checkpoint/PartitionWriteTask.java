@@ -1,0 +1,69 @@
+package io.checkpointplus.spark.checkpoint;
+
+import io.checkpointplus.spark.files.CheckpointFileManager;
+import io.checkpointplus.spark.files.CheckpointFileManager.PartitionFile;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.serializer.SerializationStream;
+import org.apache.spark.util.SerializableConfiguration;
+import scala.collection.Iterator;
+import scala.reflect.ClassTag;
+import scala.runtime.AbstractFunction2;
+
+/**
+ * The function each task of a checkpoint job runs on an executor: serialize the partition's
+ * records exactly as Spark's {@code writePartitionToCheckpointFile} does, commit the file, and
+ * report size, record count and source.
+ */
+final class PartitionWriteTask<T> extends AbstractFunction2<TaskContext, Iterator<T>,
+    PartitionWriteResult> implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final String dir;
+  private final Broadcast<SerializableConfiguration> hadoopConf;
+  private final ClassTag<T> tag;
+
+  PartitionWriteTask(String dir, Broadcast<SerializableConfiguration> hadoopConf, ClassTag<T> tag) {
+    this.dir = dir;
+    this.hadoopConf = hadoopConf;
+    this.tag = tag;
+  }
+
+  @Override
+  public PartitionWriteResult apply(TaskContext context, Iterator<T> records) {
+    long start = System.nanoTime();
+    boolean fromCache = records instanceof SourcedIterator<T> s && s.fromCache();
+    SparkEnv env = SparkEnv.get();
+    try {
+      CheckpointFileManager files =
+          new CheckpointFileManager(new Path(dir), hadoopConf.value().value());
+      PartitionFile file = files.openPartition(context.partitionId(), context.taskAttemptId(),
+          env.conf());
+      long count = 0;
+      try {
+        SerializationStream out = env.serializer().newInstance().serializeStream(file.stream());
+        try {
+          while (records.hasNext()) {
+            out.writeObject(records.next(), tag);
+            count++;
+          }
+        } finally {
+          out.close();
+        }
+      } catch (Throwable t) {
+        file.abort();
+        throw t;
+      }
+      file.commit();
+      return new PartitionWriteResult(context.partitionId(), file.bytesWritten(), count, fromCache,
+          System.nanoTime() - start);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

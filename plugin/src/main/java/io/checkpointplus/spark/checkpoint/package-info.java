@@ -1,0 +1,7 @@
+/**
+ * Checkpoint writing: the plugin's {@link io.checkpointplus.spark.checkpoint.PluginCheckpointData}
+ * takes the place of Spark's {@code ReliableRDDCheckpointData} and writes through
+ * {@link io.checkpointplus.spark.checkpoint.CheckpointWriter}, which reads each partition from the
+ * block manager where the job left it and records where every partition came from.
+ */
+package io.checkpointplus.spark.checkpoint;

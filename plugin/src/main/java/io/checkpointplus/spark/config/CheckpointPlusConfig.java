@@ -1,0 +1,67 @@
+package io.checkpointplus.spark.config;
+
+import java.util.List;
+import java.util.Optional;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Every {@code spark.checkpointplus.*} setting, declared once. The README's configuration table
+ * is generated from {@link #ALL} by {@link io.checkpointplus.spark.tools.ConfigTable}, and a test
+ * keeps the two identical.
+ */
+public final class CheckpointPlusConfig {
+  public static final String PREFIX = "spark.checkpointplus.";
+
+  /** Environment variable that turns the plugin off whatever the (possibly restored) conf says. */
+  public static final String ENABLED_ENV = "SPARK_CHECKPOINTPLUS_ENABLED";
+
+  public static final ConfigEntry<Boolean> ENABLED = ConfigEntry.bool(PREFIX + "enabled", true,
+      "Master switch. false leaves Spark completely native: no hook is installed and nothing of"
+          + " the plugin runs. The environment variable " + ENABLED_ENV + "=false on the driver"
+          + " has the same effect and wins over the configuration (useful when a streaming"
+          + " checkpoint restores an old configuration).");
+
+  public static final ConfigEntry<Optional<String>> DIR = ConfigEntry.optionalString(
+      PREFIX + "dir",
+      "Checkpoint directory used when the application sets none (what spark.checkpoint.dir does"
+          + " in Spark 4). Applied at start-up; an application's own setCheckpointDir wins.");
+
+  public static final ConfigEntry<Boolean> REUSE_ENABLED = ConfigEntry.bool(
+      PREFIX + "reuse.enabled", true,
+      "Persist RDDs marked for checkpointing at job submission, so the checkpoint reads the"
+          + " partitions the job computed instead of computing the RDD a second time"
+          + " (SPARK-8582). false restores Spark's behaviour.");
+
+  public static final ConfigEntry<StorageLevel> REUSE_STORAGE_LEVEL = ConfigEntry.storageLevel(
+      PREFIX + "reuse.storageLevel", "MEMORY_AND_DISK",
+      "Storage level the plugin gives a marked RDD that has none. A level the application chose"
+          + " is never changed.");
+
+  public static final ConfigEntry<Boolean> REUSE_UNPERSIST_AFTER = ConfigEntry.bool(
+      PREFIX + "reuse.unpersistAfter", true,
+      "Unpersist what the plugin itself persisted once the checkpoint is written and lineage is"
+          + " truncated, so memory is not held twice.");
+
+  public static final ConfigEntry<Optional<String>> AUDIT_PATH = ConfigEntry.optionalString(
+      PREFIX + "audit.path",
+      "JSON Lines file the audit events are appended to, one object per line (any Hadoop"
+          + " file system path on the driver's local disk is expected). Unset: no file is"
+          + " written; events still go to the log.");
+
+  public static final ConfigEntry<Optional<String>> TESTING_SPARK_VERSION =
+      ConfigEntry.optionalString(PREFIX + "testing.sparkVersion",
+          "Pretend Spark has this version when checking the verified range. For tests of the"
+              + " fail-open path only.").internal();
+
+  public static final ConfigEntry<Boolean> TESTING_FAIL_INSTALL = ConfigEntry.bool(
+      PREFIX + "testing.failInstall", false,
+      "Make the hook installation throw. For tests of the fail-open path only.").internal();
+
+  /** All settings, in the order the docs list them. */
+  public static final List<ConfigEntry<?>> ALL = List.of(
+      ENABLED, DIR, REUSE_ENABLED, REUSE_STORAGE_LEVEL, REUSE_UNPERSIST_AFTER, AUDIT_PATH,
+      TESTING_SPARK_VERSION, TESTING_FAIL_INSTALL);
+
+  private CheckpointPlusConfig() {
+  }
+}

@@ -1,0 +1,80 @@
+package io.checkpointplus.spark.interception;
+
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.apache.spark.SparkContext;
+import org.apache.spark.TaskContext;
+import org.apache.spark.partial.ApproximateEvaluator;
+import org.apache.spark.partial.PartialResult;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.scheduler.DAGScheduler;
+import org.apache.spark.scheduler.JobWaiter;
+import org.apache.spark.util.CallSite;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Function2;
+import scala.collection.Iterator;
+import scala.collection.Seq;
+import scala.runtime.BoxedUnit;
+
+/**
+ * Spark's own {@link DAGScheduler}, with the plugin's interceptor called on the submitting thread
+ * before each job is handed to the event loop. The two entry points that take a final RDD from
+ * {@code SparkContext} are covered: {@code submitJob} (every {@code runJob}) and
+ * {@code runApproximateJob}. A failure inside the interceptor is logged and the job proceeds as
+ * in stock Spark.
+ */
+public final class InterceptingDAGScheduler extends DAGScheduler {
+  private static final Logger LOG = LoggerFactory.getLogger(InterceptingDAGScheduler.class);
+
+  private final JobSubmissionInterceptor interceptor;
+  private final Consumer<Throwable> onFirstFailure;
+  private final AtomicLong failures = new AtomicLong();
+
+  InterceptingDAGScheduler(SparkContext sc, JobSubmissionInterceptor interceptor,
+      Consumer<Throwable> onFirstFailure) {
+    super(sc);
+    this.interceptor = interceptor;
+    this.onFirstFailure = onFirstFailure;
+  }
+
+  @Override
+  public <T, U> JobWaiter<U> submitJob(RDD<T> rdd, Function2<TaskContext, Iterator<T>, U> func,
+      Seq<Object> partitions, CallSite callSite, Function2<Object, U, BoxedUnit> resultHandler,
+      Properties properties) {
+    intercept(rdd, properties);
+    return super.submitJob(rdd, func, partitions, callSite, resultHandler, properties);
+  }
+
+  @Override
+  public <T, U, R> PartialResult<R> runApproximateJob(RDD<T> rdd,
+      Function2<TaskContext, Iterator<T>, U> func, ApproximateEvaluator<U, R> evaluator,
+      CallSite callSite, long timeout, Properties properties) {
+    intercept(rdd, properties);
+    return super.runApproximateJob(rdd, func, evaluator, callSite, timeout, properties);
+  }
+
+  /** Failures of the interceptor so far; each left its job to run natively. */
+  public long interceptionFailures() {
+    return failures.get();
+  }
+
+  private void intercept(RDD<?> rdd, Properties properties) {
+    try {
+      interceptor.beforeJob(rdd, properties);
+    } catch (Throwable t) {
+      if (failures.getAndIncrement() == 0) {
+        LOG.warn("spark-checkpoint-plus could not prepare a job on RDD {}; it runs as in stock"
+            + " Spark (further failures are logged at debug level)", rdd.id(), t);
+        try {
+          onFirstFailure.accept(t);
+        } catch (Throwable ignored) {
+          // Reporting must not fail the job either.
+        }
+      } else {
+        LOG.debug("spark-checkpoint-plus could not prepare a job on RDD {}", rdd.id(), t);
+      }
+    }
+  }
+}
