@@ -1,0 +1,70 @@
+package io.checkpointplus.spark;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
+
+/** Starts real {@code local[2]} SparkContexts for tests, with or without the plugin. */
+public final class LocalSpark {
+  public static final String PLUGIN = "io.checkpointplus.spark.CheckpointPlusPlugin";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private LocalSpark() {
+  }
+
+  /** Spark with the plugin on, its audit events appended to {@code audit}. */
+  public static SparkContext withPlugin(Path audit, Map<String, String> settings) {
+    SparkConf conf = baseConf().set("spark.plugins", PLUGIN)
+        .set("spark.checkpointplus.audit.path", audit.toString());
+    settings.forEach(conf::set);
+    return new SparkContext(conf);
+  }
+
+  /** Stock Spark: the plugin is not loaded at all. */
+  public static SparkContext stock(Map<String, String> settings) {
+    SparkConf conf = baseConf();
+    settings.forEach(conf::set);
+    return new SparkContext(conf);
+  }
+
+  private static SparkConf baseConf() {
+    return new SparkConf(false).setMaster("local[2]").setAppName("checkpoint-plus-test")
+        .set("spark.ui.enabled", "false")
+        .set("spark.driver.host", "127.0.0.1");
+  }
+
+  /** The audit events in a JSON Lines file, each line parsed. */
+  public static List<JsonNode> events(Path audit) {
+    try {
+      if (!Files.exists(audit)) {
+        return List.of();
+      }
+      return Files.readAllLines(audit).stream().map(LocalSpark::parse)
+          .collect(Collectors.toList());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The events of one type, e.g. {@code checkpoint.completed}. */
+  public static List<JsonNode> events(Path audit, String type) {
+    return events(audit).stream().filter(e -> e.get("type").asText().equals(type))
+        .collect(Collectors.toList());
+  }
+
+  private static JsonNode parse(String line) {
+    try {
+      return JSON.readTree(line);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Not JSON: " + line, e);
+    }
+  }
+}

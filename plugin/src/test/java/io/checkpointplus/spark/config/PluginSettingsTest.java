@@ -1,0 +1,86 @@
+package io.checkpointplus.spark.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.storage.StorageLevel;
+import org.junit.jupiter.api.Test;
+
+/** Settings are read once, validated, and refused with a message that says how to fix them. */
+class PluginSettingsTest {
+
+  private static PluginSettings read(String... keyValues) {
+    SparkConf conf = new SparkConf(false);
+    for (int i = 0; i < keyValues.length; i += 2) {
+      conf.set(keyValues[i], keyValues[i + 1]);
+    }
+    return PluginSettings.from(conf, Map.of());
+  }
+
+  @Test
+  void defaultsAreTheDocumentedOnes() {
+    PluginSettings s = read();
+    assertTrue(s.enabled());
+    assertTrue(s.dir().isEmpty());
+    assertTrue(s.reuseEnabled());
+    assertEquals(StorageLevel.MEMORY_AND_DISK(), s.reuseStorageLevel());
+    assertTrue(s.reuseUnpersistAfter());
+    assertTrue(s.auditPath().isEmpty());
+  }
+
+  @Test
+  void valuesAreParsedLeniently() {
+    PluginSettings s = read("spark.checkpointplus.enabled", " FALSE ",
+        "spark.checkpointplus.reuse.storageLevel", "memory_only_ser",
+        "spark.checkpointplus.dir", "/tmp/cp");
+    assertFalse(s.enabled());
+    assertEquals(StorageLevel.MEMORY_ONLY_SER(), s.reuseStorageLevel());
+    assertEquals("/tmp/cp", s.dir().get());
+  }
+
+  @Test
+  void invalidBooleanNamesKeyValueAndWhatIsAllowed() {
+    InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
+        () -> read("spark.checkpointplus.reuse.enabled", "yes"));
+    assertEquals("Invalid value 'yes' for spark.checkpointplus.reuse.enabled: allowed is true or"
+        + " false", e.getMessage());
+  }
+
+  @Test
+  void storageLevelNoneAndUnknownNamesAreRefused() {
+    for (String bad : new String[] {"NONE", "FAST", ""}) {
+      InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
+          () -> read("spark.checkpointplus.reuse.storageLevel", bad));
+      assertTrue(e.getMessage().startsWith("Invalid value '" + bad
+          + "' for spark.checkpointplus.reuse.storageLevel: allowed is a Spark storage level"),
+          e.getMessage());
+    }
+  }
+
+  @Test
+  void unknownKeyIsRefusedWithTheKnownKeys() {
+    InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
+        () -> read("spark.checkpointplus.reuse.enable", "true"));
+    assertTrue(e.getMessage().startsWith(
+        "Unknown setting spark.checkpointplus.reuse.enable (value 'true'): allowed keys are "
+            + "spark.checkpointplus.enabled, "), e.getMessage());
+    assertFalse(e.getMessage().contains("testing."), "internal keys are not advertised");
+  }
+
+  @Test
+  void environmentSwitchWinsOverConfiguration() {
+    SparkConf conf = new SparkConf(false).set("spark.checkpointplus.enabled", "true");
+    PluginSettings off = PluginSettings.from(conf, Map.of("SPARK_CHECKPOINTPLUS_ENABLED", "false"));
+    assertFalse(off.enabled());
+    assertTrue(off.disabledByEnvironment());
+    assertTrue(PluginSettings.from(conf, Map.of("SPARK_CHECKPOINTPLUS_ENABLED", "true")).enabled());
+    InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
+        () -> PluginSettings.from(conf, Map.of("SPARK_CHECKPOINTPLUS_ENABLED", "off")));
+    assertEquals("Invalid value 'off' for environment variable SPARK_CHECKPOINTPLUS_ENABLED:"
+        + " allowed is true or false", e.getMessage());
+  }
+}
