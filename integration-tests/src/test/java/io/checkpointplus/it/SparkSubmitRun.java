@@ -1,0 +1,111 @@
+package io.checkpointplus.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One {@code spark-submit} of an application in a child JVM: {@code SparkSubmit} on Spark's class
+ * path, the application jar as primary resource and, with the plugin, the shaded jar on
+ * {@code --jars} and {@code spark.plugins} as the only switch.
+ */
+final class SparkSubmitRun {
+  static final String PLUGIN_CLASS = "io.checkpointplus.spark.CheckpointPlusPlugin";
+  static final String LOCAL = "local[2]";
+  static final String LOCAL_CLUSTER = "local-cluster[2,1,1024]";
+
+  private final String mainClass;
+  private String master = LOCAL;
+  private boolean withPlugin;
+  private final Map<String, String> conf = new LinkedHashMap<>();
+  private final Map<String, String> env = new HashMap<>();
+  private final List<String> appArgs = new ArrayList<>();
+  private Path appJar = ChildJvm.examplesJar();
+  private long timeoutSeconds = 300;
+
+  private SparkSubmitRun(String mainClass) {
+    this.mainClass = mainClass;
+  }
+
+  static SparkSubmitRun of(String mainClass) {
+    return new SparkSubmitRun(mainClass);
+  }
+
+  SparkSubmitRun master(String master) {
+    this.master = master;
+    return this;
+  }
+
+  /** Adds the shaded jar and {@code spark.plugins}, as the README tells users to. */
+  SparkSubmitRun withPlugin() {
+    this.withPlugin = true;
+    return this;
+  }
+
+  SparkSubmitRun conf(String key, String value) {
+    conf.put(key, value);
+    return this;
+  }
+
+  SparkSubmitRun env(String key, String value) {
+    env.put(key, value);
+    return this;
+  }
+
+  SparkSubmitRun appJar(Path jar) {
+    this.appJar = jar;
+    return this;
+  }
+
+  SparkSubmitRun args(String... args) {
+    appArgs.addAll(List.of(args));
+    return this;
+  }
+
+  SparkSubmitRun timeoutSeconds(long seconds) {
+    this.timeoutSeconds = seconds;
+    return this;
+  }
+
+  /** Runs to completion; the log is {@code <workDir>/<name>.log}. */
+  ChildJvm.Result run(Path workDir, String name) {
+    String classpath = ChildJvm.sparkClasspath();
+    List<String> cmd = ChildJvm.java("1g");
+    cmd.addAll(List.of("-cp", classpath, "org.apache.spark.deploy.SparkSubmit",
+        "--master", master, "--class", mainClass,
+        "--conf", "spark.ui.enabled=false",
+        "--conf", "spark.driver.host=127.0.0.1"));
+    Map<String, String> childEnv = new HashMap<>(env);
+    childEnv.put("SPARK_LOCAL_IP", "127.0.0.1");
+    if (master.startsWith("local-cluster")) {
+      // Executors are launched from a Spark home; its jars/ is empty and the class path is given.
+      childEnv.put("SPARK_HOME", emptySparkHome(workDir).toString());
+      childEnv.put("SPARK_SCALA_VERSION", "2.12");
+      cmd.addAll(List.of("--conf", "spark.executor.extraClassPath=" + classpath,
+          "--conf", "spark.executorEnv.SPARK_SCALA_VERSION=2.12",
+          "--conf", "spark.executor.memory=1g"));
+    }
+    if (withPlugin) {
+      cmd.addAll(List.of("--jars", ChildJvm.pluginJar().toString(),
+          "--conf", "spark.plugins=" + PLUGIN_CLASS));
+    }
+    conf.forEach((k, v) -> cmd.addAll(List.of("--conf", k + "=" + v)));
+    cmd.add(appJar.toString());
+    cmd.addAll(appArgs);
+    return ChildJvm.run(cmd, childEnv, workDir.resolve(name + ".log"), timeoutSeconds);
+  }
+
+  private static Path emptySparkHome(Path workDir) {
+    try {
+      return Files.createDirectories(workDir.resolve("spark-home").resolve("jars")).getParent();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
