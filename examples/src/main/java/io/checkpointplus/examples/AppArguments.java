@@ -47,11 +47,6 @@ final class AppArguments {
         return new AppArguments(values);
     }
 
-    /** Whether the argument was given on the command line. */
-    boolean has(String name) {
-        return values.containsKey(name);
-    }
-
     /** The argument's value, or {@code defaultValue} if it was not given. */
     String string(String name, String defaultValue) {
         return values.getOrDefault(name, defaultValue);

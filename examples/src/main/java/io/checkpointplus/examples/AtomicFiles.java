@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * Writes local text files so that readers only ever see a complete file: the text goes to a
@@ -24,7 +25,8 @@ final class AtomicFiles {
         try {
             Path dir = target.toAbsolutePath().getParent();
             Files.createDirectories(dir);
-            Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+            // A hidden sibling unique to this attempt; created with the default permissions.
+            Path temp = dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
             try {
                 Files.write(temp, lines, StandardCharsets.UTF_8);
                 Files.move(temp, target,

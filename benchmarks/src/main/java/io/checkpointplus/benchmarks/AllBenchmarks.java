@@ -1,0 +1,23 @@
+package io.checkpointplus.benchmarks;
+
+import java.nio.file.Path;
+import java.util.Set;
+
+/** Entry point: {@code AllBenchmarks <results dir> [all|interception,reuse]}. */
+public final class AllBenchmarks {
+  private AllBenchmarks() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path results = Path.of(args.length > 0 ? args[0] : "benchmarks/target/results");
+    Set<String> which = Set.of((args.length > 1 ? args[1] : "all").split(","));
+    boolean all = which.contains("all");
+    if (all || which.contains("interception")) {
+      InterceptionBenchmark.run(results);
+    }
+    if (all || which.contains("reuse")) {
+      ReuseBenchmark.run(results);
+    }
+    System.out.println("\nResults in " + results.toAbsolutePath());
+  }
+}
