@@ -84,32 +84,27 @@ class IterativeRankIT {
   void checkpointsCrossBetweenPluginAndStockSpark() throws IOException {
     Path pluginCheckpoint = work.resolve("cross-cp");
     rank("cross", SparkSubmitRun.LOCAL, true, pluginCheckpoint);
-    String lastRdd = lastCheckpoint("cross");
 
-    // Stock Spark reads what the plugin wrote, and the plugin reads what stock Spark wrote.
+    // The last checkpoint of each run holds the final ranks. Stock Spark reads what the plugin
+    // wrote, and the plugin reads what stock Spark wrote.
     List<String> pluginWrittenStockRead = dump("stock-reads-plugin", false,
-        find(pluginCheckpoint, lastRdd));
+        lastCheckpoint(pluginCheckpoint));
     List<String> stockWrittenPluginRead = dump("plugin-reads-stock", true,
-        find(stockCheckpoint, lastRdd));
+        lastCheckpoint(stockCheckpoint));
     List<String> stockWrittenStockRead = dump("stock-reads-stock", false,
-        find(stockCheckpoint, lastRdd));
+        lastCheckpoint(stockCheckpoint));
     assertEquals(1500, pluginWrittenStockRead.size());
     assertEquals(stockWrittenStockRead, pluginWrittenStockRead);
     assertEquals(stockWrittenStockRead, stockWrittenPluginRead);
   }
 
-  /** The {@code rdd-N} name of the last checkpoint the plugin recorded. */
-  private static String lastCheckpoint(String name) {
-    List<JsonNode> completed = AuditTrail.read(work.resolve(name + "-audit.jsonl"))
-        .ofType("checkpoint.completed");
-    String dir = completed.get(completed.size() - 1).get("dir").asText();
-    return dir.substring(dir.lastIndexOf('/') + 1);
-  }
-
-  private static Path find(Path checkpointRoot, String rddDir) throws IOException {
+  /** The {@code rdd-N} directory with the highest N: the last checkpoint written. */
+  private static Path lastCheckpoint(Path checkpointRoot) throws IOException {
     try (var walk = Files.walk(checkpointRoot)) {
-      return walk.filter(p -> p.getFileName().toString().equals(rddDir)).findFirst()
-          .orElseThrow(() -> new AssertionError(rddDir + " not found under " + checkpointRoot));
+      return walk.filter(p -> p.getFileName().toString().matches("rdd-\\d+"))
+          .max(java.util.Comparator.comparingInt(
+              p -> Integer.parseInt(p.getFileName().toString().substring(4))))
+          .orElseThrow(() -> new AssertionError("no checkpoint under " + checkpointRoot));
     }
   }
 

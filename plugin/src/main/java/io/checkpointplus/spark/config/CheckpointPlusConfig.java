@@ -44,9 +44,8 @@ public final class CheckpointPlusConfig {
 
   public static final ConfigEntry<Optional<String>> AUDIT_PATH = ConfigEntry.optionalString(
       PREFIX + "audit.path",
-      "JSON Lines file the audit events are appended to, one object per line (any Hadoop"
-          + " file system path on the driver's local disk is expected). Unset: no file is"
-          + " written; events still go to the log.");
+      "File on the driver's local disk to which audit events are appended, one JSON object"
+          + " per line. Unset: no file is written; events still go to the log.");
 
   public static final ConfigEntry<Optional<String>> TESTING_SPARK_VERSION =
       ConfigEntry.optionalString(PREFIX + "testing.sparkVersion",
