@@ -41,6 +41,22 @@ public final class LocalSpark {
         .set("spark.driver.host", "127.0.0.1");
   }
 
+  /**
+   * Stops {@code sc} and waits until no context is active. A context that a fatal error is
+   * already stopping on another thread returns from {@code stop()} at once; the next test must
+   * not start its own before that other stop is finished.
+   */
+  public static void stop(SparkContext sc) {
+    sc.stop();
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    while (org.apache.spark.SparkContext$.MODULE$.getActive().isDefined()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("SparkContext did not stop within 60 s");
+      }
+      Thread.onSpinWait();
+    }
+  }
+
   /** The audit events in a JSON Lines file, each line parsed. */
   public static List<JsonNode> events(Path audit) {
     try {

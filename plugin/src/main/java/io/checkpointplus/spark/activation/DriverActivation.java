@@ -8,6 +8,8 @@ import io.checkpointplus.spark.checkpoint.CheckpointWriter;
 import io.checkpointplus.spark.checkpoint.ReuseLedger;
 import io.checkpointplus.spark.config.PluginSettings;
 import io.checkpointplus.spark.interception.JobSubmissionInterceptor;
+import io.checkpointplus.spark.policy.CheckpointPlanner;
+import io.checkpointplus.spark.policy.PlanRunner;
 import io.checkpointplus.spark.interception.SchedulerSwap;
 import java.nio.file.Paths;
 import java.util.Collections;
@@ -69,9 +71,12 @@ public final class DriverActivation implements DriverPlugin {
       });
       ReuseLedger reuse = new ReuseLedger(settings.reuseEnabled(), settings.reuseStorageLevel(),
           settings.reuseUnpersistAfter());
-      JobSubmissionInterceptor interceptor =
-          new JobSubmissionInterceptor(new CheckpointWriter(audit, reuse), reuse);
-      SchedulerSwap.install(sc, interceptor, t -> recordHookStatus(sparkVersion, "degraded", t));
+      CheckpointPlanner planner = new CheckpointPlanner(settings.ancestorPolicy(),
+          settings.ancestorDryRun(), audit);
+      JobSubmissionInterceptor interceptor = new JobSubmissionInterceptor(
+          new CheckpointWriter(audit, reuse), reuse, planner, settings.maxLineageDepth());
+      SchedulerSwap.install(sc, interceptor, new PlanRunner(settings.ancestorParallelism()),
+          t -> recordHookStatus(sparkVersion, "degraded", t));
       recordHookStatus(sparkVersion, "installed", null);
     } catch (Throwable t) {
       LOG.warn("spark-checkpoint-plus is not active, Spark runs natively: {}", t.toString());

@@ -3,7 +3,7 @@ package io.checkpointplus.spark.checkpoint;
 import io.checkpointplus.spark.audit.AuditEvent;
 import io.checkpointplus.spark.audit.AuditLog;
 import io.checkpointplus.spark.files.CheckpointFileManager;
-import io.checkpointplus.spark.interception.Lineage;
+import io.checkpointplus.spark.policy.Lineage;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.fs.Path;
@@ -42,6 +42,11 @@ public final class CheckpointWriter {
   public CheckpointWriter(AuditLog audit, ReuseLedger reuse) {
     this.audit = audit;
     this.reuse = reuse;
+  }
+
+  /** Whether {@code rdd} is what one of the plugin's checkpoint jobs runs on. */
+  public static boolean isCheckpointJob(RDD<?> rdd) {
+    return rdd instanceof CheckpointSourceRDD;
   }
 
   /** Writes {@code rdd} to {@code dir}; on failure records it and rethrows, as Spark would. */

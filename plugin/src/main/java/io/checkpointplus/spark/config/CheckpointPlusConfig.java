@@ -1,5 +1,6 @@
 package io.checkpointplus.spark.config;
 
+import io.checkpointplus.spark.policy.AncestorPolicy;
 import java.util.List;
 import java.util.Optional;
 import org.apache.spark.storage.StorageLevel;
@@ -42,6 +43,30 @@ public final class CheckpointPlusConfig {
       "Unpersist what the plugin itself persisted once the checkpoint is written and lineage is"
           + " truncated, so memory is not held twice.");
 
+  public static final ConfigEntry<AncestorPolicy> ANCESTORS_POLICY = ConfigEntry.oneOf(
+      PREFIX + "ancestors.policy", AncestorPolicy.MARKED,
+      "Which ancestors of a checkpointed RDD are checkpointed after a job. nearest: Spark's"
+          + " own rule (the nearest marked RDDs; every marked ancestor when the job sets"
+          + " spark.checkpoint.checkpointAllMarkedAncestors, as Spark Streaming does). marked:"
+          + " every marked ancestor, parents before children, whatever the job sets. auto: like"
+          + " marked, and the plugin itself checkpoints cut points when the lineage since the"
+          + " last checkpoint grows deeper than spark.checkpointplus.ancestors.maxLineageDepth.");
+
+  public static final ConfigEntry<Integer> ANCESTORS_MAX_LINEAGE_DEPTH = ConfigEntry.integer(
+      PREFIX + "ancestors.maxLineageDepth", 100, 1, Integer.MAX_VALUE,
+      "With policy auto: the deepest lineage (RDDs on the longest path down to a source or a"
+          + " checkpoint) a job may run on; deeper lineages are cut before the job runs.");
+
+  public static final ConfigEntry<Integer> ANCESTORS_PARALLELISM = ConfigEntry.integer(
+      PREFIX + "ancestors.parallelism", 4, 1, 64,
+      "How many checkpoint jobs of independent RDDs may run at once after a job; 1 writes them"
+          + " one after another. A child is always written after its checkpointed parents.");
+
+  public static final ConfigEntry<Boolean> ANCESTORS_DRY_RUN = ConfigEntry.bool(
+      PREFIX + "ancestors.dryRun", false,
+      "Decide and record (checkpoint.ancestor events) what the policy would checkpoint beyond"
+          + " Spark's own rule, and write none of it. Spark's own checkpoints are still written.");
+
   public static final ConfigEntry<Optional<String>> AUDIT_PATH = ConfigEntry.optionalString(
       PREFIX + "audit.path",
       "File on the driver's local disk to which audit events are appended, one JSON object"
@@ -58,7 +83,9 @@ public final class CheckpointPlusConfig {
 
   /** All settings, in the order the docs list them. */
   public static final List<ConfigEntry<?>> ALL = List.of(
-      ENABLED, DIR, REUSE_ENABLED, REUSE_STORAGE_LEVEL, REUSE_UNPERSIST_AFTER, AUDIT_PATH,
+      ENABLED, DIR, REUSE_ENABLED, REUSE_STORAGE_LEVEL, REUSE_UNPERSIST_AFTER,
+      ANCESTORS_POLICY, ANCESTORS_MAX_LINEAGE_DEPTH, ANCESTORS_PARALLELISM, ANCESTORS_DRY_RUN,
+      AUDIT_PATH,
       TESTING_SPARK_VERSION, TESTING_FAIL_INSTALL);
 
   private CheckpointPlusConfig() {

@@ -2,6 +2,7 @@ package io.checkpointplus.spark.config;
 
 import static io.checkpointplus.spark.config.CheckpointPlusConfig.*;
 
+import io.checkpointplus.spark.policy.AncestorPolicy;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -21,6 +22,10 @@ public final class PluginSettings {
   private final boolean reuseEnabled;
   private final StorageLevel reuseStorageLevel;
   private final boolean reuseUnpersistAfter;
+  private final AncestorPolicy ancestorPolicy;
+  private final int maxLineageDepth;
+  private final int ancestorParallelism;
+  private final boolean ancestorDryRun;
   private final Optional<String> auditPath;
   private final Optional<String> testingSparkVersion;
   private final boolean testingFailInstall;
@@ -33,6 +38,10 @@ public final class PluginSettings {
     this.reuseEnabled = REUSE_ENABLED.readFrom(conf);
     this.reuseStorageLevel = REUSE_STORAGE_LEVEL.readFrom(conf);
     this.reuseUnpersistAfter = REUSE_UNPERSIST_AFTER.readFrom(conf);
+    this.ancestorPolicy = ANCESTORS_POLICY.readFrom(conf);
+    this.maxLineageDepth = ANCESTORS_MAX_LINEAGE_DEPTH.readFrom(conf);
+    this.ancestorParallelism = ANCESTORS_PARALLELISM.readFrom(conf);
+    this.ancestorDryRun = ANCESTORS_DRY_RUN.readFrom(conf);
     this.auditPath = AUDIT_PATH.readFrom(conf);
     this.testingSparkVersion = TESTING_SPARK_VERSION.readFrom(conf);
     this.testingFailInstall = TESTING_FAIL_INSTALL.readFrom(conf);
@@ -95,6 +104,22 @@ public final class PluginSettings {
 
   public boolean reuseUnpersistAfter() {
     return reuseUnpersistAfter;
+  }
+
+  public AncestorPolicy ancestorPolicy() {
+    return ancestorPolicy;
+  }
+
+  public int maxLineageDepth() {
+    return maxLineageDepth;
+  }
+
+  public int ancestorParallelism() {
+    return ancestorParallelism;
+  }
+
+  public boolean ancestorDryRun() {
+    return ancestorDryRun;
   }
 
   public Optional<String> auditPath() {

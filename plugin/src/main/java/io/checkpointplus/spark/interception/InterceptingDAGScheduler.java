@@ -1,5 +1,7 @@
 package io.checkpointplus.spark.interception;
 
+import io.checkpointplus.spark.policy.CheckpointPlan;
+import io.checkpointplus.spark.policy.PlanRunner;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -20,30 +22,58 @@ import scala.runtime.BoxedUnit;
 
 /**
  * Spark's own {@link DAGScheduler}, with the plugin's interceptor called on the submitting thread
- * before each job is handed to the event loop. The two entry points that take a final RDD from
- * {@code SparkContext} are covered: {@code submitJob} (every {@code runJob}) and
- * {@code runApproximateJob}. A failure inside the interceptor is logged and the job proceeds as
- * in stock Spark.
+ * before each job is handed to the event loop, and the job's checkpoint plan run after it. The
+ * entry points that take a final RDD from {@code SparkContext} are covered: {@code runJob},
+ * {@code submitJob} (asynchronous actions) and {@code runApproximateJob}. A failure inside the
+ * interceptor is logged and the job proceeds as in stock Spark.
  */
 public final class InterceptingDAGScheduler extends DAGScheduler {
   private static final Logger LOG = LoggerFactory.getLogger(InterceptingDAGScheduler.class);
 
+  /** The RDD whose job {@link #runJob} already prepared, so {@code submitJob} skips it. */
+  private static final ThreadLocal<RDD<?>> PREPARED = new ThreadLocal<>();
+
   private final JobSubmissionInterceptor interceptor;
+  private final PlanRunner planRunner;
   private final Consumer<Throwable> onFirstFailure;
   private final AtomicLong failures = new AtomicLong();
 
   InterceptingDAGScheduler(SparkContext sc, JobSubmissionInterceptor interceptor,
-      Consumer<Throwable> onFirstFailure) {
+      PlanRunner planRunner, Consumer<Throwable> onFirstFailure) {
     super(sc);
     this.interceptor = interceptor;
+    this.planRunner = planRunner;
     this.onFirstFailure = onFirstFailure;
+  }
+
+  /**
+   * Every {@code SparkContext.runJob}: prepare, run, then checkpoint the plan, parents first and
+   * in parallel, before SparkContext's own {@code rdd.doCheckpoint()} (which then finds the work
+   * done). A failed checkpoint write fails the action, as in stock Spark.
+   */
+  @Override
+  public <T, U> void runJob(RDD<T> rdd, Function2<TaskContext, Iterator<T>, U> func,
+      Seq<Object> partitions, CallSite callSite, Function2<Object, U, BoxedUnit> resultHandler,
+      Properties properties) {
+    CheckpointPlan plan = intercept(rdd, properties);
+    PREPARED.set(rdd);
+    try {
+      super.runJob(rdd, func, partitions, callSite, resultHandler, properties);
+    } finally {
+      PREPARED.remove();
+    }
+    planRunner.run(sc(), plan);
   }
 
   @Override
   public <T, U> JobWaiter<U> submitJob(RDD<T> rdd, Function2<TaskContext, Iterator<T>, U> func,
       Seq<Object> partitions, CallSite callSite, Function2<Object, U, BoxedUnit> resultHandler,
       Properties properties) {
-    intercept(rdd, properties);
+    if (PREPARED.get() == rdd) {
+      PREPARED.remove();
+    } else {
+      intercept(rdd, properties);
+    }
     return super.submitJob(rdd, func, partitions, callSite, resultHandler, properties);
   }
 
@@ -60,9 +90,9 @@ public final class InterceptingDAGScheduler extends DAGScheduler {
     return failures.get();
   }
 
-  private void intercept(RDD<?> rdd, Properties properties) {
+  private CheckpointPlan intercept(RDD<?> rdd, Properties properties) {
     try {
-      interceptor.beforeJob(rdd, properties);
+      return interceptor.beforeJob(rdd, properties);
     } catch (Throwable t) {
       if (failures.getAndIncrement() == 0) {
         LOG.warn("spark-checkpoint-plus could not prepare a job on RDD {}; it runs as in stock"
@@ -75,6 +105,7 @@ public final class InterceptingDAGScheduler extends DAGScheduler {
       } else {
         LOG.debug("spark-checkpoint-plus could not prepare a job on RDD {}", rdd.id(), t);
       }
+      return CheckpointPlan.EMPTY;
     }
   }
 }

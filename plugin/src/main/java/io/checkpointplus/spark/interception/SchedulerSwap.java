@@ -1,5 +1,6 @@
 package io.checkpointplus.spark.interception;
 
+import io.checkpointplus.spark.policy.PlanRunner;
 import java.util.function.Consumer;
 import org.apache.spark.SparkContext;
 import org.apache.spark.metrics.MetricsSystem;
@@ -19,12 +20,14 @@ public final class SchedulerSwap {
    * the exception is rethrown for the caller to report.
    */
   public static InterceptingDAGScheduler install(SparkContext sc,
-      JobSubmissionInterceptor interceptor, Consumer<Throwable> onInterceptionFailure) {
+      JobSubmissionInterceptor interceptor, PlanRunner planRunner,
+      Consumer<Throwable> onInterceptionFailure) {
     DAGScheduler original = sc.dagScheduler();
     InterceptingDAGScheduler replacement;
     try {
       // The constructor registers itself with the TaskScheduler and starts its event loop.
-      replacement = new InterceptingDAGScheduler(sc, interceptor, onInterceptionFailure);
+      replacement = new InterceptingDAGScheduler(sc, interceptor, planRunner,
+          onInterceptionFailure);
     } catch (Throwable t) {
       sc.taskScheduler().setDAGScheduler(original);
       throw t;

@@ -62,6 +62,23 @@ class PluginSettingsTest {
   }
 
   @Test
+  void ancestorSettingsAreValidated() {
+    assertEquals("Invalid value 'sometimes' for spark.checkpointplus.ancestors.policy: allowed is"
+        + " one of nearest, marked, auto", assertThrows(InvalidConfigurationException.class,
+            () -> read("spark.checkpointplus.ancestors.policy", "sometimes")).getMessage());
+    assertEquals("Invalid value '0' for spark.checkpointplus.ancestors.maxLineageDepth: allowed"
+        + " is an integer >= 1", assertThrows(InvalidConfigurationException.class,
+            () -> read("spark.checkpointplus.ancestors.maxLineageDepth", "0")).getMessage());
+    assertEquals("Invalid value '-1' for spark.checkpointplus.ancestors.parallelism: allowed is"
+        + " an integer from 1 to 64", assertThrows(InvalidConfigurationException.class,
+            () -> read("spark.checkpointplus.ancestors.parallelism", "-1")).getMessage());
+    PluginSettings s = read("spark.checkpointplus.ancestors.policy", "AUTO");
+    assertEquals(io.checkpointplus.spark.policy.AncestorPolicy.AUTO, s.ancestorPolicy());
+    assertEquals(100, s.maxLineageDepth());
+    assertEquals(4, s.ancestorParallelism());
+  }
+
+  @Test
   void unknownKeyIsRefusedWithTheKnownKeys() {
     InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
         () -> read("spark.checkpointplus.reuse.enable", "true"));

@@ -1,0 +1,108 @@
+package io.checkpointplus.spark.policy;
+
+import io.checkpointplus.spark.audit.AuditEvent;
+import io.checkpointplus.spark.audit.AuditLog;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.rdd.RDD;
+
+/**
+ * Applies the {@link AncestorPolicy} to the marked RDDs of one job and records each decision
+ * about an ancestor as a {@code checkpoint.ancestor} event.
+ *
+ * <p>The nearest marked RDDs (reachable from the job's final RDD without passing another marked
+ * RDD) are always planned: Spark checkpoints them too. Marked ancestors behind them are planned
+ * under {@code marked} and {@code auto}, and under {@code nearest} only when the job sets
+ * {@code spark.checkpoint.checkpointAllMarkedAncestors}. A dry run plans what Spark alone would
+ * write and records the rest as {@code would-checkpoint}.
+ */
+public final class CheckpointPlanner {
+  private final AncestorPolicy policy;
+  private final boolean dryRun;
+  private final AuditLog audit;
+
+  public CheckpointPlanner(AncestorPolicy policy, boolean dryRun, AuditLog audit) {
+    this.policy = policy;
+    this.dryRun = dryRun;
+    this.audit = audit;
+  }
+
+  public AncestorPolicy policy() {
+    return policy;
+  }
+
+  public boolean dryRun() {
+    return dryRun;
+  }
+
+  /**
+   * The plan for {@code marked}, given in the order the lineage walk met them (children before
+   * parents); {@code allMarkedRequested} is the job's Spark property.
+   */
+  public CheckpointPlan plan(List<MarkedRdd> marked, boolean allMarkedRequested) {
+    if (marked.isEmpty()) {
+      return CheckpointPlan.EMPTY;
+    }
+    Set<Integer> planned = new HashSet<>();
+    for (MarkedRdd m : marked) {
+      boolean sparkWould = !m.behindMarked() || allMarkedRequested;
+      boolean policyWants = sparkWould || policy != AncestorPolicy.NEAREST;
+      if (sparkWould || (policyWants && !dryRun)) {
+        planned.add(m.rdd().id());
+      }
+      if (m.behindMarked()) {
+        recordAncestor(m.rdd(), policyWants, sparkWould, allMarkedRequested);
+      }
+    }
+    // The walk met children before parents: reversed, parents come first.
+    List<RDD<?>> order = new ArrayList<>();
+    Map<Integer, Set<Integer>> parents = new HashMap<>();
+    for (int i = marked.size() - 1; i >= 0; i--) {
+      MarkedRdd m = marked.get(i);
+      if (planned.contains(m.rdd().id())) {
+        order.add(m.rdd());
+        Set<Integer> p = new HashSet<>(m.markedParents());
+        p.retainAll(planned);
+        parents.put(m.rdd().id(), p);
+      }
+    }
+    return new CheckpointPlan(order, parents);
+  }
+
+  private void recordAncestor(RDD<?> rdd, boolean policyWants, boolean sparkWould,
+      boolean allMarkedRequested) {
+    String decision = !policyWants ? "skip" : (dryRun && !sparkWould) ? "would-checkpoint"
+        : "checkpoint";
+    String rule = sparkWould && allMarkedRequested ? "job-requests-all-marked-ancestors"
+        : policy == AncestorPolicy.NEAREST ? "nearest-only" : "marked-ancestor";
+    audit.record(audit.event(AuditEvent.Type.CHECKPOINT_ANCESTOR)
+        .with("rddId", rdd.id())
+        .with("dir", rdd.context().getCheckpointDir().getOrElse(() -> null))
+        .with("decision", decision)
+        .with("rule", rule)
+        .with("policy", policy.configName())
+        .with("dryRun", dryRun)
+        .with("callSite", rdd.creationSite().shortForm())
+        .build());
+  }
+
+  /** Records a cut point the {@code auto} policy chose, checkpointed or (dry run) not. */
+  public void recordCutPoint(RDD<?> rdd, int depthBefore, int maxDepth, String preference) {
+    audit.record(audit.event(AuditEvent.Type.CHECKPOINT_ANCESTOR)
+        .with("rddId", rdd.id())
+        .with("dir", rdd.context().getCheckpointDir().getOrElse(() -> null))
+        .with("decision", dryRun ? "would-mark" : "mark")
+        .with("rule", "auto-lineage-depth")
+        .with("policy", policy.configName())
+        .with("dryRun", dryRun)
+        .with("lineageDepth", depthBefore)
+        .with("maxLineageDepth", maxDepth)
+        .with("preferred", preference)
+        .with("callSite", rdd.creationSite().shortForm())
+        .build());
+  }
+}
