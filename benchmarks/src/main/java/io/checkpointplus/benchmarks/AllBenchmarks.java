@@ -3,7 +3,7 @@ package io.checkpointplus.benchmarks;
 import java.nio.file.Path;
 import java.util.Set;
 
-/** Entry point: {@code AllBenchmarks <results dir> [all|interception,reuse]}. */
+/** Entry point: {@code AllBenchmarks <results dir> [all|interception,reuse,ancestors]}. */
 public final class AllBenchmarks {
   private AllBenchmarks() {
   }
@@ -17,6 +17,9 @@ public final class AllBenchmarks {
     }
     if (all || which.contains("reuse")) {
       ReuseBenchmark.run(results);
+    }
+    if (all || which.contains("ancestors")) {
+      AncestorsBenchmark.run(results);
     }
     System.out.println("\nResults in " + results.toAbsolutePath());
   }
