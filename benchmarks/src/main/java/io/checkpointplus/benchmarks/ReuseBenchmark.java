@@ -31,6 +31,7 @@ import scala.reflect.ClassTag$;
 final class ReuseBenchmark {
   private static final long RECORDS = Long.getLong("bench.records", 2_000_000L);
   private static final int PARTITIONS = 4;
+  private static final int WORK = Integer.getInteger("bench.work", 1500);
   private static final int WARMUPS = 1;
   private static final int REPS = Integer.getInteger("bench.reps", 3);
   private static final Pattern FIELD = Pattern.compile("\"(bytes|durationMs)\":(\\d+)");
@@ -130,10 +131,10 @@ final class ReuseBenchmark {
     return new Sample(nanos, computed.value());
   }
 
-  /** About a microsecond of arithmetic per record, so computing twice is visible. */
+  /** Arithmetic per record ({@code bench.work} rounds), so computing twice is visible. */
   static long cpuHeavy(long x) {
     long h = x;
-    for (int i = 0; i < 400; i++) {
+    for (int i = 0; i < WORK; i++) {
       h = h * 6364136223846793005L + 1442695040888963407L;
       h ^= h >>> 29;
     }
