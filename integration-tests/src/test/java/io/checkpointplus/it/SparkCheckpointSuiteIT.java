@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * {@code PeriodicRDDCheckpointerSuite} (MLlib's periodic checkpointer), from the published tests
  * jar of spark-core, run by ScalaTest's Runner in a child JVM whose every SparkContext loads the
  * plugin through the {@code spark.plugins} system property. Each run proves both that the suites
- * pass and, from the audit trail, that the plugin did the checkpointing.
+ * pass and, from the audit trail, that the plugin did the checkpointing. Spark Streaming's
+ * {@code CheckpointSuite} runs the same way.
  */
 class SparkCheckpointSuiteIT {
   private static final Pattern SUMMARY = Pattern.compile(
@@ -32,7 +33,16 @@ class SparkCheckpointSuiteIT {
       Path log) {
   }
 
+  private static final List<String> CORE_SUITES = List.of("org.apache.spark.CheckpointSuite",
+      "org.apache.spark.CheckpointStorageSuite",
+      "org.apache.spark.util.PeriodicRDDCheckpointerSuite");
+
   private static SuiteRun runSuites(String name, Map<String, String> settings) {
+    return runSuites(name, settings, CORE_SUITES);
+  }
+
+  private static SuiteRun runSuites(String name, Map<String, String> settings,
+      List<String> suites) {
     Path work = ChildJvm.workDir("spark-checkpoint-suite-" + name);
     Path audit = work.resolve("audit.jsonl");
     List<String> cmd = new ArrayList<>(ChildJvm.java("2g"));
@@ -43,10 +53,8 @@ class SparkCheckpointSuiteIT {
     settings.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
     cmd.addAll(List.of(
         "-cp", ChildJvm.sparkClasspath() + java.io.File.pathSeparator + ChildJvm.pluginJar(),
-        "org.scalatest.tools.Runner", "-oW",
-        "-s", "org.apache.spark.CheckpointSuite",
-        "-s", "org.apache.spark.CheckpointStorageSuite",
-        "-s", "org.apache.spark.util.PeriodicRDDCheckpointerSuite"));
+        "org.scalatest.tools.Runner", "-oW"));
+    suites.forEach(suite -> cmd.addAll(List.of("-s", suite)));
     ChildJvm.Result result = ChildJvm.run(cmd, Map.of("SPARK_LOCAL_IP", "127.0.0.1"),
         work.resolve("runner.log"), 600);
     Matcher summary = SUMMARY.matcher(result.output());
@@ -62,12 +70,13 @@ class SparkCheckpointSuiteIT {
     return run;
   }
 
-  private static void assertThePluginDidTheCheckpointing(SuiteRun run) {
+  private static void assertThePluginDidTheCheckpointing(SuiteRun run, int contexts,
+      int checkpoints) {
     long installed = run.audit().ofType("hook.status").stream()
         .filter(e -> e.get("status").asText().equals("installed")).count();
-    assertTrue(installed >= 27, "the plugin was active in the suites' SparkContexts: "
+    assertTrue(installed >= contexts, "the plugin was active in the suites' SparkContexts: "
         + installed);
-    assertTrue(run.audit().ofType("checkpoint.completed").size() >= 41,
+    assertTrue(run.audit().ofType("checkpoint.completed").size() >= checkpoints,
         "the plugin wrote the suites' checkpoints: "
             + run.audit().ofType("checkpoint.completed").size());
   }
@@ -79,7 +88,7 @@ class SparkCheckpointSuiteIT {
     assertEquals(Set.of(), run.failed(), "see " + run.log());
     assertEquals(0, run.canceled());
     assertTrue(run.succeeded() >= 32, "only " + run.succeeded() + " tests ran");
-    assertThePluginDidTheCheckpointing(run);
+    assertThePluginDidTheCheckpointing(run, 27, 41);
   }
 
   /**
@@ -95,6 +104,21 @@ class SparkCheckpointSuiteIT {
         "see " + run.log());
     assertEquals(0, run.canceled());
     assertTrue(run.succeeded() >= 31, "only " + run.succeeded() + " tests ran");
-    assertThePluginDidTheCheckpointing(run);
+    assertThePluginDidTheCheckpointing(run, 27, 41);
+  }
+
+  /**
+   * Spark Streaming's own {@code org.apache.spark.streaming.CheckpointSuite} (metadata
+   * checkpoints, recovery of every kind of DStream, {@code DStreamCheckpointData}) from the
+   * spark-streaming tests jar (published up to 3.5.7, run against 3.5.9), with the defaults.
+   */
+  @Test
+  void sparkStreamingCheckpointSuitePassesWithThePlugin() {
+    SuiteRun run = runSuites("streaming", Map.of(),
+        List.of("org.apache.spark.streaming.CheckpointSuite"));
+    assertEquals(Set.of(), run.failed(), "see " + run.log());
+    assertEquals(0, run.canceled());
+    assertTrue(run.succeeded() >= 18, "only " + run.succeeded() + " tests ran");
+    assertThePluginDidTheCheckpointing(run, 18, 20);
   }
 }
