@@ -59,6 +59,7 @@ public final class LocalSpark {
 
   /** The audit events in a JSON Lines file, each line parsed. */
   public static List<JsonNode> events(Path audit) {
+    io.checkpointplus.spark.audit.AuditLog.flushAll();
     try {
       if (!Files.exists(audit)) {
         return List.of();

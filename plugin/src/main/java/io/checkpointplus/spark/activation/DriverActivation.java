@@ -2,8 +2,12 @@ package io.checkpointplus.spark.activation;
 
 import io.checkpointplus.spark.audit.AuditEvent;
 import io.checkpointplus.spark.audit.AuditLog;
+import io.checkpointplus.spark.audit.AuditSinkKind;
+import io.checkpointplus.spark.audit.CleanupRecorder;
+import io.checkpointplus.spark.audit.EventLogSink;
 import io.checkpointplus.spark.audit.JsonLinesSink;
 import io.checkpointplus.spark.audit.LogSink;
+import io.checkpointplus.spark.audit.MetricsSink;
 import io.checkpointplus.spark.checkpoint.CheckpointWriter;
 import io.checkpointplus.spark.checkpoint.ReuseLedger;
 import io.checkpointplus.spark.config.PluginSettings;
@@ -12,13 +16,20 @@ import io.checkpointplus.spark.policy.CheckpointPlanner;
 import io.checkpointplus.spark.policy.PlanRunner;
 import io.checkpointplus.spark.interception.SchedulerSwap;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.plugin.DriverPlugin;
 import org.apache.spark.api.plugin.PluginContext;
+import org.apache.spark.util.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Tuple2;
+import scala.collection.JavaConverters;
 
 /**
  * The driver side of the plugin.
@@ -52,8 +63,7 @@ public final class DriverActivation implements DriverPlugin {
     if (!settings.enabled()) {
       return;
     }
-    audit = new AuditLog(appId).addSink(new LogSink());
-    settings.auditPath().ifPresent(this::openJsonLines);
+    audit = openAudit(appId, pluginContext);
     String sparkVersion = settings.testingSparkVersion().orElse(sc.version());
     try {
       if (!SparkVersionSupport.isVerified(sparkVersion)) {
@@ -77,6 +87,10 @@ public final class DriverActivation implements DriverPlugin {
           new CheckpointWriter(audit, reuse), reuse, planner, settings.maxLineageDepth());
       SchedulerSwap.install(sc, interceptor, new PlanRunner(settings.ancestorParallelism()),
           t -> recordHookStatus(sparkVersion, "degraded", t));
+      sc.cleaner().foreach(cleaner -> {
+        cleaner.attachListener(new CleanupRecorder(audit));
+        return null;
+      });
       recordHookStatus(sparkVersion, "installed", null);
     } catch (Throwable t) {
       LOG.warn("spark-checkpoint-plus is not active, Spark runs natively: {}", t.toString());
@@ -85,12 +99,27 @@ public final class DriverActivation implements DriverPlugin {
     }
   }
 
-  private void openJsonLines(String path) {
-    try {
-      audit.addSink(new JsonLinesSink(Paths.get(path)));
-    } catch (Exception e) {
-      LOG.warn("spark-checkpoint-plus cannot write audit events to {}: {}", path, e.toString());
+  private AuditLog openAudit(String appId, PluginContext pluginContext) {
+    AuditLog log = new AuditLog(appId, settings.auditQueueSize());
+    Set<AuditSinkKind> sinks = settings.auditSinks();
+    if (sinks.contains(AuditSinkKind.LOG)) {
+      log.addSink(new LogSink());
     }
+    if (sinks.contains(AuditSinkKind.JSONL) && settings.auditPath().isPresent()) {
+      String path = settings.auditPath().get();
+      try {
+        log.addSink(new JsonLinesSink(Paths.get(path)));
+      } catch (Exception e) {
+        LOG.warn("spark-checkpoint-plus cannot write audit events to {}: {}", path, e.toString());
+      }
+    }
+    if (sinks.contains(AuditSinkKind.EVENTLOG)) {
+      log.addSink(new EventLogSink(sc.listenerBus()));
+    }
+    if (sinks.contains(AuditSinkKind.METRICS)) {
+      log.addSink(new MetricsSink(pluginContext.metricRegistry(), log));
+    }
+    return log;
   }
 
   private void recordHookStatus(String sparkVersion, String status, Throwable cause) {
@@ -99,7 +128,18 @@ public final class DriverActivation implements DriverPlugin {
         .with("sparkVersion", sparkVersion)
         .with("verifiedRange", SparkVersionSupport.VERIFIED_RANGE)
         .with("reason", cause == null ? null : cause.toString())
+        .with("configuration", redacted(PluginSettings.effective(sc.conf())))
         .build());
+  }
+
+  /** Values of sensitive keys replaced as Spark does it ({@code spark.redaction.regex}). */
+  private Map<String, String> redacted(Map<String, String> settings) {
+    List<Tuple2<String, String>> pairs = new ArrayList<>();
+    settings.forEach((k, v) -> pairs.add(new Tuple2<>(k, v)));
+    Map<String, String> out = new LinkedHashMap<>();
+    Utils.redact(sc.conf(), JavaConverters.asScalaBufferConverter(pairs).asScala().toSeq())
+        .foreach(kv -> out.put(kv._1(), kv._2()));
+    return out;
   }
 
   @Override

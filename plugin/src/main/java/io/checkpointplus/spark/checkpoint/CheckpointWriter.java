@@ -88,9 +88,25 @@ public final class CheckpointWriter {
       audit.record(withJobContext(audit.event(AuditEvent.Type.CHECKPOINT_FAILED), sc, rdd, dir)
           .with("durationMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
           .with("cause", String.valueOf(e))
+          .with("leftOnDisk", leftOnDisk(sc, dir))
           .build());
       throw e instanceof RuntimeException re ? re : new IllegalStateException(
           "Checkpointing RDD " + rdd.id() + " to " + dir + " failed", e);
+    }
+  }
+
+  /** The names of the files a failed write left in {@code dir} (empty if none or unreadable). */
+  private static java.util.List<String> leftOnDisk(SparkContext sc, String dir) {
+    try {
+      Path path = new Path(dir);
+      org.apache.hadoop.fs.FileSystem fs = path.getFileSystem(sc.hadoopConfiguration());
+      if (!fs.getFileStatus(path).isDirectory()) {
+        return java.util.List.of(path.getName());
+      }
+      return java.util.Arrays.stream(fs.listStatus(path)).map(s -> s.getPath().getName())
+          .sorted().toList();
+    } catch (IOException | RuntimeException e) {
+      return java.util.List.of();
     }
   }
 

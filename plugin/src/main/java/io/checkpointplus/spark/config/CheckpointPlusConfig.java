@@ -1,8 +1,10 @@
 package io.checkpointplus.spark.config;
 
+import io.checkpointplus.spark.audit.AuditSinkKind;
 import io.checkpointplus.spark.policy.AncestorPolicy;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -67,10 +69,22 @@ public final class CheckpointPlusConfig {
       "Decide and record (checkpoint.ancestor events) what the policy would checkpoint beyond"
           + " Spark's own rule, and write none of it. Spark's own checkpoints are still written.");
 
+  public static final ConfigEntry<Set<AuditSinkKind>> AUDIT_SINKS = ConfigEntry.setOf(
+      PREFIX + "audit.sinks", AuditSinkKind.class, "eventlog,jsonl,log,metrics",
+      "Where audit events go. eventlog: Spark's listener bus (event log, History Server);"
+          + " jsonl: the file spark.checkpointplus.audit.path; log: one line per event on the"
+          + " logger io.checkpointplus.audit; metrics: counters and histograms in Spark's metrics"
+          + " system (source plugin.io.checkpointplus.spark.CheckpointPlusPlugin).");
+
   public static final ConfigEntry<Optional<String>> AUDIT_PATH = ConfigEntry.optionalString(
       PREFIX + "audit.path",
       "File on the driver's local disk to which audit events are appended, one JSON object"
-          + " per line. Unset: no file is written; events still go to the log.");
+          + " per line (sink jsonl). Unset: no file is written.");
+
+  public static final ConfigEntry<Integer> AUDIT_QUEUE_SIZE = ConfigEntry.integer(
+      PREFIX + "audit.queueSize", 10_000, 1, 10_000_000,
+      "Events waiting for delivery to the sinks. When full, new events are dropped and counted"
+          + " (metric audit.dropped), never waited for.");
 
   public static final ConfigEntry<Optional<String>> TESTING_SPARK_VERSION =
       ConfigEntry.optionalString(PREFIX + "testing.sparkVersion",
@@ -85,7 +99,7 @@ public final class CheckpointPlusConfig {
   public static final List<ConfigEntry<?>> ALL = List.of(
       ENABLED, DIR, REUSE_ENABLED, REUSE_STORAGE_LEVEL, REUSE_UNPERSIST_AFTER,
       ANCESTORS_POLICY, ANCESTORS_MAX_LINEAGE_DEPTH, ANCESTORS_PARALLELISM, ANCESTORS_DRY_RUN,
-      AUDIT_PATH,
+      AUDIT_SINKS, AUDIT_PATH, AUDIT_QUEUE_SIZE,
       TESTING_SPARK_VERSION, TESTING_FAIL_INSTALL);
 
   private CheckpointPlusConfig() {

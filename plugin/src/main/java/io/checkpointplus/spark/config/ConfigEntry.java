@@ -77,6 +77,26 @@ public final class ConfigEntry<T> {
     });
   }
 
+  /** A comma-separated set of an enum's constants, possibly empty. */
+  public static <E extends Enum<E> & Named> ConfigEntry<java.util.Set<E>> setOf(String key,
+      Class<E> type, String dflt, String doc) {
+    E[] values = type.getEnumConstants();
+    String allowed = "a comma-separated list of " + Arrays.stream(values).map(Named::configName)
+        .collect(Collectors.joining(", ")) + " (may be empty)";
+    return new ConfigEntry<>(key, dflt, allowed, doc, false, v -> {
+      java.util.Set<E> set = java.util.EnumSet.noneOf(type);
+      for (String part : v.split(",")) {
+        String s = part.trim();
+        if (s.isEmpty()) {
+          continue;
+        }
+        set.add(Arrays.stream(values).filter(e -> e.configName().equalsIgnoreCase(s)).findFirst()
+            .orElseThrow(IllegalArgumentException::new));
+      }
+      return set;
+    });
+  }
+
   /** A free-form string with no default: empty when unset. */
   public static ConfigEntry<Optional<String>> optionalString(String key, String doc) {
     return new ConfigEntry<>(key, null, "any non-empty string", doc, false, v -> {

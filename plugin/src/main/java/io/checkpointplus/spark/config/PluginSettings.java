@@ -3,7 +3,9 @@ package io.checkpointplus.spark.config;
 import static io.checkpointplus.spark.config.CheckpointPlusConfig.*;
 
 import io.checkpointplus.spark.policy.AncestorPolicy;
+import io.checkpointplus.spark.audit.AuditSinkKind;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.apache.spark.SparkConf;
@@ -26,7 +28,9 @@ public final class PluginSettings {
   private final int maxLineageDepth;
   private final int ancestorParallelism;
   private final boolean ancestorDryRun;
+  private final Set<AuditSinkKind> auditSinks;
   private final Optional<String> auditPath;
+  private final int auditQueueSize;
   private final Optional<String> testingSparkVersion;
   private final boolean testingFailInstall;
 
@@ -42,7 +46,9 @@ public final class PluginSettings {
     this.maxLineageDepth = ANCESTORS_MAX_LINEAGE_DEPTH.readFrom(conf);
     this.ancestorParallelism = ANCESTORS_PARALLELISM.readFrom(conf);
     this.ancestorDryRun = ANCESTORS_DRY_RUN.readFrom(conf);
+    this.auditSinks = AUDIT_SINKS.readFrom(conf);
     this.auditPath = AUDIT_PATH.readFrom(conf);
+    this.auditQueueSize = AUDIT_QUEUE_SIZE.readFrom(conf);
     this.testingSparkVersion = TESTING_SPARK_VERSION.readFrom(conf);
     this.testingFailInstall = TESTING_FAIL_INSTALL.readFrom(conf);
   }
@@ -120,6 +126,29 @@ public final class PluginSettings {
 
   public boolean ancestorDryRun() {
     return ancestorDryRun;
+  }
+
+  public Set<AuditSinkKind> auditSinks() {
+    return auditSinks;
+  }
+
+  public int auditQueueSize() {
+    return auditQueueSize;
+  }
+
+  /**
+   * Every setting with the value in force (given or default), as a user would write it, for the
+   * {@code hook.status} event.
+   */
+  public static Map<String, String> effective(SparkConf conf) {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (ConfigEntry<?> e : ALL) {
+      String value = conf.contains(e.key()) ? conf.get(e.key()) : e.defaultText();
+      if (value != null) {
+        out.put(e.key(), value);
+      }
+    }
+    return out;
   }
 
   public Optional<String> auditPath() {
