@@ -97,11 +97,12 @@ final class InterceptionBenchmark {
     SparkContext sc = Measurements.context(false, Map.of());
     try {
       JavaSparkContext jsc = new JavaSparkContext(sc);
-      AuditLog audit = new AuditLog(sc.applicationId());
+      AuditLog audit = new AuditLog(sc.applicationId(), 10_000);
       ReuseLedger reuse = new ReuseLedger(true, StorageLevel.MEMORY_AND_DISK(), true);
       JobSubmissionInterceptor interceptor = new JobSubmissionInterceptor(
-          new CheckpointWriter(audit, reuse), reuse,
-          new CheckpointPlanner(AncestorPolicy.MARKED, false, audit), 100);
+          new CheckpointWriter(audit, reuse, io.checkpointplus.spark.files.CommitMode.AUTO), reuse,
+          new CheckpointPlanner(AncestorPolicy.MARKED, false, audit),
+          new io.checkpointplus.spark.files.CheckpointVerifier(io.checkpointplus.spark.files.VerifyMode.SIZE), 100);
       long[] out = new long[2];
       int i = 0;
       for (JavaRDD<Integer> rdd : List.of(lineage(jsc, 2), lineage(jsc, DEEP))) {

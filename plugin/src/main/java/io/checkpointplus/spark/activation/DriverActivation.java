@@ -11,6 +11,7 @@ import io.checkpointplus.spark.audit.MetricsSink;
 import io.checkpointplus.spark.checkpoint.CheckpointWriter;
 import io.checkpointplus.spark.checkpoint.ReuseLedger;
 import io.checkpointplus.spark.config.PluginSettings;
+import io.checkpointplus.spark.files.CheckpointVerifier;
 import io.checkpointplus.spark.interception.JobSubmissionInterceptor;
 import io.checkpointplus.spark.policy.CheckpointPlanner;
 import io.checkpointplus.spark.policy.PlanRunner;
@@ -84,7 +85,8 @@ public final class DriverActivation implements DriverPlugin {
       CheckpointPlanner planner = new CheckpointPlanner(settings.ancestorPolicy(),
           settings.ancestorDryRun(), audit);
       JobSubmissionInterceptor interceptor = new JobSubmissionInterceptor(
-          new CheckpointWriter(audit, reuse), reuse, planner, settings.maxLineageDepth());
+          new CheckpointWriter(audit, reuse, settings.filesCommit()), reuse, planner,
+          new CheckpointVerifier(settings.filesVerify()), settings.maxLineageDepth());
       SchedulerSwap.install(sc, interceptor, new PlanRunner(settings.ancestorParallelism()),
           t -> recordHookStatus(sparkVersion, "degraded", t));
       sc.cleaner().foreach(cleaner -> {

@@ -4,7 +4,13 @@ import io.checkpointplus.spark.audit.AuditEvent;
 import io.checkpointplus.spark.audit.AuditLog;
 import io.checkpointplus.spark.files.CheckpointFileManager;
 import io.checkpointplus.spark.policy.Lineage;
+import io.checkpointplus.spark.files.CheckpointManifest;
+import io.checkpointplus.spark.files.CommitMode;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.Partitioner;
@@ -36,12 +42,17 @@ public final class CheckpointWriter {
   static final String BATCH_TIME_PROPERTY = "spark.streaming.internal.batchTime";
   static final String OUTPUT_OP_PROPERTY = "spark.streaming.internal.outputOpId";
 
+  private static final String PLUGIN_VERSION = Optional.ofNullable(
+      CheckpointWriter.class.getPackage().getImplementationVersion()).orElse("dev");
+
   private final AuditLog audit;
   private final ReuseLedger reuse;
+  private final CommitMode commit;
 
-  public CheckpointWriter(AuditLog audit, ReuseLedger reuse) {
+  public CheckpointWriter(AuditLog audit, ReuseLedger reuse, CommitMode commit) {
     this.audit = audit;
     this.reuse = reuse;
+    this.commit = commit;
   }
 
   /** Whether {@code rdd} is what one of the plugin's checkpoint jobs runs on. */
@@ -59,13 +70,14 @@ public final class CheckpointWriter {
     long start = System.nanoTime();
     try {
       CheckpointFileManager files = new CheckpointFileManager(new Path(dir),
-          sc.hadoopConfiguration());
+          sc.hadoopConfiguration(), commit);
       files.createDirectory();
       Broadcast<SerializableConfiguration> conf = sc.broadcast(
           new SerializableConfiguration(sc.hadoopConfiguration()),
           ClassTag$.MODULE$.apply(SerializableConfiguration.class));
       PartitionWriteResult[] results = (PartitionWriteResult[]) sc.runJob(
-          new CheckpointSourceRDD<>(rdd, tag), new PartitionWriteTask<T>(dir, conf, tag),
+          new CheckpointSourceRDD<>(rdd, tag),
+          new PartitionWriteTask<T>(dir, conf, files.commitMode(), tag),
           RESULT_TAG);
       conf.destroy();
 
@@ -80,33 +92,80 @@ public final class CheckpointWriter {
             + checkpoint.partitions().length + " partitions, but RDD " + rdd.id() + " has "
             + rdd.partitions().length);
       }
+      files.writeManifest(manifest(sc, results));
+      recordCleaned(sc, rdd, dir, files.removeAttemptFiles());
       long durationMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       recordCompleted(sc, rdd, dir, results, lineageDepth, durationMs);
       reuse.release(rdd);
       return checkpoint;
     } catch (IOException | RuntimeException | SparkException e) {
+      removeAttemptFilesQuietly(sc, dir);
       audit.record(withJobContext(audit.event(AuditEvent.Type.CHECKPOINT_FAILED), sc, rdd, dir)
           .with("durationMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
           .with("cause", String.valueOf(e))
           .with("leftOnDisk", leftOnDisk(sc, dir))
           .build());
-      throw e instanceof RuntimeException re ? re : new IllegalStateException(
-          "Checkpointing RDD " + rdd.id() + " to " + dir + " failed", e);
+      throw CheckpointWriter.<RuntimeException>rethrow(e);
+    }
+  }
+
+  private static CheckpointManifest manifest(SparkContext sc, PartitionWriteResult[] results) {
+    List<CheckpointManifest.Entry> entries = new ArrayList<>();
+    for (PartitionWriteResult r : results) {
+      entries.add(new CheckpointManifest.Entry(r.partition(), r.file(), r.bytes(), r.records(),
+          r.crc32c()));
+    }
+    entries.sort(Comparator.comparingInt(CheckpointManifest.Entry::partition));
+    boolean compressed = CheckpointFileManager.isCompressed(sc.conf());
+    return new CheckpointManifest(CheckpointManifest.VERSION, PLUGIN_VERSION,
+        SparkEnv.get().serializer().getClass().getName(), compressed,
+        compressed ? sc.conf().get("spark.io.compression.codec", "lz4") : null, entries);
+  }
+
+  /**
+   * Rethrows {@code t} unchanged, checked or not: Spark's own checkpoint surfaces the job's
+   * {@code SparkException} (checked in Java's eyes) to the action, and so does the plugin's.
+   */
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> E rethrow(Throwable t) throws E {
+    throw (E) t;
+  }
+
+  /** Records files of failed or lost task attempts that the write removed. */
+  private void recordCleaned(SparkContext sc, RDD<?> rdd, String dir, List<String> removed) {
+    if (!removed.isEmpty()) {
+      audit.record(withJobContext(audit.event(AuditEvent.Type.CHECKPOINT_CLEANED), sc, rdd, dir)
+          .with("files", removed)
+          .with("reason", "attempt files of failed or lost task attempts")
+          .build());
+    }
+  }
+
+  /**
+   * After a failed write, removes the attempt files of the tasks that failed without cleaning
+   * up. Tasks the failed job kills delete their own files as they stop.
+   */
+  private void removeAttemptFilesQuietly(SparkContext sc, String dir) {
+    try {
+      new CheckpointFileManager(new Path(dir), sc.hadoopConfiguration(), commit)
+          .removeAttemptFiles();
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("Could not sweep attempt files of {}", dir, e);
     }
   }
 
   /** The names of the files a failed write left in {@code dir} (empty if none or unreadable). */
-  private static java.util.List<String> leftOnDisk(SparkContext sc, String dir) {
+  private static List<String> leftOnDisk(SparkContext sc, String dir) {
     try {
       Path path = new Path(dir);
       org.apache.hadoop.fs.FileSystem fs = path.getFileSystem(sc.hadoopConfiguration());
       if (!fs.getFileStatus(path).isDirectory()) {
-        return java.util.List.of(path.getName());
+        return List.of(path.getName());
       }
       return java.util.Arrays.stream(fs.listStatus(path)).map(s -> s.getPath().getName())
           .sorted().toList();
     } catch (IOException | RuntimeException e) {
-      return java.util.List.of();
+      return List.of();
     }
   }
 

@@ -2,6 +2,7 @@ package io.checkpointplus.spark.checkpoint;
 
 import io.checkpointplus.spark.files.CheckpointFileManager;
 import io.checkpointplus.spark.files.CheckpointFileManager.PartitionFile;
+import io.checkpointplus.spark.files.CommitMode;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -26,11 +27,14 @@ final class PartitionWriteTask<T> extends AbstractFunction2<TaskContext, Iterato
 
   private final String dir;
   private final Broadcast<SerializableConfiguration> hadoopConf;
+  private final CommitMode commit;
   private final ClassTag<T> tag;
 
-  PartitionWriteTask(String dir, Broadcast<SerializableConfiguration> hadoopConf, ClassTag<T> tag) {
+  PartitionWriteTask(String dir, Broadcast<SerializableConfiguration> hadoopConf,
+      CommitMode commit, ClassTag<T> tag) {
     this.dir = dir;
     this.hadoopConf = hadoopConf;
+    this.commit = commit;
     this.tag = tag;
   }
 
@@ -41,7 +45,7 @@ final class PartitionWriteTask<T> extends AbstractFunction2<TaskContext, Iterato
     SparkEnv env = SparkEnv.get();
     try {
       CheckpointFileManager files =
-          new CheckpointFileManager(new Path(dir), hadoopConf.value().value());
+          new CheckpointFileManager(new Path(dir), hadoopConf.value().value(), commit);
       PartitionFile file = files.openPartition(context.partitionId(), context.taskAttemptId(),
           env.conf());
       long count = 0;
@@ -60,8 +64,8 @@ final class PartitionWriteTask<T> extends AbstractFunction2<TaskContext, Iterato
         throw t;
       }
       file.commit();
-      return new PartitionWriteResult(context.partitionId(), file.bytesWritten(), count, fromCache,
-          System.nanoTime() - start);
+      return new PartitionWriteResult(context.partitionId(), file.finalPath().getName(),
+          file.bytesWritten(), count, file.crc32c(), fromCache, System.nanoTime() - start);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,6 +1,8 @@
 package io.checkpointplus.spark.config;
 
 import io.checkpointplus.spark.audit.AuditSinkKind;
+import io.checkpointplus.spark.files.CommitMode;
+import io.checkpointplus.spark.files.VerifyMode;
 import io.checkpointplus.spark.policy.AncestorPolicy;
 import java.util.List;
 import java.util.Optional;
@@ -69,6 +71,21 @@ public final class CheckpointPlusConfig {
       "Decide and record (checkpoint.ancestor events) what the policy would checkpoint beyond"
           + " Spark's own rule, and write none of it. Spark's own checkpoints are still written.");
 
+  public static final ConfigEntry<CommitMode> FILES_COMMIT = ConfigEntry.oneOf(
+      PREFIX + "files.commit", CommitMode.AUTO,
+      "How a partition file is committed. rename: write a hidden attempt file and rename it"
+          + " (atomic on local disk and HDFS; an attempt that finds the file already committed"
+          + " keeps it, also where rename throws FileAlreadyExistsException). direct: write the"
+          + " final name (object stores, where an object appears on close and rename copies)."
+          + " auto: direct on s3a, s3, gs, abfs(s), wasb(s), oss; rename elsewhere.");
+
+  public static final ConfigEntry<VerifyMode> FILES_VERIFY = ConfigEntry.oneOf(
+      PREFIX + "files.verify", VerifyMode.SIZE,
+      "What is checked, once per checkpoint and before a job reads it, against the checkpoint's"
+          + " manifest. none; size: every partition file exists with its recorded size;"
+          + " checksum: also its CRC32C (reads every file once on the driver). Checkpoints"
+          + " without a manifest (written by stock Spark) are read as Spark reads them.");
+
   public static final ConfigEntry<Set<AuditSinkKind>> AUDIT_SINKS = ConfigEntry.setOf(
       PREFIX + "audit.sinks", AuditSinkKind.class, "eventlog,jsonl,log,metrics",
       "Where audit events go. eventlog: Spark's listener bus (event log, History Server);"
@@ -99,6 +116,7 @@ public final class CheckpointPlusConfig {
   public static final List<ConfigEntry<?>> ALL = List.of(
       ENABLED, DIR, REUSE_ENABLED, REUSE_STORAGE_LEVEL, REUSE_UNPERSIST_AFTER,
       ANCESTORS_POLICY, ANCESTORS_MAX_LINEAGE_DEPTH, ANCESTORS_PARALLELISM, ANCESTORS_DRY_RUN,
+      FILES_COMMIT, FILES_VERIFY,
       AUDIT_SINKS, AUDIT_PATH, AUDIT_QUEUE_SIZE,
       TESTING_SPARK_VERSION, TESTING_FAIL_INSTALL);
 

@@ -4,6 +4,8 @@ import static io.checkpointplus.spark.config.CheckpointPlusConfig.*;
 
 import io.checkpointplus.spark.policy.AncestorPolicy;
 import io.checkpointplus.spark.audit.AuditSinkKind;
+import io.checkpointplus.spark.files.CommitMode;
+import io.checkpointplus.spark.files.VerifyMode;
 import java.util.Map;
 import java.util.Set;
 import java.util.Optional;
@@ -28,6 +30,8 @@ public final class PluginSettings {
   private final int maxLineageDepth;
   private final int ancestorParallelism;
   private final boolean ancestorDryRun;
+  private final CommitMode filesCommit;
+  private final VerifyMode filesVerify;
   private final Set<AuditSinkKind> auditSinks;
   private final Optional<String> auditPath;
   private final int auditQueueSize;
@@ -46,6 +50,8 @@ public final class PluginSettings {
     this.maxLineageDepth = ANCESTORS_MAX_LINEAGE_DEPTH.readFrom(conf);
     this.ancestorParallelism = ANCESTORS_PARALLELISM.readFrom(conf);
     this.ancestorDryRun = ANCESTORS_DRY_RUN.readFrom(conf);
+    this.filesCommit = FILES_COMMIT.readFrom(conf);
+    this.filesVerify = FILES_VERIFY.readFrom(conf);
     this.auditSinks = AUDIT_SINKS.readFrom(conf);
     this.auditPath = AUDIT_PATH.readFrom(conf);
     this.auditQueueSize = AUDIT_QUEUE_SIZE.readFrom(conf);
@@ -126,6 +132,14 @@ public final class PluginSettings {
 
   public boolean ancestorDryRun() {
     return ancestorDryRun;
+  }
+
+  public CommitMode filesCommit() {
+    return filesCommit;
+  }
+
+  public VerifyMode filesVerify() {
+    return filesVerify;
   }
 
   public Set<AuditSinkKind> auditSinks() {

@@ -1,9 +1,17 @@
 package io.checkpointplus.spark.files;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.Arrays;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.zip.CRC32C;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -19,11 +27,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The file layer of one {@code rdd-<id>} checkpoint directory, in Spark's own layout:
  * {@code part-%05d} files serialized with {@code spark.serializer} (compressed iff
- * {@code spark.checkpoint.compress}) and an optional {@code _partitioner} file. Stock Spark reads
- * what this class writes and the reverse.
- *
- * <p>A partition is written to a hidden attempt file and committed by rename; a commit that
- * finds the final file already there (another attempt won) keeps that file and drops its own.
+ * {@code spark.checkpoint.compress}), an optional {@code _partitioner} file, and the plugin's
+ * {@link CheckpointManifest}, written last. Stock Spark reads what this class writes and the
+ * reverse. Built on Hadoop's {@code FileSystem}, so the same code serves local disk, HDFS and
+ * object stores; {@link CommitMode} says how a partition file is committed.
  */
 public final class CheckpointFileManager {
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointFileManager.class);
@@ -33,10 +40,13 @@ public final class CheckpointFileManager {
 
   private final Path dir;
   private final FileSystem fs;
+  private final CommitMode commit;
 
-  public CheckpointFileManager(Path dir, Configuration hadoopConf) throws IOException {
+  public CheckpointFileManager(Path dir, Configuration hadoopConf, CommitMode commit)
+      throws IOException {
     this.dir = dir;
     this.fs = dir.getFileSystem(hadoopConf);
+    this.commit = commit.resolve(fs.getUri().getScheme());
   }
 
   /** Spark's partition file name, {@code part-%05d}. */
@@ -48,6 +58,11 @@ public final class CheckpointFileManager {
     return dir;
   }
 
+  /** The commit mode in force for this directory's file system ({@code auto} resolved). */
+  public CommitMode commitMode() {
+    return commit;
+  }
+
   /** Creates the directory; fails with the path in the message when it cannot. */
   public void createDirectory() throws IOException {
     if (!fs.mkdirs(dir)) {
@@ -56,28 +71,37 @@ public final class CheckpointFileManager {
   }
 
   /**
-   * Opens the attempt file of one partition. The caller writes, closes, then calls
+   * Opens one partition's file for writing. The caller writes, closes the stream, then calls
    * {@link PartitionFile#commit()}; a failed write is dropped with {@link PartitionFile#abort()}.
    */
   public PartitionFile openPartition(int partitionIndex, long taskAttemptId, SparkConf conf)
       throws IOException {
     Path finalPath = new Path(dir, partitionFileName(partitionIndex));
-    Path attemptPath = new Path(dir, "." + finalPath.getName() + "-attempt-" + taskAttemptId);
-    int bufferSize = (int) conf.getSizeAsBytes("spark.buffer.size", "65536");
-    CountingOutputStream counted = new CountingOutputStream(fs.create(attemptPath, false,
-        bufferSize));
-    OutputStream out = conf.getBoolean("spark.checkpoint.compress", false)
+    Path writePath = commit == CommitMode.DIRECT ? finalPath
+        : new Path(dir, "." + finalPath.getName() + "-attempt-" + taskAttemptId);
+    ChecksummedOutputStream counted = new ChecksummedOutputStream(
+        fs.create(writePath, commit == CommitMode.DIRECT, bufferSize(conf)));
+    OutputStream out = isCompressed(conf)
         ? CompressionCodec$.MODULE$.createCodec(conf).compressedOutputStream(counted)
         : counted;
-    return new PartitionFile(attemptPath, finalPath, counted, out);
+    return new PartitionFile(writePath, finalPath, counted, out);
+  }
+
+  private static int bufferSize(SparkConf conf) {
+    return (int) conf.getSizeAsBytes("spark.buffer.size", "65536");
+  }
+
+  /** Whether Spark compresses checkpoint files under {@code conf}. */
+  public static boolean isCompressed(SparkConf conf) {
+    return conf.getBoolean("spark.checkpoint.compress", false);
   }
 
   /** Writes Spark's {@code _partitioner} file. */
   public void writePartitioner(Partitioner partitioner, SerializerInstance serializer,
       SparkConf conf) throws IOException {
-    int bufferSize = (int) conf.getSizeAsBytes("spark.buffer.size", "65536");
     Path path = new Path(dir, PARTITIONER_FILE);
-    SerializationStream stream = serializer.serializeStream(fs.create(path, false, bufferSize));
+    SerializationStream stream = serializer.serializeStream(fs.create(path, false,
+        bufferSize(conf)));
     try {
       stream.writeObject(partitioner, scala.reflect.ClassTag$.MODULE$.apply(Partitioner.class));
     } finally {
@@ -85,22 +109,105 @@ public final class CheckpointFileManager {
     }
   }
 
-  /** The number of committed {@code part-*} files in the directory. */
-  public int committedPartitionCount() throws IOException {
-    FileStatus[] all = fs.listStatus(dir);
-    return (int) Arrays.stream(all).filter(s -> s.getPath().getName().startsWith("part-")).count();
+  /** Writes the manifest, the last file of a complete checkpoint. */
+  public void writeManifest(CheckpointManifest manifest) throws IOException {
+    try (FSDataOutputStream out = fs.create(new Path(dir, CheckpointManifest.FILE_NAME), true)) {
+      out.write(manifest.toJson().getBytes(StandardCharsets.UTF_8));
+    }
   }
 
-  /** One partition being written: attempt file first, final name after {@link #commit()}. */
+  /** The manifest, if the checkpoint has one (stock Spark writes none). */
+  public Optional<CheckpointManifest> readManifest() throws IOException {
+    Path path = new Path(dir, CheckpointManifest.FILE_NAME);
+    if (!fs.exists(path)) {
+      return Optional.empty();
+    }
+    try (InputStream in = fs.open(path)) {
+      return Optional.of(CheckpointManifest.parse(new String(in.readAllBytes(),
+          StandardCharsets.UTF_8)));
+    }
+  }
+
+  /**
+   * Checks the partition files against the manifest; a checkpoint without manifest passes.
+   *
+   * @throws CheckpointVerificationException naming the file, what was expected and found
+   */
+  public void verify(VerifyMode mode) throws IOException {
+    if (mode == VerifyMode.NONE) {
+      return;
+    }
+    Optional<CheckpointManifest> manifest = readManifest();
+    if (manifest.isEmpty()) {
+      return;
+    }
+    Map<String, FileStatus> onDisk = new HashMap<>();
+    for (FileStatus s : fs.listStatus(dir)) {
+      onDisk.put(s.getPath().getName(), s);
+    }
+    for (CheckpointManifest.Entry e : manifest.get().partitions()) {
+      Path file = new Path(dir, e.file());
+      FileStatus status = onDisk.get(e.file());
+      if (status == null) {
+        throw new CheckpointVerificationException("Checkpoint file " + file + " is missing: the"
+            + " manifest lists it with " + e.bytes() + " bytes and " + e.records() + " records");
+      }
+      if (status.getLen() != e.bytes()) {
+        throw new CheckpointVerificationException("Checkpoint file " + file + " has "
+            + status.getLen() + " bytes, the manifest expects " + e.bytes()
+            + (status.getLen() < e.bytes() ? " (truncated)" : ""));
+      }
+      if (mode == VerifyMode.CHECKSUM) {
+        long crc;
+        try {
+          crc = crc32c(file);
+        } catch (IOException ioe) {
+          throw new CheckpointVerificationException("Checkpoint file " + file
+              + " is corrupted: it cannot be read (" + ioe.getMessage() + ")");
+        }
+        if (crc != e.crc32c()) {
+          throw new CheckpointVerificationException("Checkpoint file " + file
+              + " is corrupted: CRC32C " + Long.toHexString(crc) + ", the manifest expects "
+              + Long.toHexString(e.crc32c()));
+        }
+      }
+    }
+  }
+
+  private long crc32c(Path file) throws IOException {
+    CRC32C crc = new CRC32C();
+    byte[] buffer = new byte[64 * 1024];
+    try (InputStream in = fs.open(file)) {
+      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+        crc.update(buffer, 0, n);
+      }
+    }
+    return crc.getValue();
+  }
+
+  /** Deletes attempt files that failed or lost attempts left behind; returns their names. */
+  public List<String> removeAttemptFiles() throws IOException {
+    List<String> removed = new ArrayList<>();
+    for (FileStatus s : fs.listStatus(dir)) {
+      String name = s.getPath().getName();
+      if (name.startsWith(".part-") && name.contains("-attempt-") && fs.delete(s.getPath(),
+          false)) {
+        removed.add(name);
+      }
+    }
+    return removed;
+  }
+
+  /** One partition being written: to its final name after {@link #commit()}. */
   public final class PartitionFile {
-    private final Path attemptPath;
+    private final Path writePath;
     private final Path finalPath;
-    private final CountingOutputStream counted;
+    private final ChecksummedOutputStream counted;
     private final OutputStream stream;
 
-    private PartitionFile(Path attemptPath, Path finalPath, CountingOutputStream counted,
+    private PartitionFile(Path writePath, Path finalPath, ChecksummedOutputStream counted,
         OutputStream stream) {
-      this.attemptPath = attemptPath;
+      this.writePath = writePath;
       this.finalPath = finalPath;
       this.counted = counted;
       this.stream = stream;
@@ -116,18 +223,27 @@ public final class CheckpointFileManager {
       return counted.count();
     }
 
+    /** CRC32C of the bytes written to the file so far. */
+    public long crc32c() {
+      return counted.crc32c();
+    }
+
     public Path finalPath() {
       return finalPath;
     }
 
     /**
-     * Moves the closed attempt file to its final name. When another attempt of the same task
-     * committed first, its file is kept and this attempt's file is deleted, as Spark does.
+     * Makes the closed file visible under its final name. With {@code rename}, when another
+     * attempt of the same task committed first, its file is kept and this one deleted, as Spark
+     * does; with {@code direct} the file already has its final name.
      */
     public void commit() throws IOException {
+      if (writePath.equals(finalPath)) {
+        return;
+      }
       boolean renamed;
       try {
-        renamed = fs.rename(attemptPath, finalPath);
+        renamed = fs.rename(writePath, finalPath);
       } catch (FileAlreadyExistsException e) {
         // S3A and ABFS throw instead of returning false when the destination exists.
         renamed = false;
@@ -137,7 +253,7 @@ public final class CheckpointFileManager {
       }
       if (!fs.exists(finalPath)) {
         abort();
-        throw new IOException("Could not commit checkpoint file " + attemptPath + " as "
+        throw new IOException("Could not commit checkpoint file " + writePath + " as "
             + finalPath + ": rename failed and no other attempt committed it");
       }
       LOG.info("Checkpoint file {} already committed by another attempt; not overwriting it",
@@ -145,14 +261,20 @@ public final class CheckpointFileManager {
       abort();
     }
 
-    /** Deletes the attempt file; never throws. */
+    /**
+     * Deletes this attempt's file; never throws. With {@code direct} the final name is left
+     * alone: another attempt may own it, and without a manifest no reader trusts it.
+     */
     public void abort() {
+      if (writePath.equals(finalPath)) {
+        return;
+      }
       try {
-        if (fs.exists(attemptPath) && !fs.delete(attemptPath, false)) {
-          LOG.warn("Could not delete checkpoint attempt file {}", attemptPath);
+        if (fs.exists(writePath) && !fs.delete(writePath, false)) {
+          LOG.warn("Could not delete checkpoint attempt file {}", writePath);
         }
       } catch (IOException e) {
-        LOG.warn("Could not delete checkpoint attempt file {}", attemptPath, e);
+        LOG.warn("Could not delete checkpoint attempt file {}", writePath, e);
       }
     }
   }

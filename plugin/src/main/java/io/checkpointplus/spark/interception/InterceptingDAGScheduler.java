@@ -1,5 +1,6 @@
 package io.checkpointplus.spark.interception;
 
+import io.checkpointplus.spark.files.CheckpointVerificationException;
 import io.checkpointplus.spark.policy.CheckpointPlan;
 import io.checkpointplus.spark.policy.PlanRunner;
 import java.util.Properties;
@@ -93,6 +94,8 @@ public final class InterceptingDAGScheduler extends DAGScheduler {
   private CheckpointPlan intercept(RDD<?> rdd, Properties properties) {
     try {
       return interceptor.beforeJob(rdd, properties);
+    } catch (CheckpointVerificationException e) {
+      throw e; // damaged data: the job must not read it
     } catch (Throwable t) {
       if (failures.getAndIncrement() == 0) {
         LOG.warn("spark-checkpoint-plus could not prepare a job on RDD {}; it runs as in stock"

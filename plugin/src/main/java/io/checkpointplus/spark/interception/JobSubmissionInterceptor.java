@@ -3,6 +3,7 @@ package io.checkpointplus.spark.interception;
 import io.checkpointplus.spark.checkpoint.CheckpointWriter;
 import io.checkpointplus.spark.checkpoint.PluginCheckpointData;
 import io.checkpointplus.spark.checkpoint.ReuseLedger;
+import io.checkpointplus.spark.files.CheckpointVerifier;
 import io.checkpointplus.spark.policy.AncestorPolicy;
 import io.checkpointplus.spark.policy.CheckpointPlan;
 import io.checkpointplus.spark.policy.CheckpointPlanner;
@@ -22,6 +23,7 @@ import org.apache.spark.rdd.CheckpointState$;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.rdd.RDDCheckpointData;
 import org.apache.spark.rdd.RDDCheckpointData$;
+import org.apache.spark.rdd.ReliableCheckpointRDD;
 import org.apache.spark.rdd.ReliableRDDCheckpointData;
 import scala.Option;
 import scala.collection.Iterator;
@@ -34,6 +36,8 @@ import scala.collection.Iterator;
  *   <li>one walk of the final RDD's lineage replaces Spark's {@link ReliableRDDCheckpointData}
  *       on every marked RDD with the plugin's {@link PluginCheckpointData} and collects the marked
  *       RDDs;</li>
+ *   <li>every checkpoint the job will read is verified against its manifest
+ *       ({@link CheckpointVerifier}); a damaged one stops the job with a precise message;</li>
  *   <li>the {@link CheckpointPlanner} decides which of them this job checkpoints, and those are
  *       persisted so the checkpoint reads what the job computes ({@link ReuseLedger}).</li>
  * </ol>
@@ -47,13 +51,15 @@ public final class JobSubmissionInterceptor {
   private final CheckpointWriter writer;
   private final ReuseLedger reuse;
   private final CheckpointPlanner planner;
+  private final CheckpointVerifier verifier;
   private final int maxLineageDepth;
 
   public JobSubmissionInterceptor(CheckpointWriter writer, ReuseLedger reuse,
-      CheckpointPlanner planner, int maxLineageDepth) {
+      CheckpointPlanner planner, CheckpointVerifier verifier, int maxLineageDepth) {
     this.writer = writer;
     this.reuse = reuse;
     this.planner = planner;
+    this.verifier = verifier;
     this.maxLineageDepth = maxLineageDepth;
   }
 
@@ -89,10 +95,16 @@ public final class JobSubmissionInterceptor {
         continue;
       }
       behindMarked.put(rdd.id(), behind);
+      if (rdd instanceof ReliableCheckpointRDD) {
+        verifier.verifyOnce(rdd); // a checkpoint read directly, e.g. restored by a DStream
+      }
       Option<? extends RDDCheckpointData<?>> data = rdd.checkpointData();
       boolean isMarked = data.isDefined();
       if (isMarked) {
         if (data.get().isCheckpointed()) {
+          if (data.get().checkpointRDD().isDefined()) {
+            verifier.verifyOnce(data.get().checkpointRDD().get());
+          }
           continue;
         }
         if (adopt(rdd)) {

@@ -73,7 +73,8 @@ class PluginCheckpointTest {
     try (var files = Files.list(dir)) {
       List<String> names = files.map(p -> p.getFileName().toString())
           .filter(n -> !n.startsWith(".")).sorted().collect(Collectors.toList());
-      assertEquals(List.of("part-00000", "part-00001", "part-00002", "part-00003"), names);
+      assertEquals(List.of("_checkpoint-manifest.json", "part-00000", "part-00001", "part-00002",
+          "part-00003"), names);
     }
 
     List<JsonNode> completed = LocalSpark.events(audit(), "checkpoint.completed");

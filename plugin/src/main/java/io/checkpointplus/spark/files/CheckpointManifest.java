@@ -1,0 +1,65 @@
+package io.checkpointplus.spark.files;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a complete checkpoint holds, written last into its {@code rdd-<id>} directory as
+ * {@value #FILE_NAME}: per partition its file, size, record count and CRC32C, and how the records
+ * were serialized. Stock Spark lists only {@code part-*} files and ignores it.
+ */
+public record CheckpointManifest(int version, String pluginVersion, String serializer,
+    boolean compressed, String codec, List<Entry> partitions) {
+  public static final String FILE_NAME = "_checkpoint-manifest.json";
+  public static final int VERSION = 1;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** One partition file. */
+  public record Entry(int partition, String file, long bytes, long records, long crc32c) {
+  }
+
+  public String toJson() {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("version", version);
+    root.put("pluginVersion", pluginVersion);
+    root.put("partitionCount", partitions.size());
+    root.put("serializer", serializer);
+    root.put("compressed", compressed);
+    if (codec != null) {
+      root.put("codec", codec);
+    }
+    ArrayNode parts = root.putArray("partitions");
+    for (Entry e : partitions) {
+      parts.addObject().put("partition", e.partition()).put("file", e.file())
+          .put("bytes", e.bytes()).put("records", e.records())
+          .put("crc32c", Long.toHexString(e.crc32c()));
+    }
+    try {
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static CheckpointManifest parse(String json) throws IOException {
+    JsonNode root = JSON.readTree(json);
+    List<Entry> parts = new ArrayList<>();
+    for (JsonNode p : root.get("partitions")) {
+      parts.add(new Entry(p.get("partition").asInt(), p.get("file").asText(),
+          p.get("bytes").asLong(), p.get("records").asLong(),
+          Long.parseUnsignedLong(p.get("crc32c").asText(), 16)));
+    }
+    if (parts.size() != root.get("partitionCount").asInt()) {
+      throw new IOException("manifest lists " + parts.size() + " partitions but says "
+          + root.get("partitionCount").asInt());
+    }
+    return new CheckpointManifest(root.get("version").asInt(), root.path("pluginVersion").asText(),
+        root.get("serializer").asText(), root.get("compressed").asBoolean(),
+        root.hasNonNull("codec") ? root.get("codec").asText() : null, parts);
+  }
+}
