@@ -79,14 +79,23 @@ final class ChildJvm {
     }
   }
 
-  /** Runs {@code command} to completion or kills it after {@code timeoutSeconds}. */
-  static Result run(List<String> command, Map<String, String> env, Path log, long timeoutSeconds) {
+  /** Starts {@code command}, its output going to {@code log}. */
+  static Process start(List<String> command, Map<String, String> env, Path log) {
     try {
       ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
           .redirectOutput(log.toFile());
       pb.environment().putAll(env);
+      return pb.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Runs {@code command} to completion or kills it after {@code timeoutSeconds}. */
+  static Result run(List<String> command, Map<String, String> env, Path log, long timeoutSeconds) {
+    try {
       long start = System.nanoTime();
-      Process p = pb.start();
+      Process p = start(command, env, log);
       if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         p.destroyForcibly().waitFor();
         fail("Child JVM did not finish within " + timeoutSeconds + " s; log " + log + ":\n"

@@ -34,6 +34,11 @@ class RealtimeFeaturesIT {
 
   private static Map<String, String> features(String name, String master, boolean plugin)
       throws IOException {
+    return features(name, master, plugin, Map.of());
+  }
+
+  private static Map<String, String> features(String name, String master, boolean plugin,
+      Map<String, String> conf) throws IOException {
     SparkSubmitRun run = SparkSubmitRun.of(APP).master(master).args(
         "--checkpoint", work.resolve(name + "-cp").toString(),
         "--output", work.resolve(name + "-out").toString(),
@@ -42,6 +47,7 @@ class RealtimeFeaturesIT {
       run.withPlugin().conf("spark.checkpointplus.audit.path",
           work.resolve(name + "-audit.jsonl").toString());
     }
+    conf.forEach(run::conf);
     run.run(work, name).assertSucceeded();
     return read(work.resolve(name + "-out"));
   }
@@ -83,5 +89,17 @@ class RealtimeFeaturesIT {
   void identicalFeaturesWithThePluginOnLocalCluster() throws IOException {
     assertEquals(stockOutput, features("plugin-cluster", SparkSubmitRun.LOCAL_CLUSTER, true));
     assertPluginWroteStateCheckpoints("plugin-cluster");
+  }
+
+  /** Three output operations checkpointing at once: nothing lost, nothing written twice. */
+  @Test
+  void identicalFeaturesWithConcurrentStreamingJobs() throws IOException {
+    assertEquals(stockOutput, features("plugin-concurrent", SparkSubmitRun.LOCAL, true,
+        Map.of("spark.streaming.concurrentJobs", "3")));
+    assertPluginWroteStateCheckpoints("plugin-concurrent");
+    List<JsonNode> completed = AuditTrail.read(work.resolve("plugin-concurrent-audit.jsonl"))
+        .ofType("checkpoint.completed");
+    assertEquals(completed.size(), completed.stream().map(c -> c.get("rddId").asInt())
+        .distinct().count(), "no RDD checkpointed twice");
   }
 }

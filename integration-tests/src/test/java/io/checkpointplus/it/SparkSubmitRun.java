@@ -26,6 +26,7 @@ final class SparkSubmitRun {
   private final Map<String, String> conf = new LinkedHashMap<>();
   private final Map<String, String> env = new HashMap<>();
   private final List<String> appArgs = new ArrayList<>();
+  private final List<String> jvmOptions = new ArrayList<>();
   private Path appJar = ChildJvm.examplesJar();
   private long timeoutSeconds = 300;
 
@@ -58,6 +59,12 @@ final class SparkSubmitRun {
     return this;
   }
 
+  /** A driver JVM option, as {@code --driver-java-options} passes it. */
+  SparkSubmitRun jvmOption(String option) {
+    jvmOptions.add(option);
+    return this;
+  }
+
   SparkSubmitRun appJar(Path jar) {
     this.appJar = jar;
     return this;
@@ -75,8 +82,23 @@ final class SparkSubmitRun {
 
   /** Runs to completion; the log is {@code <workDir>/<name>.log}. */
   ChildJvm.Result run(Path workDir, String name) {
+    Command c = command(workDir);
+    return ChildJvm.run(c.args(), c.env(), workDir.resolve(name + ".log"), timeoutSeconds);
+  }
+
+  /** Starts the run and returns at once; the log is {@code <workDir>/<name>.log}. */
+  Process start(Path workDir, String name) {
+    Command c = command(workDir);
+    return ChildJvm.start(c.args(), c.env(), workDir.resolve(name + ".log"));
+  }
+
+  private record Command(List<String> args, Map<String, String> env) {
+  }
+
+  private Command command(Path workDir) {
     String classpath = ChildJvm.sparkClasspath();
     List<String> cmd = ChildJvm.java("1g");
+    cmd.addAll(jvmOptions);
     cmd.addAll(List.of("-cp", classpath, "org.apache.spark.deploy.SparkSubmit",
         "--master", master, "--class", mainClass,
         "--conf", "spark.ui.enabled=false",
@@ -98,7 +120,7 @@ final class SparkSubmitRun {
     conf.forEach((k, v) -> cmd.addAll(List.of("--conf", k + "=" + v)));
     cmd.add(appJar.toString());
     cmd.addAll(appArgs);
-    return ChildJvm.run(cmd, childEnv, workDir.resolve(name + ".log"), timeoutSeconds);
+    return new Command(cmd, childEnv);
   }
 
   private static Path emptySparkHome(Path workDir) {

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.plugin.DriverPlugin;
 import org.apache.spark.api.plugin.PluginContext;
@@ -46,13 +47,20 @@ public final class DriverActivation implements DriverPlugin {
   private static final Logger LOG = LoggerFactory.getLogger(DriverActivation.class);
 
   private SparkContext sc;
+  private SparkConf conf;
   private PluginSettings settings;
   private AuditLog audit;
 
   @Override
   public Map<String, String> init(SparkContext sc, PluginContext pluginContext) {
+    return init(sc, sc.conf());
+  }
+
+  /** As Spark's {@code init}, with the settings read from {@code conf}. */
+  Map<String, String> init(SparkContext sc, SparkConf conf) {
     this.sc = sc;
-    this.settings = PluginSettings.from(sc.conf());
+    this.conf = conf;
+    this.settings = PluginSettings.from(conf);
     if (settings.disabledByEnvironment()) {
       LOG.info("spark-checkpoint-plus is switched off by the environment; Spark runs natively");
     }
@@ -130,7 +138,7 @@ public final class DriverActivation implements DriverPlugin {
         .with("sparkVersion", sparkVersion)
         .with("verifiedRange", SparkVersionSupport.VERIFIED_RANGE)
         .with("reason", cause == null ? null : cause.toString())
-        .with("configuration", redacted(PluginSettings.effective(sc.conf())))
+        .with("configuration", redacted(PluginSettings.effective(conf)))
         .build());
   }
 

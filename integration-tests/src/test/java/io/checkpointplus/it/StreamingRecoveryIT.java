@@ -1,0 +1,170 @@
+package io.checkpointplus.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The long-lived streaming job, restarted from its checkpoint: {@code RealtimeFeatures} is killed
+ * with SIGKILL while the plugin writes a checkpoint, restarted on the same checkpoint directory,
+ * and every feature file of every batch equals an uninterrupted run's. The same crash on stock
+ * Spark gives the recovery-time baseline. The plugin can also be switched off on a checkpoint it
+ * wrote, with the environment variable, and the application carries on natively.
+ */
+class StreamingRecoveryIT {
+  private static final String APP = "io.checkpointplus.examples.RealtimeFeatures";
+  private static final int BATCHES = 20;
+
+  private static Path work;
+  private static Map<String, String> uninterrupted;
+
+  @BeforeAll
+  static void runUninterrupted() throws IOException {
+    work = ChildJvm.workDir("streaming-recovery");
+    app("reference", false).run(work, "reference").assertSucceeded();
+    uninterrupted = read(work.resolve("reference-out"));
+    assertEquals(3 * BATCHES, uninterrupted.size());
+  }
+
+  private static SparkSubmitRun app(String name, boolean plugin) {
+    SparkSubmitRun run = SparkSubmitRun.of(APP).args(
+        "--checkpoint", work.resolve(name + "-cp").toString(),
+        "--output", work.resolve(name + "-out").toString(),
+        "--batches", String.valueOf(BATCHES), "--batch-ms", "500", "--checkpoint-every", "2");
+    if (plugin) {
+      run.withPlugin().conf("spark.checkpointplus.audit.path",
+          work.resolve(name + "-audit.jsonl").toString());
+    }
+    return run;
+  }
+
+  private static Map<String, String> read(Path output) throws IOException {
+    Map<String, String> files = new TreeMap<>();
+    try (var walk = Files.walk(output)) {
+      for (Path p : walk.filter(Files::isRegularFile).toList()) {
+        files.put(output.relativize(p).toString(), Files.readString(p));
+      }
+    }
+    return files;
+  }
+
+  /** Waits for {@code condition}, checking often; fails after {@code seconds}. */
+  private static void await(String what, long seconds, Process p, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline || !p.isAlive()) {
+        p.destroyForcibly();
+        fail("gave up waiting for " + what + (p.isAlive() ? "" : ": the application exited"));
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  private static long count(Path audit, String type) {
+    try {
+      return Files.exists(audit) ? Files.readAllLines(audit).stream()
+          .filter(l -> l.contains("\"type\":\"" + type + "\"")).count() : 0;
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  /** SIGKILL; returns once the process is gone. */
+  private static void kill(Process p) throws InterruptedException {
+    p.destroyForcibly();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+  }
+
+  /** Restarts on the same checkpoint and returns how long until it finished, in ms. */
+  private static long restart(String name, boolean plugin, Map<String, String> env) {
+    SparkSubmitRun run = app(name, plugin);
+    env.forEach(run::env);
+    return run.run(work, name + "-restart").assertSucceeded().millis();
+  }
+
+  @Test
+  void killedWhileWritingACheckpointRecoversToTheSameFeatures() throws Exception {
+    Path audit = work.resolve("crash-audit.jsonl");
+    Process first = app("crash", true).start(work, "crash");
+    // Some state checkpoints first, then kill while one is being written.
+    await("three completed checkpoints", 240, first,
+        () -> count(audit, "checkpoint.completed") >= 3);
+    await("a checkpoint in flight", 120, first,
+        () -> count(audit, "checkpoint.started") > count(audit, "checkpoint.completed"));
+    kill(first);
+    long pluginRecoveryMs = restart("crash", true, Map.of());
+
+    assertEquals(uninterrupted, read(work.resolve("crash-out")),
+        "every batch's features equal an uninterrupted run's");
+    String restartLog = Files.readString(work.resolve("crash-restart.log"));
+    assertTrue(restartLog.contains("recovered from checkpoint"), "restarted from the checkpoint");
+
+    // The same crash on stock Spark, for the recovery-time baseline.
+    Process stock = app("stock-crash", false).start(work, "stock-crash");
+    Path stockOut = work.resolve("stock-crash-out/windowed-clicks");
+    await("batch 6 of stock Spark", 240, stock,
+        () -> Files.exists(stockOut.resolve("batch-000006.txt")));
+    kill(stock);
+    long stockRecoveryMs = restart("stock-crash", false, Map.of());
+    assertEquals(uninterrupted, read(work.resolve("stock-crash-out")));
+    Files.writeString(work.resolve("recovery-times.json"), "{\"plugin_restart_ms\": "
+        + pluginRecoveryMs + ", \"stock_restart_ms\": " + stockRecoveryMs + "}\n");
+    System.out.printf("Restart after SIGKILL to completion: plugin %d ms, stock %d ms%n",
+        pluginRecoveryMs, stockRecoveryMs);
+  }
+
+  @Test
+  void thePluginCanBeSwitchedOffOnACheckpointItWrote() throws Exception {
+    Path audit = work.resolve("off-audit.jsonl");
+    Process first = app("off", true).start(work, "off");
+    await("two completed checkpoints", 240, first,
+        () -> count(audit, "checkpoint.completed") >= 2);
+    kill(first);
+    long hookEvents = count(audit, "hook.status");
+
+    // Restarted without --jars or spark.plugins: the restored configuration still names both
+    // (Spark reloads it from the checkpoint), and the environment switch wins.
+    restart("off", false, Map.of("SPARK_CHECKPOINTPLUS_ENABLED", "false"));
+
+    assertEquals(uninterrupted, read(work.resolve("off-out")));
+    assertEquals(hookEvents, count(audit, "hook.status"), "the plugin stayed off");
+    assertTrue(Files.readString(work.resolve("off-restart.log"))
+        .contains("switched off by the environment"));
+  }
+
+  @Test
+  void thePluginJoinsAnApplicationRestartedFromAStockCheckpointThroughTheAgent()
+      throws Exception {
+    Process first = app("agent", false).start(work, "agent");
+    Path out = work.resolve("agent-out/windowed-clicks");
+    await("batch 6 of stock Spark", 240, first,
+        () -> Files.exists(out.resolve("batch-000006.txt")));
+    kill(first);
+
+    // spark.plugins given now would be ignored: the configuration comes from the checkpoint.
+    Path audit = work.resolve("agent-audit.jsonl");
+    app("agent", false)
+        .jvmOption("-javaagent:" + ChildJvm.pluginJar())
+        .jvmOption("-Dspark.checkpointplus.audit.path=" + audit)
+        .run(work, "agent-restart").assertSucceeded();
+
+    assertEquals(uninterrupted, read(work.resolve("agent-out")));
+    assertTrue(Files.readString(work.resolve("agent-restart.log"))
+        .contains("recovered from checkpoint"));
+    AuditTrail trail = AuditTrail.read(audit);
+    assertEquals("installed", trail.ofType("hook.status").get(0).get("status").asText());
+    assertTrue(trail.ofType("checkpoint.completed").size() >= 2,
+        "the plugin wrote the restarted application's checkpoints");
+  }
+}
