@@ -23,6 +23,7 @@ final class SparkSubmitRun {
   private final String mainClass;
   private String master = LOCAL;
   private boolean withPlugin;
+  private boolean withPluginJar;
   private final Map<String, String> conf = new LinkedHashMap<>();
   private final Map<String, String> env = new HashMap<>();
   private final List<String> appArgs = new ArrayList<>();
@@ -46,6 +47,12 @@ final class SparkSubmitRun {
   /** Adds the shaded jar and {@code spark.plugins}, as the README tells users to. */
   SparkSubmitRun withPlugin() {
     this.withPlugin = true;
+    return this;
+  }
+
+  /** Only the shaded jar on {@code --jars}, no {@code spark.plugins}. */
+  SparkSubmitRun withPluginJarOnly() {
+    this.withPluginJar = true;
     return this;
   }
 
@@ -113,9 +120,11 @@ final class SparkSubmitRun {
           "--conf", "spark.executorEnv.SPARK_SCALA_VERSION=2.12",
           "--conf", "spark.executor.memory=1g"));
     }
+    if (withPlugin || withPluginJar) {
+      cmd.addAll(List.of("--jars", ChildJvm.pluginJar().toString()));
+    }
     if (withPlugin) {
-      cmd.addAll(List.of("--jars", ChildJvm.pluginJar().toString(),
-          "--conf", "spark.plugins=" + PLUGIN_CLASS));
+      cmd.addAll(List.of("--conf", "spark.plugins=" + PLUGIN_CLASS));
     }
     conf.forEach((k, v) -> cmd.addAll(List.of("--conf", k + "=" + v)));
     cmd.add(appJar.toString());

@@ -88,7 +88,10 @@ class StreamingRecoveryIT {
 
   /** Restarts on the same checkpoint and returns how long until it finished, in ms. */
   private static long restart(String name, boolean plugin, Map<String, String> env) {
-    SparkSubmitRun run = app(name, plugin);
+    return restart(app(name, plugin), name, env);
+  }
+
+  private static long restart(SparkSubmitRun run, String name, Map<String, String> env) {
     env.forEach(run::env);
     return run.run(work, name + "-restart").assertSucceeded().millis();
   }
@@ -133,9 +136,11 @@ class StreamingRecoveryIT {
     kill(first);
     long hookEvents = count(audit, "hook.status");
 
-    // Restarted without --jars or spark.plugins: the restored configuration still names both
-    // (Spark reloads it from the checkpoint), and the environment switch wins.
-    restart("off", false, Map.of("SPARK_CHECKPOINTPLUS_ENABLED", "false"));
+    // Restarted without spark.plugins: the restored configuration still names the plugin (Spark
+    // reloads it from the checkpoint), so its jar must stay on the driver's class path; the
+    // environment switch wins.
+    restart(app("off", false).withPluginJarOnly(), "off",
+        Map.of("SPARK_CHECKPOINTPLUS_ENABLED", "false"));
 
     assertEquals(uninterrupted, read(work.resolve("off-out")));
     assertEquals(hookEvents, count(audit, "hook.status"), "the plugin stayed off");

@@ -7,37 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.checkpointplus.spark.LocalSpark;
+import io.checkpointplus.spark.WithLocalSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListenerEvent;
 import org.apache.spark.util.JsonProtocol;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Every checkpoint reaches every sink: the JSON Lines file, the event log, Spark's metrics. */
-class AuditSinksTest {
-  @TempDir
-  Path tmp;
-
-  private SparkContext sc;
-
-  @AfterEach
-  void stop() {
-    if (sc != null) {
-      LocalSpark.stop(sc);
-    }
-  }
-
-  private Path audit() {
-    return tmp.resolve("audit.jsonl");
-  }
+class AuditSinksTest extends WithLocalSpark {
 
   /** Checkpoints one small RDD; returns its id. */
   private int checkpointOne() {

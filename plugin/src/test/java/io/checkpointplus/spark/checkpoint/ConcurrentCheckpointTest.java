@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.checkpointplus.spark.LocalSpark;
+import io.checkpointplus.spark.WithLocalSpark;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,29 +20,16 @@ import java.util.stream.IntStream;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Several application threads checkpointing on one SparkContext, some of them sharing marked
  * ancestors: every checkpoint is written exactly once, nothing deadlocks.
  */
-class ConcurrentCheckpointTest {
+class ConcurrentCheckpointTest extends WithLocalSpark {
   private static final int THREADS = 4;
   private static final int ROUNDS = 5;
 
-  @TempDir
-  Path tmp;
-
-  private SparkContext sc;
-
-  @AfterEach
-  void stop() {
-    if (sc != null) {
-      LocalSpark.stop(sc);
-    }
-  }
 
   @Test
   void threadsCheckpointingConcurrentlyWriteEachCheckpointOnce() {

@@ -5,13 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.checkpointplus.spark.LocalSpark;
+import io.checkpointplus.spark.WithLocalSpark;
 import java.io.Serializable;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.apache.spark.SparkContext;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
@@ -19,9 +18,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.RDDBlockId;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import scala.collection.Iterator;
 import scala.collection.JavaConverters;
 import scala.reflect.ClassTag$;
@@ -29,24 +26,9 @@ import scala.runtime.AbstractFunction2;
 import scala.runtime.BoxedUnit;
 
 /** A checkpoint reads what the job computed instead of computing the RDD again (SPARK-8582). */
-class PartitionReuseTest {
+class PartitionReuseTest extends WithLocalSpark {
   private static final int RECORDS = 20_000;
 
-  @TempDir
-  Path tmp;
-
-  private SparkContext sc;
-
-  @AfterEach
-  void stop() {
-    if (sc != null) {
-      sc.stop();
-    }
-  }
-
-  private Path audit() {
-    return tmp.resolve("audit.jsonl");
-  }
 
   /** An RDD whose every computed record increments {@code computed}. */
   private JavaRDD<Integer> counted(LongAccumulator computed, int partitions) {

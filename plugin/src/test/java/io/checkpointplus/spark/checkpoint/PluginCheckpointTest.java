@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.checkpointplus.spark.LocalSpark;
+import io.checkpointplus.spark.WithLocalSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,15 +17,12 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.spark.HashPartitioner;
-import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.rdd.ReliableRDDCheckpointData;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import scala.Tuple2;
 import scala.reflect.ClassTag$;
 
@@ -32,22 +30,7 @@ import scala.reflect.ClassTag$;
  * The plugin's checkpoint is Spark's checkpoint: same files, same truncation, readable by stock
  * Spark and the reverse, with every write recorded.
  */
-class PluginCheckpointTest {
-  @TempDir
-  Path tmp;
-
-  private SparkContext sc;
-
-  @AfterEach
-  void stop() {
-    if (sc != null) {
-      sc.stop();
-    }
-  }
-
-  private Path audit() {
-    return tmp.resolve("audit.jsonl");
-  }
+class PluginCheckpointTest extends WithLocalSpark {
 
   private static List<Integer> numbers(int n) {
     return IntStream.range(0, n).boxed().collect(Collectors.toList());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.checkpointplus.spark.LocalSpark;
+import io.checkpointplus.spark.WithLocalSpark;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,36 +17,18 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.zip.CRC32C;
-import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The file layer on local disk: the manifest, verification of what is read back, commit modes,
  * and injected failures that must end in a complete checkpoint or a clear failure, with nothing
  * half-committed and no attempt file left.
  */
-class CheckpointFilesTest {
+class CheckpointFilesTest extends WithLocalSpark {
   private static final int RECORDS = 2_000;
 
-  @TempDir
-  Path tmp;
-
-  private SparkContext sc;
-
-  @AfterEach
-  void stop() {
-    if (sc != null) {
-      LocalSpark.stop(sc);
-    }
-  }
-
-  private Path audit() {
-    return tmp.resolve("audit.jsonl");
-  }
 
   private JavaRDD<Integer> checkpointed(Map<String, String> settings, String dir) {
     return checkpointed(settings, dir, 4);

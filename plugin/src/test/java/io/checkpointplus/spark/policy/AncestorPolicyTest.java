@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.checkpointplus.spark.LocalSpark;
+import io.checkpointplus.spark.WithLocalSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,27 +17,10 @@ import java.util.stream.IntStream;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Which ancestors are checkpointed, in what order, how many at once, and automatic cuts. */
-class AncestorPolicyTest {
-  @TempDir
-  Path tmp;
-
-  private SparkContext sc;
-
-  @AfterEach
-  void stop() {
-    if (sc != null) {
-      LocalSpark.stop(sc);
-    }
-  }
-
-  private Path audit() {
-    return tmp.resolve("audit.jsonl");
-  }
+class AncestorPolicyTest extends WithLocalSpark {
 
   private JavaSparkContext start(Map<String, String> settings) {
     sc = LocalSpark.withPlugin(audit(), settings);
