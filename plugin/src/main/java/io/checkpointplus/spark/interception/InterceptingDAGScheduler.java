@@ -86,6 +86,12 @@ public final class InterceptingDAGScheduler extends DAGScheduler {
     return super.runApproximateJob(rdd, func, evaluator, callSite, timeout, properties);
   }
 
+  /** Logs as Spark's DAGScheduler, so users' log configurations keep applying. */
+  @Override
+  public String logName() {
+    return DAGScheduler.class.getName();
+  }
+
   /** Failures of the interceptor so far; each left its job to run natively. */
   public long interceptionFailures() {
     return failures.get();
