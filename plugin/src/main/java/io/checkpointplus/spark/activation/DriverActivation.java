@@ -4,6 +4,7 @@ import io.checkpointplus.spark.audit.AuditEvent;
 import io.checkpointplus.spark.audit.AuditLog;
 import io.checkpointplus.spark.audit.AuditSinkKind;
 import io.checkpointplus.spark.audit.CleanupRecorder;
+import io.checkpointplus.spark.audit.DefaultJsonLinesSink;
 import io.checkpointplus.spark.audit.EventLogSink;
 import io.checkpointplus.spark.audit.JsonLinesSink;
 import io.checkpointplus.spark.audit.LogSink;
@@ -114,6 +115,9 @@ public final class DriverActivation implements DriverPlugin {
     Set<AuditSinkKind> sinks = settings.auditSinks();
     if (sinks.contains(AuditSinkKind.LOG)) {
       log.addSink(new LogSink());
+    }
+    if (sinks.contains(AuditSinkKind.JSONL) && settings.auditPath().isEmpty()) {
+      log.addSink(new DefaultJsonLinesSink(appId, sc::getCheckpointDir));
     }
     if (sinks.contains(AuditSinkKind.JSONL) && settings.auditPath().isPresent()) {
       String path = settings.auditPath().get();

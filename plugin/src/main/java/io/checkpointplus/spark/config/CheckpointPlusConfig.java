@@ -96,7 +96,9 @@ public final class CheckpointPlusConfig {
   public static final ConfigEntry<Optional<String>> AUDIT_PATH = ConfigEntry.optionalString(
       PREFIX + "audit.path",
       "File on the driver's local disk to which audit events are appended, one JSON object"
-          + " per line (sink jsonl). Unset: no file is written.");
+          + " per line (sink jsonl). Unset: <checkpoint root>/_checkpoint-plus-audit/<appId>.jsonl"
+          + " beside Spark's <uuid> directories, when the checkpoint directory is on local disk;"
+          + " no file otherwise.");
 
   public static final ConfigEntry<Integer> AUDIT_QUEUE_SIZE = ConfigEntry.integer(
       PREFIX + "audit.queueSize", 10_000, 1, 10_000_000,

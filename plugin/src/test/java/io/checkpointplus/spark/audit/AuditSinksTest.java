@@ -152,4 +152,21 @@ class AuditSinksTest extends WithLocalSpark {
     checkpointOne();
     assertTrue(LocalSpark.events(audit()).isEmpty(), "no jsonl sink, no file");
   }
+
+  @Test
+  void withoutAnAuditPathEventsGoBesideTheCheckpoints() throws Exception {
+    org.apache.spark.SparkConf conf = new org.apache.spark.SparkConf(false)
+        .setMaster("local[2]").setAppName("default-audit-path")
+        .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
+        .set("spark.plugins", LocalSpark.PLUGIN);
+    sc = new org.apache.spark.SparkContext(conf);
+    int rddId = checkpointOne();
+    Path file = tmp.resolve("cp").resolve("_checkpoint-plus-audit")
+        .resolve(sc.applicationId() + ".jsonl");
+    AuditLog.flushAll();
+    List<String> lines = Files.readAllLines(file);
+    assertTrue(lines.get(0).contains("\"type\":\"hook.status\""), "held until the file opened");
+    assertTrue(lines.stream().anyMatch(l -> l.contains("\"type\":\"checkpoint.completed\"")
+        && l.contains("\"rddId\":" + rddId)));
+  }
 }
