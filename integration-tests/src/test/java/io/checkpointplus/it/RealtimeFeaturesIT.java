@@ -77,6 +77,14 @@ class RealtimeFeaturesIT {
     assertTrue(completed.stream().mapToInt(c -> c.get("partitionsFromCache").asInt()).sum() > 0,
         "DStream state is persisted by Spark Streaming and read from cache");
     assertTrue(audit.ofType("checkpoint.failed").isEmpty());
+    List<JsonNode> metadata = audit.ofType("checkpoint.metadata");
+    assertTrue(metadata.size() >= BATCHES / 2, "Spark Streaming's metadata checkpoints: "
+        + metadata.size());
+    metadata.forEach(m -> {
+      assertTrue(m.get("file").asText().startsWith("checkpoint-"), m.toString());
+      assertTrue(m.get("bytes").asLong() > 0, m.toString());
+      assertTrue(m.hasNonNull("batchTime"), m.toString());
+    });
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.checkpointplus.spark.audit.EventLogSink;
 import io.checkpointplus.spark.audit.JsonLinesSink;
 import io.checkpointplus.spark.audit.LogSink;
 import io.checkpointplus.spark.audit.MetricsSink;
+import io.checkpointplus.spark.audit.StreamingMetadataRecorder;
 import io.checkpointplus.spark.checkpoint.CheckpointWriter;
 import io.checkpointplus.spark.checkpoint.ReuseLedger;
 import io.checkpointplus.spark.config.PluginSettings;
@@ -98,6 +99,9 @@ public final class DriverActivation implements DriverPlugin {
           new CheckpointVerifier(settings.filesVerify()), settings.maxLineageDepth());
       SchedulerSwap.install(sc, interceptor, new PlanRunner(settings.ancestorParallelism()),
           t -> recordHookStatus(sparkVersion, "degraded", t));
+      if (StreamingMetadataRecorder.available()) {
+        sc.addSparkListener(new StreamingMetadataRecorder(audit, sc.hadoopConfiguration()));
+      }
       sc.cleaner().foreach(cleaner -> {
         cleaner.attachListener(new CleanupRecorder(audit));
         return null;

@@ -20,6 +20,7 @@ public final class AuditEvent {
     CHECKPOINT_FAILED("checkpoint.failed"),
     CHECKPOINT_ANCESTOR("checkpoint.ancestor"),
     CHECKPOINT_CLEANED("checkpoint.cleaned"),
+    CHECKPOINT_METADATA("checkpoint.metadata"),
     HOOK_STATUS("hook.status");
 
     private final String wireName;
