@@ -100,9 +100,11 @@ final class InterceptionBenchmark {
       AuditLog audit = new AuditLog(sc.applicationId(), 10_000);
       ReuseLedger reuse = new ReuseLedger(true, StorageLevel.MEMORY_AND_DISK(), true);
       JobSubmissionInterceptor interceptor = new JobSubmissionInterceptor(
-          new CheckpointWriter(audit, reuse, io.checkpointplus.spark.files.CommitMode.AUTO), reuse,
+          new CheckpointWriter(audit, reuse, io.checkpointplus.spark.files.CommitMode.AUTO,
+              new io.checkpointplus.spark.files.RetentionSweeper(false, 0, 0, false, audit)), reuse,
           new CheckpointPlanner(AncestorPolicy.MARKED, false, audit),
-          new io.checkpointplus.spark.files.CheckpointVerifier(io.checkpointplus.spark.files.VerifyMode.SIZE), 100);
+          new io.checkpointplus.spark.files.CheckpointVerifier(io.checkpointplus.spark.files.VerifyMode.SIZE,
+              new io.checkpointplus.spark.files.RetentionSweeper(false, 0, 0, false, audit)), 100);
       long[] out = new long[2];
       int i = 0;
       for (JavaRDD<Integer> rdd : List.of(lineage(jsc, 2), lineage(jsc, DEEP))) {

@@ -38,7 +38,11 @@ class StreamingRecoveryIT {
   }
 
   private static SparkSubmitRun app(String name, boolean plugin) {
-    SparkSubmitRun run = SparkSubmitRun.of(APP).args(
+    return app(name, plugin, SparkSubmitRun.LOCAL);
+  }
+
+  private static SparkSubmitRun app(String name, boolean plugin, String master) {
+    SparkSubmitRun run = SparkSubmitRun.of(APP).master(master).args(
         "--checkpoint", work.resolve(name + "-cp").toString(),
         "--output", work.resolve(name + "-out").toString(),
         "--batches", String.valueOf(BATCHES), "--batch-ms", "500", "--checkpoint-every", "2");
@@ -129,6 +133,40 @@ class StreamingRecoveryIT {
         + pluginRecoveryMs + ", \"stock_restart_ms\": " + stockRecoveryMs + "}\n");
     System.out.printf("Restart after SIGKILL to completion: plugin %d ms, stock %d ms%n",
         pluginRecoveryMs, stockRecoveryMs);
+  }
+
+  @Test
+  void killedOnLocalClusterRecoversToTheSameFeatures() throws Exception {
+    Path audit = work.resolve("cluster-crash-audit.jsonl");
+    Process first = app("cluster-crash", true, SparkSubmitRun.LOCAL_CLUSTER)
+        .start(work, "cluster-crash");
+    Path out = work.resolve("cluster-crash-out/windowed-clicks");
+    await("batch 6", 300, first, () -> Files.exists(out.resolve("batch-000006.txt")));
+    await("a checkpoint in flight", 120, first,
+        () -> count(audit, "checkpoint.started") > count(audit, "checkpoint.completed"));
+    kill(first);
+    restart(app("cluster-crash", true, SparkSubmitRun.LOCAL_CLUSTER), "cluster-crash",
+        Map.of());
+    assertEquals(uninterrupted, read(work.resolve("cluster-crash-out")));
+    assertEquals(2, AuditTrail.read(audit).ofType("hook.status").size());
+  }
+
+  @Test
+  void withoutTheJarARestartOnACheckpointWrittenWithThePluginFailsToStart() throws Exception {
+    Path audit = work.resolve("gone-audit.jsonl");
+    Process first = app("gone", true).start(work, "gone");
+    await("a completed checkpoint", 240, first,
+        () -> count(audit, "checkpoint.completed") >= 1);
+    kill(first);
+    // What the README warns about: the restored configuration names a class that is gone.
+    ChildJvm.Result restart = app("gone", false).run(work, "gone-restart");
+    assertTrue(restart.exitCode() != 0);
+    assertTrue(restart.output().contains(
+        "ClassNotFoundException: io.checkpointplus.spark.CheckpointPlusPlugin"));
+    // With the jar back and the plugin switched off, the same checkpoint completes the run.
+    restart(app("gone", false).withPluginJarOnly(), "gone",
+        Map.of("SPARK_CHECKPOINTPLUS_ENABLED", "false"));
+    assertEquals(uninterrupted, read(work.resolve("gone-out")));
   }
 
   @Test

@@ -14,6 +14,7 @@ import io.checkpointplus.spark.checkpoint.CheckpointWriter;
 import io.checkpointplus.spark.checkpoint.ReuseLedger;
 import io.checkpointplus.spark.config.PluginSettings;
 import io.checkpointplus.spark.files.CheckpointVerifier;
+import io.checkpointplus.spark.files.RetentionSweeper;
 import io.checkpointplus.spark.interception.JobSubmissionInterceptor;
 import io.checkpointplus.spark.policy.CheckpointPlanner;
 import io.checkpointplus.spark.policy.PlanRunner;
@@ -94,9 +95,12 @@ public final class DriverActivation implements DriverPlugin {
           settings.reuseUnpersistAfter());
       CheckpointPlanner planner = new CheckpointPlanner(settings.ancestorPolicy(),
           settings.ancestorDryRun(), audit);
+      RetentionSweeper retention = new RetentionSweeper(settings.retentionEnabled(),
+          settings.retentionKeepLast(), settings.retentionOlderThanMs(),
+          settings.retentionDryRun(), audit);
       JobSubmissionInterceptor interceptor = new JobSubmissionInterceptor(
-          new CheckpointWriter(audit, reuse, settings.filesCommit()), reuse, planner,
-          new CheckpointVerifier(settings.filesVerify()), settings.maxLineageDepth());
+          new CheckpointWriter(audit, reuse, settings.filesCommit(), retention), reuse, planner,
+          new CheckpointVerifier(settings.filesVerify(), retention), settings.maxLineageDepth());
       SchedulerSwap.install(sc, interceptor, new PlanRunner(settings.ancestorParallelism()),
           t -> recordHookStatus(sparkVersion, "degraded", t));
       if (StreamingMetadataRecorder.available()) {

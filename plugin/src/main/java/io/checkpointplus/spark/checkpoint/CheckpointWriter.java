@@ -6,6 +6,7 @@ import io.checkpointplus.spark.files.CheckpointFileManager;
 import io.checkpointplus.spark.policy.Lineage;
 import io.checkpointplus.spark.files.CheckpointManifest;
 import io.checkpointplus.spark.files.CommitMode;
+import io.checkpointplus.spark.files.RetentionSweeper;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -48,11 +49,14 @@ public final class CheckpointWriter {
   private final AuditLog audit;
   private final ReuseLedger reuse;
   private final CommitMode commit;
+  private final RetentionSweeper retention;
 
-  public CheckpointWriter(AuditLog audit, ReuseLedger reuse, CommitMode commit) {
+  public CheckpointWriter(AuditLog audit, ReuseLedger reuse, CommitMode commit,
+      RetentionSweeper retention) {
     this.audit = audit;
     this.reuse = reuse;
     this.commit = commit;
+    this.retention = retention;
   }
 
   /** Whether {@code rdd} is what one of the plugin's checkpoint jobs runs on. */
@@ -97,6 +101,7 @@ public final class CheckpointWriter {
       long durationMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       recordCompleted(sc, rdd, dir, results, lineageDepth, durationMs);
       reuse.release(rdd);
+      retention.afterCheckpoint(dir, sc.hadoopConfiguration());
       return checkpoint;
     } catch (IOException | RuntimeException | SparkException e) {
       removeAttemptFilesQuietly(sc, dir);

@@ -86,6 +86,25 @@ public final class CheckpointPlusConfig {
           + " checksum: also its CRC32C (reads every file once on the driver). Checkpoints"
           + " without a manifest (written by stock Spark) are read as Spark reads them.");
 
+  public static final ConfigEntry<Boolean> FILES_RETENTION_ENABLED = ConfigEntry.bool(
+      PREFIX + "files.retention.enabled", false,
+      "Remove the <uuid> checkpoint directories earlier runs left under the checkpoint root"
+          + " (SPARK-33000). Never removed: this application's directory, one holding a"
+          + " checkpoint it reads, one changed within files.retention.olderThan.");
+
+  public static final ConfigEntry<Integer> FILES_RETENTION_KEEP_LAST = ConfigEntry.integer(
+      PREFIX + "files.retention.keepLast", 1, 0, Integer.MAX_VALUE,
+      "How many of the newest earlier <uuid> directories retention always keeps.");
+
+  public static final ConfigEntry<Long> FILES_RETENTION_OLDER_THAN = ConfigEntry.duration(
+      PREFIX + "files.retention.olderThan", "1h",
+      "Retention removes a directory only when nothing in it changed for this long.");
+
+  public static final ConfigEntry<Boolean> FILES_RETENTION_DRY_RUN = ConfigEntry.bool(
+      PREFIX + "files.retention.dryRun", false,
+      "Record what retention would remove (checkpoint.cleaned with dryRun=true) and delete"
+          + " nothing.");
+
   public static final ConfigEntry<Set<AuditSinkKind>> AUDIT_SINKS = ConfigEntry.setOf(
       PREFIX + "audit.sinks", AuditSinkKind.class, "eventlog,jsonl,log,metrics",
       "Where audit events go. eventlog: Spark's listener bus (event log, History Server);"
@@ -118,7 +137,8 @@ public final class CheckpointPlusConfig {
   public static final List<ConfigEntry<?>> ALL = List.of(
       ENABLED, DIR, REUSE_ENABLED, REUSE_STORAGE_LEVEL, REUSE_UNPERSIST_AFTER,
       ANCESTORS_POLICY, ANCESTORS_MAX_LINEAGE_DEPTH, ANCESTORS_PARALLELISM, ANCESTORS_DRY_RUN,
-      FILES_COMMIT, FILES_VERIFY,
+      FILES_COMMIT, FILES_VERIFY, FILES_RETENTION_ENABLED, FILES_RETENTION_KEEP_LAST,
+      FILES_RETENTION_OLDER_THAN, FILES_RETENTION_DRY_RUN,
       AUDIT_SINKS, AUDIT_PATH, AUDIT_QUEUE_SIZE,
       TESTING_SPARK_VERSION, TESTING_FAIL_INSTALL);
 

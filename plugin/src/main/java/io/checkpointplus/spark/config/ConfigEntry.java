@@ -97,6 +97,18 @@ public final class ConfigEntry<T> {
     });
   }
 
+  /** A duration such as {@code 90s}, {@code 15min}, {@code 12h}, {@code 7d}, in milliseconds. */
+  public static ConfigEntry<Long> duration(String key, String dflt, String doc) {
+    return new ConfigEntry<>(key, dflt, "a duration such as 90s, 15min, 12h or 7d", doc, false,
+        v -> {
+          long ms = org.apache.spark.network.util.JavaUtils.timeStringAsMs(v.trim());
+          if (ms < 0) {
+            throw new IllegalArgumentException();
+          }
+          return ms;
+        });
+  }
+
   /** A free-form string with no default: empty when unset. */
   public static ConfigEntry<Optional<String>> optionalString(String key, String doc) {
     return new ConfigEntry<>(key, null, "any non-empty string", doc, false, v -> {

@@ -32,6 +32,10 @@ public final class PluginSettings {
   private final boolean ancestorDryRun;
   private final CommitMode filesCommit;
   private final VerifyMode filesVerify;
+  private final boolean retentionEnabled;
+  private final int retentionKeepLast;
+  private final long retentionOlderThanMs;
+  private final boolean retentionDryRun;
   private final Set<AuditSinkKind> auditSinks;
   private final Optional<String> auditPath;
   private final int auditQueueSize;
@@ -52,6 +56,10 @@ public final class PluginSettings {
     this.ancestorDryRun = ANCESTORS_DRY_RUN.readFrom(conf);
     this.filesCommit = FILES_COMMIT.readFrom(conf);
     this.filesVerify = FILES_VERIFY.readFrom(conf);
+    this.retentionEnabled = FILES_RETENTION_ENABLED.readFrom(conf);
+    this.retentionKeepLast = FILES_RETENTION_KEEP_LAST.readFrom(conf);
+    this.retentionOlderThanMs = FILES_RETENTION_OLDER_THAN.readFrom(conf);
+    this.retentionDryRun = FILES_RETENTION_DRY_RUN.readFrom(conf);
     this.auditSinks = AUDIT_SINKS.readFrom(conf);
     this.auditPath = AUDIT_PATH.readFrom(conf);
     this.auditQueueSize = AUDIT_QUEUE_SIZE.readFrom(conf);
@@ -140,6 +148,22 @@ public final class PluginSettings {
 
   public VerifyMode filesVerify() {
     return filesVerify;
+  }
+
+  public boolean retentionEnabled() {
+    return retentionEnabled;
+  }
+
+  public int retentionKeepLast() {
+    return retentionKeepLast;
+  }
+
+  public long retentionOlderThanMs() {
+    return retentionOlderThanMs;
+  }
+
+  public boolean retentionDryRun() {
+    return retentionDryRun;
   }
 
   public Set<AuditSinkKind> auditSinks() {

@@ -14,16 +14,24 @@ import org.apache.spark.rdd.RDD;
  */
 public final class CheckpointVerifier {
   private final VerifyMode mode;
+  private final RetentionSweeper retention;
   private final Set<Integer> verified = ConcurrentHashMap.newKeySet();
 
-  public CheckpointVerifier(VerifyMode mode) {
+  public CheckpointVerifier(VerifyMode mode, RetentionSweeper retention) {
     this.mode = mode;
+    this.retention = retention;
   }
 
-  /** Verifies the checkpoint {@code checkpointRdd} reads, unless already done. */
+  /**
+   * Verifies the checkpoint {@code checkpointRdd} reads, unless already done, and tells
+   * retention that its directory is in use.
+   */
   public void verifyOnce(RDD<?> checkpointRdd) {
-    if (mode == VerifyMode.NONE || checkpointRdd.getCheckpointFile().isEmpty()
-        || !verified.add(checkpointRdd.id())) {
+    if (checkpointRdd.getCheckpointFile().isEmpty() || !verified.add(checkpointRdd.id())) {
+      return;
+    }
+    retention.referenced(checkpointRdd.getCheckpointFile().get());
+    if (mode == VerifyMode.NONE) {
       return;
     }
     try {
