@@ -3,7 +3,7 @@ package io.checkpointplus.benchmarks;
 import java.nio.file.Path;
 import java.util.Set;
 
-/** Entry point: {@code AllBenchmarks <results dir> [all|interception,reuse,ancestors,audit]}. */
+/** Entry point: {@code AllBenchmarks <results dir> [all|interception,reuse,ancestors,write,audit]}. */
 public final class AllBenchmarks {
   private AllBenchmarks() {
   }
@@ -20,6 +20,9 @@ public final class AllBenchmarks {
     }
     if (all || which.contains("ancestors")) {
       AncestorsBenchmark.run(results);
+    }
+    if (all || which.contains("write")) {
+      WriteThroughputBenchmark.run(results);
     }
     if (all || which.contains("audit")) {
       AuditOverheadBenchmark.run(results);

@@ -214,4 +214,38 @@ class StreamingRecoveryIT {
     assertTrue(trail.ofType("checkpoint.completed").size() >= 2,
         "the plugin wrote the restarted application's checkpoints");
   }
+
+  /**
+   * After a restart, the previous run's {@code <uuid>} directory is read by the restored state,
+   * then left behind once Spark Streaming has replaced those checkpoints: retention removes it.
+   */
+  @Test
+  void retentionRemovesThePreviousRunsDirectoryOnceTheRestoredStateLeftIt() throws Exception {
+    Path audit = work.resolve("retain-audit.jsonl");
+    SparkSubmitRun first = app("retain", true)
+        .conf("spark.checkpointplus.files.retention.enabled", "true")
+        .conf("spark.checkpointplus.files.retention.keepLast", "0")
+        .conf("spark.checkpointplus.files.retention.olderThan", "2s");
+    Process p = first.start(work, "retain");
+    Path out = work.resolve("retain-out/windowed-clicks");
+    await("batch 6", 240, p, () -> Files.exists(out.resolve("batch-000006.txt")));
+    kill(p);
+    Path checkpointRoot = work.resolve("retain-cp");
+    List<Path> before;
+    try (var dirs = Files.list(checkpointRoot)) {
+      before = dirs.filter(d -> d.getFileName().toString().matches("[0-9a-f-]{36}")).toList();
+    }
+    assertEquals(1, before.size(), "the first run's directory");
+
+    // The restored configuration carries the retention settings; run longer after the restart.
+    SparkSubmitRun.of(APP).withPluginJarOnly().args("--checkpoint", checkpointRoot.toString(),
+        "--output", work.resolve("retain-out").toString(), "--batches", "40",
+        "--batch-ms", "500", "--checkpoint-every", "2")
+        .run(work, "retain-restart").assertSucceeded();
+
+    assertTrue(Files.notExists(before.get(0)), "the previous run's directory was removed");
+    assertTrue(AuditTrail.read(audit).ofType("checkpoint.cleaned").stream()
+        .anyMatch(c -> c.get("dir").asText().endsWith(before.get(0).getFileName().toString())
+            && c.get("deleted").asBoolean()));
+  }
 }

@@ -24,13 +24,13 @@ import org.slf4j.LoggerFactory;
  * {@code olderThanMs}. Never touched: this application's own directory, a directory holding a
  * checkpoint this application reads (a streaming job restored from its checkpoint reads the
  * previous run's), and a directory changed recently (another application may be writing there).
- * Runs after a completed checkpoint, at most once per root every ten minutes.
+ * Runs after a completed checkpoint, at most once per root every {@code olderThan} (between
+ * one second and ten minutes): sweeping more often could not find anything newly idle.
  */
 public final class RetentionSweeper {
   private static final Logger LOG = LoggerFactory.getLogger(RetentionSweeper.class);
   private static final Pattern UUID = Pattern.compile(
       "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-  private static final long INTERVAL_MS = 10 * 60 * 1000L;
 
   private final boolean enabled;
   private final int keepLast;
@@ -49,12 +49,24 @@ public final class RetentionSweeper {
     this.audit = audit;
   }
 
-  /** Notes that this application reads the checkpoint at {@code rddCheckpointDir}. */
+  /**
+   * Notes that this application reads the checkpoint at {@code rddCheckpointDir}: its
+   * {@code <uuid>} directory is protected for as long as that checkpoint exists (Spark
+   * Streaming deletes a restored DStream's old checkpoints as new ones replace them).
+   */
   public void referenced(String rddCheckpointDir) {
-    Path uuidDir = new Path(rddCheckpointDir).getParent();
-    if (uuidDir != null) {
-      referenced.add(uuidDir.toUri().getPath());
+    referenced.add(new Path(rddCheckpointDir).toUri().getPath());
+  }
+
+  private boolean readByThisApplication(Path uuidDir, FileSystem fs) throws IOException {
+    String prefix = uuidDir.toUri().getPath() + "/";
+    for (String rddDir : referenced) {
+      if (rddDir.startsWith(prefix) && fs.exists(new Path(uuidDir, rddDir.substring(
+          prefix.length())))) {
+        return true;
+      }
     }
+    return false;
   }
 
   /** Sweeps the root of {@code rddCheckpointDir} if due; never throws. */
@@ -67,7 +79,8 @@ public final class RetentionSweeper {
       Path root = current.getParent();
       long now = System.currentTimeMillis();
       Long last = lastSweep.get(root.toString());
-      if (last != null && now - last < INTERVAL_MS) {
+      long interval = Math.max(1_000L, Math.min(olderThanMs, 10 * 60 * 1000L));
+      if (last != null && now - last < interval) {
         return;
       }
       lastSweep.put(root.toString(), now);
@@ -82,7 +95,7 @@ public final class RetentionSweeper {
     for (FileStatus s : fs.listStatus(root)) {
       String path = s.getPath().toUri().getPath();
       if (s.isDirectory() && UUID.matcher(s.getPath().getName()).matches()
-          && !path.equals(current.toUri().getPath()) && !referenced.contains(path)) {
+          && !path.equals(current.toUri().getPath()) && !readByThisApplication(s.getPath(), fs)) {
         candidates.add(new FileStatus(0, true, 0, 0, lastChange(fs, s), s.getPath()));
       }
     }
