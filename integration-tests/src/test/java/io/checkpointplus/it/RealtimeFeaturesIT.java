@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -49,18 +48,7 @@ class RealtimeFeaturesIT {
     }
     conf.forEach(run::conf);
     run.run(work, name).assertSucceeded();
-    return read(work.resolve(name + "-out"));
-  }
-
-  /** Every output file, by its path relative to the output directory. */
-  private static Map<String, String> read(Path output) throws IOException {
-    Map<String, String> files = new TreeMap<>();
-    try (var walk = Files.walk(output)) {
-      for (Path p : walk.filter(Files::isRegularFile).toList()) {
-        files.put(output.relativize(p).toString(), Files.readString(p));
-      }
-    }
-    return files;
+    return OutputFiles.committed(work.resolve(name + "-out"));
   }
 
   private static void assertPluginWroteStateCheckpoints(String name) {
