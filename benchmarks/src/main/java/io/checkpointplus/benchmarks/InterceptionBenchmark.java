@@ -3,6 +3,10 @@ package io.checkpointplus.benchmarks;
 import io.checkpointplus.spark.audit.AuditLog;
 import io.checkpointplus.spark.checkpoint.CheckpointWriter;
 import io.checkpointplus.spark.checkpoint.ReuseLedger;
+import io.checkpointplus.spark.files.CheckpointVerifier;
+import io.checkpointplus.spark.files.CommitMode;
+import io.checkpointplus.spark.files.RetentionSweeper;
+import io.checkpointplus.spark.files.VerifyMode;
 import io.checkpointplus.spark.interception.JobSubmissionInterceptor;
 import io.checkpointplus.spark.policy.AncestorPolicy;
 import io.checkpointplus.spark.policy.CheckpointPlanner;
@@ -99,12 +103,11 @@ final class InterceptionBenchmark {
       JavaSparkContext jsc = new JavaSparkContext(sc);
       AuditLog audit = new AuditLog(sc.applicationId(), 10_000);
       ReuseLedger reuse = new ReuseLedger(true, StorageLevel.MEMORY_AND_DISK(), true);
+      RetentionSweeper noRetention = new RetentionSweeper(false, 0, 0, false, audit);
       JobSubmissionInterceptor interceptor = new JobSubmissionInterceptor(
-          new CheckpointWriter(audit, reuse, io.checkpointplus.spark.files.CommitMode.AUTO,
-              new io.checkpointplus.spark.files.RetentionSweeper(false, 0, 0, false, audit)), reuse,
+          new CheckpointWriter(audit, reuse, CommitMode.AUTO, noRetention), reuse,
           new CheckpointPlanner(AncestorPolicy.MARKED, false, audit),
-          new io.checkpointplus.spark.files.CheckpointVerifier(io.checkpointplus.spark.files.VerifyMode.SIZE,
-              new io.checkpointplus.spark.files.RetentionSweeper(false, 0, 0, false, audit)), 100);
+          new CheckpointVerifier(VerifyMode.SIZE, noRetention), 100);
       long[] out = new long[2];
       int i = 0;
       for (JavaRDD<Integer> rdd : List.of(lineage(jsc, 2), lineage(jsc, DEEP))) {

@@ -1,6 +1,8 @@
 /**
- * Policy: which ancestors of a checkpointed RDD are checkpointed too, in what order and how many
- * at once. Today the plugin follows Spark's rule (the nearest marked RDD, or every marked
- * ancestor when {@code spark.checkpoint.checkpointAllMarkedAncestors} is set on the job).
+ * Policy: which marked RDDs a job checkpoints and in what order
+ * ({@link io.checkpointplus.spark.policy.CheckpointPlanner}, {@code ancestors.policy}), how many
+ * at once ({@link io.checkpointplus.spark.policy.PlanRunner}), where the {@code auto} policy cuts
+ * a lineage that grew too deep ({@link io.checkpointplus.spark.policy.CutPoints}), and the
+ * lineage facts these decisions rest on ({@link io.checkpointplus.spark.policy.Lineage}).
  */
 package io.checkpointplus.spark.policy;
