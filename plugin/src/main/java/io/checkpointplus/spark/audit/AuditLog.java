@@ -41,10 +41,6 @@ public final class AuditLog implements AutoCloseable {
     OPEN.put(this, Boolean.TRUE);
   }
 
-  public String appId() {
-    return appId;
-  }
-
   public AuditLog addSink(AuditSink sink) {
     sinks.add(sink);
     return this;

@@ -160,15 +160,10 @@ public final class CheckpointWriter {
   }
 
   /** The names of the files a failed write left in {@code dir} (empty if none or unreadable). */
-  private static List<String> leftOnDisk(SparkContext sc, String dir) {
+  private List<String> leftOnDisk(SparkContext sc, String dir) {
     try {
-      Path path = new Path(dir);
-      org.apache.hadoop.fs.FileSystem fs = path.getFileSystem(sc.hadoopConfiguration());
-      if (!fs.getFileStatus(path).isDirectory()) {
-        return List.of(path.getName());
-      }
-      return java.util.Arrays.stream(fs.listStatus(path)).map(s -> s.getPath().getName())
-          .sorted().toList();
+      return new CheckpointFileManager(new Path(dir), sc.hadoopConfiguration(), commit)
+          .fileNames();
     } catch (IOException | RuntimeException e) {
       return List.of();
     }

@@ -35,11 +35,6 @@ public final class ReuseLedger {
     }
   }
 
-  /** Whether the plugin persisted {@code rdd} and has not released it yet. */
-  public boolean persistedByPlugin(RDD<?> rdd) {
-    return persistedByPlugin.contains(rdd.id());
-  }
-
   /** Unpersists {@code rdd} if the plugin persisted it; called once its checkpoint is written. */
   public void release(RDD<?> rdd) {
     if (unpersistAfter && persistedByPlugin.remove(rdd.id())) {

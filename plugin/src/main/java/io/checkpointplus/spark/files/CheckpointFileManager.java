@@ -54,8 +54,17 @@ public final class CheckpointFileManager {
     return String.format("part-%05d", partitionIndex);
   }
 
-  public Path dir() {
-    return dir;
+  /** The names of the files in the directory, sorted; the directory's own name if it is a file. */
+  public List<String> fileNames() throws IOException {
+    if (!fs.getFileStatus(dir).isDirectory()) {
+      return List.of(dir.getName());
+    }
+    List<String> names = new ArrayList<>();
+    for (FileStatus s : fs.listStatus(dir)) {
+      names.add(s.getPath().getName());
+    }
+    names.sort(null);
+    return names;
   }
 
   /** The commit mode in force for this directory's file system ({@code auto} resolved). */

@@ -92,11 +92,6 @@ public final class InterceptingDAGScheduler extends DAGScheduler {
     return DAGScheduler.class.getName();
   }
 
-  /** Failures of the interceptor so far; each left its job to run natively. */
-  public long interceptionFailures() {
-    return failures.get();
-  }
-
   private CheckpointPlan intercept(RDD<?> rdd, Properties properties) {
     try {
       return interceptor.beforeJob(rdd, properties);
