@@ -105,7 +105,7 @@ final class InterceptionBenchmark {
       ReuseLedger reuse = new ReuseLedger(true, StorageLevel.MEMORY_AND_DISK(), true);
       RetentionSweeper noRetention = new RetentionSweeper(false, 0, 0, false, audit);
       JobSubmissionInterceptor interceptor = new JobSubmissionInterceptor(
-          new CheckpointWriter(audit, reuse, CommitMode.AUTO, noRetention), reuse,
+          new CheckpointWriter(audit, CommitMode.AUTO, noRetention), reuse,
           new CheckpointPlanner(AncestorPolicy.MARKED, false, audit),
           new CheckpointVerifier(VerifyMode.SIZE, noRetention), 100);
       long[] out = new long[2];

@@ -99,7 +99,7 @@ public final class DriverActivation implements DriverPlugin {
           settings.retentionKeepLast(), settings.retentionOlderThanMs(),
           settings.retentionDryRun(), audit);
       JobSubmissionInterceptor interceptor = new JobSubmissionInterceptor(
-          new CheckpointWriter(audit, reuse, settings.filesCommit(), retention), reuse, planner,
+          new CheckpointWriter(audit, settings.filesCommit(), retention), reuse, planner,
           new CheckpointVerifier(settings.filesVerify(), retention), settings.maxLineageDepth());
       SchedulerSwap.install(sc, interceptor, new PlanRunner(settings.ancestorParallelism()),
           t -> recordHookStatus(sparkVersion, "degraded", t));

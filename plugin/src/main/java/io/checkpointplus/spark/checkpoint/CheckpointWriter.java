@@ -18,7 +18,6 @@ import org.apache.spark.Partitioner;
 import org.apache.spark.SparkContext;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.SparkException;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.rdd.ReliableCheckpointRDD;
 import org.apache.spark.util.SerializableConfiguration;
@@ -36,8 +35,7 @@ import scala.reflect.ClassTag$;
  */
 public final class CheckpointWriter {
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointWriter.class);
-  private static final ClassTag<PartitionWriteResult> RESULT_TAG =
-      ClassTag$.MODULE$.apply(PartitionWriteResult.class);
+  private static final ClassTag<byte[]> ENCODED_RESULT = ClassTag$.MODULE$.apply(byte[].class);
 
   /** Local properties Spark Streaming sets on the jobs of a batch. */
   static final String BATCH_TIME_PROPERTY = "spark.streaming.internal.batchTime";
@@ -46,25 +44,29 @@ public final class CheckpointWriter {
   private static final String PLUGIN_VERSION = Optional.ofNullable(
       CheckpointWriter.class.getPackage().getImplementationVersion()).orElse("dev");
 
+  /** Set while this thread runs a checkpoint job: the interceptor leaves that job alone. */
+  private static final ThreadLocal<Boolean> WRITING = ThreadLocal.withInitial(() -> false);
+
   private final AuditLog audit;
-  private final ReuseLedger reuse;
   private final CommitMode commit;
   private final RetentionSweeper retention;
 
-  public CheckpointWriter(AuditLog audit, ReuseLedger reuse, CommitMode commit,
-      RetentionSweeper retention) {
+  public CheckpointWriter(AuditLog audit, CommitMode commit, RetentionSweeper retention) {
     this.audit = audit;
-    this.reuse = reuse;
     this.commit = commit;
     this.retention = retention;
   }
 
-  /** Whether {@code rdd} is what one of the plugin's checkpoint jobs runs on. */
-  public static boolean isCheckpointJob(RDD<?> rdd) {
-    return rdd instanceof CheckpointSourceRDD;
+  /** Whether the job this thread is submitting is one of the plugin's checkpoint jobs. */
+  public static boolean isCheckpointJob() {
+    return WRITING.get();
   }
 
-  /** Writes {@code rdd} to {@code dir}; on failure records it and rethrows, as Spark would. */
+  /**
+   * Writes {@code rdd} to {@code dir}. What Spark's own write does (the job, the partition count
+   * check) fails as Spark's fails: recorded, then rethrown to the action. What the plugin adds
+   * afterwards (manifest, clean-up, audit, retention) never fails it.
+   */
   public <T> ReliableCheckpointRDD<T> write(RDD<T> rdd, String dir, ClassTag<T> tag) {
     SparkContext sc = rdd.context();
     int lineageDepth = Lineage.depth(rdd);
@@ -72,45 +74,70 @@ public final class CheckpointWriter {
         .with("lineageDepthBefore", lineageDepth)
         .build());
     long start = System.nanoTime();
+    CheckpointFileManager files;
+    PartitionWriteResult[] results;
+    ReliableCheckpointRDD<T> checkpoint;
     try {
-      CheckpointFileManager files = new CheckpointFileManager(new Path(dir),
-          sc.hadoopConfiguration(), commit);
+      files = new CheckpointFileManager(new Path(dir), sc.hadoopConfiguration(), commit);
       files.createDirectory();
-      Broadcast<SerializableConfiguration> conf = sc.broadcast(
+      results = runWriteJob(sc, rdd, new PartitionWriteTask<T>(dir, sc.broadcast(
           new SerializableConfiguration(sc.hadoopConfiguration()),
-          ClassTag$.MODULE$.apply(SerializableConfiguration.class));
-      PartitionWriteResult[] results = (PartitionWriteResult[]) sc.runJob(
-          new CheckpointSourceRDD<>(rdd, tag),
-          new PartitionWriteTask<T>(dir, conf, files.commitMode(), tag),
-          RESULT_TAG);
-      conf.destroy();
-
+          ClassTag$.MODULE$.apply(SerializableConfiguration.class)), files.commitMode(), tag));
       Option<Partitioner> partitioner = rdd.partitioner();
       if (partitioner.isDefined()) {
         files.writePartitioner(partitioner.get(), SparkEnv.get().serializer().newInstance(),
             sc.conf());
       }
-      ReliableCheckpointRDD<T> checkpoint = new ReliableCheckpointRDD<>(sc, dir, partitioner, tag);
+      checkpoint = new ReliableCheckpointRDD<>(sc, dir, partitioner, tag);
       if (checkpoint.partitions().length != rdd.partitions().length) {
         throw new SparkException("Checkpoint RDD " + checkpoint.id() + " of " + dir + " has "
             + checkpoint.partitions().length + " partitions, but RDD " + rdd.id() + " has "
             + rdd.partitions().length);
       }
+    } catch (IOException | RuntimeException | SparkException e) {
+      recordFailure(sc, rdd, dir, start, e);
+      throw CheckpointWriter.<RuntimeException>rethrow(e);
+    }
+    try {
       files.writeManifest(manifest(sc, results));
       recordCleaned(sc, rdd, dir, files.removeAttemptFiles());
-      long durationMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-      recordCompleted(sc, rdd, dir, results, lineageDepth, durationMs);
-      reuse.release(rdd);
+      recordCompleted(sc, rdd, dir, results, lineageDepth,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
       retention.afterCheckpoint(dir, sc.hadoopConfiguration());
-      return checkpoint;
-    } catch (IOException | RuntimeException | SparkException e) {
+    } catch (IOException | RuntimeException | LinkageError e) {
+      LOG.warn("Checkpoint of RDD {} in {} is complete, but recording it failed: {}", rdd.id(),
+          dir, e.toString());
+    }
+    return checkpoint;
+  }
+
+  private static <T> PartitionWriteResult[] runWriteJob(SparkContext sc, RDD<T> rdd,
+      PartitionWriteTask<T> task) {
+    boolean nested = WRITING.get();
+    WRITING.set(true);
+    try {
+      byte[][] encoded = (byte[][]) sc.runJob(rdd, task, ENCODED_RESULT);
+      PartitionWriteResult[] results = new PartitionWriteResult[encoded.length];
+      for (int i = 0; i < encoded.length; i++) {
+        results[i] = PartitionWriteResult.fromBytes(encoded[i]);
+      }
+      return results;
+    } finally {
+      WRITING.set(nested);
+    }
+  }
+
+  private void recordFailure(SparkContext sc, RDD<?> rdd, String dir, long start, Throwable e) {
+    try {
       removeAttemptFilesQuietly(sc, dir);
       audit.record(withJobContext(audit.event(AuditEvent.Type.CHECKPOINT_FAILED), sc, rdd, dir)
           .with("durationMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
           .with("cause", String.valueOf(e))
           .with("leftOnDisk", leftOnDisk(sc, dir))
           .build());
-      throw CheckpointWriter.<RuntimeException>rethrow(e);
+    } catch (RuntimeException | LinkageError recordingFailure) {
+      LOG.warn("Could not record the failed checkpoint of RDD {}: {}", rdd.id(),
+          recordingFailure.toString());
     }
   }
 

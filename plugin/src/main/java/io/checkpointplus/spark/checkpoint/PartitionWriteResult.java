@@ -1,11 +1,45 @@
 package io.checkpointplus.spark.checkpoint;
 
-import java.io.Serializable;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 /**
  * What one task of a checkpoint job reports back about the partition it wrote: the facts the
  * manifest and the audit events need, counted where the bytes were written.
+ *
+ * <p>Task results travel through the application's {@code spark.serializer}, which may be Kryo
+ * with {@code registrationRequired}: a task returns this record encoded as a {@code byte[]}
+ * ({@link #toBytes()}), which every Spark serializer handles.
  */
 public record PartitionWriteResult(int partition, String file, long bytes, long records,
-    long crc32c, boolean fromCache, long writeNanos) implements Serializable {
+    long crc32c, boolean fromCache, long writeNanos) {
+
+  public byte[] toBytes() {
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream(64);
+    try (DataOutputStream out = new DataOutputStream(buffer)) {
+      out.writeInt(partition);
+      out.writeUTF(file);
+      out.writeLong(bytes);
+      out.writeLong(records);
+      out.writeLong(crc32c);
+      out.writeBoolean(fromCache);
+      out.writeLong(writeNanos);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return buffer.toByteArray();
+  }
+
+  public static PartitionWriteResult fromBytes(byte[] encoded) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(encoded))) {
+      return new PartitionWriteResult(in.readInt(), in.readUTF(), in.readLong(), in.readLong(),
+          in.readLong(), in.readBoolean(), in.readLong());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 }

@@ -19,10 +19,12 @@ import scala.runtime.AbstractFunction2;
 /**
  * The function each task of a checkpoint job runs on an executor: serialize the partition's
  * records exactly as Spark's {@code writePartitionToCheckpointFile} does, commit the file, and
- * report size, record count and source.
+ * report size, record count and source. The job runs on the checkpointed RDD itself, as Spark's
+ * own checkpoint job does, so the iterator comes from {@code RDD.iterator}: from the block
+ * manager when the partition is cached, computed otherwise.
  */
-final class PartitionWriteTask<T> extends AbstractFunction2<TaskContext, Iterator<T>,
-    PartitionWriteResult> implements Serializable {
+final class PartitionWriteTask<T> extends AbstractFunction2<TaskContext, Iterator<T>, byte[]>
+    implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final String dir;
@@ -39,9 +41,9 @@ final class PartitionWriteTask<T> extends AbstractFunction2<TaskContext, Iterato
   }
 
   @Override
-  public PartitionWriteResult apply(TaskContext context, Iterator<T> records) {
+  public byte[] apply(TaskContext context, Iterator<T> records) {
     long start = System.nanoTime();
-    boolean fromCache = records instanceof SourcedIterator<T> s && s.fromCache();
+    boolean fromCache = PartitionSource.readFromBlockManager(records);
     SparkEnv env = SparkEnv.get();
     try {
       CheckpointFileManager files =
@@ -65,7 +67,8 @@ final class PartitionWriteTask<T> extends AbstractFunction2<TaskContext, Iterato
       }
       file.commit();
       return new PartitionWriteResult(context.partitionId(), file.finalPath().getName(),
-          file.bytesWritten(), count, file.crc32c(), fromCache, System.nanoTime() - start);
+          file.bytesWritten(), count, file.crc32c(), fromCache, System.nanoTime() - start)
+          .toBytes();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,16 +1,19 @@
 package io.checkpointplus.spark.checkpoint;
 
+import java.lang.reflect.Field;
 import org.apache.spark.rdd.CheckpointRDD;
+import org.apache.spark.rdd.CheckpointState$;
 import org.apache.spark.rdd.RDD;
+import org.apache.spark.rdd.RDDCheckpointData$;
 import org.apache.spark.rdd.ReliableCheckpointRDD;
 import org.apache.spark.rdd.ReliableRDDCheckpointData;
-import org.apache.spark.rdd.ReliableRDDCheckpointData$;
+import scala.Option;
 
 /**
  * Takes the place of Spark's {@link ReliableRDDCheckpointData} on a marked RDD. Being a subclass,
  * everything that recognises Spark's class keeps working ({@code RDD.getCheckpointFile},
  * {@code DStreamCheckpointData}, the context cleaner); only the write goes through the plugin's
- * {@link CheckpointWriter}.
+ * {@link CheckpointWriter}, to the directory Spark fixed when {@code checkpoint()} was called.
  */
 public final class PluginCheckpointData<T> extends ReliableRDDCheckpointData<T> {
   private static final long serialVersionUID = 1L;
@@ -20,13 +23,55 @@ public final class PluginCheckpointData<T> extends ReliableRDDCheckpointData<T> 
   private final transient String dir;
   private final transient CheckpointWriter writer;
 
-  public PluginCheckpointData(RDD<T> rdd, CheckpointWriter writer) {
+  private PluginCheckpointData(RDD<T> rdd, String dir, CheckpointWriter writer) {
     super(rdd, rdd.elementClassTag());
     this.rdd = rdd;
-    // Same rule and same moment as Spark's own constructor, so the directory is the same.
-    this.dir = ReliableRDDCheckpointData$.MODULE$.checkpointPath(rdd.context(), rdd.id()).get()
-        .toString();
+    this.dir = dir;
     this.writer = writer;
+  }
+
+  /**
+   * The plugin's checkpoint data for {@code rdd}, to replace {@code spark}'s, writing where
+   * Spark's would have written; empty if that directory cannot be known.
+   */
+  public static <T> Option<PluginCheckpointData<T>> replacing(RDD<T> rdd,
+      ReliableRDDCheckpointData<T> spark, CheckpointWriter writer) {
+    String dir = sparksDirectory(spark);
+    return dir == null ? Option.empty()
+        : Option.apply(new PluginCheckpointData<>(rdd, dir, writer));
+  }
+
+  /**
+   * Spark's {@code cpDir}: {@code checkpointPath(sc, id)} at the time {@code checkpoint()} was
+   * called. A later {@code setCheckpointDir} does not move it, and must not move ours.
+   */
+  private static String sparksDirectory(ReliableRDDCheckpointData<?> spark) {
+    try {
+      Field cpDir = ReliableRDDCheckpointData.class.getDeclaredField("cpDir");
+      cpDir.setAccessible(true);
+      return (String) cpDir.get(spark);
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      return null;
+    }
+  }
+
+  @Override
+  public Option<String> getCheckpointDir() {
+    synchronized (RDDCheckpointData$.MODULE$) {
+      return isCheckpointed() ? Option.apply(dir) : Option.empty();
+    }
+  }
+
+  /**
+   * After a failed write that does not fail the action (an ancestor the policy added), puts the
+   * RDD back to "marked", so that a later job can still write it as Spark would.
+   */
+  public void resetAfterFailure() {
+    synchronized (RDDCheckpointData$.MODULE$) {
+      if (cpState() == CheckpointState$.MODULE$.CheckpointingInProgress()) {
+        cpState_$eq(CheckpointState$.MODULE$.Initialized());
+      }
+    }
   }
 
   @Override

@@ -38,9 +38,11 @@ public final class CheckpointPlusConfig {
           + " (SPARK-8582). false restores Spark's behaviour.");
 
   public static final ConfigEntry<StorageLevel> REUSE_STORAGE_LEVEL = ConfigEntry.storageLevel(
-      PREFIX + "reuse.storageLevel", "MEMORY_AND_DISK",
-      "Storage level the plugin gives a marked RDD that has none. A level the application chose"
-          + " is never changed.");
+      PREFIX + "reuse.storageLevel", "MEMORY_AND_DISK_SER",
+      "Storage level the plugin gives, for the length of the job, a marked RDD that has none; a"
+          + " level the application chose is never changed. Serialized by default: a"
+          + " deserialized level keeps references, so an iterator that reuses one mutable record"
+          + " (Hadoop Writables) would cache and checkpoint the last record repeated.");
 
   public static final ConfigEntry<Boolean> REUSE_UNPERSIST_AFTER = ConfigEntry.bool(
       PREFIX + "reuse.unpersistAfter", true,

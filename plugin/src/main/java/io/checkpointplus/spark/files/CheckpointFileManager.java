@@ -105,16 +105,34 @@ public final class CheckpointFileManager {
     return conf.getBoolean("spark.checkpoint.compress", false);
   }
 
-  /** Writes Spark's {@code _partitioner} file. */
-  public void writePartitioner(Partitioner partitioner, SerializerInstance serializer,
-      SparkConf conf) throws IOException {
+  /**
+   * Writes Spark's {@code _partitioner} file, best-effort as Spark does: a partitioner the
+   * serializer cannot write (Kryo with {@code registrationRequired}, say) is a warning, the
+   * partial file is removed, and the checkpoint is read without a partitioner.
+   *
+   * @return whether the file was written
+   */
+  public boolean writePartitioner(Partitioner partitioner, SerializerInstance serializer,
+      SparkConf conf) {
     Path path = new Path(dir, PARTITIONER_FILE);
-    SerializationStream stream = serializer.serializeStream(fs.create(path, false,
-        bufferSize(conf)));
     try {
-      stream.writeObject(partitioner, scala.reflect.ClassTag$.MODULE$.apply(Partitioner.class));
-    } finally {
-      stream.close();
+      SerializationStream stream = serializer.serializeStream(fs.create(path, false,
+          bufferSize(conf)));
+      try {
+        stream.writeObject(partitioner, scala.reflect.ClassTag$.MODULE$.apply(Partitioner.class));
+      } finally {
+        stream.close();
+      }
+      return true;
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("Could not write partitioner {} of checkpoint {} (it is read without one): {}",
+          partitioner, dir, e.toString());
+      try {
+        fs.delete(path, false);
+      } catch (IOException | RuntimeException ignored) {
+        // Spark ignores an unreadable _partitioner file too.
+      }
+      return false;
     }
   }
 

@@ -1,7 +1,6 @@
 package io.checkpointplus.spark.interception;
 
 import io.checkpointplus.spark.files.CheckpointVerificationException;
-import io.checkpointplus.spark.policy.CheckpointPlan;
 import io.checkpointplus.spark.policy.PlanRunner;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
@@ -50,22 +49,29 @@ public final class InterceptingDAGScheduler extends DAGScheduler {
   /**
    * Every {@code SparkContext.runJob}: prepare, run, then checkpoint the plan, parents first and
    * in parallel, before SparkContext's own {@code rdd.doCheckpoint()} (which then finds the work
-   * done). A failed checkpoint write fails the action, as in stock Spark.
+   * done). A failed write of a checkpoint Spark would write fails the action, as in stock Spark;
+   * anything else the plugin does after the job never does. What was persisted for the plan is
+   * released on every outcome.
    */
   @Override
   public <T, U> void runJob(RDD<T> rdd, Function2<TaskContext, Iterator<T>, U> func,
       Seq<Object> partitions, CallSite callSite, Function2<Object, U, BoxedUnit> resultHandler,
       Properties properties) {
-    CheckpointPlan plan = intercept(rdd, properties);
-    PREPARED.set(rdd);
+    PreparedJob job = prepare(rdd, properties, true);
     try {
-      super.runJob(rdd, func, partitions, callSite, resultHandler, properties);
+      PREPARED.set(rdd);
+      try {
+        super.runJob(rdd, func, partitions, callSite, resultHandler, properties);
+      } finally {
+        PREPARED.remove();
+      }
+      planRunner.run(sc(), job.plan());
     } finally {
-      PREPARED.remove();
+      interceptor.afterJob(job);
     }
-    planRunner.run(sc(), plan);
   }
 
+  /** Asynchronous actions: Spark checkpoints nothing after them, and neither does the plugin. */
   @Override
   public <T, U> JobWaiter<U> submitJob(RDD<T> rdd, Function2<TaskContext, Iterator<T>, U> func,
       Seq<Object> partitions, CallSite callSite, Function2<Object, U, BoxedUnit> resultHandler,
@@ -73,7 +79,7 @@ public final class InterceptingDAGScheduler extends DAGScheduler {
     if (PREPARED.get() == rdd) {
       PREPARED.remove();
     } else {
-      intercept(rdd, properties);
+      prepare(rdd, properties, false);
     }
     return super.submitJob(rdd, func, partitions, callSite, resultHandler, properties);
   }
@@ -82,7 +88,7 @@ public final class InterceptingDAGScheduler extends DAGScheduler {
   public <T, U, R> PartialResult<R> runApproximateJob(RDD<T> rdd,
       Function2<TaskContext, Iterator<T>, U> func, ApproximateEvaluator<U, R> evaluator,
       CallSite callSite, long timeout, Properties properties) {
-    intercept(rdd, properties);
+    prepare(rdd, properties, false);
     return super.runApproximateJob(rdd, func, evaluator, callSite, timeout, properties);
   }
 
@@ -92,11 +98,13 @@ public final class InterceptingDAGScheduler extends DAGScheduler {
     return DAGScheduler.class.getName();
   }
 
-  private CheckpointPlan intercept(RDD<?> rdd, Properties properties) {
+  private PreparedJob prepare(RDD<?> rdd, Properties properties, boolean checkpointAfter) {
     try {
-      return interceptor.beforeJob(rdd, properties);
+      return interceptor.beforeJob(rdd, properties, checkpointAfter);
     } catch (CheckpointVerificationException e) {
       throw e; // damaged data: the job must not read it
+    } catch (VirtualMachineError e) {
+      throw e;
     } catch (Throwable t) {
       if (failures.getAndIncrement() == 0) {
         LOG.warn("spark-checkpoint-plus could not prepare a job on RDD {}; it runs as in stock"
@@ -109,7 +117,7 @@ public final class InterceptingDAGScheduler extends DAGScheduler {
       } else {
         LOG.debug("spark-checkpoint-plus could not prepare a job on RDD {}", rdd.id(), t);
       }
-      return CheckpointPlan.EMPTY;
+      return PreparedJob.NOTHING;
     }
   }
 }

@@ -8,10 +8,9 @@ import io.checkpointplus.spark.policy.AncestorPolicy;
 import io.checkpointplus.spark.policy.CheckpointPlan;
 import io.checkpointplus.spark.policy.CheckpointPlanner;
 import io.checkpointplus.spark.policy.CutPoints;
+import io.checkpointplus.spark.policy.Lineage;
 import io.checkpointplus.spark.policy.MarkedRdd;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -26,6 +25,8 @@ import org.apache.spark.rdd.RDDCheckpointData$;
 import org.apache.spark.rdd.ReliableCheckpointRDD;
 import org.apache.spark.rdd.ReliableRDDCheckpointData;
 import scala.Option;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.collection.Iterator;
 
 /**
@@ -41,12 +42,14 @@ import scala.collection.Iterator;
  *   <li>the {@link CheckpointPlanner} decides which of them this job checkpoints, and those are
  *       persisted so the checkpoint reads what the job computes ({@link ReuseLedger}).</li>
  * </ol>
- * The walk is iterative, visits each RDD at most twice and stops at checkpointed RDDs, whose
+ * The walk is {@link Lineage#parentsFirst}, iterative, and stops at checkpointed RDDs, whose
  * lineage is already cut. DAGScheduler walks the same lineage for every job anyway.
  */
 public final class JobSubmissionInterceptor {
   /** The local property with which Spark Streaming asks for every marked ancestor. */
   static final String ALL_MARKED_ANCESTORS = "spark.checkpoint.checkpointAllMarkedAncestors";
+
+  private static final Logger LOG = LoggerFactory.getLogger(JobSubmissionInterceptor.class);
 
   private final CheckpointWriter writer;
   private final ReuseLedger reuse;
@@ -63,95 +66,113 @@ public final class JobSubmissionInterceptor {
     this.maxLineageDepth = maxLineageDepth;
   }
 
-  /** Prepares the job about to run on {@code finalRdd}; returns what to checkpoint after it. */
-  public CheckpointPlan beforeJob(RDD<?> finalRdd, Properties properties) {
-    if (CheckpointWriter.isCheckpointJob(finalRdd)) {
-      return CheckpointPlan.EMPTY; // the plugin's own write: its lineage was prepared already
+  /**
+   * Prepares the job about to run on {@code finalRdd}. With {@code checkpointAfter} (a job that
+   * SparkContext follows with {@code doCheckpoint}, as {@code runJob} is), plans what to
+   * checkpoint after it and persists those of them Spark would write too; other jobs (asynchronous actions,
+   * approximate jobs) are followed by no checkpoint in Spark, and get none here either.
+   */
+  PreparedJob beforeJob(RDD<?> finalRdd, Properties properties, boolean checkpointAfter) {
+    if (CheckpointWriter.isCheckpointJob()) {
+      return PreparedJob.NOTHING; // the plugin's own write: its lineage was prepared already
     }
-    if (planner.policy() == AncestorPolicy.AUTO) {
+    if (checkpointAfter && planner.policy() == AncestorPolicy.AUTO) {
       cutDeepLineage(finalRdd);
+    }
+    List<MarkedRdd> marked = walk(finalRdd);
+    if (!checkpointAfter) {
+      return PreparedJob.NOTHING;
     }
     boolean allMarked = properties != null
         && Boolean.parseBoolean(properties.getProperty(ALL_MARKED_ANCESTORS));
-    CheckpointPlan plan = planner.plan(walk(finalRdd), allMarked);
-    plan.order().forEach(reuse::persistForReuse);
-    return plan;
+    CheckpointPlan plan = planner.plan(marked, allMarked);
+    List<RDD<?>> held = new ArrayList<>();
+    try {
+      for (RDD<?> rdd : plan.order()) {
+        // Only what Spark itself would write now: caching needs serializable records, which
+        // stock Spark asks of these RDDs anyway, but not of the ancestors the policy adds.
+        if (plan.required().contains(rdd.id()) && reuse.acquire(rdd)) {
+          held.add(rdd);
+        }
+      }
+    } catch (RuntimeException | LinkageError e) {
+      release(held);
+      throw e;
+    }
+    return new PreparedJob(plan, held);
   }
 
-  /** Marked, not yet checkpointed RDDs, children before parents; adopts each on the way. */
-  private List<MarkedRdd> walk(RDD<?> finalRdd) {
-    // id -> whether the RDD was reached only behind a marked RDD so far
-    Map<Integer, Boolean> behindMarked = new HashMap<>();
-    Map<Integer, RDD<?>> marked = new java.util.LinkedHashMap<>();
-    Deque<RDD<?>> stack = new ArrayDeque<>();
-    Deque<Boolean> stackBehind = new ArrayDeque<>();
-    stack.push(finalRdd);
-    stackBehind.push(false);
-    while (!stack.isEmpty()) {
-      RDD<?> rdd = stack.pop();
-      boolean behind = stackBehind.pop();
-      Boolean seen = behindMarked.get(rdd.id());
-      if (seen != null && (seen == behind || !seen)) {
-        continue;
+  /** Gives back what {@link #beforeJob} persisted; never throws. */
+  void afterJob(PreparedJob job) {
+    release(job.held());
+  }
+
+  private void release(List<RDD<?>> held) {
+    for (RDD<?> rdd : held) {
+      try {
+        reuse.release(rdd, rdd.isCheckpointed());
+      } catch (RuntimeException | LinkageError e) {
+        LOG.warn("Could not unpersist RDD {} persisted for its checkpoint: {}", rdd.id(),
+            e.toString());
       }
-      behindMarked.put(rdd.id(), behind);
+    }
+  }
+
+  /**
+   * Marked, not yet checkpointed RDDs of the lineage, parents first; adopts each on the way and
+   * verifies every checkpoint the job will read. Spark's rule for which of them it would
+   * checkpoint after the job: those reachable from the final RDD on a path that passes no other
+   * RDD with checkpoint data.
+   */
+  private List<MarkedRdd> walk(RDD<?> finalRdd) {
+    List<RDD<?>> parentsFirst = Lineage.parentsFirst(finalRdd);
+    Set<Integer> open = new HashSet<>();
+    open.add(finalRdd.id());
+    Set<Integer> adopted = new HashSet<>();
+    for (int i = parentsFirst.size() - 1; i >= 0; i--) { // children first
+      RDD<?> rdd = parentsFirst.get(i);
       if (rdd instanceof ReliableCheckpointRDD) {
         verifier.verifyOnce(rdd); // a checkpoint read directly, e.g. restored by a DStream
       }
       Option<? extends RDDCheckpointData<?>> data = rdd.checkpointData();
-      boolean isMarked = data.isDefined();
-      if (isMarked) {
-        if (data.get().isCheckpointed()) {
-          if (data.get().checkpointRDD().isDefined()) {
-            verifier.verifyOnce(data.get().checkpointRDD().get());
-          }
-          continue;
+      if (data.isDefined() && data.get().isCheckpointed()) {
+        if (data.get().checkpointRDD().isDefined()) {
+          verifier.verifyOnce(data.get().checkpointRDD().get());
         }
-        if (adopt(rdd)) {
-          marked.put(rdd.id(), rdd);
-        }
+        continue;
       }
-      Iterator<Dependency<?>> deps = rdd.dependencies().iterator();
-      while (deps.hasNext()) {
-        stack.push(deps.next().rdd());
-        stackBehind.push(behind || isMarked);
+      if (data.isDefined() && adopt(rdd)) {
+        adopted.add(rdd.id());
+      }
+      if (open.contains(rdd.id()) && data.isEmpty()) {
+        Iterator<Dependency<?>> deps = rdd.dependencies().iterator();
+        while (deps.hasNext()) {
+          open.add(deps.next().rdd().id());
+        }
       }
     }
-    List<MarkedRdd> result = new ArrayList<>(marked.size());
-    for (RDD<?> rdd : marked.values()) {
-      result.add(new MarkedRdd(rdd, behindMarked.get(rdd.id()), nearestMarkedParents(rdd)));
+    // The nearest adopted RDDs below each RDD, computed parents first.
+    Map<Integer, Set<Integer>> below = new HashMap<>();
+    List<MarkedRdd> result = new ArrayList<>();
+    for (RDD<?> rdd : parentsFirst) {
+      Set<Integer> nearest = new HashSet<>();
+      if (!rdd.isCheckpointed()) {
+        Iterator<Dependency<?>> deps = rdd.dependencies().iterator();
+        while (deps.hasNext()) {
+          int parent = deps.next().rdd().id();
+          if (adopted.contains(parent)) {
+            nearest.add(parent);
+          } else {
+            nearest.addAll(below.getOrDefault(parent, Set.of()));
+          }
+        }
+      }
+      below.put(rdd.id(), nearest);
+      if (adopted.contains(rdd.id())) {
+        result.add(new MarkedRdd(rdd, !open.contains(rdd.id()), nearest));
+      }
     }
     return result;
-  }
-
-  /** Ids of the marked RDDs first met below {@code rdd} on each path. */
-  private static Set<Integer> nearestMarkedParents(RDD<?> rdd) {
-    Set<Integer> found = new HashSet<>();
-    Set<Integer> seen = new HashSet<>();
-    Deque<RDD<?>> stack = new ArrayDeque<>();
-    pushParents(rdd, stack);
-    while (!stack.isEmpty()) {
-      RDD<?> current = stack.pop();
-      if (!seen.add(current.id())) {
-        continue;
-      }
-      Option<? extends RDDCheckpointData<?>> data = current.checkpointData();
-      if (data.isDefined()) {
-        if (!data.get().isCheckpointed()) {
-          found.add(current.id());
-        }
-        continue;
-      }
-      pushParents(current, stack);
-    }
-    return found;
-  }
-
-  private static void pushParents(RDD<?> rdd, Deque<RDD<?>> stack) {
-    Iterator<Dependency<?>> deps = rdd.dependencies().iterator();
-    while (deps.hasNext()) {
-      stack.push(deps.next().rdd());
-    }
   }
 
   /**
@@ -175,7 +196,12 @@ public final class JobSubmissionInterceptor {
           || data.get().cpState() != CheckpointState$.MODULE$.Initialized()) {
         return false;
       }
-      rdd.checkpointData_$eq(Option.apply(new PluginCheckpointData<>(rdd, writer)));
+      Option<PluginCheckpointData<T>> ours = PluginCheckpointData.replacing(rdd,
+          (ReliableRDDCheckpointData<T>) data.get(), writer);
+      if (ours.isEmpty()) {
+        return false;
+      }
+      rdd.checkpointData_$eq(Option.apply(ours.get()));
       return true;
     }
   }
@@ -196,7 +222,14 @@ public final class JobSubmissionInterceptor {
         cut.checkpoint();
       }
       if (adopt(cut)) {
-        cut.checkpointData().get().checkpoint();
+        try {
+          cut.checkpointData().get().checkpoint();
+        } catch (RuntimeException e) {
+          if (cut.checkpointData().get() instanceof PluginCheckpointData<?> plugin) {
+            plugin.resetAfterFailure();
+          }
+          throw e;
+        }
       }
     }
   }

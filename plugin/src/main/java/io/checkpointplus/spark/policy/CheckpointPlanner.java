@@ -40,17 +40,21 @@ public final class CheckpointPlanner {
   }
 
   /**
-   * The plan for {@code marked}, given in the order the lineage walk met them (children before
-   * parents); {@code allMarkedRequested} is the job's Spark property.
+   * The plan for {@code marked}, given parents first (each after the marked RDDs it depends on);
+   * {@code allMarkedRequested} is the job's Spark property.
    */
   public CheckpointPlan plan(List<MarkedRdd> marked, boolean allMarkedRequested) {
     if (marked.isEmpty()) {
       return CheckpointPlan.EMPTY;
     }
     Set<Integer> planned = new HashSet<>();
+    Set<Integer> required = new HashSet<>();
     for (MarkedRdd m : marked) {
       boolean sparkWould = !m.behindMarked() || allMarkedRequested;
       boolean policyWants = sparkWould || policy != AncestorPolicy.NEAREST;
+      if (sparkWould) {
+        required.add(m.rdd().id());
+      }
       if (sparkWould || (policyWants && !dryRun)) {
         planned.add(m.rdd().id());
       }
@@ -58,11 +62,9 @@ public final class CheckpointPlanner {
         recordAncestor(m.rdd(), policyWants, sparkWould, allMarkedRequested);
       }
     }
-    // The walk met children before parents: reversed, parents come first.
     List<RDD<?>> order = new ArrayList<>();
     Map<Integer, Set<Integer>> parents = new HashMap<>();
-    for (int i = marked.size() - 1; i >= 0; i--) {
-      MarkedRdd m = marked.get(i);
+    for (MarkedRdd m : marked) {
       if (planned.contains(m.rdd().id())) {
         order.add(m.rdd());
         Set<Integer> p = new HashSet<>(m.markedParents());
@@ -70,7 +72,7 @@ public final class CheckpointPlanner {
         parents.put(m.rdd().id(), p);
       }
     }
-    return new CheckpointPlan(order, parents);
+    return new CheckpointPlan(order, parents, required);
   }
 
   private void recordAncestor(RDD<?> rdd, boolean policyWants, boolean sparkWould,

@@ -8,7 +8,8 @@ import org.apache.spark.rdd.RDD;
  *
  * @param rdd the RDD
  * @param behindMarked whether every path from the job's final RDD to it passes through another
- *     marked RDD, i.e. whether it is an ancestor Spark's default rule would not checkpoint
+ *     RDD with checkpoint data, i.e. whether it is an ancestor Spark's default rule would not
+ *     checkpoint after this job
  * @param markedParents ids of the nearest marked RDDs among its ancestors
  */
 public record MarkedRdd(RDD<?> rdd, boolean behindMarked, Set<Integer> markedParents) {

@@ -1,25 +1,43 @@
 package io.checkpointplus.spark.policy;
 
+import io.checkpointplus.spark.checkpoint.PluginCheckpointData;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.SparkContext;
 import org.apache.spark.rdd.RDD;
+import org.apache.spark.rdd.RDDCheckpointData;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Option;
 
 /**
  * Checkpoints a job's {@link CheckpointPlan} once the job has run: every RDD after its planned
  * parents, independent RDDs concurrently, at most {@code parallelism} checkpoint jobs at once.
- * Each write runs with the submitting thread's Spark local properties (job group, scheduler pool,
- * streaming batch). The first failure is rethrown to the action, as Spark's own checkpoint does.
+ *
+ * <p>Failures behave as in Spark where Spark would have written the checkpoint: the first failed
+ * write of a {@linkplain CheckpointPlan#required required} RDD is rethrown to the action,
+ * unchanged (a cancelled job's {@code SparkException}, say). A failed write of an RDD the policy
+ * added is recorded by the writer, logged, and the RDD stays marked for a later job.
+ *
+ * <p>Concurrent writes run on threads with the submitting thread's Spark local properties (job
+ * group, job tags, scheduler pool, streaming batch), so cancelling the application's job group
+ * cancels them too, plus a job tag of their own: a caller interrupted while waiting cancels them
+ * and gets the {@link InterruptedException}, as a caller of Spark's own checkpoint does.
  */
 public final class PlanRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(PlanRunner.class);
   private static final AtomicInteger THREADS = new AtomicInteger();
+  private static final String JOB_TAGS = "spark.job.tags";
 
   private final int parallelism;
 
@@ -32,46 +50,193 @@ public final class PlanRunner {
     if (order.isEmpty()) {
       return;
     }
-    if (parallelism == 1 || order.size() == 1) {
-      order.forEach(PlanRunner::checkpoint);
+    Throwable failure;
+    try {
+      failure = parallelism == 1 || order.size() == 1
+          ? runInOrder(plan) : runConcurrently(sc, plan);
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable t) {
+      // The plugin's own scheduling failed: never the application's problem.
+      LOG.warn("spark-checkpoint-plus could not run the checkpoints planned after a job; Spark's"
+          + " own checkpoint step follows: {}", t.toString());
       return;
     }
-    Properties properties = new Properties();
-    properties.putAll(sc.getLocalProperties());
-    ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, order.size()), r -> {
-      Thread t = new Thread(r, "checkpoint-plus-writer-" + THREADS.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    try {
-      Map<Integer, CompletableFuture<Void>> written = new HashMap<>();
-      for (RDD<?> rdd : order) {
-        CompletableFuture<?>[] parents = plan.parents().getOrDefault(rdd.id(), java.util.Set.of())
-            .stream().map(written::get).toArray(CompletableFuture[]::new);
-        written.put(rdd.id(), CompletableFuture.allOf(parents).thenRunAsync(() -> {
-          Properties own = new Properties();
-          own.putAll(properties);
-          sc.setLocalProperties(own);
-          checkpoint(rdd);
-        }, pool));
-      }
-      CompletableFuture.allOf(written.values().toArray(CompletableFuture[]::new)).join();
-    } catch (CompletionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException re) {
-        throw re;
-      }
-      if (cause instanceof Error err) {
-        throw err;
-      }
-      throw e;
-    } finally {
-      pool.shutdown();
+    if (failure != null) {
+      throw PlanRunner.<RuntimeException>rethrow(failure);
     }
   }
 
-  /** Spark's own entry point: flips the state, writes, truncates lineage; no-op if done. */
-  private static void checkpoint(RDD<?> rdd) {
-    rdd.checkpointData().get().checkpoint();
+  /** On the caller's thread, as Spark does; returns the first required failure. */
+  private static Throwable runInOrder(CheckpointPlan plan) {
+    Throwable first = null;
+    for (RDD<?> rdd : plan.order()) {
+      Throwable t = checkpoint(rdd, plan);
+      if (t != null) {
+        if (first == null) {
+          first = t;
+        }
+        break; // Spark stops at its first failed checkpoint too
+      }
+    }
+    return first;
+  }
+
+  private Throwable runConcurrently(SparkContext sc, CheckpointPlan plan) {
+    String tag = "checkpoint-plus-" + UUID.randomUUID();
+    Properties properties = new Properties();
+    properties.putAll(sc.getLocalProperties());
+    String tags = properties.getProperty(JOB_TAGS);
+    properties.setProperty(JOB_TAGS, tags == null || tags.isEmpty() ? tag : tags + "," + tag);
+    Schedule schedule = new Schedule(plan);
+    ExecutorService pool = Executors.newFixedThreadPool(
+        Math.min(parallelism, plan.order().size()), r -> {
+          Thread t = new Thread(r, "checkpoint-plus-writer-" + THREADS.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    try {
+      schedule.startReady(pool, sc, properties);
+      schedule.awaitDone(() -> cancelQuietly(sc, tag));
+      return schedule.firstFailure();
+    } catch (InterruptedException e) {
+      cancelQuietly(sc, tag);
+      return e;
+    } finally {
+      pool.shutdownNow();
+      awaitTermination(pool);
+    }
+  }
+
+  /** Which planned RDDs are written, which are ready, and the first required failure. */
+  private static final class Schedule {
+    private final CheckpointPlan plan;
+    private final Map<Integer, Set<Integer>> waitingOn = new HashMap<>();
+    private final Set<Integer> started = new HashSet<>();
+    private int running;
+    private Throwable firstFailure;
+
+    Schedule(CheckpointPlan plan) {
+      this.plan = plan;
+      for (RDD<?> rdd : plan.order()) {
+        waitingOn.put(rdd.id(), new HashSet<>(plan.parents().getOrDefault(rdd.id(), Set.of())));
+      }
+    }
+
+    synchronized void startReady(ExecutorService pool, SparkContext sc, Properties properties) {
+      if (firstFailure != null) {
+        return; // as Spark, write nothing more after a failure the action will see
+      }
+      List<RDD<?>> ready = new ArrayList<>();
+      for (RDD<?> rdd : plan.order()) {
+        if (!started.contains(rdd.id()) && waitingOn.get(rdd.id()).isEmpty()) {
+          ready.add(rdd);
+        }
+      }
+      for (RDD<?> rdd : ready) {
+        started.add(rdd.id());
+        running++;
+        pool.execute(() -> {
+          Properties own = new Properties();
+          own.putAll(properties);
+          Throwable t = null;
+          try {
+            sc.setLocalProperties(own);
+            t = checkpoint(rdd, plan);
+          } catch (Throwable fatal) {
+            t = fatal; // e.g. an OutOfMemoryError: the caller rethrows it
+          } finally {
+            finished(rdd, t);
+          }
+          startReady(pool, sc, properties);
+        });
+      }
+      notifyAll();
+    }
+
+    private synchronized void finished(RDD<?> rdd, Throwable failure) {
+      running--;
+      if (failure != null && firstFailure == null) {
+        firstFailure = failure;
+      }
+      for (Set<Integer> parents : waitingOn.values()) {
+        parents.remove(rdd.id());
+      }
+      notifyAll();
+    }
+
+    /**
+     * Waits for every started write. Once one failed in a way the action will see, the others
+     * are cancelled, as Spark would not have started them; a write submitted just as the
+     * cancellation went out is caught by the next round.
+     */
+    synchronized void awaitDone(Runnable cancel) throws InterruptedException {
+      while (running > 0) {
+        if (firstFailure != null) {
+          cancel.run();
+          wait(200);
+        } else {
+          wait();
+        }
+      }
+    }
+
+    synchronized Throwable firstFailure() {
+      return firstFailure;
+    }
+  }
+
+  /**
+   * Spark's own entry point: flips the state, writes, truncates lineage; a no-op if another job
+   * did it. Returns the failure the action must see, or null.
+   */
+  private static Throwable checkpoint(RDD<?> rdd, CheckpointPlan plan) {
+    Option<? extends RDDCheckpointData<?>> data = rdd.checkpointData();
+    try {
+      data.get().checkpoint();
+      return null;
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable t) {
+      if (plan.required().contains(rdd.id())) {
+        return t;
+      }
+      LOG.warn("Checkpoint of RDD {} (an ancestor checkpointed by the plugin's policy) failed;"
+          + " the action goes on and the RDD stays marked: {}", rdd.id(), t.toString());
+      if (data.get() instanceof PluginCheckpointData<?> plugin) {
+        plugin.resetAfterFailure();
+      }
+      return null;
+    }
+  }
+
+  private static void cancelQuietly(SparkContext sc, String tag) {
+    try {
+      sc.cancelJobsWithTag(tag);
+    } catch (RuntimeException | LinkageError e) {
+      LOG.warn("Could not cancel the checkpoint jobs tagged {}: {}", tag, e.toString());
+    }
+  }
+
+  private static void awaitTermination(ExecutorService pool) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        if (pool.awaitTermination(1, TimeUnit.MINUTES)) {
+          break;
+        }
+      } catch (InterruptedException e) {
+        interrupted = true; // writers end once their job is cancelled; then restore the flag
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Rethrows {@code t} unchanged, checked or not (Spark's job failures are checked). */
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> E rethrow(Throwable t) throws E {
+    throw (E) t;
   }
 }

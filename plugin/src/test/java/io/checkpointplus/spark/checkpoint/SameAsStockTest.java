@@ -17,6 +17,8 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Where stock Spark is deterministic, the plugin is too, identically: the checkpoint job creates
@@ -100,17 +102,35 @@ class SameAsStockTest extends WithLocalSpark {
     };
   }
 
-  @Test
-  void recordsOfAnIteratorThatReusesOneObjectAreCheckpointedAsProduced() {
-    sc = LocalSpark.withPlugin(audit(), Map.of());
-    sc.setCheckpointDir(tmp.resolve("cp").toString());
+  /** What a checkpoint of records produced by {@link #reusingOneBox} reads back as. */
+  private List<Integer> checkpointOfReusedRecords(SparkContext context) {
+    sc = context;
+    sc.setCheckpointDir(tmp.resolve("cp-" + System.nanoTime()).toString());
     JavaRDD<Box> reused = new JavaSparkContext(sc)
         .parallelize(IntStream.range(0, 100).boxed().collect(Collectors.toList()), 2)
         .mapPartitions(SameAsStockTest::reusingOneBox);
     reused.checkpoint();
     assertEquals(100, reused.count());
-
+    assertTrue(reused.isCheckpointed());
     List<Integer> read = new ArrayList<>(reused.map(b -> b.value).collect());
-    assertEquals(IntStream.range(0, 100).boxed().collect(Collectors.toList()), read);
+    LocalSpark.stop(sc);
+    sc = null;
+    return read;
+  }
+
+  /**
+   * Stock Spark serializes each record as the iterator produces it (Java serialization then
+   * writes back-references to the one object; Kryo writes each value); a deserialized cache
+   * would hold the last value repeated instead.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"org.apache.spark.serializer.JavaSerializer",
+      "org.apache.spark.serializer.KryoSerializer"})
+  void recordsOfAnIteratorThatReusesOneObjectAreCheckpointedAsStockWritesThem(String serializer) {
+    Map<String, String> conf = Map.of("spark.serializer", serializer);
+    List<Integer> stock = checkpointOfReusedRecords(LocalSpark.stock(conf));
+    List<Integer> plugin = checkpointOfReusedRecords(LocalSpark.withPlugin(audit(), conf));
+
+    assertEquals(stock, plugin);
   }
 }

@@ -38,6 +38,8 @@ class SerializerMatrixTest extends WithLocalSpark {
     conf.put("spark.serializer", serializer);
     conf.put("spark.kryo.registrationRequired", String.valueOf(registrationRequired));
     conf.put("spark.checkpoint.compress", String.valueOf(compress));
+    // What this program's own data needs under registrationRequired, in stock Spark too.
+    conf.put("spark.kryo.classesToRegister", "[Ljava.lang.Integer;,[Lscala.Tuple2;");
     sc = LocalSpark.withPlugin(audit(), conf);
     sc.setCheckpointDir(tmp.resolve("cp").toString());
     JavaPairRDD<Integer, Integer> sums = new JavaSparkContext(sc)
