@@ -100,4 +100,16 @@ class PluginSettingsTest {
     assertEquals("Invalid value 'off' for environment variable SPARK_CHECKPOINTPLUS_ENABLED:"
         + " allowed is true or false", e.getMessage());
   }
+
+  @Test
+  void aDurationWithoutAUnitIsRefused() {
+    assertEquals("Invalid value '3600' for spark.checkpointplus.files.retention.olderThan:"
+        + " allowed is a duration with a unit: 500ms, 30s, 10min, 1h, 2d",
+        assertThrows(InvalidConfigurationException.class,
+            () -> read("spark.checkpointplus.files.retention.olderThan", "3600")).getMessage());
+    assertEquals(90_000L, read("spark.checkpointplus.files.retention.olderThan", "90s")
+        .retentionOlderThanMs());
+    assertEquals(7L * 24 * 3600 * 1000, read("spark.checkpointplus.files.retention.olderThan",
+        " 7d ").retentionOlderThanMs());
+  }
 }
