@@ -12,6 +12,7 @@ import io.checkpointplus.spark.audit.MetricsSink;
 import io.checkpointplus.spark.audit.StreamingMetadataRecorder;
 import io.checkpointplus.spark.checkpoint.CheckpointWriter;
 import io.checkpointplus.spark.checkpoint.ReuseLedger;
+import io.checkpointplus.spark.config.CheckpointPlusConfig;
 import io.checkpointplus.spark.config.PluginSettings;
 import io.checkpointplus.spark.files.CheckpointVerifier;
 import io.checkpointplus.spark.files.RetentionSweeper;
@@ -64,10 +65,25 @@ public final class DriverActivation implements DriverPlugin {
     this.sc = sc;
     this.conf = conf;
     this.settings = PluginSettings.from(conf);
-    if (settings.disabledByEnvironment()) {
-      LOG.info("spark-checkpoint-plus is switched off by the environment; Spark runs natively");
+    if (!settings.enabled()) {
+      logSwitchedOff();
     }
     return Collections.emptyMap();
+  }
+
+  /** One line; a warning when the configuration holds settings the plugin would have refused. */
+  private void logSwitchedOff() {
+    String by = settings.disabledByEnvironment()
+        ? "the environment variable " + CheckpointPlusConfig.ENABLED_ENV + "=false"
+        : CheckpointPlusConfig.ENABLED.key() + "=false";
+    List<String> ignored = settings.ignoredWhileDisabled();
+    if (ignored.isEmpty()) {
+      LOG.info("spark-checkpoint-plus is switched off by {}; Spark runs natively", by);
+    } else {
+      LOG.warn("spark-checkpoint-plus is switched off by {}; Spark runs natively. Ignored {}"
+          + " setting(s) it would refuse when on: {}", by, ignored.size(),
+          String.join("; ", ignored));
+    }
   }
 
   @Override
