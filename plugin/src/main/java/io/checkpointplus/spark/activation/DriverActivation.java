@@ -152,7 +152,9 @@ public final class DriverActivation implements DriverPlugin {
       }
     }
     if (sinks.contains(AuditSinkKind.EVENTLOG)) {
-      log.addSink(new EventLogSink(sc.listenerBus()));
+      // Posted on the recording thread: the bus stops before the plugin's shutdown, so events
+      // must not wait in the plugin's queue to reach the event log.
+      log.addImmediateSink(new EventLogSink(sc.listenerBus()));
     }
     if (sinks.contains(AuditSinkKind.METRICS)) {
       log.addSink(new MetricsSink(pluginContext.metricRegistry(), log));
