@@ -43,6 +43,7 @@ public final class PluginSettings {
   private final int auditQueueSize;
   private final Optional<String> testingSparkVersion;
   private final boolean testingFailInstall;
+  private final TestingFailure testingFailWith;
   private final List<String> ignoredWhileDisabled;
 
   private PluginSettings(SparkConf conf, Map<String, String> env) {
@@ -76,6 +77,7 @@ public final class PluginSettings {
     this.auditQueueSize = read.value(AUDIT_QUEUE_SIZE);
     this.testingSparkVersion = read.value(TESTING_SPARK_VERSION);
     this.testingFailInstall = read.value(TESTING_FAIL_INSTALL);
+    this.testingFailWith = read.value(TESTING_FAIL_WITH);
     this.ignoredWhileDisabled = read.ignored();
   }
 
@@ -261,5 +263,9 @@ public final class PluginSettings {
 
   public boolean testingFailInstall() {
     return testingFailInstall;
+  }
+
+  public TestingFailure testingFailWith() {
+    return testingFailWith;
   }
 }
