@@ -12,7 +12,11 @@ import io.checkpointplus.spark.audit.MetricsSink;
 import io.checkpointplus.spark.audit.StreamingMetadataRecorder;
 import io.checkpointplus.spark.checkpoint.CheckpointWriter;
 import io.checkpointplus.spark.checkpoint.ReuseLedger;
+import io.checkpointplus.spark.config.CheckpointPlusConfig;
+import io.checkpointplus.spark.config.InvalidConfigurationException;
 import io.checkpointplus.spark.config.PluginSettings;
+import io.checkpointplus.spark.config.Redaction;
+import io.checkpointplus.spark.config.TestingFailure;
 import io.checkpointplus.spark.files.CheckpointVerifier;
 import io.checkpointplus.spark.files.RetentionSweeper;
 import io.checkpointplus.spark.interception.JobSubmissionInterceptor;
@@ -20,9 +24,7 @@ import io.checkpointplus.spark.policy.CheckpointPlanner;
 import io.checkpointplus.spark.policy.PlanRunner;
 import io.checkpointplus.spark.interception.SchedulerSwap;
 import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,17 +32,16 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.plugin.DriverPlugin;
 import org.apache.spark.api.plugin.PluginContext;
-import org.apache.spark.util.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.Tuple2;
-import scala.collection.JavaConverters;
 
 /**
  * The driver side of the plugin.
  * <ol>
- *   <li>{@code init} (inside the SparkContext constructor): validates every setting; an invalid
- *       value stops the application here, before any job.</li>
+ *   <li>{@code init} (inside the SparkContext constructor): reads the off switch, then validates
+ *       every setting; an invalid value stops the application here, before any job. Switched
+ *       off, nothing is refused: one warning lists what was ignored. Anything else that goes
+ *       wrong here (a linkage error from another Spark build) fails open.</li>
  *   <li>{@code registerMetrics} (the constructor's last step, same thread, before any job):
  *       checks the Spark version, applies {@code spark.checkpointplus.dir}, and swaps in the
  *       intercepting scheduler. Any problem here fails open.</li>
@@ -53,69 +54,142 @@ public final class DriverActivation implements DriverPlugin {
   private SparkConf conf;
   private PluginSettings settings;
   private AuditLog audit;
+  /** Why {@code init} failed open; {@code null} when it did not. */
+  private Throwable initFailure;
 
   @Override
   public Map<String, String> init(SparkContext sc, PluginContext pluginContext) {
     return init(sc, sc.conf());
   }
 
-  /** As Spark's {@code init}, with the settings read from {@code conf}. */
+  /**
+   * As Spark's {@code init}, with the settings read from {@code conf}. An invalid setting throws
+   * (the application must not start with a configuration it did not mean); a linkage error or
+   * anything else unexpected fails open, since the application can run without the plugin.
+   */
   Map<String, String> init(SparkContext sc, SparkConf conf) {
     this.sc = sc;
     this.conf = conf;
-    this.settings = PluginSettings.from(conf);
-    if (settings.disabledByEnvironment()) {
-      LOG.info("spark-checkpoint-plus is switched off by the environment; Spark runs natively");
+    try {
+      this.settings = PluginSettings.from(conf);
+      if (settings.testingFailWith() == TestingFailure.INIT_LINKAGE_ERROR) {
+        throw new NoSuchMethodError("injected by spark.checkpointplus.testing.failWith");
+      }
+      if (!settings.enabled()) {
+        logSwitchedOff();
+      }
+    } catch (InvalidConfigurationException | VirtualMachineError mustStop) {
+      throw mustStop;
+    } catch (Throwable t) {
+      initFailure = t;
+      LOG.warn("spark-checkpoint-plus is not active, Spark runs natively: {}", t.toString());
+      LOG.debug("Start-up failure", t);
     }
     return Collections.emptyMap();
   }
 
+  /** One line; a warning when the configuration holds settings the plugin would have refused. */
+  private void logSwitchedOff() {
+    String by = settings.disabledByEnvironment()
+        ? "the environment variable " + CheckpointPlusConfig.ENABLED_ENV + "=false"
+        : CheckpointPlusConfig.ENABLED.key() + "=false";
+    List<String> ignored = settings.ignoredWhileDisabled();
+    if (ignored.isEmpty()) {
+      LOG.info("spark-checkpoint-plus is switched off by {}; Spark runs natively", by);
+    } else {
+      LOG.warn("spark-checkpoint-plus is switched off by {}; Spark runs natively. Ignored {}"
+          + " setting(s) it would refuse when on: {}", by, ignored.size(),
+          String.join("; ", ignored));
+    }
+  }
+
+  /**
+   * Installs the hook. Fails open: whatever goes wrong (an unverified Spark version, a linkage
+   * error from another Spark build, a failing audit sink) gives one WARN line, a
+   * {@code hook.status} event and a natively running Spark. A {@link VirtualMachineError} is
+   * rethrown: the JVM is then in no state to carry on as if nothing happened.
+   */
   @Override
   public void registerMetrics(String appId, PluginContext pluginContext) {
+    if (initFailure != null) {
+      recordNotInstalledAfterInitFailure(appId, pluginContext);
+      return;
+    }
     if (!settings.enabled()) {
       return;
     }
-    audit = openAudit(appId, pluginContext);
     String sparkVersion = settings.testingSparkVersion().orElse(sc.version());
     try {
-      if (!SparkVersionSupport.isVerified(sparkVersion)) {
-        throw new UnsupportedOperationException("Spark " + sparkVersion
-            + " is outside the verified range " + SparkVersionSupport.VERIFIED_RANGE);
-      }
-      if (settings.testingFailInstall()) {
-        throw new IllegalStateException("installation failure requested by "
-            + "spark.checkpointplus.testing.failInstall");
-      }
-      settings.dir().ifPresent(dir -> {
-        if (sc.getCheckpointDir().isEmpty()) {
-          sc.setCheckpointDir(dir);
-        }
-      });
-      ReuseLedger reuse = new ReuseLedger(settings.reuseEnabled(), settings.reuseStorageLevel(),
-          settings.reuseUnpersistAfter());
-      CheckpointPlanner planner = new CheckpointPlanner(settings.ancestorPolicy(),
-          settings.ancestorDryRun(), audit);
-      RetentionSweeper retention = new RetentionSweeper(settings.retentionEnabled(),
-          settings.retentionKeepLast(), settings.retentionOlderThanMs(),
-          settings.retentionDryRun(), audit);
-      JobSubmissionInterceptor interceptor = new JobSubmissionInterceptor(
-          new CheckpointWriter(audit, settings.filesCommit(), retention), reuse, planner,
-          new CheckpointVerifier(settings.filesVerify(), retention), settings.maxLineageDepth());
-      SchedulerSwap.install(sc, interceptor, new PlanRunner(settings.ancestorParallelism()),
-          t -> recordHookStatus(sparkVersion, "degraded", t));
-      if (StreamingMetadataRecorder.available()) {
-        sc.addSparkListener(new StreamingMetadataRecorder(audit, sc.hadoopConfiguration()));
-      }
-      sc.cleaner().foreach(cleaner -> {
-        cleaner.attachListener(new CleanupRecorder(audit));
-        return null;
-      });
+      audit = openAudit(appId, pluginContext);
+      install(sparkVersion);
       recordHookStatus(sparkVersion, "installed", null);
+    } catch (VirtualMachineError fatal) {
+      throw fatal;
     } catch (Throwable t) {
       LOG.warn("spark-checkpoint-plus is not active, Spark runs natively: {}", t.toString());
       LOG.debug("Hook installation failure", t);
       recordHookStatus(sparkVersion, "not-installed", t);
     }
+  }
+
+  private void install(String sparkVersion) {
+    if (!SparkVersionSupport.isVerified(sparkVersion)) {
+      throw new UnsupportedOperationException("Spark " + sparkVersion
+          + " is outside the verified range " + SparkVersionSupport.VERIFIED_RANGE);
+    }
+    if (settings.testingFailWith() == TestingFailure.INSTALL_LINKAGE_ERROR) {
+      throw new NoClassDefFoundError("injected by spark.checkpointplus.testing.failWith");
+    }
+    if (settings.testingFailWith() == TestingFailure.INSTALL_VM_ERROR) {
+      throw new StackOverflowError("injected by spark.checkpointplus.testing.failWith");
+    }
+    if (settings.testingFailInstall()) {
+      throw new IllegalStateException("installation failure requested by "
+          + "spark.checkpointplus.testing.failInstall");
+    }
+    settings.dir().ifPresent(dir -> {
+      if (sc.getCheckpointDir().isEmpty()) {
+        sc.setCheckpointDir(dir);
+      }
+    });
+    ReuseLedger reuse = new ReuseLedger(settings.reuseEnabled(), settings.reuseStorageLevel(),
+        settings.reuseUnpersistAfter());
+    CheckpointPlanner planner = new CheckpointPlanner(settings.ancestorPolicy(),
+        settings.ancestorDryRun(), audit);
+    RetentionSweeper retention = new RetentionSweeper(settings.retentionEnabled(),
+        settings.retentionKeepLast(), settings.retentionOlderThanMs(),
+        settings.retentionDryRun(), audit);
+    JobSubmissionInterceptor interceptor = new JobSubmissionInterceptor(
+        new CheckpointWriter(audit, settings.filesCommit(), retention), reuse, planner,
+        new CheckpointVerifier(settings.filesVerify(), retention), settings.maxLineageDepth());
+    SchedulerSwap.install(sc, interceptor, new PlanRunner(settings.ancestorParallelism()),
+        t -> recordHookStatus(sparkVersion, "degraded", t));
+    if (StreamingMetadataRecorder.available()) {
+      sc.addSparkListener(new StreamingMetadataRecorder(audit, sc.hadoopConfiguration()));
+    }
+    sc.cleaner().foreach(cleaner -> {
+      cleaner.attachListener(new CleanupRecorder(audit));
+      return null;
+    });
+  }
+
+  /**
+   * After {@code init} failed open: records the {@code hook.status} event through whatever
+   * audit sinks the settings (when they could be read) or the defaults allow.
+   */
+  private void recordNotInstalledAfterInitFailure(String appId, PluginContext pluginContext) {
+    try {
+      if (settings == null) {
+        settings = PluginSettings.from(new SparkConf(false), Map.of());
+      }
+      audit = openAudit(appId, pluginContext);
+    } catch (VirtualMachineError fatal) {
+      throw fatal;
+    } catch (Throwable t) {
+      LOG.debug("No audit log after the start-up failure", t);
+      return;
+    }
+    recordHookStatus(sc.version(), "not-installed", initFailure);
   }
 
   private AuditLog openAudit(String appId, PluginContext pluginContext) {
@@ -136,7 +210,9 @@ public final class DriverActivation implements DriverPlugin {
       }
     }
     if (sinks.contains(AuditSinkKind.EVENTLOG)) {
-      log.addSink(new EventLogSink(sc.listenerBus()));
+      // Posted on the recording thread: the bus stops before the plugin's shutdown, so events
+      // must not wait in the plugin's queue to reach the event log.
+      log.addImmediateSink(new EventLogSink(sc.listenerBus()));
     }
     if (sinks.contains(AuditSinkKind.METRICS)) {
       log.addSink(new MetricsSink(pluginContext.metricRegistry(), log));
@@ -144,30 +220,37 @@ public final class DriverActivation implements DriverPlugin {
     return log;
   }
 
+  /** Never throws (but a {@link VirtualMachineError}): the audit must not reach the app. */
   private void recordHookStatus(String sparkVersion, String status, Throwable cause) {
-    audit.record(audit.event(AuditEvent.Type.HOOK_STATUS)
-        .with("status", status)
-        .with("sparkVersion", sparkVersion)
-        .with("verifiedRange", SparkVersionSupport.VERIFIED_RANGE)
-        .with("reason", cause == null ? null : cause.toString())
-        .with("configuration", redacted(PluginSettings.effective(conf)))
-        .build());
-  }
-
-  /** Values of sensitive keys replaced as Spark does it ({@code spark.redaction.regex}). */
-  private Map<String, String> redacted(Map<String, String> settings) {
-    List<Tuple2<String, String>> pairs = new ArrayList<>();
-    settings.forEach((k, v) -> pairs.add(new Tuple2<>(k, v)));
-    Map<String, String> out = new LinkedHashMap<>();
-    Utils.redact(sc.conf(), JavaConverters.asScalaBufferConverter(pairs).asScala().toSeq())
-        .foreach(kv -> out.put(kv._1(), kv._2()));
-    return out;
+    if (audit == null) {
+      return;
+    }
+    try {
+      audit.record(audit.event(AuditEvent.Type.HOOK_STATUS)
+          .with("status", status)
+          .with("sparkVersion", sparkVersion)
+          .with("verifiedRange", SparkVersionSupport.VERIFIED_RANGE)
+          .with("reason", cause == null ? null : cause.toString())
+          .with("configuration", Redaction.from(conf).apply(PluginSettings.effective(conf)))
+          .build());
+    } catch (VirtualMachineError fatal) {
+      throw fatal;
+    } catch (Throwable t) {
+      LOG.warn("spark-checkpoint-plus could not record its hook status: {}", t.toString());
+    }
   }
 
   @Override
   public void shutdown() {
-    if (audit != null) {
+    if (audit == null) {
+      return;
+    }
+    try {
       audit.close();
+    } catch (VirtualMachineError fatal) {
+      throw fatal;
+    } catch (Throwable t) {
+      LOG.warn("spark-checkpoint-plus could not close its audit log: {}", t.toString());
     }
   }
 }

@@ -12,10 +12,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands every event to every sink, off the caller's thread: {@link #record} only offers the event
- * to a bounded queue, and one daemon thread delivers events in order. A full queue drops the
- * event and counts it ({@link #dropped()}); a sink that throws is reported once in the log and
- * counted. Neither can slow or fail the checkpoint or job that produced the event.
+ * Hands every event to every sink without letting a sink slow or fail the checkpoint or job that
+ * produced the event.
+ * <ul>
+ *   <li>Queued sinks (files, logs, metrics: they may block on I/O) are fed off the caller's
+ *       thread: {@link #record} only offers the event to a bounded queue, and one daemon thread
+ *       delivers events in order. A full queue drops the event and counts it
+ *       ({@link #dropped()}).</li>
+ *   <li>Immediate sinks ({@link #addImmediateSink}) get the event on the recording thread. This
+ *       is for Spark's listener bus, whose {@code post} never blocks: Spark 3.5's
+ *       {@code SparkContext.stop} stops the bus <em>before</em> it calls
+ *       {@code DriverPlugin.shutdown}, so an event still in the queue when the application stops
+ *       could never reach the event log. Posted at once, every event recorded before
+ *       {@code sc.stop()} precedes {@code SparkListenerApplicationEnd}.</li>
+ * </ul>
+ * A sink that throws is reported once in the log and counted ({@link #failedDeliveries()});
+ * the failure never reaches the caller. Only a {@link VirtualMachineError} (out of memory,
+ * stack overflow) is rethrown: the JVM is then in no state to carry on as if nothing happened.
  */
 public final class AuditLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
@@ -23,6 +36,7 @@ public final class AuditLog implements AutoCloseable {
 
   private final String appId;
   private final List<AuditSink> sinks = new CopyOnWriteArrayList<>();
+  private final List<AuditSink> immediateSinks = new CopyOnWriteArrayList<>();
   private final BlockingQueue<AuditEvent> queue;
   private final Thread dispatcher;
   private final AtomicLong dropped = new AtomicLong();
@@ -46,16 +60,26 @@ public final class AuditLog implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Adds a sink that receives each event on the thread that records it, before the event is
+   * queued for the other sinks. Only for sinks whose {@code accept} never blocks.
+   */
+  public AuditLog addImmediateSink(AuditSink sink) {
+    immediateSinks.add(sink);
+    return this;
+  }
+
   /** Starts an event of this application. */
   public AuditEvent.Builder event(AuditEvent.Type type) {
     return AuditEvent.of(type, appId);
   }
 
-  /** Queues {@code event} for delivery; never blocks. */
+  /** Delivers {@code event} to the immediate sinks and queues it for the others; never blocks. */
   public void record(AuditEvent event) {
     if (closed) {
       return;
     }
+    deliver(event, immediateSinks);
     synchronized (progress) {
       if (!queue.offer(event)) {
         if (dropped.getAndIncrement() == 0) {
@@ -94,6 +118,16 @@ public final class AuditLog implements AutoCloseable {
     OPEN.keySet().forEach(log -> log.flush(10_000));
   }
 
+  /** The audit logs of this JVM not yet closed (tests reach the plugin's log through it). */
+  static java.util.Set<AuditLog> openLogs() {
+    return java.util.Set.copyOf(OPEN.keySet());
+  }
+
+  /** The application whose events this log records. */
+  String appId() {
+    return appId;
+  }
+
   /** Events dropped because the queue was full. */
   public long dropped() {
     return dropped.get();
@@ -112,7 +146,7 @@ public final class AuditLog implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       }
-      deliver(event);
+      deliver(event, sinks);
       synchronized (progress) {
         processed++;
         progress.notifyAll();
@@ -120,16 +154,24 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
-  private void deliver(AuditEvent event) {
-    for (AuditSink sink : sinks) {
+  private void deliver(AuditEvent event, List<AuditSink> to) {
+    for (AuditSink sink : to) {
       try {
         sink.accept(event);
+      } catch (VirtualMachineError fatal) {
+        throw fatal;
       } catch (Throwable t) {
         if (failedDeliveries.getAndIncrement() == 0) {
           LOG.warn("Audit sink {} failed; further failures are only counted", sink, t);
         }
       }
     }
+  }
+
+  private List<AuditSink> allSinks() {
+    List<AuditSink> all = new java.util.ArrayList<>(immediateSinks);
+    all.addAll(sinks);
+    return all;
   }
 
   /** Delivers what is queued (for at most 10 s), then closes the sinks. */
@@ -139,9 +181,11 @@ public final class AuditLog implements AutoCloseable {
     closed = true;
     dispatcher.interrupt();
     OPEN.remove(this);
-    for (AuditSink sink : sinks) {
+    for (AuditSink sink : allSinks()) {
       try {
         sink.close();
+      } catch (VirtualMachineError fatal) {
+        throw fatal;
       } catch (Throwable t) {
         LOG.warn("Could not close audit sink {}", sink, t);
       }

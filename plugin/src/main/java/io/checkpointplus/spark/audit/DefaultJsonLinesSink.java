@@ -50,7 +50,10 @@ public final class DefaultJsonLinesSink implements AuditSink {
     if (dir.isEmpty()) {
       return;
     }
-    URI uri = URI.create(dir.get());
+    // Spark gives the directory as Hadoop's Path.toString: a URI-like string whose characters
+    // are not escaped ("file:/tmp/check points 100% #1/<uuid>"), which java.net.URI.create
+    // refuses or misreads. Hadoop's Path parses it the way Spark wrote it.
+    URI uri = new org.apache.hadoop.fs.Path(dir.get()).toUri();
     if (uri.getScheme() != null && !uri.getScheme().equals("file")) {
       unavailable = true;
       held.clear();
@@ -58,8 +61,7 @@ public final class DefaultJsonLinesSink implements AuditSink {
           + " spark.checkpointplus.audit.path", dir.get());
       return;
     }
-    Path root = Path.of(uri.getScheme() == null ? URI.create("file:" + uri.getPath()) : uri)
-        .getParent();
+    Path root = Path.of(uri.getPath()).getParent();
     file = new JsonLinesSink(root.resolve(DIRECTORY).resolve(appId + ".jsonl"));
     for (AuditEvent e : held) {
       file.accept(e);

@@ -135,6 +135,11 @@ public final class CheckpointPlusConfig {
       PREFIX + "testing.failInstall", false,
       "Make the hook installation throw. For tests of the fail-open path only.").internal();
 
+  public static final ConfigEntry<TestingFailure> TESTING_FAIL_WITH = ConfigEntry.oneOf(
+      PREFIX + "testing.failWith", TestingFailure.NONE,
+      "Throw this error in the plugin's start-up (a linkage error as from another Spark build, or"
+          + " a virtual machine error). For tests of the fail-open path only.").internal();
+
   /** All settings, in the order the docs list them. */
   public static final List<ConfigEntry<?>> ALL = List.of(
       ENABLED, DIR, REUSE_ENABLED, REUSE_STORAGE_LEVEL, REUSE_UNPERSIST_AFTER,
@@ -142,7 +147,7 @@ public final class CheckpointPlusConfig {
       FILES_COMMIT, FILES_VERIFY, FILES_RETENTION_ENABLED, FILES_RETENTION_KEEP_LAST,
       FILES_RETENTION_OLDER_THAN, FILES_RETENTION_DRY_RUN,
       AUDIT_SINKS, AUDIT_PATH, AUDIT_QUEUE_SIZE,
-      TESTING_SPARK_VERSION, TESTING_FAIL_INSTALL);
+      TESTING_SPARK_VERSION, TESTING_FAIL_INSTALL, TESTING_FAIL_WITH);
 
   private CheckpointPlusConfig() {
   }

@@ -97,17 +97,25 @@ public final class ConfigEntry<T> {
     });
   }
 
-  /** A duration such as {@code 90s}, {@code 15min}, {@code 12h}, {@code 7d}, in milliseconds. */
+  /**
+   * A duration with a unit, such as {@code 500ms}, {@code 90s}, {@code 15min}, {@code 12h} or
+   * {@code 7d}, in milliseconds. A bare number is refused: Spark would read it as milliseconds
+   * for some settings and seconds for others, so "3600" is ambiguous and usually a mistake.
+   */
   public static ConfigEntry<Long> duration(String key, String dflt, String doc) {
-    return new ConfigEntry<>(key, dflt, "a duration such as 90s, 15min, 12h or 7d", doc, false,
-        v -> {
-          long ms = org.apache.spark.network.util.JavaUtils.timeStringAsMs(v.trim());
-          if (ms < 0) {
+    return new ConfigEntry<>(key, dflt, "a duration with a unit: 500ms, 30s, 10min, 1h, 2d", doc,
+        false, v -> {
+          String s = v.trim().toLowerCase(Locale.ROOT);
+          if (!DURATION_WITH_UNIT.matcher(s).matches()) {
             throw new IllegalArgumentException();
           }
-          return ms;
+          return org.apache.spark.network.util.JavaUtils.timeStringAsMs(s);
         });
   }
+
+  /** A non-negative whole number followed by one of the units Spark's time strings know. */
+  private static final java.util.regex.Pattern DURATION_WITH_UNIT =
+      java.util.regex.Pattern.compile("[0-9]+(us|ms|s|m|min|h|d)");
 
   /** A free-form string with no default: empty when unset. */
   public static ConfigEntry<Optional<String>> optionalString(String key, String doc) {

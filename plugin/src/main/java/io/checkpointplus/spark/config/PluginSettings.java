@@ -6,6 +6,8 @@ import io.checkpointplus.spark.policy.AncestorPolicy;
 import io.checkpointplus.spark.audit.AuditSinkKind;
 import io.checkpointplus.spark.files.CommitMode;
 import io.checkpointplus.spark.files.VerifyMode;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.Optional;
@@ -41,30 +43,86 @@ public final class PluginSettings {
   private final int auditQueueSize;
   private final Optional<String> testingSparkVersion;
   private final boolean testingFailInstall;
+  private final TestingFailure testingFailWith;
+  private final List<String> ignoredWhileDisabled;
 
   private PluginSettings(SparkConf conf, Map<String, String> env) {
-    rejectUnknownKeys(conf);
     this.disabledByEnvironment = readEnvironmentSwitch(env);
-    this.enabled = ENABLED.readFrom(conf) && !disabledByEnvironment;
-    this.dir = DIR.readFrom(conf);
-    this.reuseEnabled = REUSE_ENABLED.readFrom(conf);
-    this.reuseStorageLevel = REUSE_STORAGE_LEVEL.readFrom(conf);
-    this.reuseUnpersistAfter = REUSE_UNPERSIST_AFTER.readFrom(conf);
-    this.ancestorPolicy = ANCESTORS_POLICY.readFrom(conf);
-    this.maxLineageDepth = ANCESTORS_MAX_LINEAGE_DEPTH.readFrom(conf);
-    this.ancestorParallelism = ANCESTORS_PARALLELISM.readFrom(conf);
-    this.ancestorDryRun = ANCESTORS_DRY_RUN.readFrom(conf);
-    this.filesCommit = FILES_COMMIT.readFrom(conf);
-    this.filesVerify = FILES_VERIFY.readFrom(conf);
-    this.retentionEnabled = FILES_RETENTION_ENABLED.readFrom(conf);
-    this.retentionKeepLast = FILES_RETENTION_KEEP_LAST.readFrom(conf);
-    this.retentionOlderThanMs = FILES_RETENTION_OLDER_THAN.readFrom(conf);
-    this.retentionDryRun = FILES_RETENTION_DRY_RUN.readFrom(conf);
-    this.auditSinks = AUDIT_SINKS.readFrom(conf);
-    this.auditPath = AUDIT_PATH.readFrom(conf);
-    this.auditQueueSize = AUDIT_QUEUE_SIZE.readFrom(conf);
-    this.testingSparkVersion = TESTING_SPARK_VERSION.readFrom(conf);
-    this.testingFailInstall = TESTING_FAIL_INSTALL.readFrom(conf);
+    // The switch is read before anything else is validated: switched off, the plugin must let
+    // the application start whatever else the configuration holds (a streaming checkpoint can
+    // bring back settings of another plugin version). An invalid value of the switch itself
+    // fails fast unless the environment already switched the plugin off.
+    Reader read = new Reader(conf, disabledByEnvironment);
+    this.enabled = read.value(ENABLED) && !disabledByEnvironment;
+    if (!enabled && !disabledByEnvironment) {
+      read = new Reader(conf, true);
+    }
+    read.rejectUnknownKeys();
+    this.dir = read.value(DIR);
+    this.reuseEnabled = read.value(REUSE_ENABLED);
+    this.reuseStorageLevel = read.value(REUSE_STORAGE_LEVEL);
+    this.reuseUnpersistAfter = read.value(REUSE_UNPERSIST_AFTER);
+    this.ancestorPolicy = read.value(ANCESTORS_POLICY);
+    this.maxLineageDepth = read.value(ANCESTORS_MAX_LINEAGE_DEPTH);
+    this.ancestorParallelism = read.value(ANCESTORS_PARALLELISM);
+    this.ancestorDryRun = read.value(ANCESTORS_DRY_RUN);
+    this.filesCommit = read.value(FILES_COMMIT);
+    this.filesVerify = read.value(FILES_VERIFY);
+    this.retentionEnabled = read.value(FILES_RETENTION_ENABLED);
+    this.retentionKeepLast = read.value(FILES_RETENTION_KEEP_LAST);
+    this.retentionOlderThanMs = read.value(FILES_RETENTION_OLDER_THAN);
+    this.retentionDryRun = read.value(FILES_RETENTION_DRY_RUN);
+    this.auditSinks = read.value(AUDIT_SINKS);
+    this.auditPath = read.value(AUDIT_PATH);
+    this.auditQueueSize = read.value(AUDIT_QUEUE_SIZE);
+    this.testingSparkVersion = read.value(TESTING_SPARK_VERSION);
+    this.testingFailInstall = read.value(TESTING_FAIL_INSTALL);
+    this.testingFailWith = read.value(TESTING_FAIL_WITH);
+    this.ignoredWhileDisabled = read.ignored();
+  }
+
+  /**
+   * Reads settings either strictly (the first problem throws) or, when the plugin is switched
+   * off, leniently: a problem is noted for one warning and the setting keeps its default.
+   */
+  private static final class Reader {
+    private final SparkConf conf;
+    private final boolean lenient;
+    private final List<String> ignored = new ArrayList<>();
+
+    Reader(SparkConf conf, boolean lenient) {
+      this.conf = conf;
+      this.lenient = lenient;
+    }
+
+    <T> T value(ConfigEntry<T> entry) {
+      try {
+        return entry.readFrom(conf);
+      } catch (InvalidConfigurationException e) {
+        if (!lenient) {
+          throw e;
+        }
+        ignored.add(e.getMessage());
+        return entry.parse(entry.defaultText());
+      }
+    }
+
+    void rejectUnknownKeys() {
+      for (Tuple2<String, String> kv : conf.getAllWithPrefix(PREFIX)) {
+        String key = PREFIX + kv._1();
+        if (ALL.stream().noneMatch(e -> e.key().equals(key))) {
+          InvalidConfigurationException e = unknownKey(key, kv._2());
+          if (!lenient) {
+            throw e;
+          }
+          ignored.add(e.getMessage());
+        }
+      }
+    }
+
+    List<String> ignored() {
+      return List.copyOf(ignored);
+    }
   }
 
   /** Reads and validates every setting; throws {@link InvalidConfigurationException}. */
@@ -90,16 +148,22 @@ public final class PluginSettings {
     }
   }
 
-  private static void rejectUnknownKeys(SparkConf conf) {
-    for (Tuple2<String, String> kv : conf.getAllWithPrefix(PREFIX)) {
-      String key = PREFIX + kv._1();
-      boolean known = ALL.stream().anyMatch(e -> e.key().equals(key));
-      if (!known) {
-        throw new InvalidConfigurationException("Unknown setting " + key + " (value '" + kv._2()
-            + "'): allowed keys are " + ALL.stream().filter(e -> !e.isInternal())
-                .map(ConfigEntry::key).collect(Collectors.joining(", ")));
-      }
-    }
+  private static InvalidConfigurationException unknownKey(String key, String value) {
+    List<String> documented = ALL.stream().filter(e -> !e.isInternal()).map(ConfigEntry::key)
+        .collect(Collectors.toList());
+    String suggestion = ClosestKey.to(key, documented, PREFIX)
+        .map(k -> "; did you mean " + k + "?").orElse("");
+    return new InvalidConfigurationException("Unknown setting " + key + " (value '" + value
+        + "'): allowed keys are " + String.join(", ", documented) + suggestion);
+  }
+
+  /**
+   * With the plugin switched off: the unknown keys and invalid values that were ignored, one
+   * message each (naming key, value and what is allowed), for a single warning at start-up.
+   * Empty when the plugin is on, since then the first problem stops start-up.
+   */
+  public List<String> ignoredWhileDisabled() {
+    return ignoredWhileDisabled;
   }
 
   public boolean enabled() {
@@ -199,5 +263,9 @@ public final class PluginSettings {
 
   public boolean testingFailInstall() {
     return testingFailInstall;
+  }
+
+  public TestingFailure testingFailWith() {
+    return testingFailWith;
   }
 }

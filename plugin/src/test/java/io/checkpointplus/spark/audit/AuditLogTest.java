@@ -56,4 +56,19 @@ class AuditLogTest {
     assertEquals(5, log.failedDeliveries());
     log.close();
   }
+
+  @Test
+  void aFailingImmediateSinkNeverReachesTheRecordingThread() {
+    List<Object> delivered = new CopyOnWriteArrayList<>();
+    AuditLog log = new AuditLog("app", 100)
+        .addImmediateSink(e -> {
+          throw new NoSuchMethodError("another Spark build");
+        })
+        .addSink(e -> delivered.add(e.get("rddId")));
+    log.record(event(log, 7)); // does not throw
+    assertTrue(log.flush(30_000));
+    assertEquals(List.of(7), delivered);
+    assertEquals(1, log.failedDeliveries());
+    log.close();
+  }
 }

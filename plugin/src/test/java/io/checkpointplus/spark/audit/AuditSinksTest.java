@@ -169,4 +169,26 @@ class AuditSinksTest extends WithLocalSpark {
     assertTrue(lines.stream().anyMatch(l -> l.contains("\"type\":\"checkpoint.completed\"")
         && l.contains("\"rddId\":" + rddId)));
   }
+
+  @Test
+  void theDefaultAuditFileWorksUnderPathsWithSpacesPercentAndHash() throws Exception {
+    Path root = tmp.resolve("check points 100% #1");
+    org.apache.spark.SparkConf conf = new org.apache.spark.SparkConf(false)
+        .setMaster("local[2]").setAppName("default-audit-path-odd-characters")
+        .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
+        .set("spark.plugins", LocalSpark.PLUGIN);
+    sc = new org.apache.spark.SparkContext(conf);
+    sc.setCheckpointDir(root.toString());
+    JavaRDD<Integer> rdd = new JavaSparkContext(sc).parallelize(List.of(1, 2, 3), 2)
+        .map(x -> x * 10);
+    rdd.checkpoint();
+    rdd.count();
+    Path file = root.resolve("_checkpoint-plus-audit").resolve(sc.applicationId() + ".jsonl");
+    AuditLog.flushAll();
+    assertTrue(Files.exists(file), "no audit file under " + root);
+    List<String> lines = Files.readAllLines(file);
+    assertTrue(lines.get(0).contains("\"type\":\"hook.status\""), lines.toString());
+    assertTrue(lines.stream().anyMatch(l -> l.contains("\"type\":\"checkpoint.completed\"")
+        && l.contains("\"rddId\":" + rdd.id())), lines.toString());
+  }
 }

@@ -100,4 +100,70 @@ class PluginSettingsTest {
     assertEquals("Invalid value 'off' for environment variable SPARK_CHECKPOINTPLUS_ENABLED:"
         + " allowed is true or false", e.getMessage());
   }
+
+  @Test
+  void theOffSwitchInTheConfigurationWinsOverUnknownAndInvalidSettings() {
+    PluginSettings s = read("spark.checkpointplus.enabled", "false",
+        "spark.checkpointplus.reuse.storagelevel", "MEMORY_ONLY",
+        "spark.checkpointplus.ancestors.policy", "sometimes");
+    assertFalse(s.enabled());
+    assertEquals(2, s.ignoredWhileDisabled().size(), s.ignoredWhileDisabled().toString());
+    assertTrue(s.ignoredWhileDisabled().stream().anyMatch(p -> p.contains(
+        "spark.checkpointplus.reuse.storagelevel")), s.ignoredWhileDisabled().toString());
+    assertTrue(s.ignoredWhileDisabled().stream().anyMatch(p -> p.contains(
+        "Invalid value 'sometimes' for spark.checkpointplus.ancestors.policy")),
+        s.ignoredWhileDisabled().toString());
+  }
+
+  @Test
+  void theEnvironmentOffSwitchWinsOverUnknownAndInvalidSettings() {
+    SparkConf conf = new SparkConf(false)
+        .set("spark.checkpointplus.enabled", "maybe")
+        .set("spark.checkpointplus.from.a.newer.version", "1")
+        .set("spark.checkpointplus.audit.queueSize", "0");
+    PluginSettings s = PluginSettings.from(conf, Map.of("SPARK_CHECKPOINTPLUS_ENABLED", "false"));
+    assertFalse(s.enabled());
+    assertTrue(s.disabledByEnvironment());
+    assertEquals(3, s.ignoredWhileDisabled().size(), s.ignoredWhileDisabled().toString());
+  }
+
+  @Test
+  void anInvalidSwitchItselfStillFailsFast() {
+    assertEquals("Invalid value 'flase' for spark.checkpointplus.enabled: allowed is true or"
+        + " false", assertThrows(InvalidConfigurationException.class,
+            () -> read("spark.checkpointplus.enabled", "flase")).getMessage());
+  }
+
+  @Test
+  void whenEnabledNothingIsIgnored() {
+    assertTrue(read().ignoredWhileDisabled().isEmpty());
+    assertTrue(read("spark.checkpointplus.enabled", "false").ignoredWhileDisabled().isEmpty());
+  }
+
+  @Test
+  void aDurationWithoutAUnitIsRefused() {
+    assertEquals("Invalid value '3600' for spark.checkpointplus.files.retention.olderThan:"
+        + " allowed is a duration with a unit: 500ms, 30s, 10min, 1h, 2d",
+        assertThrows(InvalidConfigurationException.class,
+            () -> read("spark.checkpointplus.files.retention.olderThan", "3600")).getMessage());
+    assertEquals(90_000L, read("spark.checkpointplus.files.retention.olderThan", "90s")
+        .retentionOlderThanMs());
+    assertEquals(7L * 24 * 3600 * 1000, read("spark.checkpointplus.files.retention.olderThan",
+        " 7d ").retentionOlderThanMs());
+  }
+
+  @Test
+  void anUnknownKeySuggestsTheClosestKnownKey() {
+    InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
+        () -> read("spark.checkpointplus.reuse.storagelevel", "MEMORY_ONLY"));
+    assertTrue(e.getMessage().endsWith("did you mean spark.checkpointplus.reuse.storageLevel?"),
+        e.getMessage());
+    InvalidConfigurationException typo = assertThrows(InvalidConfigurationException.class,
+        () -> read("spark.checkpointplus.ancestor.paralelism", "2"));
+    assertTrue(typo.getMessage().endsWith("did you mean spark.checkpointplus.ancestors.parallelism?"),
+        typo.getMessage());
+    InvalidConfigurationException far = assertThrows(InvalidConfigurationException.class,
+        () -> read("spark.checkpointplus.something.else.entirely", "1"));
+    assertFalse(far.getMessage().contains("did you mean"), far.getMessage());
+  }
 }
