@@ -1,14 +1,20 @@
 package io.checkpointplus.spark.activation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.checkpointplus.spark.LocalSpark;
 import io.checkpointplus.spark.WithLocalSpark;
+import io.checkpointplus.spark.interception.InterceptingDAGScheduler;
+import io.checkpointplus.spark.interception.SchedulerSwap;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -17,13 +23,26 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.HashPartitioner;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.Logger;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Property;
 import org.apache.spark.Partition;
+import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.plugin.DriverPlugin;
+import org.apache.spark.api.plugin.ExecutorPlugin;
+import org.apache.spark.api.plugin.SparkPlugin;
 import org.apache.spark.rdd.RDD;
+import org.apache.spark.scheduler.DAGScheduler;
+import org.apache.spark.serializer.JavaSerializer;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import scala.Tuple2;
 import scala.collection.JavaConverters;
@@ -31,16 +50,36 @@ import scala.reflect.ClassTag$;
 
 /**
  * The Java agent and jobs that other threads submit while it attaches: every job completes, on a
- * real {@code local[2]} SparkContext, whatever the interleaving.
+ * real {@code local[2]} SparkContext, whatever the interleaving. The agent joins a context only
+ * while it is being constructed (no job can exist yet); a running context stays native with one
+ * WARN line.
  */
 class AgentAttachTest extends WithLocalSpark {
   /** Generous: a job of a few records takes milliseconds; only a lost job takes this long. */
   private static final long JOB_TIMEOUT_S = 60;
 
   private final ExecutorService submitters = Executors.newCachedThreadPool();
+  private final List<String> agentWarnings = new CopyOnWriteArrayList<>();
+  private final Logger agentLogger = (Logger) LogManager.getLogger(CheckpointPlusAgent.class);
+  private final AbstractAppender capture = new AbstractAppender("agent-warnings", null, null,
+      true, Property.EMPTY_ARRAY) {
+    @Override
+    public void append(LogEvent event) {
+      if (event.getLevel() == Level.WARN) {
+        agentWarnings.add(event.getMessage().getFormattedMessage());
+      }
+    }
+  };
+
+  @BeforeEach
+  void captureAgentWarnings() {
+    capture.start();
+    agentLogger.addAppender(capture);
+  }
 
   @AfterEach
   void stopSubmitters() {
+    agentLogger.removeAppender(capture);
     submitters.shutdownNow();
   }
 
@@ -66,6 +105,8 @@ class AgentAttachTest extends WithLocalSpark {
 
     assertEquals(2L, await(straddling), "the job submitted across the attach");
     assertEquals(4L, await(submitters.submit(() -> smallCount(sc))), "a job after the attach");
+    assertEquals(DAGScheduler.class, sc.dagScheduler().getClass(), "a running context is native");
+    assertEquals(1, agentWarnings.size(), agentWarnings.toString());
   }
 
   /** Many repetitions of threads submitting jobs (blocking and asynchronous) during the attach. */
@@ -97,8 +138,112 @@ class AgentAttachTest extends WithLocalSpark {
       }
       assertEquals(4L, await(submitters.submit(() -> smallCount(context))),
           "a job after the attach, repetition " + repetition);
+      assertEquals(DAGScheduler.class, sc.dagScheduler().getClass());
+      assertEquals(repetition + 1, agentWarnings.size(), "one WARN line per context");
       LocalSpark.stop(sc);
       sc = null;
+    }
+  }
+
+  /**
+   * The path the agent takes: it joins the context while Spark constructs it (here from the
+   * constructor's serializer, as the agent's class-loading hook does from Spark's plugin
+   * container), the plugin activates the ordinary way, and jobs submitted by several threads as
+   * soon as the constructor returns all run through it.
+   */
+  @Test
+  void aContextJoinedWhileConstructedRunsThePluginForEveryThreadsJobs() throws Exception {
+    int threads = 4;
+    for (int repetition = 0; repetition < 3; repetition++) {
+      Path audit = tmp.resolve("audit-" + repetition + ".jsonl");
+      sc = LocalSpark.stock(Map.of("spark.serializer", JoiningSerializer.class.getName(),
+          "spark.checkpointplus.audit.path", audit.toString()));
+      SparkContext context = sc;
+      CyclicBarrier start = new CyclicBarrier(threads);
+      List<Future<Long>> results = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        results.add(submitters.submit(() -> {
+          start.await();
+          return smallCount(context);
+        }));
+      }
+      for (Future<Long> result : results) {
+        assertEquals(4L, await(result), "repetition " + repetition);
+      }
+      assertEquals(InterceptingDAGScheduler.class, sc.dagScheduler().getClass());
+      assertEquals("installed",
+          LocalSpark.events(audit, "hook.status").get(0).get("status").asText());
+      assertFalse(sc.conf().contains("spark.plugins"),
+          "a Streaming checkpoint saves this configuration: it must not name the agent's plugin");
+
+      sc.setCheckpointDir(tmp.resolve("cp-" + repetition).toString());
+      JavaRDD<Integer> rdd = smallRdd(sc);
+      rdd.checkpoint();
+      assertEquals(4L, rdd.count());
+      assertEquals(1, LocalSpark.events(audit, "checkpoint.completed").size());
+
+      CheckpointPlusAgent.attach(sc); // the watcher then finds it running: nothing to do
+      assertEquals(InterceptingDAGScheduler.class, sc.dagScheduler().getClass());
+      assertTrue(agentWarnings.isEmpty(), agentWarnings.toString());
+      LocalSpark.stop(sc);
+      sc = null;
+    }
+  }
+
+  /** The watcher's poll added the plugin after Spark had read spark.plugins: it is taken out. */
+  @Test
+  void anEntryAddedTooLateIsTakenOutAndTheContextStaysNative() throws Exception {
+    sc = LocalSpark.stock(Map.of("spark.plugins", OtherPlugin.class.getName()));
+    CheckpointPlusAgent.join(sc);
+    assertTrue(sc.conf().get("spark.plugins").contains("ContextPlugin"));
+
+    CheckpointPlusAgent.attach(sc);
+
+    assertEquals(OtherPlugin.class.getName(), sc.conf().get("spark.plugins"));
+    assertEquals(DAGScheduler.class, sc.dagScheduler().getClass());
+    assertEquals(1, agentWarnings.size(), agentWarnings.toString());
+    assertTrue(agentWarnings.get(0).contains("read spark.plugins before"), agentWarnings.get(0));
+    assertEquals(4L, await(submitters.submit(() -> smallCount(sc))));
+  }
+
+  /** Another application's plugin, which does nothing. */
+  public static final class OtherPlugin implements SparkPlugin {
+    @Override
+    public DriverPlugin driverPlugin() {
+      return null;
+    }
+
+    @Override
+    public ExecutorPlugin executorPlugin() {
+      return null;
+    }
+  }
+
+  /** The swap itself refuses a running context, whoever asks. */
+  @Test
+  void theSchedulerOfARunningContextIsNotSwapped() {
+    sc = LocalSpark.stock(Map.of());
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> SchedulerSwap.install(sc, null, null, t -> { }));
+    assertTrue(e.getMessage().contains("already running"), e.getMessage());
+    assertEquals(DAGScheduler.class, sc.dagScheduler().getClass());
+    assertEquals(4L, smallCount(sc));
+  }
+
+  /**
+   * Spark instantiates the serializer inside the SparkContext constructor, after the
+   * configuration exists and before plugins are loaded: a stand-in for the agent's hook.
+   */
+  public static final class JoiningSerializer extends JavaSerializer {
+    private static final long serialVersionUID = 1L;
+
+    public JoiningSerializer() {
+      super(new SparkConf(false));
+    }
+
+    public JoiningSerializer(SparkConf conf) {
+      super(conf);
+      CheckpointPlusAgent.joinContextUnderConstruction();
     }
   }
 
