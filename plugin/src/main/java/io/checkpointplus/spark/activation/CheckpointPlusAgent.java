@@ -79,12 +79,19 @@ public final class CheckpointPlusAgent {
   private static final Set<SparkContext> JOINED =
       Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
 
+  /**
+   * False until Spark's plugin container has been loaded, while the class-loading hook is in
+   * place: until then the hook, not the poll, joins the context under construction.
+   */
+  private static volatile boolean pollConstruction = true;
+
   private CheckpointPlusAgent() {
   }
 
   public static void premain(String args, Instrumentation instrumentation) {
     try {
       instrumentation.addTransformer(new ConstructionHook());
+      pollConstruction = false;
     } catch (Throwable t) {
       LOG.warn("spark-checkpoint-plus agent cannot watch SparkContext construction; it relies on"
           + " polling: {}", t.toString());
@@ -101,6 +108,7 @@ public final class CheckpointPlusAgent {
         ProtectionDomain domain, byte[] bytes) {
       if (redefined == null && PLUGIN_CONTAINER.equals(className)) {
         joinContextUnderConstruction();
+        pollConstruction = true; // the next context will not load it again
       }
       return null; // no class is changed
     }
@@ -111,7 +119,7 @@ public final class CheckpointPlusAgent {
     SparkContext seen = null;
     try {
       while (true) {
-        SparkContext constructing = contextUnderConstruction();
+        SparkContext constructing = pollConstruction ? contextUnderConstruction() : null;
         if (constructing != null && constructing != joined && constructing.conf() != null) {
           join(constructing);
           joined = constructing;
@@ -174,6 +182,8 @@ public final class CheckpointPlusAgent {
     }
     plugins.add(ContextPlugin.class.getName());
     conf.set(PLUGINS, String.join(",", plugins));
+    LOG.info("spark-checkpoint-plus agent added its plugin to a SparkContext under construction"
+        + " (thread {})", Thread.currentThread().getName());
   }
 
   /** Takes {@link ContextPlugin} out of {@code spark.plugins} again; true if it was there. */
