@@ -10,8 +10,10 @@ import org.apache.spark.metrics.source.Source;
 import org.apache.spark.resource.ResourceInformation;
 
 /**
- * What Spark's plugin container would give the plugin, for {@link CheckpointPlusAgent}: the
- * configuration and a metric registry, registered under the same source name as a plugin's.
+ * The plugin context {@link CheckpointPlusAgent} gives {@link DriverActivation}: the context's
+ * configuration with the agent's system-property settings on top, and a metric registry
+ * registered under the same source name as when the plugin is named in {@code spark.plugins}
+ * (Spark's own context for the agent's plugin would use the agent plugin's class name).
  */
 final class AgentPluginContext implements PluginContext {
   private final SparkContext sc;
