@@ -100,7 +100,8 @@ public final class DriverActivation implements DriverPlugin {
           settings.retentionDryRun(), audit);
       JobSubmissionInterceptor interceptor = new JobSubmissionInterceptor(
           new CheckpointWriter(audit, reuse, settings.filesCommit(), retention), reuse, planner,
-          new CheckpointVerifier(settings.filesVerify(), retention), settings.maxLineageDepth());
+          new CheckpointVerifier(settings.filesVerify(), retention, audit),
+          settings.maxLineageDepth());
       SchedulerSwap.install(sc, interceptor, new PlanRunner(settings.ancestorParallelism()),
           t -> recordHookStatus(sparkVersion, "degraded", t));
       if (StreamingMetadataRecorder.available()) {

@@ -131,14 +131,25 @@ public final class CheckpointFileManager {
     if (!fs.exists(path)) {
       return Optional.empty();
     }
+    String json;
     try (InputStream in = fs.open(path)) {
-      return Optional.of(CheckpointManifest.parse(new String(in.readAllBytes(),
-          StandardCharsets.UTF_8)));
+      json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    try {
+      return Optional.of(CheckpointManifest.parse(json));
+    } catch (IOException | RuntimeException e) {
+      throw new CheckpointVerificationException("Checkpoint manifest " + path
+          + " is damaged: expected the manifest's JSON, found " + json.length()
+          + " characters that do not parse (" + e.getMessage() + ")");
     }
   }
 
   /**
    * Checks the partition files against the manifest; a checkpoint without manifest passes.
+   * Only proof of damage is a {@link CheckpointVerificationException}: a listed file missing, a
+   * size or CRC32C that differs, a checksum or end-of-file error while reading. Any other
+   * {@code IOException} (a listing refused, a timeout) proves nothing about the files and is
+   * thrown as is, for the caller to treat as "could not verify".
    *
    * @throws CheckpointVerificationException naming the file, what was expected and found
    */
@@ -170,7 +181,9 @@ public final class CheckpointFileManager {
         long crc;
         try {
           crc = crc32c(file);
-        } catch (IOException ioe) {
+        } catch (org.apache.hadoop.fs.ChecksumException | java.io.EOFException
+            | java.io.FileNotFoundException ioe) {
+          // the store's own checksum, a short read, or the file gone since the listing
           throw new CheckpointVerificationException("Checkpoint file " + file
               + " is corrupted: it cannot be read (" + ioe.getMessage() + ")");
         }
