@@ -109,6 +109,22 @@ public final class ConfigEntry<T> {
         });
   }
 
+  /**
+   * A duration of at least {@code minText} (e.g. {@code 10min}): below it the setting is unsafe,
+   * and the start fails naming the key, the value and the minimum.
+   */
+  public static ConfigEntry<Long> duration(String key, String dflt, String minText, String doc) {
+    long min = org.apache.spark.network.util.JavaUtils.timeStringAsMs(minText);
+    return new ConfigEntry<>(key, dflt, "a duration of at least " + minText
+        + " such as 15min, 12h or 7d", doc, false, v -> {
+          long ms = org.apache.spark.network.util.JavaUtils.timeStringAsMs(v.trim());
+          if (ms < min) {
+            throw new IllegalArgumentException();
+          }
+          return ms;
+        });
+  }
+
   /** A free-form string with no default: empty when unset. */
   public static ConfigEntry<Optional<String>> optionalString(String key, String doc) {
     return new ConfigEntry<>(key, null, "any non-empty string", doc, false, v -> {
