@@ -227,6 +227,24 @@ class StreamingRecoveryIT {
   }
 
   /**
+   * Makes a killed run's directory look as it would a day later: every file's time, and the
+   * heartbeat in its owner marker, moved back by a day (the minimum olderThan is 10 minutes).
+   */
+  private static void ageByOneDay(Path uuidDir) throws IOException {
+    long dayAgo = System.currentTimeMillis() - 24L * 3600 * 1000;
+    Path marker = uuidDir.resolve("_checkpoint-plus-owner");
+    if (Files.exists(marker)) {
+      Files.writeString(marker, Files.readString(marker)
+          .replaceAll("heartbeat=\\d+", "heartbeat=" + dayAgo));
+    }
+    try (var files = Files.walk(uuidDir)) {
+      for (Path f : files.toList()) {
+        Files.setLastModifiedTime(f, java.nio.file.attribute.FileTime.fromMillis(dayAgo));
+      }
+    }
+  }
+
+  /**
    * After a restart, the previous run's {@code <uuid>} directory is read by the restored state,
    * then left behind once Spark Streaming has replaced those checkpoints: retention removes it.
    */
@@ -236,7 +254,7 @@ class StreamingRecoveryIT {
     SparkSubmitRun first = app("retain", true)
         .conf("spark.checkpointplus.files.retention.enabled", "true")
         .conf("spark.checkpointplus.files.retention.keepLast", "0")
-        .conf("spark.checkpointplus.files.retention.olderThan", "2s");
+        .conf("spark.checkpointplus.files.retention.olderThan", "10min");
     Process p = first.start(work, "retain");
     Path out = work.resolve("retain-out/windowed-clicks");
     await("batch 6", 240, p, () -> Files.exists(out.resolve("batch-000006.txt")));
@@ -247,6 +265,7 @@ class StreamingRecoveryIT {
       before = dirs.filter(d -> d.getFileName().toString().matches("[0-9a-f-]{36}")).toList();
     }
     assertEquals(1, before.size(), "the first run's directory");
+    ageByOneDay(before.get(0));
 
     // The restored configuration carries the retention settings; run longer after the restart.
     SparkSubmitRun.of(APP).withPluginJarOnly().args("--checkpoint", checkpointRoot.toString(),

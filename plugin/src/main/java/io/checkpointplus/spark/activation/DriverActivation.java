@@ -54,6 +54,7 @@ public final class DriverActivation implements DriverPlugin {
   private SparkConf conf;
   private PluginSettings settings;
   private AuditLog audit;
+  private RetentionSweeper retention;
   /** Why {@code init} failed open; {@code null} when it did not. */
   private Throwable initFailure;
 
@@ -156,12 +157,16 @@ public final class DriverActivation implements DriverPlugin {
         settings.reuseUnpersistAfter());
     CheckpointPlanner planner = new CheckpointPlanner(settings.ancestorPolicy(),
         settings.ancestorDryRun(), audit);
-    RetentionSweeper retention = new RetentionSweeper(settings.retentionEnabled(),
+    retention = new RetentionSweeper(settings.retentionEnabled(),
         settings.retentionKeepLast(), settings.retentionOlderThanMs(),
         settings.retentionDryRun(), audit);
+    // The owner marker protects this application's directory from any application's
+    // retention, so it is kept fresh even where this one's retention is off.
+    retention.start(sc.applicationId(), sc.appName(), sc::getCheckpointDir,
+        sc.hadoopConfiguration());
     JobSubmissionInterceptor interceptor = new JobSubmissionInterceptor(
         new CheckpointWriter(audit, settings.filesCommit(), retention), reuse, planner,
-        new CheckpointVerifier(settings.filesVerify(), retention), settings.maxLineageDepth());
+        new CheckpointVerifier(settings.filesVerify(), retention, audit), settings.maxLineageDepth());
     SchedulerSwap.install(sc, interceptor, new PlanRunner(settings.ancestorParallelism()),
         t -> recordHookStatus(sparkVersion, "degraded", t));
     if (StreamingMetadataRecorder.available()) {
@@ -242,6 +247,13 @@ public final class DriverActivation implements DriverPlugin {
 
   @Override
   public void shutdown() {
+    if (retention != null) {
+      try {
+        retention.close();
+      } catch (RuntimeException | LinkageError e) {
+        LOG.warn("spark-checkpoint-plus could not stop its retention thread: {}", e.toString());
+      }
+    }
     if (audit == null) {
       return;
     }

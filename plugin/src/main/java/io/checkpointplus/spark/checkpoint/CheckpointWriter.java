@@ -99,7 +99,7 @@ public final class CheckpointWriter {
       throw CheckpointWriter.<RuntimeException>rethrow(e);
     }
     try {
-      files.writeManifest(manifest(sc, results));
+      files.writeManifest(manifest(sc, files, results));
       recordCleaned(sc, rdd, dir, files.removeAttemptFiles());
       recordCompleted(sc, rdd, dir, results, lineageDepth,
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
@@ -141,10 +141,23 @@ public final class CheckpointWriter {
     }
   }
 
-  private static CheckpointManifest manifest(SparkContext sc, PartitionWriteResult[] results) {
+  /**
+   * The manifest of what is stored: the part files the store lists with the sizes it reports,
+   * the CRC32C and record count of the attempt that was authorised to commit each. A stored
+   * file that is not the authorised attempt's (a size that differs) fails the checkpoint.
+   */
+  private static CheckpointManifest manifest(SparkContext sc, CheckpointFileManager files,
+      PartitionWriteResult[] results) throws IOException {
+    java.util.Map<String, Long> stored = files.storedPartFiles();
     List<CheckpointManifest.Entry> entries = new ArrayList<>();
     for (PartitionWriteResult r : results) {
-      entries.add(new CheckpointManifest.Entry(r.partition(), r.file(), r.bytes(), r.records(),
+      Long bytes = stored.get(r.file());
+      if (bytes == null || bytes != r.bytes()) {
+        throw new IOException("Checkpoint file " + new Path(files.directory(), r.file())
+            + ": expected the " + r.bytes() + " bytes its committed task attempt wrote, found "
+            + (bytes == null ? "no such file" : bytes + " bytes") + " in storage");
+      }
+      entries.add(new CheckpointManifest.Entry(r.partition(), r.file(), bytes, r.records(),
           r.crc32c()));
     }
     entries.sort(Comparator.comparingInt(CheckpointManifest.Entry::partition));

@@ -99,8 +99,9 @@ public final class CheckpointPlusConfig {
       "How many of the newest earlier <uuid> directories retention always keeps.");
 
   public static final ConfigEntry<Long> FILES_RETENTION_OLDER_THAN = ConfigEntry.duration(
-      PREFIX + "files.retention.olderThan", "1h",
-      "Retention removes a directory only when nothing in it changed for this long.");
+      PREFIX + "files.retention.olderThan", "1h", "10min",
+      "Retention removes a directory only when nothing in it changed, and its owner's heartbeat"
+          + " was not renewed, for this long. Below 10min a live application could be swept.");
 
   public static final ConfigEntry<Boolean> FILES_RETENTION_DRY_RUN = ConfigEntry.bool(
       PREFIX + "files.retention.dryRun", false,

@@ -117,6 +117,26 @@ public final class ConfigEntry<T> {
   private static final java.util.regex.Pattern DURATION_WITH_UNIT =
       java.util.regex.Pattern.compile("[0-9]+(us|ms|s|m|min|h|d)");
 
+  /**
+   * A duration with a unit of at least {@code minText} (e.g. {@code 10min}): below it the
+   * setting is unsafe, and the start fails naming the key, the value and the minimum.
+   */
+  public static ConfigEntry<Long> duration(String key, String dflt, String minText, String doc) {
+    long min = org.apache.spark.network.util.JavaUtils.timeStringAsMs(minText);
+    return new ConfigEntry<>(key, dflt, "a duration with a unit (ms, s, min, h, d) of at least "
+        + minText + ", such as 15min, 12h or 7d", doc, false, v -> {
+          String s = v.trim().toLowerCase(Locale.ROOT);
+          if (!DURATION_WITH_UNIT.matcher(s).matches()) {
+            throw new IllegalArgumentException();
+          }
+          long ms = org.apache.spark.network.util.JavaUtils.timeStringAsMs(s);
+          if (ms < min) {
+            throw new IllegalArgumentException();
+          }
+          return ms;
+        });
+  }
+
   /** A free-form string with no default: empty when unset. */
   public static ConfigEntry<Optional<String>> optionalString(String key, String doc) {
     return new ConfigEntry<>(key, null, "any non-empty string", doc, false, v -> {

@@ -16,6 +16,10 @@ import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.StreamCapabilities;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.executor.CommitDeniedException;
 import org.apache.spark.Partitioner;
 import org.apache.spark.SparkConf;
 import org.apache.spark.io.CompressionCodec$;
@@ -67,6 +71,11 @@ public final class CheckpointFileManager {
     return names;
   }
 
+  /** The {@code rdd-<id>} directory. */
+  public Path directory() {
+    return dir;
+  }
+
   /** The commit mode in force for this directory's file system ({@code auto} resolved). */
   public CommitMode commitMode() {
     return commit;
@@ -86,14 +95,54 @@ public final class CheckpointFileManager {
   public PartitionFile openPartition(int partitionIndex, long taskAttemptId, SparkConf conf)
       throws IOException {
     Path finalPath = new Path(dir, partitionFileName(partitionIndex));
-    Path writePath = commit == CommitMode.DIRECT ? finalPath
+    boolean direct = commit == CommitMode.DIRECT
+        && CommitMode.isObjectStore(fs.getUri().getScheme());
+    Path writePath = direct ? finalPath
         : new Path(dir, "." + finalPath.getName() + "-attempt-" + taskAttemptId);
-    ChecksummedOutputStream counted = new ChecksummedOutputStream(
-        fs.create(writePath, commit == CommitMode.DIRECT, bufferSize(conf)));
+    FSDataOutputStream raw = fs.create(writePath, direct, bufferSize(conf));
+    if (direct && !raw.hasCapability(StreamCapabilities.ABORTABLE_STREAM)) {
+      LOG.warn("The output stream of {} cannot be aborted: a losing attempt's upload is dropped"
+          + " unclosed instead", writePath);
+    }
+    ChecksummedOutputStream counted = new ChecksummedOutputStream(new CloseDeferred(raw));
     OutputStream out = isCompressed(conf)
         ? CompressionCodec$.MODULE$.createCodec(conf).compressedOutputStream(counted)
         : counted;
-    return new PartitionFile(writePath, finalPath, counted, out);
+    return new PartitionFile(writePath, finalPath, raw, counted, out);
+  }
+
+  /**
+   * The part files stored in the directory and their sizes, as the store reports them: what
+   * the manifest describes, whatever any attempt claimed to have written.
+   */
+  public Map<String, Long> storedPartFiles() throws IOException {
+    Map<String, Long> stored = new java.util.TreeMap<>();
+    for (FileStatus s : fs.listStatus(dir)) {
+      if (s.isFile() && s.getPath().getName().startsWith("part-")) {
+        stored.put(s.getPath().getName(), s.getLen());
+      }
+    }
+    return stored;
+  }
+
+  /**
+   * Keeps the serializer's {@code close()} from closing the file's stream: closing an object
+   * store's stream publishes the object, which only {@link PartitionFile#commit()} may do.
+   */
+  private static final class CloseDeferred extends java.io.FilterOutputStream {
+    CloseDeferred(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void close() throws IOException {
+      out.flush();
+    }
   }
 
   private static int bufferSize(SparkConf conf) {
@@ -149,14 +198,25 @@ public final class CheckpointFileManager {
     if (!fs.exists(path)) {
       return Optional.empty();
     }
+    String json;
     try (InputStream in = fs.open(path)) {
-      return Optional.of(CheckpointManifest.parse(new String(in.readAllBytes(),
-          StandardCharsets.UTF_8)));
+      json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    try {
+      return Optional.of(CheckpointManifest.parse(json));
+    } catch (IOException | RuntimeException e) {
+      throw new CheckpointVerificationException("Checkpoint manifest " + path
+          + " is damaged: expected the manifest's JSON, found " + json.length()
+          + " characters that do not parse (" + e.getMessage() + ")");
     }
   }
 
   /**
    * Checks the partition files against the manifest; a checkpoint without manifest passes.
+   * Only proof of damage is a {@link CheckpointVerificationException}: a listed file missing, a
+   * size or CRC32C that differs, a checksum or end-of-file error while reading. Any other
+   * {@code IOException} (a listing refused, a timeout) proves nothing about the files and is
+   * thrown as is, for the caller to treat as "could not verify".
    *
    * @throws CheckpointVerificationException naming the file, what was expected and found
    */
@@ -188,7 +248,9 @@ public final class CheckpointFileManager {
         long crc;
         try {
           crc = crc32c(file);
-        } catch (IOException ioe) {
+        } catch (org.apache.hadoop.fs.ChecksumException | java.io.EOFException
+            | java.io.FileNotFoundException ioe) {
+          // the store's own checksum, a short read, or the file gone since the listing
           throw new CheckpointVerificationException("Checkpoint file " + file
               + " is corrupted: it cannot be read (" + ioe.getMessage() + ")");
         }
@@ -225,22 +287,33 @@ public final class CheckpointFileManager {
     return removed;
   }
 
-  /** One partition being written: to its final name after {@link #commit()}. */
+  /**
+   * One partition being written: published under its final name by {@link #commit()}, only if
+   * Spark's output commit coordinator authorises this task attempt, so that of several attempts
+   * (speculative, retried, killed) exactly one ever stores its file, and the first to commit
+   * keeps it.
+   */
   public final class PartitionFile {
     private final Path writePath;
     private final Path finalPath;
+    private final FSDataOutputStream raw;
     private final ChecksummedOutputStream counted;
     private final OutputStream stream;
+    private boolean done;
 
-    private PartitionFile(Path writePath, Path finalPath, ChecksummedOutputStream counted,
-        OutputStream stream) {
+    private PartitionFile(Path writePath, Path finalPath, FSDataOutputStream raw,
+        ChecksummedOutputStream counted, OutputStream stream) {
       this.writePath = writePath;
       this.finalPath = finalPath;
+      this.raw = raw;
       this.counted = counted;
       this.stream = stream;
     }
 
-    /** Where the records go; closing it is the caller's job (a serialization stream does it). */
+    /**
+     * Where the records go. The caller closes it when done (a serialization stream does it);
+     * that flushes, and the file is published only by {@link #commit()}.
+     */
     public OutputStream stream() {
       return stream;
     }
@@ -260,42 +333,84 @@ public final class CheckpointFileManager {
     }
 
     /**
-     * Makes the closed file visible under its final name. With {@code rename}, when another
-     * attempt of the same task committed first, its file is kept and this one deleted, as Spark
-     * does; with {@code direct} the file already has its final name.
+     * Publishes the written file under its final name if this task attempt is authorised by
+     * Spark's {@code OutputCommitCoordinator} (the task's {@code TaskContext} and
+     * {@code SparkEnv}; outside a task there is nothing to coordinate with). A denied attempt
+     * aborts its file and fails with Spark's {@code CommitDeniedException}, which Spark does not
+     * count as a task failure. {@code direct}: closing the stream stores the object. Otherwise
+     * the attempt file is renamed; if the final name exists already (a file an earlier stage
+     * attempt committed) it is kept and this attempt's file deleted.
      */
     public void commit() throws IOException {
+      TaskContext ctx = TaskContext.get();
+      if (ctx != null && !SparkEnv.get().outputCommitCoordinator().canCommit(ctx.stageId(),
+          ctx.stageAttemptNumber(), ctx.partitionId(), ctx.attemptNumber())) {
+        abort();
+        String message = "Checkpoint file " + finalPath + ": commit denied to task attempt "
+            + ctx.attemptNumber() + " of partition " + ctx.partitionId() + " (stage "
+            + ctx.stageId() + "." + ctx.stageAttemptNumber() + "), another attempt commits it";
+        LOG.info(message);
+        throw CheckpointFileManager.<IOException>sneaky(new CommitDeniedException(message,
+            ctx.stageId(), ctx.partitionId(), ctx.attemptNumber()));
+      }
+      done = true;
+      raw.close();
       if (writePath.equals(finalPath)) {
         return;
       }
       boolean renamed;
-      try {
-        renamed = fs.rename(writePath, finalPath);
-      } catch (FileAlreadyExistsException e) {
-        // S3A and ABFS throw instead of returning false when the destination exists.
-        renamed = false;
+      if (fs.exists(finalPath)) {
+        renamed = false; // some file systems (local disk) would replace it
+      } else {
+        try {
+          renamed = fs.rename(writePath, finalPath);
+        } catch (FileAlreadyExistsException e) {
+          // S3A and ABFS throw instead of returning false when the destination exists.
+          renamed = false;
+        }
       }
       if (renamed) {
         return;
       }
       if (!fs.exists(finalPath)) {
-        abort();
+        deleteAttemptFile();
         throw new IOException("Could not commit checkpoint file " + writePath + " as "
             + finalPath + ": rename failed and no other attempt committed it");
       }
       LOG.info("Checkpoint file {} already committed by another attempt; not overwriting it",
           finalPath);
-      abort();
+      deleteAttemptFile();
     }
 
     /**
-     * Deletes this attempt's file; never throws. With {@code direct} the final name is left
-     * alone: another attempt may own it, and without a manifest no reader trusts it.
+     * Drops this attempt's file; never throws. {@code direct}: the upload is aborted, never
+     * completed, so nothing of it is stored; otherwise the attempt file is deleted. The final
+     * name is never touched: another attempt owns it.
      */
     public void abort() {
-      if (writePath.equals(finalPath)) {
+      if (done) {
         return;
       }
+      done = true;
+      if (writePath.equals(finalPath)) {
+        if (raw.hasCapability(StreamCapabilities.ABORTABLE_STREAM)) {
+          try {
+            raw.abort();
+          } catch (RuntimeException e) {
+            LOG.warn("Could not abort the upload of checkpoint file {}", writePath, e);
+          }
+        }
+        return;
+      }
+      try {
+        raw.close();
+      } catch (IOException | RuntimeException e) {
+        LOG.debug("Closing the abandoned attempt file {} failed", writePath, e);
+      }
+      deleteAttemptFile();
+    }
+
+    private void deleteAttemptFile() {
       try {
         if (fs.exists(writePath) && !fs.delete(writePath, false)) {
           LOG.warn("Could not delete checkpoint attempt file {}", writePath);
@@ -304,5 +419,10 @@ public final class CheckpointFileManager {
         LOG.warn("Could not delete checkpoint attempt file {}", writePath, e);
       }
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> E sneaky(Throwable t) throws E {
+    throw (E) t;
   }
 }

@@ -10,7 +10,11 @@ public enum CommitMode implements ConfigEntry.Named {
   RENAME,
   /**
    * Write the final name directly. For object stores, where an object appears only when its
-   * stream closes and a rename is a copy; the manifest tells complete checkpoints from partial.
+   * stream closes and a rename is a copy: only the attempt Spark's output commit coordinator
+   * authorises closes its stream; every other attempt aborts its upload, so nothing of it is
+   * ever stored. On a file system where a file is visible while written (local disk, HDFS) a
+   * second attempt would truncate a committed file: there {@code direct} writes an attempt file
+   * and renames it, as {@link #RENAME}.
    */
   DIRECT,
   /** {@link #DIRECT} on object stores ({@code s3a}, {@code s3}, {@code gs}, {@code abfs(s)},
@@ -19,6 +23,11 @@ public enum CommitMode implements ConfigEntry.Named {
 
   private static final Set<String> OBJECT_STORES = Set.of("s3a", "s3", "s3n", "gs", "abfs",
       "abfss", "wasb", "wasbs", "oss");
+
+  /** Whether {@code scheme} names an object store, where an object appears only when complete. */
+  public static boolean isObjectStore(String scheme) {
+    return scheme != null && OBJECT_STORES.contains(scheme.toLowerCase(Locale.ROOT));
+  }
 
   /** The mode to use for a file system with URI scheme {@code scheme}. */
   public CommitMode resolve(String scheme) {

@@ -5,10 +5,19 @@ import io.checkpointplus.spark.audit.AuditLog;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -19,26 +28,51 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Removes the {@code <uuid>} directories that earlier runs left under a checkpoint root
- * (SPARK-33000: every {@code setCheckpointDir} creates one and nothing removes it). A directory
- * goes when it is not among the newest {@code keepLast} and nothing in it changed for
- * {@code olderThanMs}. Never touched: this application's own directory, a directory holding a
+ * (SPARK-33000: every {@code setCheckpointDir} creates one and nothing removes it), and never a
+ * live one.
+ *
+ * <p>Liveness: each application marks its own {@code <uuid>} directory with an
+ * {@link OwnerMarker} and renews its heartbeat from a daemon thread ({@link #start}) every
+ * quarter of {@code olderThan}. A directory is idle when neither its owner's heartbeat nor any
+ * file in it (file times only: object stores report directory times as 0) changed for
+ * {@code olderThan}. Never touched: this application's own directory, a directory holding a
  * checkpoint this application reads (a streaming job restored from its checkpoint reads the
- * previous run's), and a directory changed recently (another application may be writing there).
- * Runs after a completed checkpoint, at most once per root every {@code olderThan} (between
- * one second and ten minutes): sweeping more often could not find anything newly idle.
+ * previous run's), a directory not idle. {@code keepLast} keeps the newest earlier directories
+ * per application name, so other applications sharing the root do not use up the count.
+ *
+ * <p>Sweeps run on one daemon thread, never on the thread of an action, after a checkpoint: once
+ * per root every {@code olderThan} (capped at ten minutes), since sooner nothing new could have
+ * become idle, and also whenever a checkpoint this application read is gone, since that can
+ * free a directory at once.
+ *
+ * <p>Memory stays bounded in long-running applications: references are kept per
+ * {@code <uuid>} directory, pruned when their checkpoint is gone, and beyond
+ * {@value #MAX_REFERENCES_PER_DIR} per directory the directory is simply protected until the
+ * application ends (safe: protection only errs towards keeping).
  */
-public final class RetentionSweeper {
+public final class RetentionSweeper implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RetentionSweeper.class);
   private static final Pattern UUID = Pattern.compile(
       "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  static final int MAX_REFERENCES_PER_DIR = 64;
+  private static final Set<String> PINNED = Set.of();
+  private static final Set<RetentionSweeper> LIVE = ConcurrentHashMap.newKeySet();
 
   private final boolean enabled;
   private final int keepLast;
   private final long olderThanMs;
   private final boolean dryRun;
   private final AuditLog audit;
-  private final Set<String> referenced = ConcurrentHashMap.newKeySet();
+  /** {@code <uuid>} path → the {@code rdd-N} paths read under it, or {@link #PINNED}. */
+  private final Map<String, Set<String>> referenced = new HashMap<>();
   private final Map<String, Long> lastSweep = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
+      r -> {
+        Thread t = new Thread(r, "checkpoint-plus-retention");
+        t.setDaemon(true);
+        return t;
+      });
+  private volatile OwnerMarker owner;
 
   public RetentionSweeper(boolean enabled, int keepLast, long olderThanMs, boolean dryRun,
       AuditLog audit) {
@@ -47,6 +81,45 @@ public final class RetentionSweeper {
     this.olderThanMs = olderThanMs;
     this.dryRun = dryRun;
     this.audit = audit;
+    LIVE.add(this);
+  }
+
+  /**
+   * Starts the heartbeat: from now on, every quarter of {@code olderThan}, the owner marker of
+   * this application's {@code <uuid>} directory (whatever {@code checkpointDir} returns at the
+   * time, e.g. {@code sc::getCheckpointDir}) is renewed, and forgotten references pruned.
+   */
+  public void start(String appId, String appName, Supplier<scala.Option<String>> checkpointDir,
+      Configuration hadoopConf) {
+    owner = new OwnerMarker(appId, appName, 0);
+    long period = Math.max(1_000L, olderThanMs / 4);
+    thread.scheduleWithFixedDelay(() -> {
+      scala.Option<String> dir = checkpointDir.get();
+      if (dir.isDefined()) {
+        heartbeat(new Path(dir.get()), hadoopConf);
+      }
+      prune(hadoopConf);
+    }, 0, period, TimeUnit.MILLISECONDS);
+  }
+
+  /** Stops the heartbeat and the sweeps; a sweep under way finishes. */
+  @Override
+  public void close() {
+    thread.shutdown();
+    LIVE.remove(this);
+  }
+
+  private void heartbeat(Path uuidDir, Configuration hadoopConf) {
+    OwnerMarker o = owner;
+    if (o == null) {
+      return;
+    }
+    try {
+      new OwnerMarker(o.appId(), o.appName(), System.currentTimeMillis())
+          .write(uuidDir.getFileSystem(hadoopConf), uuidDir);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("Could not renew the owner marker of {}: {}", uuidDir, e.toString());
+    }
   }
 
   /**
@@ -55,73 +128,175 @@ public final class RetentionSweeper {
    * Streaming deletes a restored DStream's old checkpoints as new ones replace them).
    */
   public void referenced(String rddCheckpointDir) {
-    referenced.add(new Path(rddCheckpointDir).toUri().getPath());
+    Path rdd = new Path(rddCheckpointDir);
+    if (rdd.getParent() == null) {
+      return;
+    }
+    String uuid = rdd.getParent().toUri().getPath();
+    synchronized (referenced) {
+      Set<String> rdds = referenced.computeIfAbsent(uuid, k -> new HashSet<>());
+      if (rdds == PINNED) {
+        return;
+      }
+      rdds.add(rdd.toUri().getPath());
+      if (rdds.size() > MAX_REFERENCES_PER_DIR) {
+        referenced.put(uuid, PINNED);
+      }
+    }
+  }
+
+  /** Forgets references to checkpoints that no longer exist; returns how many it forgot. */
+  int prune(Configuration hadoopConf) {
+    int forgotten = 0;
+    List<String> candidates = new ArrayList<>();
+    synchronized (referenced) {
+      referenced.values().stream().filter(s -> s != PINNED).forEach(candidates::addAll);
+    }
+    for (String rdd : candidates) {
+      try {
+        Path p = new Path(rdd);
+        FileSystem fs = p.getFileSystem(hadoopConf);
+        if (!fs.exists(p)) {
+          synchronized (referenced) {
+            String uuid = p.getParent().toUri().getPath();
+            Set<String> rdds = referenced.get(uuid);
+            if (rdds != null && rdds != PINNED && rdds.remove(rdd)) {
+              forgotten++;
+              if (rdds.isEmpty()) {
+                referenced.remove(uuid);
+              }
+            }
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        LOG.debug("Could not check {}", rdd, e);
+      }
+    }
+    return forgotten;
+  }
+
+  /** Remembered references (rdd directories, a pinned directory counting one). */
+  int referenceCount() {
+    synchronized (referenced) {
+      return referenced.values().stream().mapToInt(s -> s == PINNED ? 1 : s.size()).sum();
+    }
   }
 
   private boolean readByThisApplication(Path uuidDir, FileSystem fs) throws IOException {
-    String prefix = uuidDir.toUri().getPath() + "/";
-    for (String rddDir : referenced) {
-      if (rddDir.startsWith(prefix) && fs.exists(new Path(uuidDir, rddDir.substring(
-          prefix.length())))) {
-        return true;
+    Set<String> rdds;
+    synchronized (referenced) {
+      rdds = referenced.get(uuidDir.toUri().getPath());
+      rdds = rdds == null || rdds == PINNED ? rdds : new HashSet<>(rdds);
+    }
+    if (rdds == PINNED) {
+      return true;
+    }
+    if (rdds != null) {
+      for (String rdd : rdds) {
+        if (fs.exists(new Path(uuidDir, new Path(rdd).getName()))) {
+          return true;
+        }
       }
     }
     return false;
   }
 
-  /** Sweeps the root of {@code rddCheckpointDir} if due; never throws. */
+  /**
+   * After a checkpoint was written to {@code rddCheckpointDir}: renews this application's
+   * marker and schedules a sweep of its root if one is due. Returns at once; never throws.
+   */
   public void afterCheckpoint(String rddCheckpointDir, Configuration hadoopConf) {
+    Path current = new Path(rddCheckpointDir).getParent();
+    if (owner != null) {
+      thread.execute(() -> heartbeat(current, hadoopConf));
+    }
     if (!enabled) {
       return;
     }
+    Path root = current.getParent();
+    long interval = Math.max(1_000L, Math.min(olderThanMs, 10 * 60 * 1000L));
     try {
-      Path current = new Path(rddCheckpointDir).getParent();
-      Path root = current.getParent();
-      long now = System.currentTimeMillis();
-      Long last = lastSweep.get(root.toString());
-      long interval = Math.max(1_000L, Math.min(olderThanMs, 10 * 60 * 1000L));
-      if (last != null && now - last < interval) {
-        return;
-      }
-      lastSweep.put(root.toString(), now);
-      sweep(root, current, root.getFileSystem(hadoopConf), now);
-    } catch (IOException | RuntimeException e) {
-      LOG.warn("Checkpoint retention sweep of {} failed: {}", rddCheckpointDir, e.toString());
+      thread.execute(() -> {
+        try {
+          // A directory this application stopped reading may be removable now: sweep then
+          // too, not only when the interval has passed.
+          boolean released = prune(hadoopConf) > 0;
+          long now = System.currentTimeMillis();
+          Long last = lastSweep.get(root.toString());
+          if (!released && last != null && now - last < interval) {
+            return;
+          }
+          lastSweep.put(root.toString(), now);
+          sweep(root, current, root.getFileSystem(hadoopConf), now);
+        } catch (IOException | RuntimeException e) {
+          LOG.warn("Checkpoint retention sweep of {} failed: {}", root, e.toString());
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      LOG.debug("Retention stopped; no sweep of {}", root);
     }
   }
 
-  private void sweep(Path root, Path current, FileSystem fs, long now) throws IOException {
-    List<FileStatus> candidates = new ArrayList<>();
+  /** Waits until the sweeps scheduled so far are done (tests, and an orderly stop). */
+  void awaitSweeps() throws Exception {
+    Future<?> marker = thread.submit(() -> { });
+    marker.get(120, TimeUnit.SECONDS);
+  }
+
+  /** {@link #awaitSweeps()} for every sweeper of this JVM. */
+  static void awaitAllSweeps() throws Exception {
+    for (RetentionSweeper s : LIVE) {
+      s.awaitSweeps();
+    }
+  }
+
+  private record Candidate(Path dir, String appName, long lastSeen) {
+  }
+
+  void sweep(Path root, Path current, FileSystem fs, long now) throws IOException {
+    Map<String, List<Candidate>> byApp = new HashMap<>();
     for (FileStatus s : fs.listStatus(root)) {
       String path = s.getPath().toUri().getPath();
       if (s.isDirectory() && UUID.matcher(s.getPath().getName()).matches()
           && !path.equals(current.toUri().getPath()) && !readByThisApplication(s.getPath(), fs)) {
-        candidates.add(new FileStatus(0, true, 0, 0, lastChange(fs, s), s.getPath()));
+        Optional<OwnerMarker> marker = OwnerMarker.read(fs, s.getPath());
+        long lastSeen = Math.max(marker.map(OwnerMarker::heartbeatMs).orElse(0L),
+            latestFileTime(fs, s.getPath(), 2));
+        String app = marker.map(OwnerMarker::appName).orElse("");
+        byApp.computeIfAbsent(app, k -> new ArrayList<>())
+            .add(new Candidate(s.getPath(), app, lastSeen));
       }
     }
-    candidates.sort(Comparator.comparingLong(FileStatus::getModificationTime).reversed());
-    for (int i = keepLast; i < candidates.size(); i++) {
-      FileStatus old = candidates.get(i);
-      long idleMs = now - old.getModificationTime();
-      if (idleMs < olderThanMs) {
-        continue;
+    for (List<Candidate> dirs : byApp.values()) {
+      dirs.sort(Comparator.comparingLong(Candidate::lastSeen).reversed());
+      for (int i = keepLast; i < dirs.size(); i++) {
+        Candidate old = dirs.get(i);
+        long idleMs = now - old.lastSeen();
+        if (idleMs < olderThanMs) {
+          continue;
+        }
+        boolean deleted = !dryRun && fs.delete(old.dir(), true);
+        audit.record(audit.event(AuditEvent.Type.CHECKPOINT_CLEANED)
+            .with("dir", old.dir().toString())
+            .with("reason", "retention: a directory of an earlier run"
+                + (old.appName().isEmpty() ? "" : " of " + old.appName()) + ", beyond the newest "
+                + keepLast + ", no heartbeat and no file changed for " + idleMs / 1000 + " s")
+            .with("dryRun", dryRun)
+            .with("deleted", deleted)
+            .build());
       }
-      boolean deleted = !dryRun && fs.delete(old.getPath(), true);
-      audit.record(audit.event(AuditEvent.Type.CHECKPOINT_CLEANED)
-          .with("dir", old.getPath().toString())
-          .with("reason", "retention: a directory of an earlier run, beyond the newest "
-              + keepLast + " and unchanged for " + idleMs / 1000 + " s")
-          .with("dryRun", dryRun)
-          .with("deleted", deleted)
-          .build());
     }
   }
 
-  /** The latest modification time of the directory or anything directly in it. */
-  private static long lastChange(FileSystem fs, FileStatus dir) throws IOException {
-    long latest = dir.getModificationTime();
-    for (FileStatus child : fs.listStatus(dir.getPath())) {
-      latest = Math.max(latest, child.getModificationTime());
+  /** The latest modification time of a file under {@code dir}, {@code depth} levels down. */
+  private static long latestFileTime(FileSystem fs, Path dir, int depth) throws IOException {
+    long latest = 0;
+    for (FileStatus child : fs.listStatus(dir)) {
+      if (child.isFile()) {
+        latest = Math.max(latest, child.getModificationTime());
+      } else if (depth > 1) {
+        latest = Math.max(latest, latestFileTime(fs, child.getPath(), depth - 1));
+      }
     }
     return latest;
   }

@@ -27,7 +27,7 @@ class PluginSettingsTest {
     assertTrue(s.enabled());
     assertTrue(s.dir().isEmpty());
     assertTrue(s.reuseEnabled());
-    assertEquals(StorageLevel.MEMORY_AND_DISK(), s.reuseStorageLevel());
+    assertEquals(StorageLevel.MEMORY_AND_DISK_SER(), s.reuseStorageLevel());
     assertTrue(s.reuseUnpersistAfter());
     assertTrue(s.auditPath().isEmpty());
   }
@@ -143,10 +143,11 @@ class PluginSettingsTest {
   @Test
   void aDurationWithoutAUnitIsRefused() {
     assertEquals("Invalid value '3600' for spark.checkpointplus.files.retention.olderThan:"
-        + " allowed is a duration with a unit: 500ms, 30s, 10min, 1h, 2d",
+        + " allowed is a duration with a unit (ms, s, min, h, d) of at least 10min, such as"
+        + " 15min, 12h or 7d",
         assertThrows(InvalidConfigurationException.class,
             () -> read("spark.checkpointplus.files.retention.olderThan", "3600")).getMessage());
-    assertEquals(90_000L, read("spark.checkpointplus.files.retention.olderThan", "90s")
+    assertEquals(5_400_000L, read("spark.checkpointplus.files.retention.olderThan", "90min")
         .retentionOlderThanMs());
     assertEquals(7L * 24 * 3600 * 1000, read("spark.checkpointplus.files.retention.olderThan",
         " 7d ").retentionOlderThanMs());

@@ -15,12 +15,19 @@ import org.apache.hadoop.util.Progressable;
  * The local file system under the scheme {@code faulty://}, with failures injected from the
  * Hadoop configuration: {@code fs.faulty.failAfterBytes} (a stream throws once that many bytes
  * were written to one file), {@code fs.faulty.failMessage} (its message, e.g. a full disk), and
- * {@code fs.faulty.readOnly} (nothing can be created). Registered with {@code fs.faulty.impl}.
+ * {@code fs.faulty.readOnly} (nothing can be created), {@code fs.faulty.failListing} (listing a
+ * directory fails as a permission error would). Registered with {@code fs.faulty.impl}.
+ * {@link #manifestGate}, when set, holds every reader of a checkpoint manifest until as many
+ * readers as the latch counts arrived: it makes concurrent verifications overlap for certain.
  */
 public final class FaultyFileSystem extends RawLocalFileSystem {
   private long failAfterBytes = -1;
   private String failMessage = "injected write failure";
   private boolean readOnly;
+  private boolean failListing;
+
+  /** When set, opening a manifest counts down and waits (at most 20 s) for the others. */
+  static volatile java.util.concurrent.CountDownLatch manifestGate;
 
   @Override
   public void initialize(URI uri, Configuration conf) throws IOException {
@@ -28,6 +35,29 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
     failAfterBytes = conf.getLong("fs.faulty.failAfterBytes", -1);
     failMessage = conf.get("fs.faulty.failMessage", failMessage);
     readOnly = conf.getBoolean("fs.faulty.readOnly", false);
+    failListing = conf.getBoolean("fs.faulty.failListing", false);
+  }
+
+  @Override
+  public org.apache.hadoop.fs.FileStatus[] listStatus(Path f) throws IOException {
+    if (failListing) {
+      throw new AccessControlException("Permission denied: injected listing failure: " + f);
+    }
+    return super.listStatus(f);
+  }
+
+  @Override
+  public org.apache.hadoop.fs.FSDataInputStream open(Path f, int bufferSize) throws IOException {
+    java.util.concurrent.CountDownLatch gate = manifestGate;
+    if (gate != null && f.getName().equals(CheckpointManifest.FILE_NAME)) {
+      gate.countDown();
+      try {
+        gate.await(20, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return super.open(f, bufferSize);
   }
 
   @Override

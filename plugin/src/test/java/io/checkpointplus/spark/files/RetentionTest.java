@@ -68,6 +68,11 @@ class RetentionTest extends WithLocalSpark {
     JavaRDD<Integer> rdd = jsc.parallelize(List.of(1, 2, 3, 4), 2).map(x -> x + 1);
     rdd.checkpoint();
     rdd.count();
+    try {
+      RetentionSweeper.awaitAllSweeps(); // sweeps run on the retention thread
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test
