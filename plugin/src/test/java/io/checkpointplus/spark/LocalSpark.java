@@ -35,11 +35,28 @@ public final class LocalSpark {
     return new SparkContext(conf);
   }
 
+  /**
+   * The test JVM's serializer and checkpoint compression: the build runs the whole suite once
+   * with Spark's defaults and once with Kryo and compressed checkpoints (see plugin/pom.xml);
+   * a test's own settings win.
+   */
   private static SparkConf baseConf() {
-    return new SparkConf(false).setMaster("local[2]").setAppName("checkpoint-plus-test")
+    SparkConf conf = new SparkConf(false).setMaster("local[2]")
+        .setAppName("checkpoint-plus-test")
         .set("spark.ui.enabled", "false")
         .set("spark.driver.host", "127.0.0.1");
+    for (String key : MATRIX_KEYS) {
+      String value = System.getProperty("checkpointplus.test." + key);
+      if (value != null && !value.isEmpty()) {
+        conf.set(key, value);
+      }
+    }
+    return conf;
   }
+
+  /** Settings the build varies across its test executions. */
+  private static final List<String> MATRIX_KEYS = List.of("spark.serializer",
+      "spark.checkpoint.compress");
 
   /**
    * Stops {@code sc} and waits until no context is active. A context that a fatal error is
