@@ -34,6 +34,49 @@ final class DifferentialRunner {
       this.differences = differences;
     }
 
+    /** A short name for the first difference, to group failing seeds by likely cause. */
+    String kind() {
+      String d = differences.get(0);
+      if (d.startsWith("first differing observation")) {
+        String[] lines = d.split("\n");
+        String stock = lines[1].trim();
+        String plugin = lines[2].trim();
+        if (stock.contains("end: live checkpoint-plus")) {
+          return "threads left behind";
+        }
+        if (stock.contains("end: persisted RDDs")) {
+          return "persisted RDDs left behind";
+        }
+        if (stock.contains("end: partitions")) {
+          return "partition contents differ (end of program)";
+        }
+        String stockResult = stock.substring(0, stock.indexOf(" | levels "));
+        String pluginResult = plugin.substring(0, plugin.indexOf(" | levels "));
+        String op = stockResult.replaceAll("^ *\\d+ r\\d+( = r\\d+)?", "")
+            .replaceAll("\\(.*", "").replaceAll(" -> .*", "");
+        if (stockResult.equals(pluginResult)) {
+          return "storage levels differ after " + op;
+        }
+        int error = pluginResult.indexOf("ERROR ");
+        if (error >= 0) {
+          String e = pluginResult.substring(error + 6);
+          return "plugin throws " + e.substring(0, Math.min(e.length(), 140))
+              .replaceAll("r\\d+", "rN");
+        }
+        return "result differs at " + op;
+      }
+      if (d.contains("had checkpointed")) {
+        return "stock checkpoints an RDD the plugin does not";
+      }
+      if (d.contains("RDD ids")) {
+        return "RDD ids differ under nearest";
+      }
+      if (d.contains("read by stock")) {
+        return "checkpoint does not read back in stock Spark";
+      }
+      return d.length() > 80 ? d.substring(0, 80) : d;
+    }
+
     String report() {
       return "Program with seed " + program.seed + " differs from stock Spark:\n"
           + program.listing() + "differences:\n  " + String.join("\n  ", differences) + "\n";

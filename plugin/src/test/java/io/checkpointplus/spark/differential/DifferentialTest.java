@@ -136,13 +136,24 @@ class DifferentialTest {
     }
     StringBuilder sb = new StringBuilder();
     sb.append(failures.size()).append(" of ").append(programs).append(" programs on ")
-        .append(where).append(" differ from stock Spark; failing seeds ")
-        .append(failures.stream().map(f -> Long.toString(f.program.seed))
-            .collect(Collectors.joining(",")))
-        .append("\n\n");
+        .append(where).append(" differ from stock Spark; failing seeds by kind of difference:\n");
+    Map<String, List<Long>> byKind = new java.util.TreeMap<>();
+    for (Failure f : failures) {
+      byKind.computeIfAbsent(f.kind(), k -> new ArrayList<>()).add(f.program.seed);
+    }
+    byKind.forEach((kind, seeds) -> sb.append("  ").append(kind).append(": ").append(seeds)
+        .append('\n'));
+    sb.append('\n');
     failures.stream().limit(FULL_REPORTS).forEach(f -> sb.append(f.report()).append('\n'));
-    String report = sb.toString();
-    System.out.println(report);
-    fail(report);
+    String all = failures.stream().map(Failure::report).collect(Collectors.joining("\n"));
+    try {
+      Path file = Path.of("target", "differential-failures-"
+          + where.replaceAll("[^A-Za-z0-9]+", "-") + ".txt");
+      Files.writeString(file, sb.substring(0, sb.indexOf("\n\n") + 2) + all);
+      sb.append("(every failing program: ").append(file.toAbsolutePath()).append(")\n");
+    } catch (java.io.IOException e) {
+      sb.append("(could not write the full report: ").append(e).append(")\n");
+    }
+    fail(sb.toString());
   }
 }
