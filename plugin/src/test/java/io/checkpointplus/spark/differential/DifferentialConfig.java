@@ -25,11 +25,9 @@ enum DifferentialConfig {
       "[[Ljava.lang.Object;", "[I", "[J",
       "org.apache.spark.HashPartitioner", "org.apache.spark.RangePartitioner",
       "scala.math.Ordering$Int$", "scala.math.Ordering$Reverse", "scala.reflect.ClassTag$GenericClassTag",
-      "scala.reflect.ManifestFactory$IntManifest", "scala.reflect.ClassTag$$anon$1",
+      "scala.reflect.ManifestFactory$IntManifest",
       "org.apache.spark.util.collection.CompactBuffer", "[Lorg.apache.spark.util.collection.CompactBuffer;",
-      "scala.collection.mutable.WrappedArray$ofRef", "java.lang.Class",
-      "org.apache.spark.api.java.JavaUtils$SerializableMapWrapper",
-      "org.apache.spark.rdd.RDD$$anonfun$collect$1");
+      "scala.collection.mutable.WrappedArray$ofRef", "java.lang.Class");
 
   final String serializer;
   final boolean registrationRequired;

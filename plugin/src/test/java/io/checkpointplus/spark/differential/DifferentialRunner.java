@@ -39,8 +39,8 @@ final class DifferentialRunner {
       String d = differences.get(0);
       if (d.startsWith("first differing observation")) {
         String[] lines = d.split("\n");
-        String stock = lines[1].trim();
-        String plugin = lines[2].trim();
+        String stock = lines[1].trim().replaceFirst("^stock: +", "");
+        String plugin = lines[2].trim().replaceFirst("^plugin: +", "");
         if (stock.contains("end: live checkpoint-plus")) {
           return "threads left behind";
         }
@@ -64,6 +64,9 @@ final class DifferentialRunner {
               .replaceAll("r\\d+", "rN");
         }
         return "result differs at " + op;
+      }
+      if (d.startsWith("test setup")) {
+        return "TEST SETUP: Kryo registration missing";
       }
       if (d.contains("had checkpointed")) {
         return "stock checkpoints an RDD the plugin does not";
@@ -130,6 +133,13 @@ final class DifferentialRunner {
         Program p = programs.get(i);
         Run stockRun = interpreter.run(p, work.resolve(batch + "/stock-" + p.seed));
         List<String> differences = compare(stockRun.trace, pluginRuns.get(i).trace, config);
+        for (String o : stockRun.trace.observations) {
+          if (o.contains("is not registered") || o.contains("Failed to register classes")) {
+            differences.add(0, "test setup: stock Spark cannot Kryo-serialize this program's"
+                + " data; register the class in DifferentialConfig.KRYO_CLASSES: " + o);
+            break;
+          }
+        }
         differences.addAll(readBack(stock, stockRun, pluginRuns.get(i).trace, config));
         if (!differences.isEmpty()) {
           failures.add(new Failure(p, differences));

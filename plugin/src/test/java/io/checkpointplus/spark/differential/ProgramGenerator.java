@@ -30,6 +30,8 @@ final class ProgramGenerator {
     final boolean rangeDependent;
     /** Downstream of a map that throws: a cancelled job over it could fail before it is cancelled. */
     boolean failing;
+    /** Pool index of the input it was made from, or -1 for a source. */
+    int parent = -1;
 
     Entry(boolean pair, int partitions, boolean rangeDependent) {
       this.pair = pair;
@@ -62,7 +64,7 @@ final class ProgramGenerator {
     if (random.nextInt(3) == 0) {
       source();
     }
-    int length = 6 + random.nextInt(14);
+    int length = 5 + random.nextInt(12);
     for (int i = 0; i < length; i++) {
       int dice = random.nextInt(100);
       if (dice < 40 && pool.size() < MAX_POOL) {
@@ -124,14 +126,14 @@ final class ProgramGenerator {
             e.rangeDependent);
       }
     } else if (dice < 48) {
-      int other = sameKind(e.pair);
+      int other = partnerFor(in, e.pair);
       created(Op.UNION, in, other, 0, 0, false, e.pair, e.partitions + pool.get(other).partitions,
           e.rangeDependent || pool.get(other).rangeDependent);
     } else if (dice < 58 && e.pair && partitionSensitiveAllowed(e)) {
       int parts = 1 + random.nextInt(4);
       created(Op.REDUCE_BY_KEY, in, -1, parts, 0, false, true, parts, false);
     } else if (dice < 66 && e.pair && partitionSensitiveAllowed(e)) {
-      int other = sameKind(true);
+      int other = partnerFor(in, true);
       if (!partitionSensitiveAllowed(pool.get(other))) {
         return;
       }
@@ -167,6 +169,21 @@ final class ProgramGenerator {
       created(e.pair ? Op.MAP_VALUES : Op.MAP, in, -1, 2, 1, false, e.pair, e.partitions,
           e.rangeDependent);
     }
+  }
+
+  /**
+   * A partner for a binary step: half the time an ancestor of {@code in} of the same kind (diamond
+   * lineages, where a marked RDD is reached along two paths), else any RDD of the same kind.
+   */
+  private int partnerFor(int in, boolean pair) {
+    if (random.nextBoolean()) {
+      for (int a = pool.get(in).parent; a >= 0; a = pool.get(a).parent) {
+        if (pool.get(a).pair == pair && random.nextInt(3) > 0) {
+          return a;
+        }
+      }
+    }
+    return sameKind(pair);
   }
 
   private int sameKind(boolean pair) {
@@ -234,6 +251,7 @@ final class ProgramGenerator {
       int partitions, boolean rangeDependent) {
     add(op, pool.size(), in, other, a, b, flag);
     Entry e = new Entry(pair, partitions, rangeDependent);
+    e.parent = in;
     e.failing = op == Op.FAILING_MAP || pool.get(in).failing
         || (other >= 0 && pool.get(other).failing);
     pool.add(e);

@@ -145,7 +145,11 @@ final class ProgramInterpreter {
     run.trace.observations.add("end: live checkpoint-plus-* threads other than the audit "
         + "dispatcher " + leftoverThreads());
     if (config.exactPartitioning()) {
+      // Sorted RDDs (whose RangePartitioner samples with the RDD id) and the newest one.
       for (int r = 0; r < pool.size(); r++) {
+        if (!pool.get(r).rangeDependent && r != pool.size() - 1) {
+          continue;
+        }
         String contents;
         try {
           contents = partitions(pool.get(r), config);
