@@ -274,9 +274,12 @@ final class ProgramInterpreter {
         }
         return "sum " + sum.value();
       }
-      case COUNT_APPROX:
-        return "mean " + (long) (in.ints != null ? in.ints.countApprox(60_000, 0.95)
-            : in.pairs.countApprox(60_000, 0.95)).getFinalValue().mean();
+      case COUNT_APPROX: {
+        org.apache.spark.partial.PartialResult<org.apache.spark.partial.BoundedDouble> approx =
+            in.ints != null ? in.ints.countApprox(60_000, 0.95)
+                : in.pairs.countApprox(60_000, 0.95);
+        return bounded(() -> "mean " + (long) approx.getFinalValue().mean());
+      }
       case COUNT_IN_GROUP:
         return inJobGroup(group(program, s), false, () -> Long.toString(in.rdd().count()));
       case CANCELLED_COUNT:
@@ -295,6 +298,26 @@ final class ProgramInterpreter {
       default:
         throw new AssertionError(s.op);
     }
+  }
+
+  /**
+   * Waits for {@code body} on a daemon thread; a result that never completes (seen with the plugin
+   * on local-cluster: an approximate job whose PartialResult never got its final value) is
+   * recorded as HUNG instead of hanging the suite.
+   */
+  private static String bounded(Callable<String> body) throws InterruptedException {
+    String[] out = new String[1];
+    Thread t = new Thread(() -> {
+      try {
+        out[0] = body.call();
+      } catch (Throwable e) {
+        out[0] = error(e);
+      }
+    }, "differential-wait");
+    t.setDaemon(true);
+    t.start();
+    t.join(TimeUnit.SECONDS.toMillis(HUNG_SECONDS));
+    return t.isAlive() ? "HUNG: no final value after " + HUNG_SECONDS + " s" : out[0];
   }
 
   private static String group(Program program, Step s) {
