@@ -1,0 +1,77 @@
+package io.checkpointplus.spark.differential;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The Spark configurations programs are spread over (the seed chooses one). Stock and plugin
+ * runs of a program use the same one; the ancestor policy applies to the plugin only.
+ */
+enum DifferentialConfig {
+  JAVA_PLAIN("java", false, false, "marked"),
+  JAVA_COMPRESSED("java", false, true, "marked"),
+  KRYO_PLAIN("kryo", false, false, "marked"),
+  KRYO_REGISTERED_COMPRESSED("kryo", true, true, "marked"),
+  JAVA_NEAREST("java", false, false, "nearest"),
+  KRYO_COMPRESSED_NEAREST("kryo", false, true, "nearest");
+
+  /**
+   * What the programs' data need under {@code spark.kryo.registrationRequired=true}: records,
+   * the arrays results travel in, and the partitioners written beside checkpoints.
+   */
+  static final String KRYO_CLASSES = String.join(",",
+      "scala.Tuple2", "[Lscala.Tuple2;", "scala.Tuple3", "[Lscala.Tuple3;",
+      "java.lang.Integer", "[Ljava.lang.Integer;", "java.lang.Object", "[Ljava.lang.Object;",
+      "[[Ljava.lang.Object;", "[I", "[J",
+      "org.apache.spark.HashPartitioner", "org.apache.spark.RangePartitioner",
+      "scala.math.Ordering$Int$", "scala.math.Ordering$Reverse", "scala.reflect.ClassTag$GenericClassTag",
+      "scala.reflect.ManifestFactory$IntManifest",
+      "org.apache.spark.util.collection.CompactBuffer", "[Lorg.apache.spark.util.collection.CompactBuffer;",
+      "scala.collection.mutable.WrappedArray$ofRef", "java.lang.Class");
+
+  final String serializer;
+  final boolean registrationRequired;
+  final boolean compress;
+  final String policy;
+
+  DifferentialConfig(String serializer, boolean registrationRequired, boolean compress,
+      String policy) {
+    this.serializer = serializer;
+    this.registrationRequired = registrationRequired;
+    this.compress = compress;
+    this.policy = policy;
+  }
+
+  /** Under Spark's own ancestor rule the plugin must not even allocate an extra RDD id. */
+  boolean exactPartitioning() {
+    return policy.equals("nearest");
+  }
+
+  /** Settings shared by the stock and the plugin context. */
+  Map<String, String> sparkSettings() {
+    Map<String, String> s = new LinkedHashMap<>();
+    if (serializer.equals("kryo")) {
+      s.put("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+      if (registrationRequired) {
+        s.put("spark.kryo.registrationRequired", "true");
+        s.put("spark.kryo.classesToRegister", KRYO_CLASSES);
+      }
+    }
+    s.put("spark.checkpoint.compress", Boolean.toString(compress));
+    return s;
+  }
+
+  /** Settings of the plugin context only. */
+  Map<String, String> pluginSettings() {
+    Map<String, String> s = new LinkedHashMap<>(sparkSettings());
+    s.put("spark.checkpointplus.ancestors.policy", policy);
+    return s;
+  }
+
+  @Override
+  public String toString() {
+    return name() + " (serializer " + serializer
+        + (registrationRequired ? ", registrationRequired" : "") + ", checkpoint.compress "
+        + compress + ", ancestors.policy " + policy + ")";
+  }
+}
