@@ -77,9 +77,15 @@ public final class CheckpointWriter {
     CheckpointFileManager files;
     PartitionWriteResult[] results;
     ReliableCheckpointRDD<T> checkpoint;
+    CheckpointManifest manifest;
     try {
       files = new CheckpointFileManager(new Path(dir), sc.hadoopConfiguration(), commit);
       files.createDirectory();
+      List<String> leftovers = files.clearLeftovers();
+      if (!leftovers.isEmpty()) {
+        LOG.info("Removed {} files an earlier failed write of RDD {} left in {}",
+            leftovers.size(), rdd.id(), dir);
+      }
       results = runWriteJob(sc, rdd, new PartitionWriteTask<T>(dir, sc.broadcast(
           new SerializableConfiguration(sc.hadoopConfiguration()),
           ClassTag$.MODULE$.apply(SerializableConfiguration.class)), files.commitMode(), tag));
@@ -88,6 +94,9 @@ public final class CheckpointWriter {
         files.writePartitioner(partitioner.get(), SparkEnv.get().serializer().newInstance(),
             sc.conf());
       }
+      // What is stored must be what the committed attempts reported: a file a failed attempt
+      // left would otherwise pass for this job's.
+      manifest = manifest(sc, files, results);
       checkpoint = new ReliableCheckpointRDD<>(sc, dir, partitioner, tag);
       if (checkpoint.partitions().length != rdd.partitions().length) {
         throw new SparkException("Checkpoint RDD " + checkpoint.id() + " of " + dir + " has "
@@ -99,7 +108,7 @@ public final class CheckpointWriter {
       throw CheckpointWriter.<RuntimeException>rethrow(e);
     }
     try {
-      files.writeManifest(manifest(sc, files, results));
+      files.writeManifest(manifest);
       recordCleaned(sc, rdd, dir, files.removeAttemptFiles());
       recordCompleted(sc, rdd, dir, results, lineageDepth,
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));

@@ -81,6 +81,27 @@ public final class CheckpointFileManager {
     return commit;
   }
 
+  /**
+   * Removes whatever an earlier, failed write of the same RDD left in the directory (part
+   * files, attempt files, partitioner, manifest): a new write starts from an empty directory,
+   * so no file of a failed job can be taken for one of this job's. Only one write of an RDD
+   * runs at a time (Spark's checkpoint state), so nothing else is writing here.
+   *
+   * @return the names of the files removed
+   */
+  public List<String> clearLeftovers() throws IOException {
+    List<String> removed = new ArrayList<>();
+    if (!fs.exists(dir)) {
+      return removed;
+    }
+    for (FileStatus s : fs.listStatus(dir)) {
+      if (fs.delete(s.getPath(), true)) {
+        removed.add(s.getPath().getName());
+      }
+    }
+    return removed;
+  }
+
   /** Creates the directory; fails with the path in the message when it cannot. */
   public void createDirectory() throws IOException {
     if (!fs.mkdirs(dir)) {
@@ -187,8 +208,29 @@ public final class CheckpointFileManager {
 
   /** Writes the manifest, the last file of a complete checkpoint. */
   public void writeManifest(CheckpointManifest manifest) throws IOException {
-    try (FSDataOutputStream out = fs.create(new Path(dir, CheckpointManifest.FILE_NAME), true)) {
-      out.write(manifest.toJson().getBytes(StandardCharsets.UTF_8));
+    Path path = new Path(dir, CheckpointManifest.FILE_NAME);
+    byte[] json = manifest.toJson().getBytes(StandardCharsets.UTF_8);
+    if (commit == CommitMode.DIRECT) {
+      // An object appears only once its upload completes: never half a manifest.
+      try (FSDataOutputStream out = fs.create(path, true)) {
+        out.write(json);
+      }
+      return;
+    }
+    // Elsewhere a failed write could leave half a file: write aside, then rename.
+    Path temp = new Path(dir, "." + CheckpointManifest.FILE_NAME + ".tmp");
+    try {
+      try (FSDataOutputStream out = fs.create(temp, true)) {
+        out.write(json);
+      }
+      fs.delete(path, false);
+      if (!fs.rename(temp, path)) {
+        throw new IOException("Could not rename " + temp + " to " + path);
+      }
+    } finally {
+      if (fs.exists(temp)) {
+        fs.delete(temp, false);
+      }
     }
   }
 
@@ -205,9 +247,10 @@ public final class CheckpointFileManager {
     try {
       return Optional.of(CheckpointManifest.parse(json));
     } catch (IOException | RuntimeException e) {
-      throw new CheckpointVerificationException("Checkpoint manifest " + path
-          + " is damaged: expected the manifest's JSON, found " + json.length()
-          + " characters that do not parse (" + e.getMessage() + ")");
+      // Not proof that the data is damaged: the checkpoint is read as a manifest-less one.
+      throw new IOException("Checkpoint manifest " + path + " cannot be read: expected the"
+          + " manifest's JSON, found " + json.length() + " characters that do not parse ("
+          + e.getMessage() + ")");
     }
   }
 
@@ -359,6 +402,13 @@ public final class CheckpointFileManager {
         return;
       }
       boolean renamed;
+      if (ctx != null && fs.exists(finalPath)) {
+        // Spark's coordinator authorised this attempt: a file already there was left by an
+        // attempt that committed and then failed (executor lost), whose result the driver
+        // discards. The file must be the one whose size and CRC32C the driver receives.
+        LOG.info("Replacing checkpoint file {} left by a failed attempt", finalPath);
+        fs.delete(finalPath, false);
+      }
       if (fs.exists(finalPath)) {
         renamed = false; // some file systems (local disk) would replace it
       } else {

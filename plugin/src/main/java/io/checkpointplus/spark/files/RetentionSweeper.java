@@ -107,6 +107,12 @@ public final class RetentionSweeper implements AutoCloseable {
   public void close() {
     thread.shutdown();
     LIVE.remove(this);
+    try {
+      // A heartbeat or sweep under way is short; the thread is gone when the context is.
+      thread.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void heartbeat(Path uuidDir, Configuration hadoopConf) {

@@ -62,14 +62,24 @@ public final class CheckpointPlanner {
         recordAncestor(m.rdd(), policyWants, sparkWould, allMarkedRequested);
       }
     }
+    // Parents first, so each RDD's nearest planned ancestors are known when it is reached: an
+    // unplanned marked RDD in between passes on its own.
     List<RDD<?>> order = new ArrayList<>();
     Map<Integer, Set<Integer>> parents = new HashMap<>();
+    Map<Integer, Set<Integer>> plannedBelow = new HashMap<>();
     for (MarkedRdd m : marked) {
+      Set<Integer> nearest = new HashSet<>();
+      for (int parent : m.markedParents()) {
+        if (planned.contains(parent)) {
+          nearest.add(parent);
+        } else {
+          nearest.addAll(plannedBelow.getOrDefault(parent, Set.of()));
+        }
+      }
+      plannedBelow.put(m.rdd().id(), nearest);
       if (planned.contains(m.rdd().id())) {
         order.add(m.rdd());
-        Set<Integer> p = new HashSet<>(m.markedParents());
-        p.retainAll(planned);
-        parents.put(m.rdd().id(), p);
+        parents.put(m.rdd().id(), nearest);
       }
     }
     return new CheckpointPlan(order, parents, required);

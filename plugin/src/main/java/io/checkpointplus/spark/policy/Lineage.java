@@ -63,11 +63,16 @@ public final class Lineage {
         continue;
       }
       if (expanded.add(current.id()) && !current.isCheckpointed()) {
+        // Pushed last first, so parents are listed in dependency order, as Spark's own
+        // depth-first doCheckpoint meets them.
+        List<RDD<?>> parents = new ArrayList<>();
         Iterator<Dependency<?>> deps = current.dependencies().iterator();
         while (deps.hasNext()) {
-          RDD<?> parent = deps.next().rdd();
-          if (!done.contains(parent.id())) {
-            stack.push(parent);
+          parents.add(deps.next().rdd());
+        }
+        for (int i = parents.size() - 1; i >= 0; i--) {
+          if (!done.contains(parents.get(i).id())) {
+            stack.push(parents.get(i));
           }
         }
         continue;

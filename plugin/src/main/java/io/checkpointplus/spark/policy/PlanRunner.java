@@ -51,9 +51,10 @@ public final class PlanRunner {
       return;
     }
     Throwable failure;
+    String tag = "checkpoint-plus-" + UUID.randomUUID();
     try {
       failure = parallelism == 1 || order.size() == 1
-          ? runInOrder(plan) : runConcurrently(sc, plan);
+          ? runInOrder(sc, plan, tag) : runConcurrently(sc, plan, tag);
     } catch (VirtualMachineError e) {
       throw e;
     } catch (Throwable t) {
@@ -68,22 +69,25 @@ public final class PlanRunner {
   }
 
   /** On the caller's thread, as Spark does; returns the first required failure. */
-  private static Throwable runInOrder(CheckpointPlan plan) {
-    Throwable first = null;
-    for (RDD<?> rdd : plan.order()) {
-      Throwable t = checkpoint(rdd, plan);
-      if (t != null) {
-        if (first == null) {
-          first = t;
+  private static Throwable runInOrder(SparkContext sc, CheckpointPlan plan, String tag) {
+    sc.addJobTag(tag);
+    try {
+      for (RDD<?> rdd : plan.order()) {
+        Throwable t = checkpoint(rdd, plan);
+        if (t instanceof InterruptedException) {
+          cancelQuietly(sc, tag); // Spark's runJob leaves the job running; the plugin does not
         }
-        break; // Spark stops at its first failed checkpoint too
+        if (t != null) {
+          return t; // Spark stops at its first failed checkpoint too
+        }
       }
+      return null;
+    } finally {
+      sc.removeJobTag(tag);
     }
-    return first;
   }
 
-  private Throwable runConcurrently(SparkContext sc, CheckpointPlan plan) {
-    String tag = "checkpoint-plus-" + UUID.randomUUID();
+  private Throwable runConcurrently(SparkContext sc, CheckpointPlan plan, String tag) {
     Properties properties = new Properties();
     properties.putAll(sc.getLocalProperties());
     String tags = properties.getProperty(JOB_TAGS);
@@ -136,7 +140,8 @@ public final class PlanRunner {
       for (RDD<?> rdd : ready) {
         started.add(rdd.id());
         running++;
-        pool.execute(() -> {
+        try {
+          pool.execute(() -> {
           Properties own = new Properties();
           own.putAll(properties);
           Throwable t = null;
@@ -149,7 +154,10 @@ public final class PlanRunner {
             finished(rdd, t);
           }
           startReady(pool, sc, properties);
-        });
+          });
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+          running--; // the runner is stopping (interrupted caller): never started
+        }
       }
       notifyAll();
     }
@@ -158,6 +166,10 @@ public final class PlanRunner {
       running--;
       if (failure != null && firstFailure == null) {
         firstFailure = failure;
+      } else if (failure != null) {
+        // Cancelled because another write failed first: Spark would not have started it, and
+        // writes it on a later job. So can the plugin.
+        resetQuietly(rdd);
       }
       for (Set<Integer> parents : waitingOn.values()) {
         parents.remove(rdd.id());
@@ -198,15 +210,21 @@ public final class PlanRunner {
     } catch (VirtualMachineError e) {
       throw e;
     } catch (Throwable t) {
-      if (plan.required().contains(rdd.id())) {
-        return t;
+      if (plan.required().contains(rdd.id()) || t instanceof InterruptedException) {
+        return t; // an interrupted caller gets its InterruptedException, as from Spark
       }
       LOG.warn("Checkpoint of RDD {} (an ancestor checkpointed by the plugin's policy) failed;"
           + " the action goes on and the RDD stays marked: {}", rdd.id(), t.toString());
-      if (data.get() instanceof PluginCheckpointData<?> plugin) {
-        plugin.resetAfterFailure();
-      }
+      resetQuietly(rdd);
       return null;
+    }
+  }
+
+  /** Puts a plugin-written RDD whose write failed back to "marked" for a later job. */
+  private static void resetQuietly(RDD<?> rdd) {
+    if (rdd.checkpointData().isDefined()
+        && rdd.checkpointData().get() instanceof PluginCheckpointData<?> plugin) {
+      plugin.resetAfterFailure();
     }
   }
 
@@ -218,16 +236,23 @@ public final class PlanRunner {
     }
   }
 
+  /**
+   * Gives the writers, whose jobs are finished or cancelled, a bounded time to end; a writer
+   * stuck in a file system call that ignores interrupts is left behind (a daemon thread)
+   * rather than holding the caller.
+   */
   private static void awaitTermination(ExecutorService pool) {
     boolean interrupted = false;
-    while (true) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!pool.isTerminated() && System.nanoTime() < deadline) {
       try {
-        if (pool.awaitTermination(1, TimeUnit.MINUTES)) {
-          break;
-        }
+        pool.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
       } catch (InterruptedException e) {
-        interrupted = true; // writers end once their job is cancelled; then restore the flag
+        interrupted = true;
       }
+    }
+    if (!pool.isTerminated()) {
+      LOG.warn("spark-checkpoint-plus checkpoint writers did not end within 30 s of their jobs");
     }
     if (interrupted) {
       Thread.currentThread().interrupt();

@@ -27,7 +27,9 @@ enum DifferentialConfig {
       "scala.math.Ordering$Int$", "scala.math.Ordering$Reverse", "scala.reflect.ClassTag$GenericClassTag",
       "scala.reflect.ManifestFactory$IntManifest",
       "org.apache.spark.util.collection.CompactBuffer", "[Lorg.apache.spark.util.collection.CompactBuffer;",
-      "scala.collection.mutable.WrappedArray$ofRef", "java.lang.Class");
+      "scala.collection.mutable.WrappedArray$ofRef", "java.lang.Class",
+      "[Ljava.util.List;", "java.util.ArrayList", "java.util.Arrays$ArrayList",
+      "scala.collection.convert.Wrappers$SeqWrapper", "scala.collection.mutable.ArrayBuffer");
 
   final String serializer;
   final boolean registrationRequired;

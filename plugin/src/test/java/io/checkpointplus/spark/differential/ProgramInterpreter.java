@@ -142,8 +142,8 @@ final class ProgramInterpreter {
     }
     persisted.sort(null);
     run.trace.observations.add("end: persisted RDDs " + persisted);
-    run.trace.observations.add("end: live checkpoint-plus-* threads other than the audit "
-        + "dispatcher " + leftoverThreads());
+    run.trace.observations.add("end: live checkpoint-plus-* threads other than the "
+        + "application's own (audit dispatcher, retention heartbeat) " + leftoverThreads());
     if (config.exactPartitioning()) {
       // Sorted RDDs (whose RangePartitioner samples with the RDD id) and the newest one.
       for (int r = 0; r < pool.size(); r++) {
@@ -161,12 +161,16 @@ final class ProgramInterpreter {
     }
   }
 
+  /** The plugin's threads that live as long as the SparkContext, not per job. */
+  private static final java.util.Set<String> APPLICATION_THREADS = java.util.Set.of(
+      "checkpoint-plus-audit", "checkpoint-plus-retention");
+
   /** Threads named checkpoint-plus-* still alive once finishing ones had 10 s to end. */
   static List<String> leftoverThreads() {
     List<String> alive = new ArrayList<>();
     for (Thread t : Thread.getAllStackTraces().keySet()) {
       if (t.getName().startsWith("checkpoint-plus-")
-          && !t.getName().equals("checkpoint-plus-audit")) {
+          && !APPLICATION_THREADS.contains(t.getName())) {
         try {
           t.join(TimeUnit.SECONDS.toMillis(10));
         } catch (InterruptedException e) {

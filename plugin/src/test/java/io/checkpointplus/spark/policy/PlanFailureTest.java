@@ -109,4 +109,92 @@ class PlanFailureTest extends WithLocalSpark {
     assertEquals(SparkException.class, stock);
     assertEquals(stock, plugin);
   }
+
+  // --- A write retried after a failure starts clean; writes cancelled by a failure are retried.
+
+  private static final AtomicInteger FIRST_WRITE_STAGE = new AtomicInteger(-1);
+  private static final java.util.concurrent.CountDownLatch PARTITION_0_DONE =
+      new java.util.concurrent.CountDownLatch(1);
+
+  /**
+   * A record that says which stage computed it. In the second stage computing it (the
+   * ancestor's first checkpoint job), partition 3 fails once partition 0's file is committed.
+   */
+  private static String stamped(Integer x) throws InterruptedException {
+    org.apache.spark.TaskContext ctx = org.apache.spark.TaskContext.get();
+    int stage = ctx.stageId();
+    if (FIRST_STAGE.compareAndSet(-1, stage) || FIRST_STAGE.get() == stage) {
+      return x + "@" + stage;
+    }
+    FIRST_WRITE_STAGE.compareAndSet(-1, stage);
+    if (stage == FIRST_WRITE_STAGE.get()) {
+      if (ctx.partitionId() == 0) {
+        ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> PARTITION_0_DONE.countDown());
+      }
+      if (ctx.partitionId() == 3) {
+        PARTITION_0_DONE.await(60, java.util.concurrent.TimeUnit.SECONDS);
+        throw new IllegalStateException("transient failure in the ancestor's first write");
+      }
+    }
+    return x + "@" + stage;
+  }
+
+  @org.junit.jupiter.api.Test
+  void aWriteRetriedAfterAFailedOneHoldsOnlyItsOwnPartitions() {
+    FIRST_STAGE.set(-1);
+    FIRST_WRITE_STAGE.set(-1);
+    sc = LocalSpark.withPlugin(audit(), Map.of());
+    sc.setCheckpointDir(tmp.resolve("cp").toString());
+    JavaRDD<String> a = new JavaSparkContext(sc).parallelize(numbers().subList(0, 8), 4)
+        .map(PlanFailureTest::stamped);
+    a.checkpoint();
+    JavaRDD<String> b = a.map(s -> s + "!");
+    b.checkpoint();
+    assertEquals(8, b.count(), "a's failed write is the policy's, not the action's");
+    assertTrue(b.isCheckpointed());
+    assertFalse(a.isCheckpointed(), "a stays marked for a later job");
+
+    assertEquals(8, a.count());
+    assertTrue(a.isCheckpointed());
+    java.util.Set<String> stages = a.collect().stream().map(s -> s.substring(s.indexOf('@')))
+        .collect(Collectors.toSet());
+    assertEquals(1, stages.size(), () -> "one write's records, not a mix: " + a.collect());
+  }
+
+  private static volatile boolean blockSiblingWrite;
+
+  /** In a write job while {@link #blockSiblingWrite}: runs until its job is cancelled. */
+  private static Integer untilCancelledWhileBlocked(Integer x) {
+    org.apache.spark.TaskContext ctx = org.apache.spark.TaskContext.get();
+    int stage = ctx.stageId();
+    if (!FIRST_STAGE.compareAndSet(-1, stage) && FIRST_STAGE.get() != stage
+        && blockSiblingWrite) {
+      while (!ctx.isInterrupted()) {
+        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+      }
+    }
+    return x;
+  }
+
+  @org.junit.jupiter.api.Test
+  void aSiblingWriteCancelledByAFailedOneIsWrittenByTheNextJob() {
+    FIRST_STAGE.set(-1);
+    blockSiblingWrite = true;
+    // Without reuse the first job computes both in one stage, and the writes in stages of their own.
+    sc = LocalSpark.withPlugin(audit(), Map.of("spark.checkpointplus.reuse.enabled", "false"));
+    sc.setCheckpointDir(tmp.resolve("cp").toString());
+    JavaSparkContext jsc = new JavaSparkContext(sc);
+    JavaRDD<Object> failing = jsc.parallelize(numbers().subList(0, 8), 2)
+        .map(x -> (Object) new Unserializable(x));
+    failing.checkpoint();
+    JavaRDD<Object> sibling = jsc.parallelize(numbers().subList(0, 8), 2)
+        .map(PlanFailureTest::untilCancelledWhileBlocked).map(x -> (Object) x);
+    sibling.checkpoint();
+
+    assertThrows(SparkException.class, () -> failing.union(sibling).count(),
+        "the failed write of a checkpoint Spark writes fails the action, as in Spark");
+    blockSiblingWrite = false;
+    assertEquals(8, sibling.count());
+    assertTrue(sibling.isCheckpointed(), "Spark never started it, and writes it now");
+  }
 }
