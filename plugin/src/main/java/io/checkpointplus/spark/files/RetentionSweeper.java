@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * file in it (file times only: object stores report directory times as 0) changed for
  * {@code olderThan}. Never touched: this application's own directory, a directory holding a
  * checkpoint this application reads (a streaming job restored from its checkpoint reads the
- * previous run's), a directory not idle. {@code keepLast} keeps the newest earlier directories
+ * previous run's), a directory a streaming metadata checkpoint in the root names (what a
+ * restart restores from, {@link StreamingMetadataReferences}), a directory not idle. {@code keepLast} keeps the newest earlier directories
  * per application name, so other applications sharing the root do not use up the count.
  *
  * <p>Sweeps run on one daemon thread, never on the thread of an action, after a checkpoint: once
@@ -102,11 +103,23 @@ public final class RetentionSweeper implements AutoCloseable {
     }, 0, period, TimeUnit.MILLISECONDS);
   }
 
-  /** Stops the heartbeat and the sweeps; a sweep under way finishes. */
+  /**
+   * Stops the heartbeat and the sweeps, and waits (at most ten seconds) for what was already
+   * scheduled: once the application is stopped, nothing of it writes a marker any more, so a
+   * marker's heartbeat says for certain when its owner was last alive.
+   */
   @Override
   public void close() {
     thread.shutdown();
-    LIVE.remove(this);
+    try {
+      if (!thread.awaitTermination(10, TimeUnit.SECONDS)) {
+        LOG.warn("Checkpoint retention still running 10 s after the application stopped");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      LIVE.remove(this);
+    }
   }
 
   private void heartbeat(Path uuidDir, Configuration hadoopConf) {
@@ -254,11 +267,23 @@ public final class RetentionSweeper implements AutoCloseable {
   }
 
   void sweep(Path root, Path current, FileSystem fs, long now) throws IOException {
+    FileStatus[] children = fs.listStatus(root);
+    List<FileStatus> metadata = new ArrayList<>();
+    for (FileStatus s : children) {
+      if (StreamingMetadataReferences.isMetadataFile(s)) {
+        metadata.add(s);
+      }
+    }
+    // Throws if a metadata file cannot be read: then nothing in this root is swept.
+    Set<String> namedByStreamingMetadata = metadata.isEmpty() ? Set.of()
+        : StreamingMetadataReferences.uuidNames(fs, metadata);
     Map<String, List<Candidate>> byApp = new HashMap<>();
-    for (FileStatus s : fs.listStatus(root)) {
+    for (FileStatus s : children) {
       String path = s.getPath().toUri().getPath();
       if (s.isDirectory() && UUID.matcher(s.getPath().getName()).matches()
-          && !path.equals(current.toUri().getPath()) && !readByThisApplication(s.getPath(), fs)) {
+          && !path.equals(current.toUri().getPath())
+          && !namedByStreamingMetadata.contains(s.getPath().getName())
+          && !readByThisApplication(s.getPath(), fs)) {
         Optional<OwnerMarker> marker = OwnerMarker.read(fs, s.getPath());
         long lastSeen = Math.max(marker.map(OwnerMarker::heartbeatMs).orElse(0L),
             latestFileTime(fs, s.getPath(), 2));
