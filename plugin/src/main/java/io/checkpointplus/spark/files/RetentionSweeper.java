@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Liveness: each application marks its own {@code <uuid>} directory with an
  * {@link OwnerMarker} and renews its heartbeat from a daemon thread ({@link #start}) every
- * quarter of {@code olderThan}. A directory is idle when neither its owner's heartbeat nor any
+ * quarter of the minimum {@code olderThan} (2.5 min), whatever its own setting: other
+ * applications sharing the root judge the heartbeat by theirs. A directory is idle when neither its owner's heartbeat nor any
  * file in it (file times only: object stores report directory times as 0) changed for
  * {@code olderThan}. Never touched: this application's own directory, a directory holding a
  * checkpoint this application reads (a streaming job restored from its checkpoint reads the
@@ -56,6 +57,8 @@ public final class RetentionSweeper implements AutoCloseable {
   private static final Pattern UUID = Pattern.compile(
       "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   static final int MAX_REFERENCES_PER_DIR = 64;
+  /** The smallest {@code files.retention.olderThan} accepted ({@code 10min}). */
+  static final long MIN_OLDER_THAN_MS = 10 * 60 * 1000L;
   private static final Set<String> PINNED = Set.of();
   private static final Set<RetentionSweeper> LIVE = ConcurrentHashMap.newKeySet();
 
@@ -93,7 +96,7 @@ public final class RetentionSweeper implements AutoCloseable {
   public void start(String appId, String appName, Supplier<scala.Option<String>> checkpointDir,
       Configuration hadoopConf) {
     owner = new OwnerMarker(appId, appName, 0);
-    long period = Math.max(1_000L, olderThanMs / 4);
+    long period = heartbeatPeriodMs();
     thread.scheduleWithFixedDelay(() -> {
       scala.Option<String> dir = checkpointDir.get();
       if (dir.isDefined()) {
@@ -101,6 +104,17 @@ public final class RetentionSweeper implements AutoCloseable {
       }
       prune(hadoopConf);
     }, 0, period, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * How often the owner marker is renewed: a quarter of the smallest {@code olderThan} any
+   * application may use ({@value #MIN_OLDER_THAN_MS} ms), whatever this one's. Another
+   * application sharing the root judges this one's directory by its own {@code olderThan};
+   * renewing every quarter of this application's (15 min at the default 1h) let one with
+   * {@code olderThan=10min} sweep a live directory.
+   */
+  long heartbeatPeriodMs() {
+    return Math.max(1_000L, Math.min(olderThanMs, MIN_OLDER_THAN_MS) / 4);
   }
 
   /**
