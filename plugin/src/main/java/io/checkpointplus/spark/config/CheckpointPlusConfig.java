@@ -75,11 +75,12 @@ public final class CheckpointPlusConfig {
 
   public static final ConfigEntry<CommitMode> FILES_COMMIT = ConfigEntry.oneOf(
       PREFIX + "files.commit", CommitMode.AUTO,
-      "How a partition file is committed. rename: write a hidden attempt file and rename it"
-          + " (atomic on local disk and HDFS; an attempt that finds the file already committed"
-          + " keeps it, also where rename throws FileAlreadyExistsException). direct: write the"
-          + " final name (object stores, where an object appears on close and rename copies)."
-          + " auto: direct on s3a, s3, gs, abfs(s), wasb(s), oss; rename elsewhere.");
+      "How a partition file is committed; in every mode only the task attempt Spark's"
+          + " OutputCommitCoordinator authorises publishes it, and a losing attempt's file never"
+          + " replaces it. rename: write a hidden attempt file and rename it (atomic on local"
+          + " disk and HDFS). direct: write the final name (object stores, where an object"
+          + " appears only when its upload completes and a rename copies; elsewhere it behaves"
+          + " as rename). auto: direct on s3a, s3, gs, abfs(s), wasb(s), oss; rename elsewhere.");
 
   public static final ConfigEntry<VerifyMode> FILES_VERIFY = ConfigEntry.oneOf(
       PREFIX + "files.verify", VerifyMode.SIZE,

@@ -381,8 +381,18 @@ public final class CheckpointFileManager {
      * {@code SparkEnv}; outside a task there is nothing to coordinate with). A denied attempt
      * aborts its file and fails with Spark's {@code CommitDeniedException}, which Spark does not
      * count as a task failure. {@code direct}: closing the stream stores the object. Otherwise
-     * the attempt file is renamed; if the final name exists already (a file an earlier stage
-     * attempt committed) it is kept and this attempt's file deleted.
+     * the attempt file is renamed to the final name.
+     *
+     * <p>An authorised attempt replaces a file already under the final name. The coordinator
+     * authorises a second attempt of a partition only once the attempt it authorised before
+     * failed ({@code OutputCommitCoordinator.taskCompleted} clears its lock): that file is a
+     * failed attempt's (an executor lost right after its commit, say), while the task Spark
+     * counts, and so the manifest, are this attempt's. Keeping the old file left a manifest
+     * whose CRC32C did not match the stored bytes whenever the two attempts wrote different
+     * bytes (records in another order after a shuffle): a checkpoint that failed its own
+     * verification for good. If a file appears under the final name while this attempt renames
+     * (a failed attempt still running), this attempt fails rather than claim a file it did not
+     * write; Spark retries it.
      */
     public void commit() throws IOException {
       TaskContext ctx = TaskContext.get();
@@ -401,35 +411,26 @@ public final class CheckpointFileManager {
       if (writePath.equals(finalPath)) {
         return;
       }
-      boolean renamed;
-      if (ctx != null && fs.exists(finalPath)) {
-        // Spark's coordinator authorised this attempt: a file already there was left by an
-        // attempt that committed and then failed (executor lost), whose result the driver
-        // discards. The file must be the one whose size and CRC32C the driver receives.
-        LOG.info("Replacing checkpoint file {} left by a failed attempt", finalPath);
+      if (fs.exists(finalPath)) {
+        LOG.info("Checkpoint file {} was left by an earlier attempt that failed; the attempt"
+            + " now authorised replaces it", finalPath);
         fs.delete(finalPath, false);
       }
-      if (fs.exists(finalPath)) {
-        renamed = false; // some file systems (local disk) would replace it
-      } else {
-        try {
-          renamed = fs.rename(writePath, finalPath);
-        } catch (FileAlreadyExistsException e) {
-          // S3A and ABFS throw instead of returning false when the destination exists.
-          renamed = false;
-        }
+      boolean renamed;
+      try {
+        renamed = fs.rename(writePath, finalPath);
+      } catch (FileAlreadyExistsException e) {
+        // S3A and ABFS throw instead of returning false when the destination exists.
+        renamed = false;
       }
       if (renamed) {
         return;
       }
-      if (!fs.exists(finalPath)) {
-        deleteAttemptFile();
-        throw new IOException("Could not commit checkpoint file " + writePath + " as "
-            + finalPath + ": rename failed and no other attempt committed it");
-      }
-      LOG.info("Checkpoint file {} already committed by another attempt; not overwriting it",
-          finalPath);
       deleteAttemptFile();
+      throw new IOException("Could not commit checkpoint file " + writePath + " as " + finalPath
+          + ": expected the rename to succeed, found "
+          + (fs.exists(finalPath) ? "a file another attempt stored there meanwhile"
+              : "no file under the final name (rename failed)"));
     }
 
     /**

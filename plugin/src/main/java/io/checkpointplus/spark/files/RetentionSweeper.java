@@ -33,11 +33,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Liveness: each application marks its own {@code <uuid>} directory with an
  * {@link OwnerMarker} and renews its heartbeat from a daemon thread ({@link #start}) every
- * quarter of {@code olderThan}. A directory is idle when neither its owner's heartbeat nor any
+ * quarter of the minimum {@code olderThan} (2.5 min), whatever its own setting: other
+ * applications sharing the root judge the heartbeat by theirs. A directory is idle when neither its owner's heartbeat nor any
  * file in it (file times only: object stores report directory times as 0) changed for
  * {@code olderThan}. Never touched: this application's own directory, a directory holding a
  * checkpoint this application reads (a streaming job restored from its checkpoint reads the
- * previous run's), a directory not idle. {@code keepLast} keeps the newest earlier directories
+ * previous run's), a directory a streaming metadata checkpoint in the root names (what a
+ * restart restores from, {@link StreamingMetadataReferences}), a directory not idle. {@code keepLast} keeps the newest earlier directories
  * per application name, so other applications sharing the root do not use up the count.
  *
  * <p>Sweeps run on one daemon thread, never on the thread of an action, after a checkpoint: once
@@ -55,6 +57,8 @@ public final class RetentionSweeper implements AutoCloseable {
   private static final Pattern UUID = Pattern.compile(
       "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   static final int MAX_REFERENCES_PER_DIR = 64;
+  /** The smallest {@code files.retention.olderThan} accepted ({@code 10min}). */
+  static final long MIN_OLDER_THAN_MS = 10 * 60 * 1000L;
   private static final Set<String> PINNED = Set.of();
   private static final Set<RetentionSweeper> LIVE = ConcurrentHashMap.newKeySet();
 
@@ -73,6 +77,12 @@ public final class RetentionSweeper implements AutoCloseable {
         return t;
       });
   private volatile OwnerMarker owner;
+  /**
+   * Every {@code <uuid>} directory this application wrote to, by path: an application that
+   * calls {@code setCheckpointDir} again still reads the checkpoints of its earlier directories
+   * (their RDDs have no lineage left), so all of them keep their heartbeat and are never swept.
+   */
+  private final Map<String, Path> owned = new ConcurrentHashMap<>();
 
   public RetentionSweeper(boolean enabled, int keepLast, long olderThanMs, boolean dryRun,
       AuditLog audit) {
@@ -92,26 +102,46 @@ public final class RetentionSweeper implements AutoCloseable {
   public void start(String appId, String appName, Supplier<scala.Option<String>> checkpointDir,
       Configuration hadoopConf) {
     owner = new OwnerMarker(appId, appName, 0);
-    long period = Math.max(1_000L, olderThanMs / 4);
+    long period = heartbeatPeriodMs();
     thread.scheduleWithFixedDelay(() -> {
       scala.Option<String> dir = checkpointDir.get();
       if (dir.isDefined()) {
-        heartbeat(new Path(dir.get()), hadoopConf);
+        own(new Path(dir.get()));
+      }
+      for (Path uuidDir : owned.values()) {
+        heartbeat(uuidDir, hadoopConf);
       }
       prune(hadoopConf);
     }, 0, period, TimeUnit.MILLISECONDS);
   }
 
-  /** Stops the heartbeat and the sweeps; a sweep under way finishes. */
+  /**
+   * How often the owner marker is renewed: a quarter of the smallest {@code olderThan} any
+   * application may use ({@value #MIN_OLDER_THAN_MS} ms), whatever this one's. Another
+   * application sharing the root judges this one's directory by its own {@code olderThan};
+   * renewing every quarter of this application's (15 min at the default 1h) let one with
+   * {@code olderThan=10min} sweep a live directory.
+   */
+  long heartbeatPeriodMs() {
+    return Math.max(1_000L, Math.min(olderThanMs, MIN_OLDER_THAN_MS) / 4);
+  }
+
+  /**
+   * Stops the heartbeat and the sweeps, and waits (at most ten seconds) for what was already
+   * scheduled: once the application is stopped, nothing of it writes a marker any more, so a
+   * marker's heartbeat says for certain when its owner was last alive.
+   */
   @Override
   public void close() {
     thread.shutdown();
-    LIVE.remove(this);
     try {
-      // A heartbeat or sweep under way is short; the thread is gone when the context is.
-      thread.awaitTermination(10, TimeUnit.SECONDS);
+      if (!thread.awaitTermination(10, TimeUnit.SECONDS)) {
+        LOG.warn("Checkpoint retention still running 10 s after the application stopped");
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } finally {
+      LIVE.remove(this);
     }
   }
 
@@ -213,7 +243,8 @@ public final class RetentionSweeper implements AutoCloseable {
    */
   public void afterCheckpoint(String rddCheckpointDir, Configuration hadoopConf) {
     Path current = new Path(rddCheckpointDir).getParent();
-    if (owner != null) {
+    boolean newlyOwned = own(current);
+    if (owner != null && newlyOwned) {
       thread.execute(() -> heartbeat(current, hadoopConf));
     }
     if (!enabled) {
@@ -243,6 +274,11 @@ public final class RetentionSweeper implements AutoCloseable {
     }
   }
 
+  /** Records {@code uuidDir} as this application's; true if it was not yet. */
+  private boolean own(Path uuidDir) {
+    return owned.putIfAbsent(uuidDir.toUri().getPath(), uuidDir) == null;
+  }
+
   /** Waits until the sweeps scheduled so far are done (tests, and an orderly stop). */
   void awaitSweeps() throws Exception {
     Future<?> marker = thread.submit(() -> { });
@@ -260,11 +296,23 @@ public final class RetentionSweeper implements AutoCloseable {
   }
 
   void sweep(Path root, Path current, FileSystem fs, long now) throws IOException {
+    FileStatus[] children = fs.listStatus(root);
+    List<FileStatus> metadata = new ArrayList<>();
+    for (FileStatus s : children) {
+      if (StreamingMetadataReferences.isMetadataFile(s)) {
+        metadata.add(s);
+      }
+    }
+    // Throws if a metadata file cannot be read: then nothing in this root is swept.
+    Set<String> namedByStreamingMetadata = metadata.isEmpty() ? Set.of()
+        : StreamingMetadataReferences.uuidNames(fs, metadata);
     Map<String, List<Candidate>> byApp = new HashMap<>();
-    for (FileStatus s : fs.listStatus(root)) {
+    for (FileStatus s : children) {
       String path = s.getPath().toUri().getPath();
       if (s.isDirectory() && UUID.matcher(s.getPath().getName()).matches()
-          && !path.equals(current.toUri().getPath()) && !readByThisApplication(s.getPath(), fs)) {
+          && !path.equals(current.toUri().getPath()) && !owned.containsKey(path)
+          && !namedByStreamingMetadata.contains(s.getPath().getName())
+          && !readByThisApplication(s.getPath(), fs)) {
         Optional<OwnerMarker> marker = OwnerMarker.read(fs, s.getPath());
         long lastSeen = Math.max(marker.map(OwnerMarker::heartbeatMs).orElse(0L),
             latestFileTime(fs, s.getPath(), 2));

@@ -117,6 +117,28 @@ class HdfsCheckpointTest extends WithLocalSpark {
     assertEquals(expected(), sorted(rdd.collect()), "verified and read back from HDFS");
   }
 
+  /**
+   * Defect 7 on HDFS (see {@link CommitWinnerTest}): partition 0's first attempt commits and
+   * then fails; the retry is authorised and its file, the one the manifest describes, is kept.
+   */
+  @Test
+  void theFileKeptIsTheOneOfTheAuthorisedAttemptThatSucceeded() throws Exception {
+    org.apache.spark.SparkConf conf = new org.apache.spark.SparkConf(false)
+        .setMaster("local[2,2]").setAppName("hdfs-commit-winner")
+        .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
+        .set("spark.plugins", LocalSpark.PLUGIN)
+        .set("spark.checkpointplus.audit.path", audit().toString())
+        .set("spark.checkpointplus.reuse.enabled", "false")
+        .set("spark.checkpointplus.files.verify", "checksum");
+    sc = new org.apache.spark.SparkContext(conf);
+    AtomicInteger failed = new AtomicInteger();
+    String dir = CommitWinnerTest.checkpointCommittedTwice(sc, hdfs("/checkpoints/winner"),
+        failed);
+    assertTrue(dir.startsWith("hdfs://"), dir);
+    assertEquals(1, failed.get(), "attempt 0 failed after its commit and was retried");
+    CommitWinnerTest.assertKeptFileIsTheWinners(sc, dir);
+  }
+
   private static List<Integer> sorted(List<Integer> values) {
     List<Integer> copy = new ArrayList<>(values);
     Collections.sort(copy);

@@ -86,6 +86,23 @@ class LiveDirectoryRetentionTest {
     }
   }
 
+  /**
+   * Regression: the heartbeat came every quarter of this application's own olderThan (15 min
+   * at the default 1h, 42 h at 7d), so an application sharing the root with the minimum
+   * olderThan (10min) saw a live directory idle and swept it.
+   */
+  @Test
+  void theHeartbeatIsFreshEnoughForAnyApplicationSharingTheRoot() throws Exception {
+    for (long olderThan : new long[] {600_000L, 3_600_000L, 7 * 86_400_000L}) {
+      try (AuditLog audit = new AuditLog("app-test", 100);
+          RetentionSweeper sweeper = new RetentionSweeper(true, 1, olderThan, false, audit)) {
+        assertTrue(sweeper.heartbeatPeriodMs() <= RetentionSweeper.MIN_OLDER_THAN_MS / 4,
+            "olderThan " + olderThan + " ms: heartbeat every " + sweeper.heartbeatPeriodMs()
+                + " ms, expected at most " + RetentionSweeper.MIN_OLDER_THAN_MS / 4 + " ms");
+      }
+    }
+  }
+
   @Test
   void anOlderThanBelowTenMinutesIsRefusedNamingKeyValueAndMinimum() {
     SparkConf spark = new SparkConf(false).set("spark.checkpointplus.files.retention.olderThan",
