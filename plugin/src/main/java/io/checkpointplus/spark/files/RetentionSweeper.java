@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
@@ -67,6 +68,8 @@ public final class RetentionSweeper implements AutoCloseable {
   private final long olderThanMs;
   private final boolean dryRun;
   private final AuditLog audit;
+  /** "Now" in epoch ms: the heartbeat written and the time a sweep judges idleness at. */
+  private final LongSupplier clock;
   /** {@code <uuid>} path → the {@code rdd-N} paths read under it, or {@link #PINNED}. */
   private final Map<String, Set<String>> referenced = new HashMap<>();
   private final Map<String, Long> lastSweep = new ConcurrentHashMap<>();
@@ -84,14 +87,37 @@ public final class RetentionSweeper implements AutoCloseable {
    */
   private final Map<String, Path> owned = new ConcurrentHashMap<>();
 
+  /**
+   * The clock sweepers constructed from now on use ({@link #useClockForNewSweepers}); the
+   * system clock unless a test set another.
+   */
+  private static volatile LongSupplier clockForNewSweepers = System::currentTimeMillis;
+
   public RetentionSweeper(boolean enabled, int keepLast, long olderThanMs, boolean dryRun,
       AuditLog audit) {
+    this(enabled, keepLast, olderThanMs, dryRun, audit, clockForNewSweepers);
+  }
+
+  /** As the public constructor, with {@code clock} as "now" (epoch ms), not the system clock. */
+  RetentionSweeper(boolean enabled, int keepLast, long olderThanMs, boolean dryRun,
+      AuditLog audit, LongSupplier clock) {
+    this.clock = clock;
     this.enabled = enabled;
     this.keepLast = keepLast;
     this.olderThanMs = olderThanMs;
     this.dryRun = dryRun;
     this.audit = audit;
     LIVE.add(this);
+  }
+
+  /**
+   * Tests: the sweepers the plugin constructs from now on (in a SparkContext started later) take
+   * "now" from {@code clock}, e.g. the system clock plus a day, so a test can sweep "a day
+   * later" without touching any file time; {@code null} restores the system clock. A sweeper
+   * keeps the clock it was constructed with.
+   */
+  static void useClockForNewSweepers(LongSupplier clock) {
+    clockForNewSweepers = clock == null ? System::currentTimeMillis : clock;
   }
 
   /**
@@ -151,7 +177,7 @@ public final class RetentionSweeper implements AutoCloseable {
       return;
     }
     try {
-      new OwnerMarker(o.appId(), o.appName(), System.currentTimeMillis())
+      new OwnerMarker(o.appId(), o.appName(), clock.getAsLong())
           .write(uuidDir.getFileSystem(hadoopConf), uuidDir);
     } catch (IOException | RuntimeException e) {
       LOG.warn("Could not renew the owner marker of {}: {}", uuidDir, e.toString());
@@ -258,7 +284,7 @@ public final class RetentionSweeper implements AutoCloseable {
           // A directory this application stopped reading may be removable now: sweep then
           // too, not only when the interval has passed.
           boolean released = prune(hadoopConf) > 0;
-          long now = System.currentTimeMillis();
+          long now = clock.getAsLong();
           Long last = lastSweep.get(root.toString());
           if (!released && last != null && now - last < interval) {
             return;

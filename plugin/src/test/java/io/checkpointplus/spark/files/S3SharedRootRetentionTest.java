@@ -1,0 +1,256 @@
+package io.checkpointplus.spark.files;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.checkpointplus.spark.LocalSpark;
+import io.checkpointplus.spark.WithLocalSpark;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStore;
+import org.jclouds.blobstore.BlobStoreContext;
+import org.jclouds.blobstore.options.ListContainerOptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Applications sharing one {@code s3a://} checkpoint root on a real S3 API (s3proxy, in-memory
+ * store, behind S3A, which reports every directory's time as 0). Every application is a real
+ * SparkContext with the plugin; they run one after another. Nothing ages objects and nothing
+ * waits: the applications that run "a day later" take their "now" from a clock one day ahead
+ * ({@link RetentionSweeper#useClockForNewSweepers}), so their heartbeats and their sweep are a
+ * day after the objects earlier applications wrote, whose times are the store's real ones.
+ *
+ * <ul>
+ *   <li>A dead application's directory: its last heartbeat (its heartbeat thread, real clock)
+ *       and its objects are a day old at the sweep.</li>
+ *   <li>A live application's directory: its objects are just as old, but its heartbeat thread
+ *       wrote a heartbeat "a day later", fresh at the sweep. It is the dead one's twin (same
+ *       application name, same checkpoints) but for that heartbeat.</li>
+ * </ul>
+ */
+class S3SharedRootRetentionTest extends WithLocalSpark {
+  private static final String BUCKET = "shared";
+  private static final long DAY_MS = 24 * 3_600_000L;
+  private static final long OLDER_THAN_MS = RetentionSweeper.MIN_OLDER_THAN_MS;
+  private static S3Proxy proxy;
+  private static BlobStore store;
+
+  @BeforeAll
+  static void startS3() throws Exception {
+    BlobStoreContext context = ContextBuilder.newBuilder("transient")
+        .credentials("access", "secret").build(BlobStoreContext.class);
+    store = context.getBlobStore();
+    store.createContainerInLocation(null, BUCKET);
+    proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:0"))
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "access", "secret").build();
+    proxy.start();
+    while (!proxy.getState().equals("STARTED")) {
+      Thread.onSpinWait();
+    }
+  }
+
+  @AfterAll
+  static void stopS3() throws Exception {
+    if (proxy != null) {
+      proxy.stop();
+    }
+  }
+
+  @AfterEach
+  void systemClock() {
+    RetentionSweeper.useClockForNewSweepers(null);
+  }
+
+  private static Map<String, String> s3a(Map<String, String> extra) {
+    Map<String, String> conf = new HashMap<>(extra);
+    conf.put("spark.hadoop.fs.s3a.endpoint", "http://127.0.0.1:" + proxy.getPort());
+    conf.put("spark.hadoop.fs.s3a.access.key", "access");
+    conf.put("spark.hadoop.fs.s3a.secret.key", "secret");
+    conf.put("spark.hadoop.fs.s3a.path.style.access", "true");
+    conf.put("spark.hadoop.fs.s3a.connection.ssl.enabled", "false");
+    conf.put("spark.hadoop.fs.s3a.aws.credentials.provider",
+        "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+    conf.put("spark.hadoop.fs.s3a.change.detection.mode", "none");
+    conf.put("spark.hadoop.fs.s3a.impl.disable.cache", "true");
+    return conf;
+  }
+
+  private static FileSystem s3() throws Exception {
+    Configuration conf = new Configuration();
+    s3a(Map.of()).forEach((k, v) -> conf.set(k.substring("spark.hadoop.".length()), v));
+    return new Path("s3a://" + BUCKET + "/").getFileSystem(conf);
+  }
+
+  /** The sweep's settings: retention on, {@code olderThan} the minimum. */
+  private static Map<String, String> sweeping(int keepLast) {
+    return Map.of("spark.checkpointplus.files.retention.enabled", "true",
+        "spark.checkpointplus.files.retention.keepLast", Integer.toString(keepLast),
+        "spark.checkpointplus.files.retention.olderThan", "10min");
+  }
+
+  /** What one run of an application left: its {@code <uuid>} directory and its id. */
+  private record Run(Path dir, String appId) {
+  }
+
+  /**
+   * One run of application {@code appName}: a real SparkContext checkpoints one small RDD under
+   * {@code root}, waits for its retention thread (the owner marker written after the
+   * checkpoint, a sweep if retention is on) and stops, so its heartbeat stops too.
+   */
+  private Run run(String root, String appName, Map<String, String> settings) throws Exception {
+    Map<String, String> conf = s3a(settings);
+    conf.put("spark.app.name", appName);
+    sc = LocalSpark.withPlugin(audit(), conf);
+    sc.setCheckpointDir(root);
+    JavaRDD<Integer> rdd = new JavaSparkContext(sc).parallelize(List.of(1, 2, 3, 4), 2)
+        .map(x -> x * 2);
+    rdd.checkpoint();
+    assertEquals(4, rdd.count());
+    assertTrue(rdd.isCheckpointed());
+    RetentionSweeper.awaitAllSweeps();
+    Run run = new Run(new Path(sc.getCheckpointDir().get()), sc.applicationId());
+    LocalSpark.stop(sc);
+    sc = null;
+    assertTrue(exists(run.dir()), run.dir().toString());
+    return run;
+  }
+
+  /** Any object under {@code dir}, read from the store itself. */
+  private static boolean exists(Path dir) {
+    String prefix = dir.toUri().getPath().substring(1) + "/";
+    return !store.list(BUCKET, ListContainerOptions.Builder.prefix(prefix).recursive())
+        .isEmpty();
+  }
+
+  private static OwnerMarker marker(Run run) throws Exception {
+    OwnerMarker m = OwnerMarker.read(s3(), run.dir()).orElseThrow();
+    assertEquals(run.appId(), m.appId(), "the marker of " + run.dir() + " is its own run's");
+    return m;
+  }
+
+  /** The latest object time under {@code dir} as S3A lists it (the marker's object included). */
+  private static long latestObjectTime(Path dir) throws Exception {
+    long latest = 0;
+    int objects = 0;
+    RemoteIterator<LocatedFileStatus> files = s3().listFiles(dir, true);
+    while (files.hasNext()) {
+      latest = Math.max(latest, files.next().getModificationTime());
+      objects++;
+    }
+    assertTrue(objects > 2 && latest > 0, objects + " objects under " + dir + ", latest "
+        + latest);
+    return latest;
+  }
+
+  /** The directories retention swept, by the audit log's {@code checkpoint.cleaned} events. */
+  private Set<String> swept() {
+    List<JsonNode> cleaned = LocalSpark.events(audit(), "checkpoint.cleaned").stream()
+        .filter(e -> e.has("reason") && e.get("reason").asText().startsWith("retention"))
+        .collect(Collectors.toList());
+    cleaned.forEach(e -> assertTrue(e.get("deleted").asBoolean(), e.toString()));
+    return cleaned.stream().map(e -> new Path(e.get("dir").asText()).toUri().getPath())
+        .collect(Collectors.toSet());
+  }
+
+  private static String path(Run run) {
+    return run.dir().toUri().getPath();
+  }
+
+  /**
+   * keepLast=0: the sweep keeps nothing by count, so only idleness decides. The dead run and
+   * the live one are twins but for the heartbeat; the live one's objects, marker object
+   * included, are as old as the dead one's, so without its heartbeat it would be idle too.
+   */
+  @Test
+  void aLiveApplicationsDirectoryIsNeverSweptADeadOnesIs() throws Exception {
+    String root = "s3a://" + BUCKET + "/live-and-dead";
+    Run dead = run(root, "alpha", Map.of());
+    long deadStopped = System.currentTimeMillis();
+
+    // A day later: "alpha" runs again and is still running (heartbeat) when "gamma" sweeps.
+    RetentionSweeper.useClockForNewSweepers(() -> System.currentTimeMillis() + DAY_MS);
+    long liveStarted = System.currentTimeMillis();
+    Run live = run(root, "alpha", Map.of());
+    long sweepFrom = System.currentTimeMillis() + DAY_MS; // the sweep's "now" is after this
+    // The dead run's premises, read before the sweep removes them.
+    OwnerMarker deadMarker = marker(dead);
+    assertEquals("alpha", deadMarker.appName());
+    assertTrue(sweepFrom - deadMarker.heartbeatMs() >= OLDER_THAN_MS
+        && deadMarker.heartbeatMs() <= deadStopped, "stale: " + deadMarker.heartbeatMs());
+    assertTrue(sweepFrom - latestObjectTime(dead.dir()) >= OLDER_THAN_MS);
+    Run sweeper = run(root, "gamma", sweeping(0));
+    long sweepUntil = System.currentTimeMillis() + DAY_MS; // ... and before this
+
+    // The live run's premises: the outcome can only come from its heartbeat.
+    OwnerMarker liveMarker = marker(live);
+    assertEquals("alpha", liveMarker.appName());
+    assertTrue(liveMarker.heartbeatMs() >= liveStarted + DAY_MS,
+        "the live run's own heartbeat thread wrote its heartbeat a day later: "
+            + liveMarker.heartbeatMs());
+    assertTrue(sweepUntil - liveMarker.heartbeatMs() < OLDER_THAN_MS,
+        "fresh at the sweep: " + (sweepUntil - liveMarker.heartbeatMs()) + " ms old");
+    assertTrue(sweepFrom - latestObjectTime(live.dir()) >= OLDER_THAN_MS,
+        "every object of the live directory is older than olderThan at the sweep: without"
+            + " its heartbeat it would be idle");
+
+    assertTrue(exists(live.dir()), "a live application's directory, keepLast=0, objects a day"
+        + " old, is kept by its heartbeat: " + live.dir());
+    assertFalse(exists(dead.dir()), "a dead application's directory is swept: " + dead.dir());
+    assertTrue(exists(sweeper.dir()), "the sweeping application's own directory");
+    assertEquals(Set.of(path(dead)), swept());
+  }
+
+  /**
+   * keepLast=1 counts per application name: "alpha"'s newest earlier directory is kept though
+   * "beta" has two newer ones under the same root; counted over the root, only "beta"'s newest
+   * would be kept. Every earlier run is dead (stale heartbeat, objects a day old).
+   */
+  @Test
+  void keepLastCountsTheNewestDirectoriesOfEachApplicationName() throws Exception {
+    String root = "s3a://" + BUCKET + "/keep-last";
+    Run alphaOlder = run(root, "alpha", Map.of());
+    Run alphaNewest = run(root, "alpha", Map.of());
+    Run betaOlder = run(root, "beta", Map.of());
+    Run betaNewest = run(root, "beta", Map.of());
+    long lastStopped = System.currentTimeMillis();
+
+    long[] heartbeats = {marker(alphaOlder).heartbeatMs(), marker(alphaNewest).heartbeatMs(),
+        marker(betaOlder).heartbeatMs(), marker(betaNewest).heartbeatMs()};
+    for (int i = 1; i < heartbeats.length; i++) {
+      assertTrue(heartbeats[i - 1] < heartbeats[i], "runs in this order, each newer: "
+          + java.util.Arrays.toString(heartbeats));
+    }
+    assertTrue(heartbeats[3] <= lastStopped, "all dead by the system clock");
+
+    // A day later "alpha" runs again and sweeps.
+    RetentionSweeper.useClockForNewSweepers(() -> System.currentTimeMillis() + DAY_MS);
+    Run alphaNow = run(root, "alpha", sweeping(1));
+
+    assertTrue(exists(alphaNow.dir()), "own directory");
+    assertTrue(exists(alphaNewest.dir()), "alpha's newest earlier directory: beta's newer"
+        + " directories do not use up alpha's keepLast=1 " + alphaNewest.dir());
+    assertTrue(exists(betaNewest.dir()), "beta's newest " + betaNewest.dir());
+    assertFalse(exists(alphaOlder.dir()), "alpha's older, beyond its newest " + alphaOlder.dir());
+    assertFalse(exists(betaOlder.dir()), "beta's older, beyond its newest " + betaOlder.dir());
+    assertEquals(Set.of(path(alphaOlder), path(betaOlder)), swept());
+  }
+}
