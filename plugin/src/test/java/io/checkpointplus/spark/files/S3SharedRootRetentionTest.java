@@ -191,26 +191,28 @@ class S3SharedRootRetentionTest extends WithLocalSpark {
     long liveStarted = System.currentTimeMillis();
     Run live = run(root, "alpha", Map.of());
     long sweepFrom = System.currentTimeMillis() + DAY_MS; // the sweep's "now" is after this
-    // The dead run's premises, read before the sweep removes them.
+    // The premises, read before the sweep: the two differ only in their heartbeat.
     OwnerMarker deadMarker = marker(dead);
-    assertEquals("alpha", deadMarker.appName());
-    assertTrue(sweepFrom - deadMarker.heartbeatMs() >= OLDER_THAN_MS
-        && deadMarker.heartbeatMs() <= deadStopped, "stale: " + deadMarker.heartbeatMs());
-    assertTrue(sweepFrom - latestObjectTime(dead.dir()) >= OLDER_THAN_MS);
+    OwnerMarker liveMarker = marker(live);
+    long deadLatest = latestObjectTime(dead.dir());
+    long liveLatest = latestObjectTime(live.dir());
     Run sweeper = run(root, "gamma", sweeping(0));
     long sweepUntil = System.currentTimeMillis() + DAY_MS; // ... and before this
 
-    // The live run's premises: the outcome can only come from its heartbeat.
-    OwnerMarker liveMarker = marker(live);
+    assertEquals("alpha", deadMarker.appName());
+    assertTrue(deadMarker.heartbeatMs() <= deadStopped
+        && sweepFrom - deadMarker.heartbeatMs() >= OLDER_THAN_MS,
+        "the dead run's last heartbeat is stale at the sweep: " + deadMarker.heartbeatMs());
+    assertTrue(sweepFrom - deadLatest >= OLDER_THAN_MS, "the dead run's objects are old");
     assertEquals("alpha", liveMarker.appName());
     assertTrue(liveMarker.heartbeatMs() >= liveStarted + DAY_MS,
         "the live run's own heartbeat thread wrote its heartbeat a day later: "
             + liveMarker.heartbeatMs());
     assertTrue(sweepUntil - liveMarker.heartbeatMs() < OLDER_THAN_MS,
         "fresh at the sweep: " + (sweepUntil - liveMarker.heartbeatMs()) + " ms old");
-    assertTrue(sweepFrom - latestObjectTime(live.dir()) >= OLDER_THAN_MS,
-        "every object of the live directory is older than olderThan at the sweep: without"
-            + " its heartbeat it would be idle");
+    assertTrue(sweepFrom - liveLatest >= OLDER_THAN_MS,
+        "every object of the live directory, its marker's included, is older than olderThan"
+            + " at the sweep: without its heartbeat it would be idle");
 
     assertTrue(exists(live.dir()), "a live application's directory, keepLast=0, objects a day"
         + " old, is kept by its heartbeat: " + live.dir());
