@@ -29,7 +29,8 @@ enum DifferentialConfig {
       "org.apache.spark.util.collection.CompactBuffer", "[Lorg.apache.spark.util.collection.CompactBuffer;",
       "scala.collection.mutable.WrappedArray$ofRef", "java.lang.Class",
       "[Ljava.util.List;", "java.util.ArrayList", "java.util.Arrays$ArrayList",
-      "scala.collection.convert.Wrappers$SeqWrapper", "scala.collection.mutable.ArrayBuffer");
+      "scala.collection.convert.Wrappers$SeqWrapper", "scala.collection.convert.Wrappers$",
+      "scala.collection.mutable.ArrayBuffer");
 
   final String serializer;
   final boolean registrationRequired;

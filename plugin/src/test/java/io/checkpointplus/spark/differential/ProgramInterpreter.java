@@ -531,7 +531,14 @@ final class ProgramInterpreter {
     /** Each task waits until it is interrupted, i.e. until its job is cancelled. */
     static JavaRDD<Integer> blockUntilInterrupted(JavaRDD<Integer> r) {
       return r.mapPartitions(it -> {
-        new CountDownLatch(1).await();
+        // Spark 3.5 Task.run: a kill that arrives before the task thread is set is applied
+        // with interruptThread = false, so also watch the task context's kill flag.
+        CountDownLatch never = new CountDownLatch(1);
+        while (!never.await(50, TimeUnit.MILLISECONDS)) {
+          if (org.apache.spark.TaskContext.get().isInterrupted()) {
+            throw new InterruptedException("task killed before its thread was interrupted");
+          }
+        }
         return it;
       });
     }

@@ -27,6 +27,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class PlanFailureTest extends WithLocalSpark {
 
+  /** Java serialization, under which {@link Unserializable} records fail (Kryo writes them). */
+  private static final String JAVA_SERIALIZER = "org.apache.spark.serializer.JavaSerializer";
+
   /** Not serializable: a checkpoint of an RDD of these fails, as in stock Spark. */
   static final class Unserializable {
     final int value;
@@ -43,7 +46,8 @@ class PlanFailureTest extends WithLocalSpark {
   @ParameterizedTest(name = "parallelism={0}")
   @ValueSource(strings = {"1", "4"})
   void failedWriteOfAnAncestorTheApplicationDidNotNeedNowDoesNotFailTheAction(String par) {
-    sc = LocalSpark.withPlugin(audit(), Map.of("spark.checkpointplus.ancestors.parallelism", par));
+    sc = LocalSpark.withPlugin(audit(), Map.of("spark.checkpointplus.ancestors.parallelism", par,
+        "spark.serializer", JAVA_SERIALIZER));
     sc.setCheckpointDir(tmp.resolve("cp").toString());
     JavaRDD<Unserializable> parent = new JavaSparkContext(sc).parallelize(numbers(), 2)
         .map(Unserializable::new);
@@ -181,13 +185,15 @@ class PlanFailureTest extends WithLocalSpark {
     FIRST_STAGE.set(-1);
     blockSiblingWrite = true;
     // Without reuse the first job computes both in one stage, and the writes in stages of their own.
-    sc = LocalSpark.withPlugin(audit(), Map.of("spark.checkpointplus.reuse.enabled", "false"));
+    sc = LocalSpark.withPlugin(audit(), Map.of("spark.checkpointplus.reuse.enabled", "false",
+        "spark.serializer", JAVA_SERIALIZER));
     sc.setCheckpointDir(tmp.resolve("cp").toString());
     JavaSparkContext jsc = new JavaSparkContext(sc);
     JavaRDD<Object> failing = jsc.parallelize(numbers().subList(0, 8), 2)
         .map(x -> (Object) new Unserializable(x));
     failing.checkpoint();
-    JavaRDD<Object> sibling = jsc.parallelize(numbers().subList(0, 8), 2)
+    // One partition: the other core stays free for the failing write's tasks.
+    JavaRDD<Object> sibling = jsc.parallelize(numbers().subList(0, 8), 1)
         .map(PlanFailureTest::untilCancelledWhileBlocked).map(x -> (Object) x);
     sibling.checkpoint();
 
@@ -196,5 +202,60 @@ class PlanFailureTest extends WithLocalSpark {
     blockSiblingWrite = false;
     assertEquals(8, sibling.count());
     assertTrue(sibling.isCheckpointed(), "Spark never started it, and writes it now");
+  }
+  // --- An interrupted caller (Spark Streaming's stop(stopGracefully = false) interrupts its job
+  // threads) returns with Spark's InterruptedException, and the plugin's writes are cancelled.
+
+  private static volatile java.util.concurrent.CountDownLatch writeRunning;
+  private static volatile java.util.concurrent.CountDownLatch writeKilled;
+
+  /** In a checkpoint job (any stage after the first): runs until the task is killed. */
+  private static Integer untilKilledInWrite(Integer x) {
+    org.apache.spark.TaskContext ctx = org.apache.spark.TaskContext.get();
+    int stage = ctx.stageId();
+    if (!FIRST_STAGE.compareAndSet(-1, stage) && FIRST_STAGE.get() != stage) {
+      writeRunning.countDown();
+      while (!ctx.isInterrupted()) {
+        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+      }
+      writeKilled.countDown();
+    }
+    return x;
+  }
+
+  @ParameterizedTest(name = "parallelism={0}")
+  @ValueSource(strings = {"1", "4"})
+  void anInterruptedCallerReturnsAndItsCheckpointJobsAreCancelled(String par) throws Exception {
+    FIRST_STAGE.set(-1);
+    writeRunning = new java.util.concurrent.CountDownLatch(1);
+    writeKilled = new java.util.concurrent.CountDownLatch(1);
+    sc = LocalSpark.withPlugin(audit(), Map.of("spark.checkpointplus.ancestors.parallelism", par,
+        "spark.checkpointplus.reuse.enabled", "false"));
+    sc.setCheckpointDir(tmp.resolve("cp").toString());
+    JavaSparkContext jsc = new JavaSparkContext(sc);
+    JavaRDD<Integer> a = jsc.parallelize(numbers(), 2).map(PlanFailureTest::untilKilledInWrite);
+    JavaRDD<Integer> b = jsc.parallelize(numbers(), 2).map(x -> x + 1);
+    a.checkpoint();
+    b.checkpoint();
+    java.util.concurrent.CompletableFuture<Throwable> caught = new java.util.concurrent
+        .CompletableFuture<>();
+    Thread caller = new Thread(() -> {
+      try {
+        a.union(b).count();
+        caught.complete(null);
+      } catch (Throwable t) {
+        caught.complete(t);
+      }
+    }, "interrupted-caller");
+    caller.start();
+    writeRunning.await();
+    caller.interrupt();
+
+    Throwable t = caught.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertTrue(t instanceof InterruptedException, () -> "Spark's runJob throws "
+        + "InterruptedException to an interrupted caller; got " + t);
+    assertTrue(writeKilled.await(60, java.util.concurrent.TimeUnit.SECONDS),
+        "the checkpoint job was cancelled, not left running");
+    assertEquals(100L, jsc.parallelize(numbers(), 2).count(), "Spark goes on");
   }
 }
