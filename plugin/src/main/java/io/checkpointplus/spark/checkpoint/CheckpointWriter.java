@@ -81,11 +81,8 @@ public final class CheckpointWriter {
     try {
       files = new CheckpointFileManager(new Path(dir), sc.hadoopConfiguration(), commit);
       files.createDirectory();
-      List<String> leftovers = files.clearLeftovers();
-      if (!leftovers.isEmpty()) {
-        LOG.info("Removed {} files an earlier failed write of RDD {} left in {}",
-            leftovers.size(), rdd.id(), dir);
-      }
+      recordCleaned(sc, rdd, dir, files.clearLeftovers(),
+          "files an earlier failed write or lost task attempts left");
       results = runWriteJob(sc, rdd, new PartitionWriteTask<T>(dir, sc.broadcast(
           new SerializableConfiguration(sc.hadoopConfiguration()),
           ClassTag$.MODULE$.apply(SerializableConfiguration.class)), files.commitMode(), tag));
@@ -109,7 +106,8 @@ public final class CheckpointWriter {
     }
     try {
       files.writeManifest(manifest);
-      recordCleaned(sc, rdd, dir, files.removeAttemptFiles());
+      recordCleaned(sc, rdd, dir, files.removeAttemptFiles(),
+          "attempt files of failed or lost task attempts");
       recordCompleted(sc, rdd, dir, results, lineageDepth,
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
       retention.afterCheckpoint(dir, sc.hadoopConfiguration());
@@ -186,11 +184,12 @@ public final class CheckpointWriter {
   }
 
   /** Records files of failed or lost task attempts that the write removed. */
-  private void recordCleaned(SparkContext sc, RDD<?> rdd, String dir, List<String> removed) {
+  private void recordCleaned(SparkContext sc, RDD<?> rdd, String dir, List<String> removed,
+      String reason) {
     if (!removed.isEmpty()) {
       audit.record(withJobContext(audit.event(AuditEvent.Type.CHECKPOINT_CLEANED), sc, rdd, dir)
           .with("files", removed)
-          .with("reason", "attempt files of failed or lost task attempts")
+          .with("reason", reason)
           .build());
     }
   }

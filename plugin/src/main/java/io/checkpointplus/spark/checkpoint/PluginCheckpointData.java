@@ -1,6 +1,5 @@
 package io.checkpointplus.spark.checkpoint;
 
-import java.lang.reflect.Field;
 import org.apache.spark.rdd.CheckpointRDD;
 import org.apache.spark.rdd.CheckpointState$;
 import org.apache.spark.rdd.RDD;
@@ -36,23 +35,9 @@ public final class PluginCheckpointData<T> extends ReliableRDDCheckpointData<T> 
    */
   public static <T> Option<PluginCheckpointData<T>> replacing(RDD<T> rdd,
       ReliableRDDCheckpointData<T> spark, CheckpointWriter writer) {
-    String dir = sparksDirectory(spark);
+    String dir = SparkInternals.checkpointDirectory(spark);
     return dir == null ? Option.empty()
         : Option.apply(new PluginCheckpointData<>(rdd, dir, writer));
-  }
-
-  /**
-   * Spark's {@code cpDir}: {@code checkpointPath(sc, id)} at the time {@code checkpoint()} was
-   * called. A later {@code setCheckpointDir} does not move it, and must not move ours.
-   */
-  private static String sparksDirectory(ReliableRDDCheckpointData<?> spark) {
-    try {
-      Field cpDir = ReliableRDDCheckpointData.class.getDeclaredField("cpDir");
-      cpDir.setAccessible(true);
-      return (String) cpDir.get(spark);
-    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-      return null;
-    }
   }
 
   @Override

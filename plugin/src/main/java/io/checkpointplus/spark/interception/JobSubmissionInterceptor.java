@@ -3,6 +3,7 @@ package io.checkpointplus.spark.interception;
 import io.checkpointplus.spark.checkpoint.CheckpointWriter;
 import io.checkpointplus.spark.checkpoint.PluginCheckpointData;
 import io.checkpointplus.spark.checkpoint.ReuseLedger;
+import io.checkpointplus.spark.checkpoint.SparkInternals;
 import io.checkpointplus.spark.files.CheckpointVerifier;
 import io.checkpointplus.spark.policy.AncestorPolicy;
 import io.checkpointplus.spark.policy.CheckpointPlan;
@@ -79,12 +80,12 @@ public final class JobSubmissionInterceptor {
     if (checkpointAfter && planner.policy() == AncestorPolicy.AUTO) {
       cutDeepLineage(finalRdd);
     }
-    List<MarkedRdd> marked = walk(finalRdd);
+    boolean allMarked = properties != null
+        && Boolean.parseBoolean(properties.getProperty(ALL_MARKED_ANCESTORS));
+    List<MarkedRdd> marked = walk(finalRdd, allMarked);
     if (!checkpointAfter) {
       return PreparedJob.NOTHING;
     }
-    boolean allMarked = properties != null
-        && Boolean.parseBoolean(properties.getProperty(ALL_MARKED_ANCESTORS));
     CheckpointPlan plan = planner.plan(marked, allMarked);
     List<RDD<?>> held = new ArrayList<>();
     try {
@@ -120,14 +121,17 @@ public final class JobSubmissionInterceptor {
 
   /**
    * Marked, not yet checkpointed RDDs of the lineage, parents first; adopts each on the way and
-   * verifies every checkpoint the job will read. Spark's rule for which of them it would
-   * checkpoint after the job: those reachable from the final RDD on a path that passes no other
-   * RDD with checkpoint data.
+   * verifies every checkpoint the job will read. Which of them Spark would checkpoint after the
+   * job follows {@code RDD.doCheckpoint}: from the final RDD down, an RDD an earlier action
+   * already walked past is not visited again (SPARK-19215), a marked RDD is checkpointed and,
+   * unless the job asks for all marked ancestors, ends the path.
    */
-  private List<MarkedRdd> walk(RDD<?> finalRdd) {
+  private List<MarkedRdd> walk(RDD<?> finalRdd, boolean allMarked) {
     List<RDD<?>> parentsFirst = Lineage.parentsFirst(finalRdd);
-    Set<Integer> open = new HashSet<>();
+    Set<Integer> open = new HashSet<>(); // visited by Spark's doCheckpoint after this job
     open.add(finalRdd.id());
+    Set<Integer> nearest = new HashSet<>(); // reached past no other RDD with checkpoint data
+    nearest.add(finalRdd.id());
     Set<Integer> adopted = new HashSet<>();
     for (int i = parentsFirst.size() - 1; i >= 0; i--) { // children first
       RDD<?> rdd = parentsFirst.get(i);
@@ -144,10 +148,19 @@ public final class JobSubmissionInterceptor {
       if (data.isDefined() && adopt(rdd)) {
         adopted.add(rdd.id());
       }
-      if (open.contains(rdd.id()) && data.isEmpty()) {
-        Iterator<Dependency<?>> deps = rdd.dependencies().iterator();
-        while (deps.hasNext()) {
-          open.add(deps.next().rdd().id());
+      if (open.contains(rdd.id()) && SparkInternals.doCheckpointCalled(rdd)) {
+        open.remove(rdd.id());
+      }
+      boolean expandOpen = open.contains(rdd.id()) && (data.isEmpty() || allMarked);
+      boolean expandNearest = nearest.contains(rdd.id()) && data.isEmpty();
+      Iterator<Dependency<?>> deps = rdd.dependencies().iterator();
+      while ((expandOpen || expandNearest) && deps.hasNext()) {
+        int parent = deps.next().rdd().id();
+        if (expandOpen) {
+          open.add(parent);
+        }
+        if (expandNearest) {
+          nearest.add(parent);
         }
       }
     }
@@ -155,21 +168,22 @@ public final class JobSubmissionInterceptor {
     Map<Integer, Set<Integer>> below = new HashMap<>();
     List<MarkedRdd> result = new ArrayList<>();
     for (RDD<?> rdd : parentsFirst) {
-      Set<Integer> nearest = new HashSet<>();
+      Set<Integer> nearestBelow = new HashSet<>();
       if (!rdd.isCheckpointed()) {
         Iterator<Dependency<?>> deps = rdd.dependencies().iterator();
         while (deps.hasNext()) {
           int parent = deps.next().rdd().id();
           if (adopted.contains(parent)) {
-            nearest.add(parent);
+            nearestBelow.add(parent);
           } else {
-            nearest.addAll(below.getOrDefault(parent, Set.of()));
+            nearestBelow.addAll(below.getOrDefault(parent, Set.of()));
           }
         }
       }
-      below.put(rdd.id(), nearest);
+      below.put(rdd.id(), nearestBelow);
       if (adopted.contains(rdd.id())) {
-        result.add(new MarkedRdd(rdd, !open.contains(rdd.id()), nearest));
+        result.add(new MarkedRdd(rdd, open.contains(rdd.id()), !nearest.contains(rdd.id()),
+            nearestBelow));
       }
     }
     return result;

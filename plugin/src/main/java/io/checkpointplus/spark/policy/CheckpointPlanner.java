@@ -50,7 +50,7 @@ public final class CheckpointPlanner {
     Set<Integer> planned = new HashSet<>();
     Set<Integer> required = new HashSet<>();
     for (MarkedRdd m : marked) {
-      boolean sparkWould = !m.behindMarked() || allMarkedRequested;
+      boolean sparkWould = m.sparkWould();
       boolean policyWants = sparkWould || policy != AncestorPolicy.NEAREST;
       if (sparkWould) {
         required.add(m.rdd().id());
@@ -58,8 +58,8 @@ public final class CheckpointPlanner {
       if (sparkWould || (policyWants && !dryRun)) {
         planned.add(m.rdd().id());
       }
-      if (m.behindMarked()) {
-        recordAncestor(m.rdd(), policyWants, sparkWould, allMarkedRequested);
+      if (m.behindMarked() || !sparkWould) {
+        recordAncestor(m, policyWants, allMarkedRequested);
       }
     }
     // Parents first, so each RDD's nearest planned ancestors are known when it is reached: an
@@ -85,11 +85,13 @@ public final class CheckpointPlanner {
     return new CheckpointPlan(order, parents, required);
   }
 
-  private void recordAncestor(RDD<?> rdd, boolean policyWants, boolean sparkWould,
-      boolean allMarkedRequested) {
+  private void recordAncestor(MarkedRdd m, boolean policyWants, boolean allMarkedRequested) {
+    RDD<?> rdd = m.rdd();
+    boolean sparkWould = m.sparkWould();
     String decision = !policyWants ? "skip" : (dryRun && !sparkWould) ? "would-checkpoint"
         : "checkpoint";
     String rule = sparkWould && allMarkedRequested ? "job-requests-all-marked-ancestors"
+        : !m.behindMarked() ? "marked-after-an-action-walked-past" // SPARK-19215
         : policy == AncestorPolicy.NEAREST ? "nearest-only" : "marked-ancestor";
     audit.record(audit.event(AuditEvent.Type.CHECKPOINT_ANCESTOR)
         .with("rddId", rdd.id())

@@ -151,9 +151,8 @@ public final class PlanRunner {
           } catch (Throwable fatal) {
             t = fatal; // e.g. an OutOfMemoryError: the caller rethrows it
           } finally {
-            finished(rdd, t);
+            finished(rdd, t, pool, sc, properties);
           }
-          startReady(pool, sc, properties);
           });
         } catch (java.util.concurrent.RejectedExecutionException stopped) {
           running--; // the runner is stopping (interrupted caller): never started
@@ -162,7 +161,12 @@ public final class PlanRunner {
       notifyAll();
     }
 
-    private synchronized void finished(RDD<?> rdd, Throwable failure) {
+    /**
+     * One write ended: the RDDs it held back are started in the same step, so the waiting
+     * caller never sees nothing running while planned writes are still to start.
+     */
+    private synchronized void finished(RDD<?> rdd, Throwable failure, ExecutorService pool,
+        SparkContext sc, Properties properties) {
       running--;
       if (failure != null && firstFailure == null) {
         firstFailure = failure;
@@ -174,6 +178,7 @@ public final class PlanRunner {
       for (Set<Integer> parents : waitingOn.values()) {
         parents.remove(rdd.id());
       }
+      startReady(pool, sc, properties);
       notifyAll();
     }
 
