@@ -67,8 +67,10 @@ class CheckpointFilesTest extends WithLocalSpark {
     CheckpointManifest manifest = CheckpointManifest.parse(
         Files.readString(dir.resolve(CheckpointManifest.FILE_NAME)));
     assertEquals(4, manifest.partitions().size());
-    assertEquals("org.apache.spark.serializer.JavaSerializer", manifest.serializer());
-    assertFalse(manifest.compressed());
+    // The serializer and compression the build runs this suite with (LocalSpark).
+    assertEquals(sc.conf().get("spark.serializer", "org.apache.spark.serializer.JavaSerializer"),
+        manifest.serializer());
+    assertEquals(sc.conf().getBoolean("spark.checkpoint.compress", false), manifest.compressed());
     long records = 0;
     for (CheckpointManifest.Entry e : manifest.partitions()) {
       byte[] bytes = Files.readAllBytes(dir.resolve(e.file()));
@@ -158,7 +160,11 @@ class CheckpointFilesTest extends WithLocalSpark {
   private Map<String, String> faulty(String... keyValues) {
     Map<String, String> conf = new HashMap<>(Map.of(
         "spark.hadoop.fs.faulty.impl", FaultyFileSystem.class.getName(),
-        "spark.hadoop.fs.faulty.impl.disable.cache", "true"));
+        "spark.hadoop.fs.faulty.impl.disable.cache", "true",
+        // Faults fire after a byte count: Java serialization, uncompressed, whatever the build's
+        // serializer and compression are, so a partition is large enough to reach them.
+        "spark.serializer", "org.apache.spark.serializer.JavaSerializer",
+        "spark.checkpoint.compress", "false"));
     for (int i = 0; i < keyValues.length; i += 2) {
       conf.put("spark.hadoop." + keyValues[i], keyValues[i + 1]);
     }
