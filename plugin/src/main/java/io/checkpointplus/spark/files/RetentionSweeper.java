@@ -339,9 +339,18 @@ public final class RetentionSweeper implements AutoCloseable {
           && !path.equals(current.toUri().getPath()) && !owned.containsKey(path)
           && !namedByStreamingMetadata.contains(s.getPath().getName())
           && !readByThisApplication(s.getPath(), fs)) {
-        Optional<OwnerMarker> marker = OwnerMarker.read(fs, s.getPath());
-        long lastSeen = Math.max(marker.map(OwnerMarker::heartbeatMs).orElse(0L),
-            latestFileTime(fs, s.getPath(), 2));
+        Optional<OwnerMarker> marker;
+        long lastSeen;
+        try {
+          marker = OwnerMarker.read(fs, s.getPath());
+          lastSeen = Math.max(marker.map(OwnerMarker::heartbeatMs).orElse(0L),
+              latestFileTime(fs, s.getPath(), 2));
+        } catch (IOException | RuntimeException e) {
+          // Whether its owner lives cannot be told: keep it, and judge the others.
+          LOG.warn("Retention keeps {}: its owner marker or files cannot be read ({})",
+              s.getPath(), e.toString());
+          continue;
+        }
         String app = marker.map(OwnerMarker::appName).orElse("");
         byApp.computeIfAbsent(app, k -> new ArrayList<>())
             .add(new Candidate(s.getPath(), app, lastSeen));

@@ -71,6 +71,25 @@ class LiveDirectoryRetentionTest {
   }
 
   @Test
+  void aDirectoryWhoseOwnerMarkerCannotBeReadIsKeptAndTheOthersAreStillJudged() throws Exception {
+    Path root = tmp.resolve("cp");
+    Path own = run(root, Duration.ZERO);
+    Path unreadable = run(root, Duration.ofDays(2));
+    marker(unreadable, Instant.now().minus(Duration.ofDays(2)), Duration.ofDays(2));
+    // Changed behind Hadoop's back: its checksum file no longer matches, reading it fails.
+    Files.writeString(unreadable.resolve(OwnerMarker.FILE_NAME), "appId=x\nheartbeat=1\n");
+    Path dead = run(root, Duration.ofDays(2));
+    marker(dead, Instant.now().minus(Duration.ofDays(2)), Duration.ofDays(2));
+    try (AuditLog audit = new AuditLog("app-test", 100);
+        RetentionSweeper sweeper = new RetentionSweeper(true, 0, 3_600_000L, false, audit)) {
+      sweeper.afterCheckpoint(own.resolve("rdd-3").toUri().toString(), conf);
+      sweeper.awaitSweeps();
+    }
+    assertTrue(Files.exists(unreadable), "whether its owner lives cannot be told: kept");
+    assertFalse(Files.exists(dead), "one unreadable directory does not stop the sweep");
+  }
+
+  @Test
   void theHeartbeatThreadMarksTheOwnDirectory() throws Exception {
     Path own = Files.createDirectories(tmp.resolve("cp").resolve(UUID.randomUUID().toString()));
     try (AuditLog audit = new AuditLog("app-test", 100);
