@@ -107,14 +107,14 @@ final class InterceptionBenchmark {
       JobSubmissionInterceptor interceptor = new JobSubmissionInterceptor(
           new CheckpointWriter(audit, CommitMode.AUTO, noRetention), reuse,
           new CheckpointPlanner(AncestorPolicy.MARKED, false, audit),
-          new CheckpointVerifier(VerifyMode.SIZE, noRetention), 100);
+          new CheckpointVerifier(VerifyMode.SIZE, noRetention, audit), 100);
       long[] out = new long[2];
       int i = 0;
       for (JavaRDD<Integer> rdd : List.of(lineage(jsc, 2), lineage(jsc, DEEP))) {
         out[i++] = Measurements.medianNanos(2, 5, () -> {
           long start = System.nanoTime();
           for (int w = 0; w < WALKS; w++) {
-            interceptor.beforeJob(rdd.rdd(), new Properties());
+            interceptor.afterJob(interceptor.beforeJob(rdd.rdd(), new Properties(), true));
           }
           return (System.nanoTime() - start) / WALKS;
         });

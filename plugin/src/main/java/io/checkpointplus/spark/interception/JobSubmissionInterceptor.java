@@ -73,7 +73,8 @@ public final class JobSubmissionInterceptor {
    * checkpoint after it and persists those of them Spark would write too; other jobs (asynchronous actions,
    * approximate jobs) are followed by no checkpoint in Spark, and get none here either.
    */
-  PreparedJob beforeJob(RDD<?> finalRdd, Properties properties, boolean checkpointAfter) {
+  public PreparedJob beforeJob(RDD<?> finalRdd, Properties properties,
+      boolean checkpointAfter) {
     if (CheckpointWriter.isCheckpointJob()) {
       return PreparedJob.NOTHING; // the plugin's own write: its lineage was prepared already
     }
@@ -104,7 +105,7 @@ public final class JobSubmissionInterceptor {
   }
 
   /** Gives back what {@link #beforeJob} persisted; never throws. */
-  void afterJob(PreparedJob job) {
+  public void afterJob(PreparedJob job) {
     release(job.held());
   }
 

@@ -8,6 +8,6 @@ import org.apache.spark.rdd.RDD;
  * What the interceptor did for one job: the checkpoints to write after it, and the RDDs it
  * persisted for them, which {@link JobSubmissionInterceptor#afterJob} gives back on every outcome.
  */
-record PreparedJob(CheckpointPlan plan, List<RDD<?>> held) {
-  static final PreparedJob NOTHING = new PreparedJob(CheckpointPlan.EMPTY, List.of());
+public record PreparedJob(CheckpointPlan plan, List<RDD<?>> held) {
+  public static final PreparedJob NOTHING = new PreparedJob(CheckpointPlan.EMPTY, List.of());
 }
