@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.checkpointplus.spark.LocalSpark;
 import io.checkpointplus.spark.WithLocalSpark;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -19,11 +17,7 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
 import org.jclouds.blobstore.BlobStore;
-import org.jclouds.blobstore.BlobStoreContext;
 import org.jclouds.blobstore.domain.StorageMetadata;
 import org.jclouds.blobstore.options.ListContainerOptions;
 import org.junit.jupiter.api.AfterAll;
@@ -40,42 +34,24 @@ import scala.reflect.ClassTag$;
 class S3CheckpointTest extends WithLocalSpark {
   private static final String BUCKET = "checkpoints";
   private static final int RECORDS = 5_000;
-  private static S3Proxy proxy;
+  private static InProcessS3 s3;
   private static BlobStore store;
 
   @BeforeAll
   static void startS3() throws Exception {
-    BlobStoreContext context = ContextBuilder.newBuilder("transient")
-        .credentials("access", "secret").build(BlobStoreContext.class);
-    store = context.getBlobStore();
-    store.createContainerInLocation(null, BUCKET);
-    proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:0"))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "access", "secret").build();
-    proxy.start();
-    while (!proxy.getState().equals("STARTED")) {
-      Thread.onSpinWait();
-    }
+    s3 = InProcessS3.start(BUCKET);
+    store = s3.store;
   }
 
   @AfterAll
   static void stopS3() throws Exception {
-    if (proxy != null) {
-      proxy.stop();
+    if (s3 != null) {
+      s3.close();
     }
   }
 
   private Map<String, String> s3a(Map<String, String> extra) {
-    Map<String, String> conf = new HashMap<>(extra);
-    conf.put("spark.hadoop.fs.s3a.endpoint", "http://127.0.0.1:" + proxy.getPort());
-    conf.put("spark.hadoop.fs.s3a.access.key", "access");
-    conf.put("spark.hadoop.fs.s3a.secret.key", "secret");
-    conf.put("spark.hadoop.fs.s3a.path.style.access", "true");
-    conf.put("spark.hadoop.fs.s3a.connection.ssl.enabled", "false");
-    conf.put("spark.hadoop.fs.s3a.aws.credentials.provider",
-        "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
-    conf.put("spark.hadoop.fs.s3a.change.detection.mode", "none");
-    conf.put("spark.hadoop.fs.s3a.impl.disable.cache", "true");
-    return conf;
+    return s3.sparkSettings(extra);
   }
 
   private List<String> keys(String prefix) {

@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.checkpointplus.spark.LocalSpark;
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.zip.CRC32C;
@@ -26,11 +26,7 @@ import org.apache.spark.rpc.RpcEnv;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.scheduler.SparkListenerTaskStart;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
 import org.jclouds.blobstore.BlobStore;
-import org.jclouds.blobstore.BlobStoreContext;
 import org.jclouds.blobstore.domain.Blob;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,7 +37,7 @@ import scala.reflect.ClassTag$;
 
 /**
  * Speculation against a real S3 API: the first attempt of partition 0 stops halfway through its
- * records (a sleep inside the task), Spark launches a speculative copy, the copy commits, and
+ * records (it waits there until killed), Spark launches a speculative copy, the copy commits, and
  * the original is killed mid-write. The killed attempt must not replace the committed object:
  * every stored part matches the manifest in size and CRC32C, and the data reads back equal.
  *
@@ -58,7 +54,7 @@ class S3SpeculationTest {
   @TempDir
   static Path tmp;
 
-  private static S3Proxy proxy;
+  private static InProcessS3 s3;
   private static BlobStore store;
   private static final List<RpcEnv> cluster = new ArrayList<>();
   private static SparkContext sc;
@@ -68,16 +64,8 @@ class S3SpeculationTest {
 
   @BeforeAll
   static void start() throws Exception {
-    BlobStoreContext context = ContextBuilder.newBuilder("transient")
-        .credentials("access", "secret").build(BlobStoreContext.class);
-    store = context.getBlobStore();
-    store.createContainerInLocation(null, BUCKET);
-    proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:0"))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "access", "secret").build();
-    proxy.start();
-    while (!proxy.getState().equals("STARTED")) {
-      Thread.onSpinWait();
-    }
+    s3 = InProcessS3.start(BUCKET);
+    store = s3.store;
 
     Files.createDirectories(Path.of(System.getenv("SPARK_HOME"), "jars"));
     SparkConf clusterConf = new SparkConf(false).set("spark.master.rest.enabled", "false")
@@ -108,15 +96,8 @@ class S3SpeculationTest {
         .set("spark.speculation.interval", "50ms")
         .set("spark.speculation.multiplier", "1.1")
         .set("spark.speculation.quantile", "0.5")
-        .set("spark.speculation.minTaskRuntime", "50ms")
-        .set("spark.hadoop.fs.s3a.endpoint", "http://127.0.0.1:" + proxy.getPort())
-        .set("spark.hadoop.fs.s3a.access.key", "access")
-        .set("spark.hadoop.fs.s3a.secret.key", "secret")
-        .set("spark.hadoop.fs.s3a.path.style.access", "true")
-        .set("spark.hadoop.fs.s3a.connection.ssl.enabled", "false")
-        .set("spark.hadoop.fs.s3a.aws.credentials.provider",
-            "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider")
-        .set("spark.hadoop.fs.s3a.change.detection.mode", "none");
+        .set("spark.speculation.minTaskRuntime", "50ms");
+    s3.sparkSettings(Map.of()).forEach(conf::set);
     sc = new SparkContext(conf);
     sc.addSparkListener(new SparkListener() {
       @Override
@@ -147,8 +128,8 @@ class S3SpeculationTest {
       env.shutdown();
       env.awaitTermination();
     }
-    if (proxy != null) {
-      proxy.stop();
+    if (s3 != null) {
+      s3.close();
     }
   }
 
@@ -181,7 +162,13 @@ class S3SpeculationTest {
     JavaRDD<Integer> rdd = new JavaSparkContext(sc).parallelize(input, 4).map(x -> {
       TaskContext ctx = TaskContext.get();
       if (ctx.partitionId() == 0 && ctx.attemptNumber() == 0 && x == RECORDS / 8) {
-        Thread.sleep(60_000); // the slow first attempt; its speculative copy wins
+        // The first attempt of partition 0 never finishes on its own, half-way through its
+        // records: only its speculative copy can complete the partition, and this attempt runs
+        // until Spark kills it as the loser.
+        while (!ctx.isInterrupted()) {
+          java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+        throw new org.apache.spark.TaskKilledException("killed as the speculative loser");
       }
       return x * 3;
     });

@@ -1,0 +1,61 @@
+package io.checkpointplus.spark.files;
+
+import java.net.URI;
+import java.util.HashMap;
+import java.util.Map;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStore;
+import org.jclouds.blobstore.BlobStoreContext;
+
+/**
+ * A real S3 API on a free loopback port (s3proxy over jclouds' in-memory store), with one bucket,
+ * and the Spark settings that point Hadoop's S3A client at it. The store is what the tests
+ * inspect directly: objects as stored, behind S3A's back.
+ */
+final class InProcessS3 implements AutoCloseable {
+  final BlobStore store;
+  final String bucket;
+  private final S3Proxy proxy;
+
+  private InProcessS3(BlobStore store, String bucket, S3Proxy proxy) {
+    this.store = store;
+    this.bucket = bucket;
+    this.proxy = proxy;
+  }
+
+  static InProcessS3 start(String bucket) throws Exception {
+    BlobStoreContext context = ContextBuilder.newBuilder("transient")
+        .credentials("access", "secret").build(BlobStoreContext.class);
+    BlobStore store = context.getBlobStore();
+    store.createContainerInLocation(null, bucket);
+    S3Proxy proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:0"))
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "access", "secret").build();
+    proxy.start();
+    while (!proxy.getState().equals("STARTED")) {
+      Thread.onSpinWait(); // start() returns before Jetty has bound its port
+    }
+    return new InProcessS3(store, bucket, proxy);
+  }
+
+  /** {@code extra} plus the {@code spark.hadoop.fs.s3a.*} settings that reach this server. */
+  Map<String, String> sparkSettings(Map<String, String> extra) {
+    Map<String, String> conf = new HashMap<>(extra);
+    conf.put("spark.hadoop.fs.s3a.endpoint", "http://127.0.0.1:" + proxy.getPort());
+    conf.put("spark.hadoop.fs.s3a.access.key", "access");
+    conf.put("spark.hadoop.fs.s3a.secret.key", "secret");
+    conf.put("spark.hadoop.fs.s3a.path.style.access", "true");
+    conf.put("spark.hadoop.fs.s3a.connection.ssl.enabled", "false");
+    conf.put("spark.hadoop.fs.s3a.aws.credentials.provider",
+        "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+    conf.put("spark.hadoop.fs.s3a.change.detection.mode", "none");
+    conf.put("spark.hadoop.fs.s3a.impl.disable.cache", "true");
+    return conf;
+  }
+
+  @Override
+  public void close() throws Exception {
+    proxy.stop();
+  }
+}
