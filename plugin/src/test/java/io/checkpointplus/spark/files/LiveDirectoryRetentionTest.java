@@ -90,6 +90,24 @@ class LiveDirectoryRetentionTest {
   }
 
   @Test
+  void everyDirectoryTheApplicationWroteToIsItsOwnAfterANewCheckpointDir() throws Exception {
+    Path root = tmp.resolve("cp");
+    Path first = run(root, Duration.ofDays(2)); // idle for days, no marker: looks abandoned
+    Path second = run(root, Duration.ZERO);
+    try (AuditLog audit = new AuditLog("app-test", 100);
+        RetentionSweeper sweeper = new RetentionSweeper(true, 0, 3_600_000L, false, audit)) {
+      sweeper.afterCheckpoint(first.resolve("rdd-3").toUri().toString(), conf);
+      sweeper.awaitSweeps();
+      // setCheckpointDir again: later checkpoints go to the second directory, while RDDs
+      // checkpointed in the first still read from it.
+      sweeper.sweep(new org.apache.hadoop.fs.Path(root.toUri()),
+          new org.apache.hadoop.fs.Path(second.toUri()),
+          org.apache.hadoop.fs.FileSystem.getLocal(conf), System.currentTimeMillis());
+    }
+    assertTrue(Files.exists(first), "the application's earlier directory is never swept");
+  }
+
+  @Test
   void theHeartbeatThreadMarksTheOwnDirectory() throws Exception {
     Path own = Files.createDirectories(tmp.resolve("cp").resolve(UUID.randomUUID().toString()));
     try (AuditLog audit = new AuditLog("app-test", 100);
