@@ -37,6 +37,7 @@ public final class SchedulerSwap {
       throw new IllegalStateException("SparkContext " + sc.applicationId() + " is already"
           + " running: swapping its scheduler could lose jobs other threads are submitting");
     }
+    JobInterceptingScheduler.requireOverrides(InterceptingDAGScheduler.class);
     DAGScheduler original = sc.dagScheduler();
     if (original.numTotalJobs() > 0) {
       throw new IllegalStateException("SparkContext " + sc.applicationId() + " has already run "

@@ -275,7 +275,7 @@ class AgentAttachTest extends WithLocalSpark {
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     GatedPartitionsRDD(SparkContext sc) {
-      super(sc, (scala.collection.Seq) scala.collection.immutable.Nil$.MODULE$,
+      super(sc, (scala.collection.immutable.Seq) scala.collection.immutable.Nil$.MODULE$,
           ClassTag$.MODULE$.apply(Integer.class));
     }
 

@@ -10,13 +10,13 @@ import org.junit.jupiter.api.Test;
 
 /** The README's configuration table is the one the declarations generate. */
 class ConfigTableTest {
-  private static final Path README = Path.of("..", "README.md");
+  private static final Path README = Path.of("..", "..", "README.md");
 
   @Test
   void readmeTableIsUpToDate() throws Exception {
     String readme = Files.readString(README);
     assertEquals(ConfigTable.updated(readme), readme, "README.md's configuration table is out of"
-        + " date: run  mvn -q -pl plugin exec:java -Dexec.mainClass="
+        + " date: run  mvn -q -pl plugin/scala-2.12 exec:java -Dexec.mainClass="
         + ConfigTable.class.getName() + " -Dexec.args=../README.md");
   }
 

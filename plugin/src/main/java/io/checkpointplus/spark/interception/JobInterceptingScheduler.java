@@ -11,14 +11,14 @@ import org.apache.spark.partial.ApproximateEvaluator;
 import org.apache.spark.partial.PartialResult;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.scheduler.DAGScheduler;
-import org.apache.spark.scheduler.JobWaiter;
 import org.apache.spark.util.CallSite;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.lang.reflect.Method;
+import java.util.Arrays;
+import java.util.List;
 import scala.Function2;
 import scala.collection.Iterator;
-import scala.collection.Seq;
-import scala.runtime.BoxedUnit;
 
 /**
  * Spark's own {@link DAGScheduler}, with the plugin's interceptor called on the submitting thread
@@ -26,11 +26,21 @@ import scala.runtime.BoxedUnit;
  * entry points that take a final RDD from {@code SparkContext} are covered: {@code runJob},
  * {@code submitJob} (asynchronous actions) and {@code runApproximateJob}. A failure inside the
  * interceptor is logged and the job proceeds as in stock Spark.
+ *
+ * <p>This class holds all of it but the two overrides whose parameter types differ between Scala
+ * versions ({@code Seq} is {@code scala.collection.Seq} on 2.12 and
+ * {@code scala.collection.immutable.Seq} on 2.13): {@link InterceptingDAGScheduler}, one source
+ * per Scala version, only forwards them to {@link #interceptRunJob} and {@link #interceptSubmit}.
+ * A method compiled for the other Scala would silently not override, so {@link #requireOverrides}
+ * checks, before the scheduler is built, that every entry point this Spark calls is overridden.
  */
-public final class InterceptingDAGScheduler extends DAGScheduler {
-  private static final Logger LOG = LoggerFactory.getLogger(InterceptingDAGScheduler.class);
+abstract class JobInterceptingScheduler extends DAGScheduler {
+  private static final Logger LOG = LoggerFactory.getLogger(JobInterceptingScheduler.class);
 
-  /** The RDD whose job {@link #runJob} already prepared, so {@code submitJob} skips it. */
+  /** The entry points the interception must override to see every job. */
+  static final List<String> ENTRY_POINTS = List.of("runJob", "submitJob", "runApproximateJob");
+
+  /** The RDD whose job {@code runJob} already prepared, so {@code submitJob} skips it. */
   private static final ThreadLocal<RDD<?>> PREPARED = new ThreadLocal<>();
 
   private final JobSubmissionInterceptor interceptor;
@@ -38,12 +48,35 @@ public final class InterceptingDAGScheduler extends DAGScheduler {
   private final Consumer<Throwable> onFirstFailure;
   private final AtomicLong failures = new AtomicLong();
 
-  InterceptingDAGScheduler(SparkContext sc, JobSubmissionInterceptor interceptor,
+  JobInterceptingScheduler(SparkContext sc, JobSubmissionInterceptor interceptor,
       PlanRunner planRunner, Consumer<Throwable> onFirstFailure) {
     super(sc);
     this.interceptor = interceptor;
     this.planRunner = planRunner;
     this.onFirstFailure = onFirstFailure;
+  }
+
+  /**
+   * Throws unless {@code scheduler} declares, with the exact parameter types this Spark uses,
+   * every entry point of {@link #ENTRY_POINTS} that {@link DAGScheduler} declares. A jar built
+   * for the other Scala version, or a vendor's Spark with other signatures, is refused here,
+   * before anything is installed.
+   */
+  static void requireOverrides(Class<? extends DAGScheduler> scheduler) {
+    for (Method spark : DAGScheduler.class.getDeclaredMethods()) {
+      if (!ENTRY_POINTS.contains(spark.getName()) || spark.isSynthetic() || spark.isBridge()) {
+        continue;
+      }
+      boolean overridden = Arrays.stream(scheduler.getDeclaredMethods())
+          .anyMatch(m -> m.getName().equals(spark.getName())
+              && Arrays.equals(m.getParameterTypes(), spark.getParameterTypes()));
+      if (!overridden) {
+        throw new UnsupportedOperationException("the interception does not bind to this Spark:"
+            + " " + scheduler.getName() + " does not override DAGScheduler." + spark.getName()
+            + Arrays.toString(spark.getParameterTypes()) + " (a jar built for another Scala or"
+            + " Spark version?)");
+      }
+    }
   }
 
   /**
@@ -53,15 +86,12 @@ public final class InterceptingDAGScheduler extends DAGScheduler {
    * anything else the plugin does after the job never does. What was persisted for the plan is
    * released on every outcome.
    */
-  @Override
-  public <T, U> void runJob(RDD<T> rdd, Function2<TaskContext, Iterator<T>, U> func,
-      Seq<Object> partitions, CallSite callSite, Function2<Object, U, BoxedUnit> resultHandler,
-      Properties properties) {
+  final void interceptRunJob(RDD<?> rdd, Properties properties, Runnable runJob) {
     PreparedJob job = prepare(rdd, properties, true);
     try {
       PREPARED.set(rdd);
       try {
-        super.runJob(rdd, func, partitions, callSite, resultHandler, properties);
+        runJob.run();
       } finally {
         PREPARED.remove();
       }
@@ -72,16 +102,12 @@ public final class InterceptingDAGScheduler extends DAGScheduler {
   }
 
   /** Asynchronous actions: Spark checkpoints nothing after them, and neither does the plugin. */
-  @Override
-  public <T, U> JobWaiter<U> submitJob(RDD<T> rdd, Function2<TaskContext, Iterator<T>, U> func,
-      Seq<Object> partitions, CallSite callSite, Function2<Object, U, BoxedUnit> resultHandler,
-      Properties properties) {
+  final void interceptSubmit(RDD<?> rdd, Properties properties) {
     if (PREPARED.get() == rdd) {
       PREPARED.remove();
     } else {
       prepare(rdd, properties, false);
     }
-    return super.submitJob(rdd, func, partitions, callSite, resultHandler, properties);
   }
 
   @Override
