@@ -17,7 +17,7 @@ class ConfigTableTest {
     String readme = Files.readString(README);
     assertEquals(ConfigTable.updated(readme), readme, "README.md's configuration table is out of"
         + " date: run  mvn -q -pl plugin/scala-2.12 exec:java -Dexec.mainClass="
-        + ConfigTable.class.getName() + " -Dexec.args=../README.md");
+        + ConfigTable.class.getName() + " -Dexec.args=README.md");
   }
 
   @Test
