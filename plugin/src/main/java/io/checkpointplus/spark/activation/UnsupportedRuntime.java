@@ -26,6 +26,13 @@ import org.slf4j.LoggerFactory;
 final class UnsupportedRuntime {
   private static final Logger LOG = LoggerFactory.getLogger(UnsupportedRuntime.class);
 
+  // The keys and default of CheckpointPlusConfig, whose entries cannot be read here (that class
+  // loads Spark's StorageLevel); a test keeps them equal.
+  static final String ENABLED = CheckpointPlusConfig.PREFIX + "enabled";
+  static final String AUDIT_PATH = CheckpointPlusConfig.PREFIX + "audit.path";
+  static final String AUDIT_SINKS = CheckpointPlusConfig.PREFIX + "audit.sinks";
+  static final String DEFAULT_SINKS = "eventlog,jsonl,log,metrics";
+
   private final SparkVersionSupport.Verdict verdict;
   private final UnaryOperator<String> setting;
 
@@ -37,7 +44,7 @@ final class UnsupportedRuntime {
   /** {@code spark.checkpointplus.enabled=false}, or the environment switch. */
   boolean switchedOff() {
     return isFalse(System.getenv(CheckpointPlusConfig.ENABLED_ENV))
-        || isFalse(setting.apply(CheckpointPlusConfig.PREFIX + "enabled"));
+        || isFalse(setting.apply(ENABLED));
   }
 
   private static boolean isFalse(String value) {
@@ -77,7 +84,7 @@ final class UnsupportedRuntime {
           .with("reason", verdict.reason())
           .build();
       Set<String> sinks = sinks();
-      String path = setting.apply(CheckpointPlusConfig.PREFIX + "audit.path");
+      String path = setting.apply(AUDIT_PATH);
       if (sinks.contains("jsonl") && path != null && !path.isBlank()) {
         try (JsonLinesSink file = new JsonLinesSink(Paths.get(path))) {
           file.accept(event);
@@ -95,8 +102,8 @@ final class UnsupportedRuntime {
 
   /** {@code spark.checkpointplus.audit.sinks}, with the default of the configuration. */
   private Set<String> sinks() {
-    String value = setting.apply(CheckpointPlusConfig.PREFIX + "audit.sinks");
-    return Arrays.stream((value != null ? value : "eventlog,jsonl,log,metrics").split(","))
+    String value = setting.apply(AUDIT_SINKS);
+    return Arrays.stream((value != null ? value : DEFAULT_SINKS).split(","))
         .map(s -> s.trim().toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
   }
 }
