@@ -47,6 +47,11 @@ final class ChildJvm {
     return existing(System.getProperty("plugin.jar"));
   }
 
+  /** The plugin jar built for the other Scala binary version than this line's Spark runs. */
+  static Path otherPluginJar() {
+    return existing(System.getProperty("other.plugin.jar"));
+  }
+
   static Path examplesJar() {
     return existing(System.getProperty("examples.jar"));
   }

@@ -29,6 +29,7 @@ final class SparkSubmitRun {
   private final List<String> appArgs = new ArrayList<>();
   private final List<String> jvmOptions = new ArrayList<>();
   private Path appJar = ChildJvm.examplesJar();
+  private Path pluginJar;
   private long timeoutSeconds = 300;
 
   private SparkSubmitRun(String mainClass) {
@@ -53,6 +54,12 @@ final class SparkSubmitRun {
   /** Only the shaded jar on {@code --jars}, no {@code spark.plugins}. */
   SparkSubmitRun withPluginJarOnly() {
     this.withPluginJar = true;
+    return this;
+  }
+
+  /** Passes {@code jar} instead of this line's plugin jar (the other Scala version's jar). */
+  SparkSubmitRun pluginJar(Path jar) {
+    this.pluginJar = jar;
     return this;
   }
 
@@ -121,7 +128,8 @@ final class SparkSubmitRun {
           "--conf", "spark.executor.memory=1g"));
     }
     if (withPlugin || withPluginJar) {
-      cmd.addAll(List.of("--jars", ChildJvm.pluginJar().toString()));
+      Path jar = pluginJar != null ? pluginJar : ChildJvm.pluginJar();
+      cmd.addAll(List.of("--jars", jar.toString()));
     }
     if (withPlugin) {
       cmd.addAll(List.of("--conf", "spark.plugins=" + PLUGIN_CLASS));

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.SparkContext$;
@@ -63,6 +64,9 @@ import scala.Option;
  *       io.checkpointplus.spark.interception.SchedulerSwap} refuses it.</li>
  * </ol>
  *
+ * <p>Before any of this, {@link #premain} asks {@link SparkVersionSupport} whether the jar may
+ * run on the Spark on the class path; if not, the agent warns once and does nothing.
+ *
  * <p>{@link ContextPlugin} removes itself from {@code spark.plugins} in {@code init}, before the
  * constructor goes on: the configuration a Streaming checkpoint saves never names it, so an
  * application can drop the agent again. It has no executor side, so executors need not have the
@@ -88,7 +92,18 @@ public final class CheckpointPlusAgent {
   private CheckpointPlusAgent() {
   }
 
+  /**
+   * Checks first, with JDK code only, that this jar may run on the Spark on the class path; if
+   * not, the agent only says so ({@link NativeNotice}): no hook, no watcher, nothing of the
+   * agent that touches Scala or Spark ever runs.
+   */
   public static void premain(String args, Instrumentation instrumentation) {
+    SparkVersionSupport.Verdict verdict = SparkVersionSupport.check();
+    if (!verdict.supported()) {
+      NativeNotice.install(instrumentation,
+          new UnsupportedRuntime(verdict, System::getProperty));
+      return;
+    }
     try {
       instrumentation.addTransformer(new ConstructionHook());
       pollConstruction = false;
@@ -111,6 +126,49 @@ public final class CheckpointPlusAgent {
         pollConstruction = true; // the next context will not load it again
       }
       return null; // no class is changed
+    }
+  }
+
+  /**
+   * On a Spark this jar must not touch: the warning and the {@code hook.status} event (appId
+   * unknown), given when Spark loads its plugin container, the moment the agent would have
+   * joined the first SparkContext. Not in {@code premain}: before Spark configures logging, the
+   * logging back end's default drops warnings. JDK code only.
+   */
+  private static final class NativeNotice implements ClassFileTransformer {
+    private final Instrumentation instrumentation;
+    private final UnsupportedRuntime runtime;
+    private final AtomicBoolean given = new AtomicBoolean();
+
+    private NativeNotice(Instrumentation instrumentation, UnsupportedRuntime runtime) {
+      this.instrumentation = instrumentation;
+      this.runtime = runtime;
+    }
+
+    static void install(Instrumentation instrumentation, UnsupportedRuntime runtime) {
+      NativeNotice notice = new NativeNotice(instrumentation, runtime);
+      try {
+        instrumentation.addTransformer(notice);
+      } catch (RuntimeException e) {
+        notice.give(); // at least try now
+      }
+    }
+
+    @Override
+    public byte[] transform(ClassLoader loader, String className, Class<?> redefined,
+        ProtectionDomain domain, byte[] bytes) {
+      if (redefined == null && PLUGIN_CONTAINER.equals(className)) {
+        give();
+      }
+      return null; // no class is changed
+    }
+
+    private void give() {
+      if (given.compareAndSet(false, true)) {
+        instrumentation.removeTransformer(this);
+        runtime.warn();
+        runtime.recordNotInstalled(null);
+      }
     }
   }
 

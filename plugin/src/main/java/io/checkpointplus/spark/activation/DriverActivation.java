@@ -36,14 +36,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The driver side of the plugin.
+ * The driver side of the plugin, loaded only once {@link SparkVersionSupport} found that this
+ * jar may run on the Spark that loaded it (its classes link Scala and Spark).
  * <ol>
  *   <li>{@code init} (inside the SparkContext constructor): reads the off switch, then validates
  *       every setting; an invalid value stops the application here, before any job. Switched
  *       off, nothing is refused: one warning lists what was ignored. Anything else that goes
  *       wrong here (a linkage error from another Spark build) fails open.</li>
  *   <li>{@code registerMetrics} (the constructor's last step, same thread, before any job):
- *       checks the Spark version, applies {@code spark.checkpointplus.dir}, and swaps in the
+ *       checks the Spark version (as {@code spark.checkpointplus.testing.sparkVersion} may
+ *       pretend it), applies {@code spark.checkpointplus.dir}, and swaps in the
  *       intercepting scheduler. Any problem here fails open.</li>
  * </ol>
  */
@@ -122,6 +124,15 @@ public final class DriverActivation implements DriverPlugin {
     String sparkVersion = settings.testingSparkVersion().orElse(sc.version());
     try {
       audit = openAudit(appId, pluginContext);
+      // CheckpointPlusPlugin checked the running Spark before loading this class; this check
+      // sees the version spark.checkpointplus.testing.sparkVersion pretends.
+      SparkVersionSupport.Verdict verdict = SparkVersionSupport.check(sparkVersion);
+      if (!verdict.supported()) {
+        LOG.warn("spark-checkpoint-plus is not active, Spark runs natively: {}",
+            verdict.reason());
+        recordHookStatus(sparkVersion, "not-installed", verdict.reason());
+        return;
+      }
       install(sparkVersion);
       recordHookStatus(sparkVersion, "installed", null);
     } catch (VirtualMachineError fatal) {
@@ -129,15 +140,11 @@ public final class DriverActivation implements DriverPlugin {
     } catch (Throwable t) {
       LOG.warn("spark-checkpoint-plus is not active, Spark runs natively: {}", t.toString());
       LOG.debug("Hook installation failure", t);
-      recordHookStatus(sparkVersion, "not-installed", t);
+      recordHookStatus(sparkVersion, "not-installed", t.toString());
     }
   }
 
   private void install(String sparkVersion) {
-    if (!SparkVersionSupport.isVerified(sparkVersion)) {
-      throw new UnsupportedOperationException("Spark " + sparkVersion
-          + " is outside the verified range " + SparkVersionSupport.VERIFIED_RANGE);
-    }
     if (settings.testingFailWith() == TestingFailure.INSTALL_LINKAGE_ERROR) {
       throw new NoClassDefFoundError("injected by spark.checkpointplus.testing.failWith");
     }
@@ -168,7 +175,7 @@ public final class DriverActivation implements DriverPlugin {
         new CheckpointWriter(audit, settings.filesCommit(), retention), reuse, planner,
         new CheckpointVerifier(settings.filesVerify(), retention, audit), settings.maxLineageDepth());
     SchedulerSwap.install(sc, interceptor, new PlanRunner(settings.ancestorParallelism()),
-        t -> recordHookStatus(sparkVersion, "degraded", t));
+        t -> recordHookStatus(sparkVersion, "degraded", t.toString()));
     if (StreamingMetadataRecorder.available()) {
       sc.addSparkListener(new StreamingMetadataRecorder(audit, sc.hadoopConfiguration()));
     }
@@ -194,7 +201,7 @@ public final class DriverActivation implements DriverPlugin {
       LOG.debug("No audit log after the start-up failure", t);
       return;
     }
-    recordHookStatus(sc.version(), "not-installed", initFailure);
+    recordHookStatus(sc.version(), "not-installed", initFailure.toString());
   }
 
   private AuditLog openAudit(String appId, PluginContext pluginContext) {
@@ -226,7 +233,7 @@ public final class DriverActivation implements DriverPlugin {
   }
 
   /** Never throws (but a {@link VirtualMachineError}): the audit must not reach the app. */
-  private void recordHookStatus(String sparkVersion, String status, Throwable cause) {
+  private void recordHookStatus(String sparkVersion, String status, String reason) {
     if (audit == null) {
       return;
     }
@@ -234,8 +241,8 @@ public final class DriverActivation implements DriverPlugin {
       audit.record(audit.event(AuditEvent.Type.HOOK_STATUS)
           .with("status", status)
           .with("sparkVersion", sparkVersion)
-          .with("verifiedRange", SparkVersionSupport.VERIFIED_RANGE)
-          .with("reason", cause == null ? null : cause.toString())
+          .with("verifiedRange", SparkVersionSupport.verifiedRange())
+          .with("reason", reason)
           .with("configuration", Redaction.from(conf).apply(PluginSettings.effective(conf)))
           .build());
     } catch (VirtualMachineError fatal) {
