@@ -29,7 +29,7 @@ public final class CompatibilityTable {
 
   /** One Spark line as the build defines it. */
   public record Line(String id, String profile, String sparkVersion, String scala,
-      String coreTestsVersion, String streamingTestsVersion) {
+      String coreTestsVersion, String coreSuites, String streamingTestsVersion) {
     public String jar() {
       return "spark-checkpoint-plus_" + scala + "-<version>.jar";
     }
@@ -64,7 +64,33 @@ public final class CompatibilityTable {
   private static Line line(Map<String, String> props, String profile) {
     return new Line(resolve(props, "line.id"), profile, resolve(props, "line.spark.version"),
         resolve(props, "line.scala.binary.version"), resolve(props, "spark.core.tests.version"),
+        suites(resolve(props, "spark.core.checkpoint.suites")),
         resolve(props, "spark.streaming.tests.version"));
+  }
+
+  /**
+   * ScalaTest's suite list ({@code Suite} or {@code Suite @test-name} / {@code Suite prefix}) as
+   * the README says it: "`CheckpointSuite`, `CheckpointStorageSuite` (tests "a", "b*")".
+   */
+  static String suites(String list) {
+    Map<String, List<String>> tests = new LinkedHashMap<>();
+    for (String entry : list.split(",")) {
+      String[] parts = entry.trim().split(" ", 2);
+      String suite = parts[0].substring(parts[0].lastIndexOf('.') + 1);
+      List<String> names = tests.computeIfAbsent(suite, k -> new ArrayList<>());
+      if (parts.length == 2) {
+        names.add(parts[1].startsWith("@") ? "\"" + parts[1].substring(1) + "\""
+            : "\"" + parts[1] + "*\"");
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    tests.forEach((suite, names) -> {
+      out.append(out.length() == 0 ? "" : ", ").append('`').append(suite).append('`');
+      if (!names.isEmpty()) {
+        out.append(" (only ").append(String.join(", ", names)).append(')');
+      }
+    });
+    return out.toString();
   }
 
   static String resolve(Map<String, String> props, String key) {
@@ -96,8 +122,8 @@ public final class CompatibilityTable {
                 + " every integration test"
               : "every unit test, the `RealtimeFeatures` end-to-end run against stock output,"
                 + " the other Scala's jar failing open")
-          .append("; Spark's `CheckpointSuite`, `CheckpointStorageSuite`,"
-              + " `PeriodicRDDCheckpointerSuite` from spark-core ").append(l.coreTestsVersion())
+          .append("; Spark's ").append(l.coreSuites()).append(" from spark-core ")
+          .append(l.coreTestsVersion())
           .append(" tests and Streaming's `CheckpointSuite` from ")
           .append(l.streamingTestsVersion())
           // CI fails, and nothing lands, unless every line passes: the table lists no other kind.
