@@ -43,6 +43,16 @@ final class ChildJvm {
     }
   }
 
+  /** The Scala binary version of the Spark on {@link #sparkClasspath()}: 2.12 or 2.13. */
+  static String sparkScalaBinaryVersion() {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("spark-core_(2\\.1[0-9])")
+        .matcher(sparkClasspath());
+    if (!m.find()) {
+      fail("No spark-core jar on Spark's class path: " + sparkClasspath());
+    }
+    return m.group(1);
+  }
+
   static Path pluginJar() {
     return existing(System.getProperty("plugin.jar"));
   }

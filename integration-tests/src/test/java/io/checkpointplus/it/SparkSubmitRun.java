@@ -122,9 +122,10 @@ final class SparkSubmitRun {
     if (master.startsWith("local-cluster")) {
       // Executors are launched from a Spark home; its jars/ is empty and the class path is given.
       childEnv.put("SPARK_HOME", emptySparkHome(workDir).toString());
-      childEnv.put("SPARK_SCALA_VERSION", "2.12");
+      String scala = ChildJvm.sparkScalaBinaryVersion();
+      childEnv.put("SPARK_SCALA_VERSION", scala);
       cmd.addAll(List.of("--conf", "spark.executor.extraClassPath=" + classpath,
-          "--conf", "spark.executorEnv.SPARK_SCALA_VERSION=2.12",
+          "--conf", "spark.executorEnv.SPARK_SCALA_VERSION=" + scala,
           "--conf", "spark.executor.memory=1g"));
     }
     if (withPlugin || withPluginJar) {

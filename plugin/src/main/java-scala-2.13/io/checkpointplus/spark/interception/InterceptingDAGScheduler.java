@@ -35,7 +35,7 @@ public final class InterceptingDAGScheduler extends JobInterceptingScheduler {
   public <T, U> JobWaiter<U> submitJob(RDD<T> rdd, Function2<TaskContext, Iterator<T>, U> func,
       Seq<Object> partitions, CallSite callSite, Function2<Object, U, BoxedUnit> resultHandler,
       Properties properties) {
-    interceptSubmit(rdd, properties);
-    return super.submitJob(rdd, func, partitions, callSite, resultHandler, properties);
+    return interceptSubmit(rdd, properties,
+        () -> super.submitJob(rdd, func, partitions, callSite, resultHandler, properties));
   }
 }

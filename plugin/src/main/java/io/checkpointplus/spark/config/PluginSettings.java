@@ -58,7 +58,9 @@ public final class PluginSettings {
       read = new Reader(conf, true);
     }
     read.rejectUnknownKeys();
-    this.dir = read.value(DIR);
+    // Spark's own key wins over the plugin's, on every line (CheckpointPlusConfig.DIR).
+    Optional<String> pluginDir = read.value(DIR);
+    this.dir = SparkCheckpointSettings.directory(conf).or(() -> pluginDir);
     this.reuseEnabled = read.value(REUSE_ENABLED);
     this.reuseStorageLevel = read.value(REUSE_STORAGE_LEVEL);
     this.reuseUnpersistAfter = read.value(REUSE_UNPERSIST_AFTER);
@@ -174,6 +176,11 @@ public final class PluginSettings {
     return disabledByEnvironment;
   }
 
+  /**
+   * The checkpoint directory to set at start-up when the application has none:
+   * {@code spark.checkpoint.dir} if set (Spark 4 has then set it already; Spark 3 ignores the
+   * key, so the plugin applies it), else {@code spark.checkpointplus.dir}.
+   */
   public Optional<String> dir() {
     return dir;
   }

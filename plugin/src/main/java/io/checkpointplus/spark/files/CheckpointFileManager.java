@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import io.checkpointplus.spark.config.SparkCheckpointSettings;
 import java.util.zip.CRC32C;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -170,9 +171,12 @@ public final class CheckpointFileManager {
     return (int) conf.getSizeAsBytes("spark.buffer.size", "65536");
   }
 
-  /** Whether Spark compresses checkpoint files under {@code conf}. */
+  /**
+   * Whether Spark compresses checkpoint files under {@code conf}, with the running Spark's own
+   * default (on from Spark 4.1).
+   */
   public static boolean isCompressed(SparkConf conf) {
-    return conf.getBoolean("spark.checkpoint.compress", false);
+    return SparkCheckpointSettings.compress(conf);
   }
 
   /**

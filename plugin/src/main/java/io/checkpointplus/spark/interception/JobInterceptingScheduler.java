@@ -1,16 +1,19 @@
 package io.checkpointplus.spark.interception;
 
 import io.checkpointplus.spark.files.CheckpointVerificationException;
+import io.checkpointplus.spark.policy.PlanJobs;
 import io.checkpointplus.spark.policy.PlanRunner;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.spark.SparkContext;
 import org.apache.spark.TaskContext;
 import org.apache.spark.partial.ApproximateEvaluator;
 import org.apache.spark.partial.PartialResult;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.scheduler.DAGScheduler;
+import org.apache.spark.scheduler.JobWaiter;
 import org.apache.spark.util.CallSite;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,13 +104,22 @@ abstract class JobInterceptingScheduler extends DAGScheduler {
     }
   }
 
-  /** Asynchronous actions: Spark checkpoints nothing after them, and neither does the plugin. */
-  final void interceptSubmit(RDD<?> rdd, Properties properties) {
+  /**
+   * Every job submission ({@code runJob} submits through it too): asynchronous actions are
+   * prepared here (Spark checkpoints nothing after them, and neither does the plugin); every
+   * submitted job is then reported to {@link PlanJobs}, before anyone can wait on it, so that a
+   * checkpoint plan's jobs can be cancelled on a Spark without job tags.
+   */
+  final <U> JobWaiter<U> interceptSubmit(RDD<?> rdd, Properties properties,
+      Supplier<JobWaiter<U>> submitJob) {
     if (PREPARED.get() == rdd) {
       PREPARED.remove();
     } else {
       prepare(rdd, properties, false);
     }
+    JobWaiter<U> waiter = submitJob.get();
+    PlanJobs.jobSubmitted(properties, waiter.jobId());
+    return waiter;
   }
 
   @Override

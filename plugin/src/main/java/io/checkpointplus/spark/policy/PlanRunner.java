@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -31,13 +30,13 @@ import scala.Option;
  *
  * <p>Concurrent writes run on threads with the submitting thread's Spark local properties (job
  * group, job tags, scheduler pool, streaming batch), so cancelling the application's job group
- * cancels them too, plus a job tag of their own: a caller interrupted while waiting cancels them
- * and gets the {@link InterruptedException}, as a caller of Spark's own checkpoint does.
+ * cancels them too. The plan's jobs are also marked as its own ({@link PlanJobs}): a caller
+ * interrupted while waiting cancels exactly them and gets the {@link InterruptedException}, as
+ * a caller of Spark's own checkpoint does.
  */
 public final class PlanRunner {
   private static final Logger LOG = LoggerFactory.getLogger(PlanRunner.class);
   private static final AtomicInteger THREADS = new AtomicInteger();
-  private static final String JOB_TAGS = "spark.job.tags";
 
   private final int parallelism;
 
@@ -51,10 +50,9 @@ public final class PlanRunner {
       return;
     }
     Throwable failure;
-    String tag = "checkpoint-plus-" + UUID.randomUUID();
-    try {
+    try (PlanJobs jobs = PlanJobs.open(sc)) {
       failure = parallelism == 1 || order.size() == 1
-          ? runInOrder(sc, plan, tag) : runConcurrently(sc, plan, tag);
+          ? runInOrder(plan, jobs) : runConcurrently(sc, plan, jobs);
     } catch (VirtualMachineError e) {
       throw e;
     } catch (Throwable t) {
@@ -69,29 +67,23 @@ public final class PlanRunner {
   }
 
   /** On the caller's thread, as Spark does; returns the first required failure. */
-  private static Throwable runInOrder(SparkContext sc, CheckpointPlan plan, String tag) {
-    sc.addJobTag(tag);
-    try {
+  private static Throwable runInOrder(CheckpointPlan plan, PlanJobs jobs) {
+    return jobs.onCallingThread(() -> {
       for (RDD<?> rdd : plan.order()) {
         Throwable t = checkpoint(rdd, plan);
         if (t instanceof InterruptedException) {
-          cancelQuietly(sc, tag); // Spark's runJob leaves the job running; the plugin does not
+          jobs.cancel(); // Spark's runJob leaves the job running; the plugin does not
         }
         if (t != null) {
           return t; // Spark stops at its first failed checkpoint too
         }
       }
       return null;
-    } finally {
-      sc.removeJobTag(tag);
-    }
+    });
   }
 
-  private Throwable runConcurrently(SparkContext sc, CheckpointPlan plan, String tag) {
-    Properties properties = new Properties();
-    properties.putAll(sc.getLocalProperties());
-    String tags = properties.getProperty(JOB_TAGS);
-    properties.setProperty(JOB_TAGS, tags == null || tags.isEmpty() ? tag : tags + "," + tag);
+  private Throwable runConcurrently(SparkContext sc, CheckpointPlan plan, PlanJobs jobs) {
+    Properties properties = jobs.marked(sc.getLocalProperties());
     Schedule schedule = new Schedule(plan);
     ExecutorService pool = Executors.newFixedThreadPool(
         Math.min(parallelism, plan.order().size()), r -> {
@@ -101,10 +93,10 @@ public final class PlanRunner {
         });
     try {
       schedule.startReady(pool, sc, properties);
-      schedule.awaitDone(() -> cancelQuietly(sc, tag));
+      schedule.awaitDone(jobs::cancel);
       return schedule.firstFailure();
     } catch (InterruptedException e) {
-      cancelQuietly(sc, tag);
+      jobs.cancel();
       return e;
     } finally {
       pool.shutdownNow();
@@ -230,14 +222,6 @@ public final class PlanRunner {
     if (rdd.checkpointData().isDefined()
         && rdd.checkpointData().get() instanceof PluginCheckpointData<?> plugin) {
       plugin.resetAfterFailure();
-    }
-  }
-
-  private static void cancelQuietly(SparkContext sc, String tag) {
-    try {
-      sc.cancelJobsWithTag(tag);
-    } catch (RuntimeException | LinkageError e) {
-      LOG.warn("Could not cancel the checkpoint jobs tagged {}: {}", tag, e.toString());
     }
   }
 

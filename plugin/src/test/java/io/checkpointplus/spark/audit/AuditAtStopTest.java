@@ -33,7 +33,10 @@ class AuditAtStopTest extends WithLocalSpark {
   void eventsRecordedBeforeStopReachTheEventLogAndTheJsonLinesFile() throws Exception {
     Path eventLogs = Files.createDirectories(tmp.resolve("events"));
     sc = LocalSpark.withPlugin(audit(), Map.of("spark.eventLog.enabled", "true",
-        "spark.eventLog.dir", eventLogs.toUri().toString()));
+        "spark.eventLog.dir", eventLogs.toUri().toString(),
+        // One plain-text event log file, as this test reads it: Spark 4 rolls and compresses
+        // event logs by default.
+        "spark.eventLog.rolling.enabled", "false", "spark.eventLog.compress", "false"));
     // A sink that is slow to deliver (a slow disk, a backlog of events): it holds the plugin's
     // delivery thread until the application ends, i.e. until sc.stop() is under way.
     CountDownLatch applicationEnded = new CountDownLatch(1);

@@ -15,6 +15,10 @@ enum DifferentialConfig {
   JAVA_NEAREST("java", false, false, "nearest"),
   KRYO_COMPRESSED_NEAREST("kryo", false, true, "nearest");
 
+  /** Scala 2.13 renamed the wrapper classes results travel in. */
+  private static final boolean SCALA_213 =
+      scala.util.Properties$.MODULE$.versionNumberString().startsWith("2.13.");
+
   /**
    * What the programs' data need under {@code spark.kryo.registrationRequired=true}: records,
    * the arrays results travel in, and the partitioners written beside checkpoints.
@@ -27,9 +31,13 @@ enum DifferentialConfig {
       "scala.math.Ordering$Int$", "scala.math.Ordering$Reverse", "scala.reflect.ClassTag$GenericClassTag",
       "scala.reflect.ManifestFactory$IntManifest",
       "org.apache.spark.util.collection.CompactBuffer", "[Lorg.apache.spark.util.collection.CompactBuffer;",
-      "scala.collection.mutable.WrappedArray$ofRef", "java.lang.Class",
+      SCALA_213 ? "scala.collection.mutable.ArraySeq$ofRef"
+          : "scala.collection.mutable.WrappedArray$ofRef", "java.lang.Class",
       "[Ljava.util.List;", "java.util.ArrayList", "java.util.Arrays$ArrayList",
-      "scala.collection.convert.Wrappers$SeqWrapper", "scala.collection.convert.Wrappers$",
+      SCALA_213 ? "scala.collection.convert.JavaCollectionWrappers$SeqWrapper"
+          : "scala.collection.convert.Wrappers$SeqWrapper",
+      SCALA_213 ? "scala.collection.convert.JavaCollectionWrappers$"
+          : "scala.collection.convert.Wrappers$",
       "scala.collection.mutable.ArrayBuffer");
 
   final String serializer;

@@ -125,7 +125,8 @@ class DifferentialTest {
         .setAppName("differential-local-cluster")
         .set("spark.ui.enabled", "false")
         .set("spark.driver.host", "127.0.0.1")
-        .set("spark.executorEnv.SPARK_SCALA_VERSION", "2.12")
+        .set("spark.executorEnv.SPARK_SCALA_VERSION",
+            System.getenv("SPARK_SCALA_VERSION"))
         .set("spark.executor.extraClassPath", classpath)
         .set("spark.executor.memory", "1g");
   }

@@ -70,7 +70,9 @@ class CheckpointFilesTest extends WithLocalSpark {
     // The serializer and compression the build runs this suite with (LocalSpark).
     assertEquals(sc.conf().get("spark.serializer", "org.apache.spark.serializer.JavaSerializer"),
         manifest.serializer());
-    assertEquals(sc.conf().getBoolean("spark.checkpoint.compress", false), manifest.compressed());
+    // Spark's own reading of spark.checkpoint.compress: its default is on from Spark 4.1.
+    assertEquals(sc.conf().get(org.apache.spark.internal.config.package$.MODULE$
+        .CHECKPOINT_COMPRESS()), manifest.compressed());
     long records = 0;
     for (CheckpointManifest.Entry e : manifest.partitions()) {
       byte[] bytes = Files.readAllBytes(dir.resolve(e.file()));
