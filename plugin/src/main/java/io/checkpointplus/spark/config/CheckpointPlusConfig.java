@@ -29,9 +29,9 @@ public final class CheckpointPlusConfig {
   public static final ConfigEntry<Optional<String>> DIR = ConfigEntry.optionalString(
       PREFIX + "dir",
       "Checkpoint directory used when the application sets none (what spark.checkpoint.dir does"
-          + " in Spark 4). Applied at start-up. Precedence, on every Spark line: the"
-          + " application's own setCheckpointDir, then spark.checkpoint.dir (applied by Spark 4"
-          + " itself, and by the plugin on Spark 3, which ignores that key), then this.");
+          + " in Spark 4). Applied at start-up. On Spark 4, spark.checkpoint.dir (applied by"
+          + " Spark first) wins over this; Spark 3 ignores spark.checkpoint.dir, and so does the"
+          + " plugin. The application's own setCheckpointDir wins over both.");
 
   public static final ConfigEntry<Boolean> REUSE_ENABLED = ConfigEntry.bool(
       PREFIX + "reuse.enabled", true,

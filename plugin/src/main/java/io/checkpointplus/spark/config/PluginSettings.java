@@ -60,7 +60,7 @@ public final class PluginSettings {
     read.rejectUnknownKeys();
     // Spark's own key wins over the plugin's, on every line (CheckpointPlusConfig.DIR).
     Optional<String> pluginDir = read.value(DIR);
-    this.dir = SparkCheckpointSettings.directory(conf).or(() -> pluginDir);
+    this.dir = pluginDir;
     this.reuseEnabled = read.value(REUSE_ENABLED);
     this.reuseStorageLevel = read.value(REUSE_STORAGE_LEVEL);
     this.reuseUnpersistAfter = read.value(REUSE_UNPERSIST_AFTER);
@@ -177,9 +177,10 @@ public final class PluginSettings {
   }
 
   /**
-   * The checkpoint directory to set at start-up when the application has none:
-   * {@code spark.checkpoint.dir} if set (Spark 4 has then set it already; Spark 3 ignores the
-   * key, so the plugin applies it), else {@code spark.checkpointplus.dir}.
+   * {@code spark.checkpointplus.dir}: the checkpoint directory to set at start-up when none is
+   * set by then. Spark 4 has by then applied its own {@code spark.checkpoint.dir}, which thus
+   * wins; Spark 3 ignores that key, and so does the plugin (a directory being set changes what
+   * MLlib, GraphX and {@code Dataset.checkpoint} do).
    */
   public Optional<String> dir() {
     return dir;

@@ -1,30 +1,22 @@
 package io.checkpointplus.spark.config;
 
-import java.util.Optional;
 import org.apache.spark.SparkConf;
 import org.apache.spark.internal.config.ConfigEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Spark's own checkpoint settings, read as the running Spark reads them. Their defaults and
- * their very existence differ between Spark lines, and one plugin jar runs on several lines, so
- * they are read through Spark's own configuration entries, never with a default of the
- * plugin's:
- * <ul>
- *   <li>{@code spark.checkpoint.compress}: off by default up to Spark 4.0, on from 4.1.</li>
- *   <li>{@code spark.checkpoint.dir}: Spark 4.0 and later set it as the checkpoint directory
- *       when the SparkContext starts (before the plugin installs); earlier Spark ignores it,
- *       and the plugin applies it there ({@link PluginSettings#dir()}).</li>
- * </ul>
+ * Spark's own checkpoint settings, read as the running Spark reads them. One plugin jar runs on
+ * several Spark lines whose defaults differ ({@code spark.checkpoint.compress} is off by default
+ * up to Spark 4.0 and on from 4.1), so they are read through Spark's own configuration entries,
+ * never with a default of the plugin's. ({@code spark.checkpoint.dir}, read by Spark 4, needs
+ * nothing: Spark applies it before the plugin installs.)
  */
 public final class SparkCheckpointSettings {
   private static final Logger LOG = LoggerFactory.getLogger(SparkCheckpointSettings.class);
 
   /** Spark's key for checkpoint compression. */
   public static final String COMPRESS_KEY = "spark.checkpoint.compress";
-  /** Spark's key for the default checkpoint directory (read by Spark 4.0 and later). */
-  public static final String DIR_KEY = "spark.checkpoint.dir";
 
   private SparkCheckpointSettings() {
   }
@@ -49,10 +41,5 @@ public final class SparkCheckpointSettings {
   private static ConfigEntry<Object> compressEntry() {
     return (ConfigEntry<Object>) (ConfigEntry<?>)
         org.apache.spark.internal.config.package$.MODULE$.CHECKPOINT_COMPRESS();
-  }
-
-  /** {@code spark.checkpoint.dir}, whether or not the running Spark reads it itself. */
-  public static Optional<String> directory(SparkConf conf) {
-    return Optional.ofNullable(conf.get(DIR_KEY, null)).filter(d -> !d.isBlank());
   }
 }

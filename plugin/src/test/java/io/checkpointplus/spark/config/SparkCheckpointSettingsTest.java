@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.checkpointplus.spark.LocalSpark;
 import io.checkpointplus.spark.WithLocalSpark;
-import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
@@ -33,19 +32,41 @@ class SparkCheckpointSettingsTest extends WithLocalSpark {
         "false")));
   }
 
+  /** Spark 4.0 and later read {@code spark.checkpoint.dir}; Spark 3 ignores the key. */
+  private static boolean sparkReadsCheckpointDir() {
+    return !org.apache.spark.package$.MODULE$.SPARK_VERSION().startsWith("3.");
+  }
+
   @Test
-  void sparksCheckpointDirWinsOverThePluginsOnEveryLine() throws Exception {
+  void spark4sCheckpointDirWinsOverThePluginsAndSpark3IgnoresIt() throws Exception {
     String spark = tmp.resolve("spark-dir").toString();
     String plugin = tmp.resolve("plugin-dir").toString();
     sc = LocalSpark.withPlugin(audit(), Map.of("spark.checkpoint.dir", spark,
         "spark.checkpointplus.dir", plugin));
-    assertTrue(sc.getCheckpointDir().get().contains("spark-dir"), sc.getCheckpointDir()::get);
+    String expected = sparkReadsCheckpointDir() ? "spark-dir" : "plugin-dir";
+    assertTrue(sc.getCheckpointDir().get().contains(expected), sc.getCheckpointDir()::get);
     JavaRDD<Integer> rdd = new JavaSparkContext(sc).parallelize(List.of(1, 2, 3), 2);
     rdd.checkpoint();
     assertEquals(3, rdd.count());
     assertTrue(rdd.isCheckpointed());
-    assertTrue(rdd.getCheckpointFile().get().contains("spark-dir"), rdd.getCheckpointFile()::get);
-    assertFalse(Files.exists(tmp.resolve("plugin-dir")), "the plugin's directory is not created");
+    assertTrue(rdd.getCheckpointFile().get().contains(expected), rdd.getCheckpointFile()::get);
+  }
+
+  /**
+   * Where stock Spark ignores {@code spark.checkpoint.dir} (Spark 3), so does the plugin: MLlib,
+   * GraphX and {@code Dataset.checkpoint} decide by whether a directory is set, so setting one
+   * would change what the application does.
+   */
+  @Test
+  void sparkCheckpointDirAloneSetsTheDirectoryExactlyWhereStockSparkDoes() {
+    Map<String, String> conf = Map.of("spark.checkpoint.dir", tmp.resolve("spark-dir").toString());
+    sc = LocalSpark.stock(conf);
+    boolean stockSets = sc.getCheckpointDir().isDefined();
+    LocalSpark.stop(sc);
+    sc = LocalSpark.withPlugin(audit(), conf);
+    assertEquals(sparkReadsCheckpointDir(), stockSets);
+    assertEquals(stockSets, sc.getCheckpointDir().isDefined(),
+        "with the plugin: " + sc.getCheckpointDir());
   }
 
   @Test

@@ -16,7 +16,8 @@ class ConfigTableTest {
   void readmeTableIsUpToDate() throws Exception {
     String readme = Files.readString(README);
     assertEquals(ConfigTable.updated(readme), readme, "README.md's configuration table is out of"
-        + " date: run  mvn -q -pl plugin/scala-2.12 exec:java -Dexec.mainClass="
+        + " date: run  mvn -q -pl plugin/scala-2.12 test-compile exec:java"
+        + " -Dexec.classpathScope=test -Dexec.mainClass="
         + ConfigTable.class.getName() + " -Dexec.args=README.md");
   }
 
