@@ -57,6 +57,8 @@ public final class DriverActivation implements DriverPlugin {
   private PluginSettings settings;
   private AuditLog audit;
   private RetentionSweeper retention;
+  /** Whether {@code spark.checkpointplus.dir} was applied (undone if installation fails). */
+  private boolean checkpointDirSet;
   /** Why {@code init} failed open; {@code null} when it did not. */
   private Throwable initFailure;
 
@@ -155,9 +157,43 @@ public final class DriverActivation implements DriverPlugin {
       throw new IllegalStateException("installation failure requested by "
           + "spark.checkpointplus.testing.failInstall");
     }
+    // Every refusal comes before the first side effect: a vendor's Spark with other scheduler
+    // signatures must find nothing of the plugin behind (no directory set, no thread).
+    if (settings.testingFailWith() == TestingFailure.UNBOUND_SCHEDULER) {
+      throw new UnsupportedOperationException("the interception does not bind to this Spark"
+          + " (injected by spark.checkpointplus.testing.failWith)");
+    }
+    SchedulerSwap.requireBinding();
+    try {
+      installChecked(sparkVersion);
+    } catch (Throwable t) {
+      undoInstall();
+      throw t;
+    }
+  }
+
+  /** After a failed {@link #installChecked}: what it started or set is stopped or unset. */
+  private void undoInstall() {
+    try {
+      if (retention != null) {
+        retention.close();
+        retention = null;
+      }
+      if (checkpointDirSet) {
+        sc.checkpointDir_$eq(scala.Option.empty());
+      }
+    } catch (VirtualMachineError fatal) {
+      throw fatal;
+    } catch (Throwable t) {
+      LOG.debug("Undoing a failed installation", t);
+    }
+  }
+
+  private void installChecked(String sparkVersion) {
     settings.dir().ifPresent(dir -> {
       if (sc.getCheckpointDir().isEmpty()) {
         sc.setCheckpointDir(dir);
+        checkpointDirSet = true;
       }
     });
     ReuseLedger reuse = new ReuseLedger(settings.reuseEnabled(), settings.reuseStorageLevel(),

@@ -12,7 +12,9 @@ public enum TestingFailure implements ConfigEntry.Named {
   /** A {@link NoClassDefFoundError} while the hook is installed in {@code registerMetrics}. */
   INSTALL_LINKAGE_ERROR("installLinkageError"),
   /** A {@link StackOverflowError} while the hook is installed in {@code registerMetrics}. */
-  INSTALL_VM_ERROR("installVmError");
+  INSTALL_VM_ERROR("installVmError"),
+  /** The intercepting scheduler's overrides refused as not binding (a vendor's Spark). */
+  UNBOUND_SCHEDULER("unboundScheduler");
 
   private final String configName;
 

@@ -25,6 +25,16 @@ public final class SchedulerSwap {
   }
 
   /**
+   * Throws unless the intercepting scheduler overrides every entry point of the running Spark's
+   * {@link DAGScheduler} with its exact signatures (see
+   * {@link JobInterceptingScheduler#requireOverrides}). Has no side effect: callers run it before
+   * anything else they install.
+   */
+  public static void requireBinding() {
+    JobInterceptingScheduler.requireOverrides(InterceptingDAGScheduler.class);
+  }
+
+  /**
    * Installs the intercepting scheduler while {@code sc} is being constructed. On failure, or
    * when called on a running context or one that has run a job, the original scheduler stays in
    * charge and the exception is rethrown for the caller to report.
@@ -37,7 +47,7 @@ public final class SchedulerSwap {
       throw new IllegalStateException("SparkContext " + sc.applicationId() + " is already"
           + " running: swapping its scheduler could lose jobs other threads are submitting");
     }
-    JobInterceptingScheduler.requireOverrides(InterceptingDAGScheduler.class);
+    requireBinding();
     DAGScheduler original = sc.dagScheduler();
     if (original.numTotalJobs() > 0) {
       throw new IllegalStateException("SparkContext " + sc.applicationId() + " has already run "
