@@ -29,7 +29,8 @@ public final class CompatibilityTable {
 
   /** One Spark line as the build defines it. */
   public record Line(String id, String profile, String sparkVersion, String scala,
-      String coreTestsVersion, String coreSuites, String streamingTestsVersion) {
+      String coreTestsVersion, String coreSuites, String streamingTestsVersion,
+      String differentialPrograms) {
     public String jar() {
       return "spark-checkpoint-plus_" + scala + "-<version>.jar";
     }
@@ -65,7 +66,9 @@ public final class CompatibilityTable {
     return new Line(resolve(props, "line.id"), profile, resolve(props, "line.spark.version"),
         resolve(props, "line.scala.binary.version"), resolve(props, "spark.core.tests.version"),
         suites(resolve(props, "spark.core.checkpoint.suites")),
-        resolve(props, "spark.streaming.tests.version"));
+        resolve(props, "spark.streaming.tests.version"),
+        resolve(props, "line.differential.programs") + " + "
+            + resolve(props, "line.differential.clusterPrograms"));
   }
 
   /**
@@ -120,8 +123,11 @@ public final class CompatibilityTable {
           .append(full
               ? "every unit test twice (Java serialization; Kryo with compressed checkpoints),"
                 + " every integration test"
-              : "every unit test, the `RealtimeFeatures` end-to-end run against stock output,"
-                + " the other Scala's jar failing open")
+              : "every unit test (compiled against this Spark), and with the release jars: the"
+                + " `RealtimeFeatures` end-to-end run against stock output, the other Scala's jar"
+                + " failing open")
+          .append("; ").append(l.differentialPrograms())
+          .append(" random programs compared with stock Spark (local, local-cluster)")
           .append("; Spark's ").append(l.coreSuites()).append(" from spark-core ")
           .append(l.coreTestsVersion())
           .append(" tests and Streaming's `CheckpointSuite` from ")
