@@ -70,9 +70,14 @@ abstract class JobInterceptingScheduler extends DAGScheduler {
       if (!ENTRY_POINTS.contains(spark.getName()) || spark.isSynthetic() || spark.isBridge()) {
         continue;
       }
-      boolean overridden = Arrays.stream(scheduler.getDeclaredMethods())
-          .anyMatch(m -> m.getName().equals(spark.getName())
-              && Arrays.equals(m.getParameterTypes(), spark.getParameterTypes()));
+      boolean overridden = false;
+      // Up the hierarchy to DAGScheduler: an override may sit in this base class, and javac's
+      // visibility bridges in the public subclass are no proof of anything.
+      for (Class<?> c = scheduler; c != DAGScheduler.class; c = c.getSuperclass()) {
+        overridden |= Arrays.stream(c.getDeclaredMethods())
+            .anyMatch(m -> !m.isBridge() && m.getName().equals(spark.getName())
+                && Arrays.equals(m.getParameterTypes(), spark.getParameterTypes()));
+      }
       if (!overridden) {
         throw new UnsupportedOperationException("the interception does not bind to this Spark:"
             + " " + scheduler.getName() + " does not override DAGScheduler." + spark.getName()
