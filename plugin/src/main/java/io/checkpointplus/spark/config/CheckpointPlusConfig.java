@@ -141,8 +141,9 @@ public final class CheckpointPlusConfig {
 
   public static final ConfigEntry<TestingFailure> TESTING_FAIL_WITH = ConfigEntry.oneOf(
       PREFIX + "testing.failWith", TestingFailure.NONE,
-      "Throw this error in the plugin's start-up (a linkage error as from another Spark build, or"
-          + " a virtual machine error). For tests of the fail-open path only.").internal();
+      "Throw this error in the plugin's start-up (a linkage error as from another Spark build, a"
+          + " virtual machine error, or the refusal of a scheduler whose signatures do not bind)."
+          + " For tests of the fail-open path only.").internal();
 
   /** All settings, in the order the docs list them. */
   public static final List<ConfigEntry<?>> ALL = List.of(
