@@ -3,7 +3,7 @@ package io.checkpointplus.benchmarks;
 import java.nio.file.Path;
 import java.util.Set;
 
-/** Entry point: {@code AllBenchmarks <results dir> [all|interception,reuse,ancestors,write,audit]}. */
+/** Entry point: {@code AllBenchmarks <results dir> [all|interception,reuse,ancestors,write,streaming,audit]}. */
 public final class AllBenchmarks {
   private AllBenchmarks() {
   }
@@ -23,6 +23,9 @@ public final class AllBenchmarks {
     }
     if (all || which.contains("write")) {
       WriteThroughputBenchmark.run(results);
+    }
+    if (all || which.contains("streaming")) {
+      StreamingLatencyBenchmark.run(results);
     }
     if (all || which.contains("audit")) {
       AuditOverheadBenchmark.run(results);

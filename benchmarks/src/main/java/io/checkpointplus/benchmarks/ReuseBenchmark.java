@@ -6,6 +6,8 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
 import scala.reflect.ClassTag$;
 
@@ -22,9 +25,11 @@ import scala.reflect.ClassTag$;
  * <ul>
  *   <li>A: stock Spark, the action alone;</li>
  *   <li>B: stock Spark, {@code checkpoint()} and the action;</li>
+ *   <li>D: stock Spark, Spark's own advice done by hand: {@code persist()} (in memory),
+ *       {@code checkpoint()}, the action;</li>
  *   <li>C: the plugin, {@code checkpoint()} and the action.</li>
  * </ul>
- * Medians after a warm-up; records computed counted with an accumulator. Also the checkpoint's
+ * Stock and plugin contexts alternate round by round; medians after a warm-up round; records computed counted with an accumulator. Also the checkpoint's
  * write throughput beside the raw speed of writing the same bytes to the same disk. Writes
  * {@code reuse.json}.
  */
@@ -33,7 +38,7 @@ final class ReuseBenchmark {
   private static final int PARTITIONS = 4;
   private static final int WORK = Integer.getInteger("bench.work", 1500);
   private static final int WARMUPS = 1;
-  private static final int REPS = Integer.getInteger("bench.reps", 3);
+  private static final int REPS = Integer.getInteger("bench.reps", 5);
   private static final Pattern FIELD = Pattern.compile("\"(bytes|durationMs)\":(\\d+)");
 
   private ReuseBenchmark() {
@@ -47,31 +52,58 @@ final class ReuseBenchmark {
     Path work = Files.createTempDirectory("reuse-bench");
     Path audit = work.resolve("audit.jsonl");
     try {
-      long a;
-      long b;
-      long computedStock;
-      long stockBytes;
-      SparkContext stock = Measurements.context(false, Map.of());
-      try {
-        stock.setCheckpointDir(work.resolve("stock-cp").toString());
-        a = Measurements.medianNanos(WARMUPS, REPS, () -> action(stock, false).nanos());
-        b = Measurements.medianNanos(WARMUPS, REPS, () -> action(stock, true).nanos());
-        computedStock = action(stock, true).computed();
-        stockBytes = lastCheckpointBytes(work.resolve("stock-cp"));
-      } finally {
-        stock.stop();
+      // Contexts alternate, stock then plugin, plugin then stock, ...: one SparkContext per JVM
+      // at a time, and neither side always runs on the warmer JVM. The first round warms up.
+      List<Long> a = new ArrayList<>();
+      List<Long> b = new ArrayList<>();
+      List<Long> d = new ArrayList<>();
+      List<Long> c = new ArrayList<>();
+      long computedStock = 0;
+      long computedManual = 0;
+      long computedPlugin = 0;
+      long stockBytes = 0;
+      for (int round = 0; round < WARMUPS + REPS; round++) {
+        boolean measured = round >= WARMUPS;
+        for (boolean plugin : round % 2 == 0 ? new boolean[] {false, true}
+            : new boolean[] {true, false}) {
+          if (!plugin) {
+            SparkContext stock = Measurements.context(false, Map.of());
+            try {
+              stock.setCheckpointDir(work.resolve("stock-cp").toString());
+              Sample bare = action(stock, Mode.NONE);
+              Sample checkpoint = action(stock, Mode.CHECKPOINT);
+              Sample manual = action(stock, Mode.PERSIST_THEN_CHECKPOINT);
+              if (measured) {
+                a.add(bare.nanos());
+                b.add(checkpoint.nanos());
+                d.add(manual.nanos());
+                computedStock = checkpoint.computed();
+                computedManual = manual.computed();
+              }
+              stockBytes = lastCheckpointBytes(work.resolve("stock-cp"));
+            } finally {
+              stock.stop();
+            }
+          } else {
+            SparkContext withPlugin = Measurements.context(true,
+                Map.of("spark.checkpointplus.audit.path", audit.toString()));
+            try {
+              withPlugin.setCheckpointDir(work.resolve("plugin-cp").toString());
+              Sample checkpoint = action(withPlugin, Mode.CHECKPOINT);
+              if (measured) {
+                c.add(checkpoint.nanos());
+                computedPlugin = checkpoint.computed();
+              }
+            } finally {
+              withPlugin.stop();
+            }
+          }
+        }
       }
-      long c;
-      long computedPlugin;
-      SparkContext plugin = Measurements.context(true,
-          Map.of("spark.checkpointplus.audit.path", audit.toString()));
-      try {
-        plugin.setCheckpointDir(work.resolve("plugin-cp").toString());
-        c = Measurements.medianNanos(WARMUPS, REPS, () -> action(plugin, true).nanos());
-        computedPlugin = action(plugin, true).computed();
-      } finally {
-        plugin.stop();
-      }
+      long aMedian = median(a);
+      long bMedian = median(b);
+      long cMedian = median(c);
+      long dMedian = median(d);
       long[] lastWrite = lastCompleted(audit);
       long pluginBytes = lastWrite[0];
       double pluginMbPerS = pluginBytes / 1e6 / Math.max(1, lastWrite[1]) * 1000;
@@ -81,12 +113,17 @@ final class ReuseBenchmark {
       out.put("records", RECORDS);
       out.put("partitions", PARTITIONS);
       out.put("repetitions", REPS);
-      out.put("stock_no_checkpoint_ms", a / 1_000_000);
-      out.put("stock_checkpoint_ms", b / 1_000_000);
-      out.put("plugin_checkpoint_ms", c / 1_000_000);
-      out.put("ratio_stock_checkpoint_vs_no_checkpoint", Measurements.ratio(b, a));
-      out.put("ratio_plugin_checkpoint_vs_no_checkpoint", Measurements.ratio(c, a));
+      out.put("stock_no_checkpoint_ms", aMedian / 1_000_000);
+      out.put("stock_checkpoint_ms", bMedian / 1_000_000);
+      out.put("stock_persist_then_checkpoint_ms", dMedian / 1_000_000);
+      out.put("plugin_checkpoint_ms", cMedian / 1_000_000);
+      out.put("ratio_stock_checkpoint_vs_no_checkpoint", Measurements.ratio(bMedian, aMedian));
+      out.put("ratio_persist_then_checkpoint_vs_no_checkpoint",
+          Measurements.ratio(dMedian, aMedian));
+      out.put("ratio_plugin_checkpoint_vs_no_checkpoint", Measurements.ratio(cMedian, aMedian));
+      out.put("ratio_plugin_vs_persist_then_checkpoint", Measurements.ratio(cMedian, dMedian));
       out.put("computed_records_stock", computedStock);
+      out.put("computed_records_persist_then_checkpoint", computedManual);
       out.put("computed_records_plugin", computedPlugin);
       out.put("checkpoint_bytes_stock", stockBytes);
       out.put("checkpoint_bytes_plugin", pluginBytes);
@@ -94,15 +131,17 @@ final class ReuseBenchmark {
       out.put("raw_disk_write_mb_per_s", Math.round(rawMbPerS * 10) / 10.0);
       Measurements.writeJson(results.resolve("reuse.json"), out);
 
-      System.out.printf("%nReuse (SPARK-8582): %,d records, CPU-heavy map, local[2], median of %d%n",
-          RECORDS, REPS);
-      System.out.printf("  %-40s %8s %8s %14s%n", "run", "ms", "x A", "records computed");
-      System.out.printf("  %-40s %8d %8.2f %14s%n", "A stock, no checkpoint", a / 1_000_000, 1.0,
-          "");
-      System.out.printf("  %-40s %8d %8.2f %,14d%n", "B stock, checkpoint() + action",
-          b / 1_000_000, (double) b / a, computedStock);
-      System.out.printf("  %-40s %8d %8.2f %,14d%n", "C plugin, checkpoint() + action",
-          c / 1_000_000, (double) c / a, computedPlugin);
+      System.out.printf("%nReuse (SPARK-8582): %,d records, CPU-heavy map, local[2], median of %d"
+          + " alternating rounds%n", RECORDS, REPS);
+      System.out.printf("  %-52s %8s %8s %8s %14s%n", "run", "ms", "x A", "x D",
+          "records computed");
+      row("A stock, no checkpoint", aMedian, aMedian, dMedian, "");
+      row("B stock, checkpoint() + action", bMedian, aMedian, dMedian,
+          String.format("%,d", computedStock));
+      row("D stock, persist() + checkpoint() + action (by hand)", dMedian, aMedian, dMedian,
+          String.format("%,d", computedManual));
+      row("C plugin, checkpoint() + action", cMedian, aMedian, dMedian,
+          String.format("%,d", computedPlugin));
       System.out.printf("  checkpoint write: %,d bytes at %.1f MB/s (raw disk write of the same"
           + " bytes: %.1f MB/s)%n", pluginBytes, pluginMbPerS, rawMbPerS);
     } finally {
@@ -110,8 +149,24 @@ final class ReuseBenchmark {
     }
   }
 
-  /** Builds a fresh RDD, optionally marks it, runs count() and times it. */
-  private static Sample action(SparkContext sc, boolean checkpoint) {
+  private static void row(String name, long nanos, long a, long d, String computed) {
+    System.out.printf("  %-52s %8d %8.2f %8.2f %14s%n", name, nanos / 1_000_000,
+        (double) nanos / a, (double) nanos / d, computed);
+  }
+
+  private static long median(List<Long> samples) {
+    List<Long> sorted = new ArrayList<>(samples);
+    Collections.sort(sorted);
+    return sorted.get(sorted.size() / 2);
+  }
+
+  /** What the application does around its action. */
+  private enum Mode {
+    NONE, CHECKPOINT, PERSIST_THEN_CHECKPOINT
+  }
+
+  /** Builds a fresh RDD, marks it as {@code mode} says, runs count() and times it. */
+  private static Sample action(SparkContext sc, Mode mode) {
     LongAccumulator computed = sc.longAccumulator();
     JavaRDD<Object> source = JavaRDD.fromRDD(sc.range(0, RECORDS, 1, PARTITIONS),
         ClassTag$.MODULE$.apply(Object.class));
@@ -119,7 +174,10 @@ final class ReuseBenchmark {
       computed.add(1);
       return cpuHeavy((Long) x);
     });
-    if (checkpoint) {
+    if (mode == Mode.PERSIST_THEN_CHECKPOINT) {
+      heavy.persist(StorageLevel.MEMORY_ONLY()); // Spark's advice: "persisted in memory"
+    }
+    if (mode != Mode.NONE) {
       heavy.checkpoint();
     }
     long start = System.nanoTime();
@@ -127,6 +185,9 @@ final class ReuseBenchmark {
     long nanos = System.nanoTime() - start;
     if (n != RECORDS) {
       throw new IllegalStateException("counted " + n);
+    }
+    if (mode == Mode.PERSIST_THEN_CHECKPOINT) {
+      heavy.unpersist(true);
     }
     return new Sample(nanos, computed.value());
   }

@@ -57,6 +57,7 @@ public final class DriverActivation implements DriverPlugin {
   private PluginSettings settings;
   private AuditLog audit;
   private RetentionSweeper retention;
+  private StreamingMetadataRecorder streamingMetadata;
   /** Whether {@code spark.checkpointplus.dir} was applied (undone if installation fails). */
   private boolean checkpointDirSet;
   /** Why {@code init} failed open; {@code null} when it did not. */
@@ -213,7 +214,8 @@ public final class DriverActivation implements DriverPlugin {
     SchedulerSwap.install(sc, interceptor, new PlanRunner(settings.ancestorParallelism()),
         t -> recordHookStatus(sparkVersion, "degraded", t.toString()));
     if (StreamingMetadataRecorder.available()) {
-      sc.addSparkListener(new StreamingMetadataRecorder(audit, sc.hadoopConfiguration()));
+      streamingMetadata = new StreamingMetadataRecorder(audit, sc.hadoopConfiguration());
+      sc.addSparkListener(streamingMetadata);
     }
     sc.cleaner().foreach(cleaner -> {
       cleaner.attachListener(new CleanupRecorder(audit));
@@ -295,6 +297,14 @@ public final class DriverActivation implements DriverPlugin {
         retention.close();
       } catch (RuntimeException | LinkageError e) {
         LOG.warn("spark-checkpoint-plus could not stop its retention thread: {}", e.toString());
+      }
+    }
+    if (streamingMetadata != null) {
+      try {
+        streamingMetadata.close(10_000);
+      } catch (RuntimeException | LinkageError e) {
+        LOG.warn("spark-checkpoint-plus could not stop its streaming metadata recorder: {}",
+            e.toString());
       }
     }
     if (audit == null) {
