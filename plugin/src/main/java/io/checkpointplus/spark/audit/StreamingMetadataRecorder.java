@@ -1,12 +1,19 @@
 package io.checkpointplus.spark.audit;
 
 import java.io.FileNotFoundException;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerEvent;
@@ -23,10 +30,12 @@ import scala.Option;
  *
  * <p>Spark Streaming reports batches on the SparkContext's listener bus. Nothing is done on the
  * bus's thread but handing the batch time over: a thread of this recorder, idle between
- * batches, looks up that one file (a single {@code getFileStatus}, never a listing of the
- * directory, whose size grows with retained files on slow stores). Spark writes a batch's
- * metadata twice, when the batch is generated and again when it completes (the first copy
- * becomes {@code .bk}); the event describes the file as found when the batch completed.
+ * batches, looks up that one file with a single {@code getFileStatus} (a listing per batch
+ * costs a LIST request on object stores). Spark writes a batch's metadata twice, when the batch
+ * is generated and again when it completes (the first copy becomes {@code .bk}); the event
+ * describes the file as found when the batch completed. Only when processing is so far behind
+ * that Spark already deleted that file (it keeps the ten newest files, {@code .bk} included)
+ * does the recorder list the directory, and records the batches' files found there instead.
  */
 public final class StreamingMetadataRecorder extends SparkListener {
   private static final Logger LOG = LoggerFactory.getLogger(StreamingMetadataRecorder.class);
@@ -35,9 +44,14 @@ public final class StreamingMetadataRecorder extends SparkListener {
       "org.apache.spark.streaming.scheduler.StreamingListenerBus$WrappedStreamingListenerEvent";
   /** Batches waiting for their lookup; beyond this a batch's event is dropped, never waited for. */
   private static final int PENDING = 64;
+  /** Batch times already recorded, newest last; the lookup thread alone touches it. */
+  private static final int REMEMBERED = 200;
+  /** A batch's metadata file; Spark's backup copies ({@code .bk}) are not recorded. */
+  private static final Pattern BATCH_FILE = Pattern.compile("checkpoint-(\\d+)");
 
   private final AuditLog audit;
   private final Configuration hadoopConf;
+  private final Set<Long> recorded = new LinkedHashSet<>();
   private final ThreadPoolExecutor lookups = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS,
       new ArrayBlockingQueue<>(PENDING), r -> {
         Thread t = new Thread(r, "checkpointplus-streaming-metadata");
@@ -99,24 +113,44 @@ public final class StreamingMetadataRecorder extends SparkListener {
     }
   }
 
+  /** On the lookup thread: records batch {@code batchTime}'s file, or catches up by a listing. */
   private void record(Path dir, long batchTime) {
+    if (recorded.contains(batchTime)) {
+      return;
+    }
     try {
-      FileStatus file;
+      FileSystem fs = dir.getFileSystem(hadoopConf);
       try {
-        file = dir.getFileSystem(hadoopConf).getFileStatus(new Path(dir,
-            "checkpoint-" + batchTime));
+        record(dir, batchTime, fs.getFileStatus(new Path(dir, "checkpoint-" + batchTime)));
+        return;
       } catch (FileNotFoundException e) {
-        return; // no metadata checkpoint at this batch (checkpoint interval above the batch's)
+        // Behind: Spark keeps the ten newest files, .bk copies included, so under a backlog a
+        // batch's file can be gone when it completes. Record what is there instead.
       }
-      audit.record(audit.event(AuditEvent.Type.CHECKPOINT_METADATA)
-          .with("dir", dir.toString())
-          .with("file", file.getPath().getName())
-          .with("bytes", file.getLen())
-          .with("batchTime", batchTime)
-          .with("writtenAt", file.getModificationTime())
-          .build());
+      FileStatus[] files = fs.listStatus(dir, p -> BATCH_FILE.matcher(p.getName()).matches());
+      Arrays.sort(files, Comparator.comparing(f -> f.getPath().getName()));
+      for (FileStatus f : files) {
+        Matcher m = BATCH_FILE.matcher(f.getPath().getName());
+        if (m.matches() && !recorded.contains(Long.parseLong(m.group(1)))) {
+          record(dir, Long.parseLong(m.group(1)), f);
+        }
+      }
     } catch (Exception | LinkageError e) {
       LOG.debug("Could not record the metadata checkpoint of batch {}", batchTime, e);
     }
+  }
+
+  private void record(Path dir, long batchTime, FileStatus file) {
+    recorded.add(batchTime);
+    while (recorded.size() > REMEMBERED) {
+      recorded.remove(recorded.iterator().next());
+    }
+    audit.record(audit.event(AuditEvent.Type.CHECKPOINT_METADATA)
+        .with("dir", dir.toString())
+        .with("file", file.getPath().getName())
+        .with("bytes", file.getLen())
+        .with("batchTime", batchTime)
+        .with("writtenAt", file.getModificationTime())
+        .build());
   }
 }
