@@ -45,8 +45,8 @@ public final class CheckpointRow {
   public Integer outputOpId;
   public String dir;
   /** The Spark jobs that wrote this checkpoint, and their stages. */
-  public List<Integer> jobIds = new ArrayList<>();
-  public List<Integer> stageIds = new ArrayList<>();
+  public List<Integer> jobIds;
+  public List<Integer> stageIds;
   /** For a failure: its cause, and the files left in {@link #dir}. */
   public String cause;
   public List<String> leftOnDisk;
@@ -63,8 +63,8 @@ public final class CheckpointRow {
   /** A copy whose lists can be changed without changing this row's. */
   CheckpointRow copy() {
     CheckpointRow c = brief();
-    c.jobIds = new ArrayList<>(jobIds);
-    c.stageIds = new ArrayList<>(stageIds);
+    c.jobIds = jobIds == null ? null : new ArrayList<>(jobIds);
+    c.stageIds = stageIds == null ? null : new ArrayList<>(stageIds);
     c.leftOnDisk = leftOnDisk == null ? null : new ArrayList<>(leftOnDisk);
     c.partitionFiles = partitionFiles;
     c.ancestorDecisions = ancestorDecisions;
@@ -94,8 +94,6 @@ public final class CheckpointRow {
     c.outputOpId = outputOpId;
     c.dir = dir;
     c.cause = cause;
-    c.jobIds = null;
-    c.stageIds = null;
     return c;
   }
 

@@ -98,6 +98,10 @@ public final class CheckpointsListener extends SparkListener {
       }
     }
     for (CheckpointRow row : written) {
+      if (row.jobIds == null) {
+        row.jobIds = new ArrayList<>();
+        row.stageIds = new ArrayList<>();
+      }
       row.jobIds.add(jobStart.jobId());
       stages.stream().sorted().forEach(row.stageIds::add);
       store.write(row.copy());
