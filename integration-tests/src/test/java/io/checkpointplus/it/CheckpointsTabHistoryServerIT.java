@@ -57,8 +57,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class CheckpointsTabHistoryServerIT {
   private static final String APP = "io.checkpointplus.examples.RealtimeFeatures";
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Spark's log line for a bound UI: SparkUI, or the History Server's HistoryServerUI. */
   private static final Pattern BOUND =
-      Pattern.compile("Bound (SparkUI|HistoryServer) to [^,]+, and started at (http://\\S+)");
+      Pattern.compile("Successfully started service '(SparkUI|HistoryServerUI)' on port (\\d+)");
   private static final HttpClient HTTP = HttpClient.newBuilder()
       .followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(10)).build();
   private static final Path SCREENSHOTS = Path.of("target", "screenshots").toAbsolutePath();
@@ -136,7 +137,7 @@ class CheckpointsTabHistoryServerIT {
     Matcher m = BOUND.matcher(Files.readString(log));
     while (m.find()) {
       if (m.group(1).equals(what)) {
-        return m.group(2);
+        return "http://127.0.0.1:" + m.group(2);
       }
     }
     return null;
@@ -154,7 +155,7 @@ class CheckpointsTabHistoryServerIT {
     historyServer = ChildJvm.start(cmd, Map.of("SPARK_LOCAL_IP", "127.0.0.1"), log);
     String root = waitFor("the History Server to start (log " + log + ")", 120, () -> {
       try {
-        return boundUrl(log, "HistoryServer");
+        return boundUrl(log, "HistoryServerUI");
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

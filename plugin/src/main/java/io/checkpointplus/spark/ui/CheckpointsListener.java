@@ -35,7 +35,10 @@ import scala.runtime.BoxedUnit;
  */
 public final class CheckpointsListener extends SparkListener {
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointsListener.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Writes what the bus or the replay carries, Scala collections included. */
+  private static final ObjectMapper WRITER = writer();
+  /** Reads it back as Java maps and lists only (no Scala module here). */
+  private static final ObjectMapper READER = new ObjectMapper();
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() { };
   /** Decisions kept per plan: a plan over a huge lineage must not make one row huge. */
   private static final int MAX_DECISIONS = 200;
@@ -109,12 +112,27 @@ public final class CheckpointsListener extends SparkListener {
   }
 
   /**
+   * A mapper that also writes Scala collections: replayed, Spark's {@code JsonProtocol} (whose
+   * mapper has the Scala module) reads nested objects back as Scala maps and lists. Spark ships
+   * jackson-module-scala, which registers itself as a service; without it, a plain mapper.
+   */
+  private static ObjectMapper writer() {
+    try {
+      return new ObjectMapper().findAndRegisterModules();
+    } catch (RuntimeException | LinkageError | java.util.ServiceConfigurationError e) {
+      LOG.warn("Checkpoints tab reads replayed events without Jackson's modules: {}", e.toString());
+      return new ObjectMapper();
+    }
+  }
+
+  /**
    * The event's fields as the event log holds them: live, the bus carries the Java objects the
-   * plugin recorded; replayed, what Jackson read back. One Jackson round trip makes them equal.
+   * plugin recorded; replayed, what Spark's mapper read back (Scala maps and lists inside). One
+   * Jackson round trip into Java maps and lists makes them equal.
    */
   private static Map<String, Object> normalized(Map<String, Object> audit) {
     try {
-      return JSON.readValue(JSON.writeValueAsBytes(audit), MAP);
+      return READER.readValue(WRITER.writeValueAsBytes(audit), MAP);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

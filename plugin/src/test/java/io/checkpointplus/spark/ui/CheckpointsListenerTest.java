@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.status.ElementTrackingStore;
+import org.apache.spark.util.JsonProtocol;
 import org.apache.spark.util.kvstore.InMemoryStore;
 import org.apache.spark.util.kvstore.KVStore;
 import org.apache.spark.util.kvstore.RocksDB;
@@ -183,6 +184,26 @@ class CheckpointsListenerTest {
       assertEquals(json(memory.configuration()), json(rocks.configuration()));
     } finally {
       disk.close();
+    }
+  }
+
+  /**
+   * The History Server reads the events back through Spark's {@code JsonProtocol}, whose mapper
+   * turns nested objects into Scala collections: the answers must be the live ones.
+   */
+  @Test
+  void eventsReplayedFromTheEventLogAnswerAsLive() {
+    CheckpointsQueries live = replay(tracking(new InMemoryStore()), 1000, 10);
+    ElementTrackingStore store = tracking(new InMemoryStore());
+    CheckpointsListener listener = new CheckpointsListener(store, 1000);
+    events(10).forEach(e -> listener.onOtherEvent(JsonProtocol.sparkEventFromJson(
+        JsonProtocol.sparkEventToJsonString(new CheckpointPlusListenerEvent(e)))));
+    CheckpointsQueries replayed = new CheckpointsQueries(store);
+    assertEquals(json(live.configuration()), json(replayed.configuration()));
+    assertEquals(json(live.overview()), json(replayed.overview()));
+    for (long id = 1; id <= 10; id++) {
+      assertEquals(json(live.checkpoint(id).orElseThrow()),
+          json(replayed.checkpoint(id).orElseThrow()), "checkpoint " + id);
     }
   }
 
