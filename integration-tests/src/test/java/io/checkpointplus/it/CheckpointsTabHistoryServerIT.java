@@ -210,6 +210,10 @@ class CheckpointsTabHistoryServerIT {
     JsonNode details = getJson(historyUi + "/checkpoints/api/details/" + replayed.keySet()
         .iterator().next());
     assertEquals(rowRdds.get(0), details.get("rddId").asInt());
+    // The History Server's answers, kept for the README's examples.
+    Path answers = Files.createDirectories(SCREENSHOTS.resolveSibling("checkpoints-api"));
+    Files.writeString(answers.resolve("overview.json"), overview.toPrettyString());
+    Files.writeString(answers.resolve("details.json"), details.toPrettyString());
   }
 
   @Test

@@ -43,8 +43,8 @@ final class CheckpointsPages {
         : " (verified: " + escape(s.verifiedRange) + ")"));
     if (s.latestCompleted != null) {
       CheckpointRow c = s.latestCompleted;
-      item(h, "Latest completed", detailsLink(c.id) + " RDD " + c.rddId + " "
-          + escape(c.name) + ", " + escape(bytes(c.bytes)) + " in " + escape(duration(c.durationMs))
+      item(h, "Latest completed", detailsLink(c.id) + " RDD " + c.rddId
+          + (c.name == null ? "" : " " + escape(c.name)) + ": " + escape(bytes(c.bytes)) + " in " + escape(duration(c.durationMs))
           + " at " + escape(time(c.startTime)));
     }
     if (s.latestFailed != null) {
