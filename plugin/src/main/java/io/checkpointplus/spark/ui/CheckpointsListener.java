@@ -17,7 +17,6 @@ import org.apache.spark.scheduler.StageInfo;
 import org.apache.spark.status.ElementTrackingStore;
 import org.apache.spark.storage.RDDInfo;
 import org.apache.spark.util.kvstore.KVStore;
-import org.apache.spark.util.kvstore.KVStoreIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.runtime.AbstractFunction1;
@@ -52,7 +51,10 @@ public final class CheckpointsListener extends SparkListener {
   /** The ancestor decisions of the plan being recorded (a run of checkpoint.ancestor events). */
   private List<Map<String, Object>> currentPlan = List.of();
   private boolean lastWasAncestor;
-  private long nextId = 1;
+  /** The id the next checkpoint gets; read by the store's trigger thread. */
+  private volatile long nextId = 1;
+  /** Rows below this id are gone; only the store's trigger (one thread) moves it. */
+  private long lowestKept = 1;
 
   /**
    * @param retained how many checkpoint rows to keep; older ones are removed by the store's
@@ -60,10 +62,12 @@ public final class CheckpointsListener extends SparkListener {
    */
   public CheckpointsListener(ElementTrackingStore store, int retained) {
     this.store = store;
+    // As Spark does for jobs and stages: past the limit, at least a tenth goes at once, so
+    // that the trigger does not run on every new row.
     store.addTrigger(CheckpointRow.class, retained, new AbstractFunction1<Object, BoxedUnit>() {
       @Override
       public BoxedUnit apply(Object count) {
-        removeOldest(store, (Long) count - retained);
+        removeOldest(Math.max(retained / 10, (Long) count - retained));
         return BoxedUnit.UNIT;
       }
     });
@@ -245,13 +249,13 @@ public final class CheckpointsListener extends SparkListener {
     summary.partitionsRecomputed += orZero(row.partitionsRecomputed);
     summary.partitionsByteCopied += orZero(row.partitionsByteCopied);
     if (row.durationMs != null) {
-      summary.durationMs.add(row.durationMs);
+      summary.durationMs = summary.durationMs.plus(row.durationMs);
     }
     if (row.bytes != null) {
-      summary.bytesWritten.add(row.bytes);
+      summary.bytesWritten = summary.bytesWritten.plus(row.bytes);
     }
     if (row.bytesPerSecond() != null) {
-      summary.bytesPerSecond.add(row.bytesPerSecond());
+      summary.bytesPerSecond = summary.bytesPerSecond.plus(row.bytesPerSecond());
     }
     summary.latestCompleted = row.brief();
     store.write(row.copy(), true);
@@ -316,18 +320,21 @@ public final class CheckpointsListener extends SparkListener {
     }
   }
 
-  /** Removes the {@code n} oldest checkpoint rows (the store calls this past the limit). */
-  static void removeOldest(KVStore store, long n) {
-    if (n <= 0) {
-      return;
-    }
-    List<Long> ids = new ArrayList<>();
-    try (KVStoreIterator<CheckpointRow> it = store.view(CheckpointRow.class).closeableIterator()) {
-      while (ids.size() < n && it.hasNext()) {
-        ids.add(it.next().id);
-      }
-      for (Long id : ids) {
-        store.delete(CheckpointRow.class, id);
+  /**
+   * Removes the {@code n} oldest checkpoint rows (the store calls this past the limit). Ids
+   * grow in the order rows are created, so the oldest are the lowest: no sort of the store.
+   */
+  private void removeOldest(long n) {
+    long removed = 0;
+    long end = nextId;
+    try {
+      for (; removed < n && lowestKept < end; lowestKept++) {
+        try {
+          store.delete(CheckpointRow.class, lowestKept);
+          removed++;
+        } catch (java.util.NoSuchElementException alreadyGone) {
+          // nothing to remove under this id
+        }
       }
     } catch (Exception e) {
       LOG.warn("Checkpoints tab could not drop its oldest rows: {}", e.toString());

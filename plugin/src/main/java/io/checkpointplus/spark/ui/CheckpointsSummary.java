@@ -50,7 +50,7 @@ public final class CheckpointsSummary {
   public CheckpointsSummary() {
   }
 
-  /** A copy the listener can go on changing while readers hold this one. */
+  /** A copy the listener can go on changing while readers hold this one (statistics are immutable). */
   CheckpointsSummary copy() {
     CheckpointsSummary c = new CheckpointsSummary();
     c.started = started;
@@ -74,9 +74,9 @@ public final class CheckpointsSummary {
     c.sparkVersion = sparkVersion;
     c.verifiedRange = verifiedRange;
     c.configuration = configuration;
-    c.durationMs = new Statistic(durationMs);
-    c.bytesWritten = new Statistic(bytesWritten);
-    c.bytesPerSecond = new Statistic(bytesPerSecond);
+    c.durationMs = durationMs;
+    c.bytesWritten = bytesWritten;
+    c.bytesPerSecond = bytesPerSecond;
     return c;
   }
 

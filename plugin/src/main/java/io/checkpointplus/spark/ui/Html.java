@@ -1,7 +1,8 @@
 package io.checkpointplus.spark.ui;
 
-import java.text.SimpleDateFormat;
-import java.util.Date;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
 /**
@@ -10,6 +11,9 @@ import java.util.Locale;
  * an RDD named {@code <script>} shows as text.
  */
 final class Html {
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("yyyy/MM/dd HH:mm:ss", Locale.ROOT).withZone(ZoneId.systemDefault());
+
   private Html() {
   }
 
@@ -73,8 +77,7 @@ final class Html {
     if (epochMs == null) {
       return "";
     }
-    return new SimpleDateFormat("yyyy/MM/dd HH:mm:ss", Locale.ROOT)
-        .format(new Date(epochMs.longValue()));
+    return TIME.format(Instant.ofEpochMilli(epochMs.longValue()));
   }
 
   static String number(Number n) {

@@ -1,16 +1,17 @@
 package io.checkpointplus.spark.ui;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Count, minimum, average, maximum and percentiles of a non-negative quantity over every value
  * ever added, in bounded space: values are counted in logarithmic buckets, each 2% wider than
  * the one below, so a percentile is exact to within 2% (and never outside [min, max]) however
  * many checkpoints an application writes, while the status store keeps only the newest rows.
- * Public fields for Jackson (the History Server's disk store).
+ * Never changed once built ({@link #plus} makes a new one), so the summary row can share it;
+ * public fields for Jackson (the History Server's disk store).
  */
 public final class Statistic {
   /** Ratio between the upper bounds of neighbouring buckets: the percentiles' relative error. */
@@ -21,32 +22,37 @@ public final class Statistic {
   public double sum;
   public double min;
   public double max;
-  /** Bucket index to count; bucket {@code i > 0} holds values in (GROWTH^(i-1), GROWTH^i]. */
-  public TreeMap<Integer, Long> buckets = new TreeMap<>();
+  /** Index of the bucket {@code counts[0]} counts; bucket {@code i > 0} holds (GROWTH^(i-1), GROWTH^i]. */
+  public int firstBucket;
+  /** Values per bucket, from {@link #firstBucket} on. */
+  public long[] counts = new long[0];
 
   public Statistic() {
   }
 
-  Statistic(Statistic other) {
-    this.count = other.count;
-    this.sum = other.sum;
-    this.min = other.min;
-    this.max = other.max;
-    this.buckets = new TreeMap<>(other.buckets);
-  }
-
-  void add(double value) {
+  /** This statistic with {@code value} added. */
+  Statistic plus(double value) {
     double v = Math.max(0, value);
-    if (count == 0) {
-      min = v;
-      max = v;
+    Statistic s = new Statistic();
+    s.count = count + 1;
+    s.sum = sum + v;
+    s.min = count == 0 ? v : Math.min(min, v);
+    s.max = count == 0 ? v : Math.max(max, v);
+    int b = bucket(v);
+    if (counts.length == 0) {
+      s.firstBucket = b;
+      s.counts = new long[] {1};
+    } else if (b < firstBucket) {
+      s.firstBucket = b;
+      s.counts = new long[counts.length + firstBucket - b];
+      System.arraycopy(counts, 0, s.counts, firstBucket - b, counts.length);
+      s.counts[0]++;
     } else {
-      min = Math.min(min, v);
-      max = Math.max(max, v);
+      s.firstBucket = firstBucket;
+      s.counts = Arrays.copyOf(counts, Math.max(counts.length, b - firstBucket + 1));
+      s.counts[b - firstBucket]++;
     }
-    count++;
-    sum += v;
-    buckets.merge(bucket(v), 1L, Long::sum);
+    return s;
   }
 
   private static int bucket(double v) {
@@ -60,10 +66,11 @@ public final class Statistic {
     }
     long rank = Math.max(1, (long) Math.ceil(p * count));
     long seen = 0;
-    for (Map.Entry<Integer, Long> e : buckets.entrySet()) {
-      seen += e.getValue();
+    for (int i = 0; i < counts.length; i++) {
+      seen += counts[i];
       if (seen >= rank) {
-        double upper = e.getKey() == 0 ? 1 : Math.pow(GROWTH, e.getKey());
+        int b = firstBucket + i;
+        double upper = b == 0 ? 1 : Math.pow(GROWTH, b);
         return Math.min(max, Math.max(min, upper));
       }
     }
