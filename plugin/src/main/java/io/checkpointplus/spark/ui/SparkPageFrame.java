@@ -27,13 +27,23 @@ final class SparkPageFrame {
 
   static String render(Object servletRequest, String title, String contentHtml, SparkUITab tab) {
     try {
-      Object nodes = method().invoke(null, servletRequest, title,
-          new AbstractFunction0<Object>() {
-            @Override
-            public Object apply() {
-              return new Unparsed(contentHtml);
-            }
-          }, tab, Option.empty(), false, false);
+      Method m = method();
+      Object[] args = new Object[m.getParameterCount()];
+      args[0] = servletRequest;
+      args[1] = title;
+      args[2] = new AbstractFunction0<Object>() {
+        @Override
+        public Object apply() {
+          return new Unparsed(contentHtml);
+        }
+      };
+      args[3] = tab;
+      // The optional parameters (help text, visualization, data tables, and whatever a later
+      // Spark adds: 4.2 has one more) take Spark's own defaults.
+      for (int i = 4; i < args.length; i++) {
+        args[i] = defaultArgument(m, i);
+      }
+      Object nodes = m.invoke(null, args);
       StringBuilder page = new StringBuilder(contentHtml.length() + 8192).append("<!DOCTYPE html>");
       scala.collection.Iterator<?> it = ((scala.collection.Iterable<?>) nodes).iterator();
       while (it.hasNext()) {
@@ -50,17 +60,25 @@ final class SparkPageFrame {
     }
   }
 
+  /** Scala's default for parameter {@code index} (0-based): {@code headerSparkPage$default$N}. */
+  private static Object defaultArgument(Method m, int index) throws ReflectiveOperationException {
+    return m.getDeclaringClass().getMethod("headerSparkPage$default$" + (index + 1)).invoke(null);
+  }
+
+  /** {@code headerSparkPage(request, title, content, tab, ...)}: 7 parameters up to 4.1, 8 in 4.2. */
   private static Method method() throws ClassNotFoundException, NoSuchMethodException {
     Method m = headerSparkPage;
     if (m == null) {
       for (Method candidate : Class.forName("org.apache.spark.ui.UIUtils").getMethods()) {
-        if (candidate.getName().equals("headerSparkPage")
-            && candidate.getParameterCount() == 7) {
+        Class<?>[] p = candidate.getParameterTypes();
+        if (candidate.getName().equals("headerSparkPage") && p.length >= 4
+            && p[1] == String.class && p[2] == scala.Function0.class
+            && p[3] == org.apache.spark.ui.SparkUITab.class) {
           m = candidate;
         }
       }
       if (m == null) {
-        throw new NoSuchMethodException("UIUtils.headerSparkPage with 7 parameters");
+        throw new NoSuchMethodException("UIUtils.headerSparkPage(request, title, content, tab, ...)");
       }
       headerSparkPage = m;
     }
