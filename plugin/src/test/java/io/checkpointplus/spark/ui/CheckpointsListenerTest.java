@@ -171,6 +171,17 @@ class CheckpointsListenerTest {
   }
 
   @Test
+  void historyServerTakesTheRetentionFromItsOwnConfiguration() {
+    ElementTrackingStore store = tracking(new InMemoryStore());
+    CheckpointsListener listener = CheckpointsUi.historyListener(new SparkConf(false)
+        .set("spark.checkpointplus.ui.retainedCheckpoints", "3"), store);
+    events(10).forEach(e -> listener.onOtherEvent(new CheckpointPlusListenerEvent(e)));
+    assertEquals(3, new CheckpointsQueries(store).all().size());
+    assertEquals(1000, CheckpointsUi.retained(new SparkConf(false)
+        .set("spark.checkpointplus.ui.retainedCheckpoints", "many")), "invalid: the default");
+  }
+
+  @Test
   void rocksDbRoundTripAnswersAsTheInMemoryStore() throws Exception {
     CheckpointsQueries memory = replay(tracking(new InMemoryStore()), 1000, 10);
     RocksDB disk = new RocksDB(tmp.resolve("store").toFile());

@@ -85,6 +85,12 @@ class CheckpointsTabLiveTest extends WithLocalSpark {
 
     HttpResponse<String> page = get("/checkpoints/");
     assertEquals(200, page.statusCode());
+    // Spark's security filter (the one that checks view ACLs) answers for the tab as for its own.
+    HttpResponse<String> jobsPage = get("/jobs/");
+    for (String header : List.of("X-Frame-Options", "X-Content-Type-Options")) {
+      assertTrue(jobsPage.headers().firstValue(header).isPresent(), header);
+      assertEquals(jobsPage.headers().firstValue(header), page.headers().firstValue(header));
+    }
     String html = page.body();
     assertTrue(html.contains("/static/bootstrap") || html.contains("/static/"),
         "Spark's CSS from /static/");
@@ -101,6 +107,16 @@ class CheckpointsTabLiveTest extends WithLocalSpark {
     assertEquals(200, get("/checkpoints/config").statusCode());
     // The job the link points at exists in Spark's own UI.
     assertEquals(200, get("/jobs/job/?id=" + jobId).statusCode());
+  }
+
+  /** The History Server's set-up gives an application without the plugin's events no tab. */
+  @Test
+  void noTabForAnApplicationWithoutCheckpointEvents() throws Exception {
+    sc = LocalSpark.stock(Map.of("spark.ui.enabled", "true", "spark.ui.port", "0"));
+    CheckpointsUi.setupHistoryUi(sc.ui().get());
+    HttpResponse<String> jobs = get("/jobs/");
+    assertEquals(200, jobs.statusCode());
+    assertFalse(jobs.body().contains("/checkpoints/"), "no tab in the navigation bar");
   }
 
   @Test
