@@ -161,6 +161,9 @@ public final class CheckpointsListener extends SparkListener {
       case "checkpoint.ancestor":
         ancestor(e);
         break;
+      case "checkpoint.verified":
+        summary.verifiedOnRead++;
+        break;
       case "checkpoint.unverified":
         summary.unverifiedOnRead++;
         Map<String, Object> unverified = new LinkedHashMap<>();

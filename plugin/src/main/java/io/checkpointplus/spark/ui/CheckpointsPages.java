@@ -33,7 +33,8 @@ final class CheckpointsPages {
     item(h, "Completed", number(s.completed));
     item(h, "Failed", number(s.failed));
     item(h, "Cleaned", number(s.cleaned));
-    item(h, "Restored checkpoints that failed verification on read", number(s.unverifiedOnRead));
+    item(h, "Restored checkpoints verified on read", number(s.verifiedOnRead)
+        + " (" + number(s.unverifiedOnRead) + " failed verification)");
     item(h, "Streaming metadata checkpoints", number(s.metadataCheckpoints));
     item(h, "Total bytes written", escape(bytes(s.bytes)));
     item(h, "Total records written", number(s.records));
@@ -321,8 +322,20 @@ final class CheckpointsPages {
     return h.toString();
   }
 
+  /**
+   * A table of {@code rows}: the {@code preferred} columns first, then any other field the
+   * events carry (a later plugin version may add some), so nothing recorded is hidden.
+   */
   private static void table(StringBuilder h, String id, List<Map<String, Object>> rows,
-      List<String> columns) {
+      List<String> preferred) {
+    java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>(preferred);
+    rows.forEach(r -> all.addAll(r.keySet()));
+    List<String> columns = new ArrayList<>();
+    for (String c : all) {
+      if (rows.stream().anyMatch(r -> r.get(c) != null)) {
+        columns.add(c);
+      }
+    }
     h.append("<table class=\"table table-bordered table-sm table-striped\" id=\"").append(id)
         .append("\"><thead><tr>");
     columns.forEach(c -> h.append("<th>").append(escape(c)).append("</th>"));

@@ -115,6 +115,7 @@ public final class CheckpointsQueries {
     counts.put("completed", s.completed);
     counts.put("failed", s.failed);
     counts.put("cleaned", s.cleaned);
+    counts.put("verifiedOnRead", s.verifiedOnRead);
     counts.put("unverifiedOnRead", s.unverifiedOnRead);
     counts.put("metadataCheckpoints", s.metadataCheckpoints);
     counts.put("ancestorDecisions", s.ancestorDecisions);

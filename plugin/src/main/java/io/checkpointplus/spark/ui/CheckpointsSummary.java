@@ -22,6 +22,11 @@ public final class CheckpointsSummary {
   public long failed;
   /** {@code checkpoint.cleaned} events: files or directories the plugin or Spark removed. */
   public long cleaned;
+  /**
+   * Restored checkpoints verified against their manifest when read ({@code checkpoint.verified},
+   * an event this plugin version does not record yet: 0 until it does).
+   */
+  public long verifiedOnRead;
   /** Restored checkpoints that failed verification against their manifest when read. */
   public long unverifiedOnRead;
   /** Spark Streaming's metadata checkpoints ({@code checkpoint-<time>} files). */
@@ -57,6 +62,7 @@ public final class CheckpointsSummary {
     c.completed = completed;
     c.failed = failed;
     c.cleaned = cleaned;
+    c.verifiedOnRead = verifiedOnRead;
     c.unverifiedOnRead = unverifiedOnRead;
     c.metadataCheckpoints = metadataCheckpoints;
     c.ancestorDecisions = ancestorDecisions;

@@ -88,6 +88,8 @@ class CheckpointsListenerTest {
             "partitionsByteCopied", 1, "lineageDepthBefore", 3, "partitionFiles", files));
       }
     }
+    out.add(event("checkpoint.unverified", 99_999_998, "dir", "file:/cp/old/rdd-3",
+        "verify", "size", "cause", "java.io.IOException: part-00001 has 3 bytes, expected 4"));
     out.add(event("checkpoint.cleaned", 99_999_999, "rddId", 100 + n, "reason",
         "context-cleaner: the RDD was garbage collected"));
     return out;
@@ -108,6 +110,8 @@ class CheckpointsListenerTest {
     assertEquals(2, s.failed);
     assertEquals(0, s.inProgress());
     assertEquals(1, s.cleaned);
+    assertEquals(1, s.unverifiedOnRead);
+    assertEquals("file:/cp/old/rdd-3", s.latestUnverified.get("dir"));
     assertEquals(10, s.ancestorDecisions);
     assertEquals("installed", s.hookStatus);
     assertEquals(200L * (1 + 2 + 3 + 4 + 6 + 7 + 8 + 9), s.bytes);
