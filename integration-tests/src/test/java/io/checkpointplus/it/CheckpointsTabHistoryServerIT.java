@@ -68,7 +68,7 @@ class CheckpointsTabHistoryServerIT {
   private static String appId;
   private static Process historyServer;
   private static String historyUi;
-  /** Completed checkpoint rows as the live UI last answered them, by id. */
+  /** Completed checkpoint rows as the live UI last answered them, by id (and its settings). */
   private static final Map<Long, JsonNode> LIVE_ROWS = new TreeMap<>();
   private static JsonNode liveConfig;
   private static Browser.Visit liveVisit;
@@ -111,9 +111,8 @@ class CheckpointsTabHistoryServerIT {
       JsonNode history;
       try {
         history = getJson(ui + "/checkpoints/api/history?pageSize=10000");
-        if (liveConfig == null) {
-          liveConfig = getJson(ui + "/checkpoints/api/config");
-        }
+        // The last answer wins: the first polls may come before the hook.status event.
+        liveConfig = getJson(ui + "/checkpoints/api/config");
       } catch (IOException stopping) {
         continue; // the application is stopping its UI
       }

@@ -78,9 +78,12 @@ public final class CheckpointsListener extends SparkListener {
     if (event instanceof CheckpointPlusListenerEvent) {
       try {
         onAudit(normalized(((CheckpointPlusListenerEvent) event).audit()));
-      } catch (RuntimeException e) {
-        // A malformed event (another plugin version) must not stop the status queue.
-        LOG.warn("Checkpoints tab skipped an event it could not read: {}", e.toString());
+      } catch (VirtualMachineError fatal) {
+        throw fatal;
+      } catch (Throwable t) {
+        // A malformed event (another plugin version) or a linkage error must not reach the
+        // status queue: Spark stops the application when a listener throws a fatal error.
+        LOG.warn("Checkpoints tab skipped an event it could not read: {}", t.toString());
       }
     }
   }
@@ -90,6 +93,17 @@ public final class CheckpointsListener extends SparkListener {
     if (inProgress.isEmpty()) {
       return;
     }
+    try {
+      noteWriteJob(jobStart);
+    } catch (VirtualMachineError fatal) {
+      throw fatal;
+    } catch (Throwable t) {
+      LOG.warn("Checkpoints tab could not link job {}: {}", jobStart.jobId(), t.toString());
+    }
+  }
+
+  /** A job computing the RDD of a checkpoint in progress is that checkpoint's write job. */
+  private void noteWriteJob(SparkListenerJobStart jobStart) {
     List<Integer> stages = new ArrayList<>();
     List<CheckpointRow> written = new ArrayList<>();
     scala.collection.Iterator<StageInfo> it = jobStart.stageInfos().iterator();
