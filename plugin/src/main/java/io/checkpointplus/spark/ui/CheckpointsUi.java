@@ -25,16 +25,18 @@ public final class CheckpointsUi {
   }
 
   /**
-   * On the driver, at installation: the listener on Spark's status queue (it sees every event
-   * the plugin posts from now on) and, when the UI is on, the tab. Throws on failure; the caller
-   * fails open.
+   * On the driver, at installation, when the Spark UI is on: the listener on Spark's status
+   * queue (it sees every event the plugin posts from now on) and the tab. Without a UI nothing
+   * would read the rows, so nothing is added (the event log still gets the events). Throws on
+   * failure; the caller fails open.
    */
   public static void attachLive(SparkContext sc, int retained) throws ReflectiveOperationException {
+    if (sc.ui().isEmpty()) {
+      return;
+    }
     ElementTrackingStore store = (ElementTrackingStore) sc.statusStore().store();
     sc.listenerBus().addToStatusQueue(new CheckpointsListener(store, retained));
-    if (sc.ui().isDefined()) {
-      attachTab(sc.ui().get(), store);
-    }
+    attachTab(sc.ui().get(), store);
   }
 
   /** The History Server's listener for one replayed application. */
