@@ -22,6 +22,7 @@ import io.checkpointplus.spark.files.RetentionSweeper;
 import io.checkpointplus.spark.interception.JobSubmissionInterceptor;
 import io.checkpointplus.spark.policy.CheckpointPlanner;
 import io.checkpointplus.spark.policy.PlanRunner;
+import io.checkpointplus.spark.ui.CheckpointsUi;
 import io.checkpointplus.spark.interception.SchedulerSwap;
 import java.nio.file.Paths;
 import java.util.Collections;
@@ -191,6 +192,9 @@ public final class DriverActivation implements DriverPlugin {
   }
 
   private void installChecked(String sparkVersion) {
+    if (settings.uiEnabled()) {
+      attachCheckpointsUi(sparkVersion);
+    }
     settings.dir().ifPresent(dir -> {
       if (sc.getCheckpointDir().isEmpty()) {
         sc.setCheckpointDir(dir);
@@ -221,6 +225,22 @@ public final class DriverActivation implements DriverPlugin {
       cleaner.attachListener(new CleanupRecorder(audit));
       return null;
     });
+  }
+
+  /**
+   * The Checkpoints tab, first so that its listener sees every event of the plugin. A failure
+   * leaves the tab out (one WARN, a {@code hook.status} event) and changes nothing else.
+   */
+  private void attachCheckpointsUi(String sparkVersion) {
+    try {
+      CheckpointsUi.attachLive(sc, settings.uiRetainedCheckpoints());
+    } catch (VirtualMachineError fatal) {
+      throw fatal;
+    } catch (Throwable t) {
+      LOG.warn("spark-checkpoint-plus shows no Checkpoints tab: {}", t.toString());
+      LOG.debug("Checkpoints tab failure", t);
+      recordHookStatus(sparkVersion, "degraded", "no Checkpoints tab: " + t);
+    }
   }
 
   /**

@@ -145,13 +145,26 @@ public final class CheckpointPlusConfig {
           + " virtual machine error, or the refusal of a scheduler whose signatures do not bind)."
           + " For tests of the fail-open path only.").internal();
 
+  public static final ConfigEntry<Boolean> UI_ENABLED = ConfigEntry.bool(
+      PREFIX + "ui.enabled", true,
+      "Show the Checkpoints tab (/checkpoints/, with its JSON API under /checkpoints/api/) in"
+          + " the application's Spark UI. The History Server shows it for every event log that"
+          + " holds the plugin's events (audit sink eventlog) when the plugin jar is on its class"
+          + " path.");
+
+  public static final ConfigEntry<Integer> UI_RETAINED_CHECKPOINTS = ConfigEntry.integer(
+      PREFIX + "ui.retainedCheckpoints", 1000, 1, Integer.MAX_VALUE,
+      "How many checkpoints the Checkpoints tab keeps rows for, live and (set on the History"
+          + " Server) when replaying; the oldest are dropped. Its counters and summary"
+          + " statistics still count every checkpoint.");
+
   /** All settings, in the order the docs list them. */
   public static final List<ConfigEntry<?>> ALL = List.of(
       ENABLED, DIR, REUSE_ENABLED, REUSE_STORAGE_LEVEL, REUSE_UNPERSIST_AFTER,
       ANCESTORS_POLICY, ANCESTORS_MAX_LINEAGE_DEPTH, ANCESTORS_PARALLELISM, ANCESTORS_DRY_RUN,
       FILES_COMMIT, FILES_VERIFY, FILES_RETENTION_ENABLED, FILES_RETENTION_KEEP_LAST,
       FILES_RETENTION_OLDER_THAN, FILES_RETENTION_DRY_RUN,
-      AUDIT_SINKS, AUDIT_PATH, AUDIT_QUEUE_SIZE,
+      AUDIT_SINKS, AUDIT_PATH, AUDIT_QUEUE_SIZE, UI_ENABLED, UI_RETAINED_CHECKPOINTS,
       TESTING_SPARK_VERSION, TESTING_FAIL_INSTALL, TESTING_FAIL_WITH);
 
   private CheckpointPlusConfig() {

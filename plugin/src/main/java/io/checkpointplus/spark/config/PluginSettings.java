@@ -45,6 +45,8 @@ public final class PluginSettings {
   private final boolean testingFailInstall;
   private final TestingFailure testingFailWith;
   private final List<String> ignoredWhileDisabled;
+  private final boolean uiEnabled;
+  private final int uiRetainedCheckpoints;
 
   private PluginSettings(SparkConf conf, Map<String, String> env) {
     this.disabledByEnvironment = readEnvironmentSwitch(env);
@@ -80,6 +82,8 @@ public final class PluginSettings {
     this.testingSparkVersion = read.value(TESTING_SPARK_VERSION);
     this.testingFailInstall = read.value(TESTING_FAIL_INSTALL);
     this.testingFailWith = read.value(TESTING_FAIL_WITH);
+    this.uiEnabled = read.value(UI_ENABLED);
+    this.uiRetainedCheckpoints = read.value(UI_RETAINED_CHECKPOINTS);
     this.ignoredWhileDisabled = read.ignored();
   }
 
@@ -275,5 +279,13 @@ public final class PluginSettings {
 
   public TestingFailure testingFailWith() {
     return testingFailWith;
+  }
+
+  public boolean uiEnabled() {
+    return uiEnabled;
+  }
+
+  public int uiRetainedCheckpoints() {
+    return uiRetainedCheckpoints;
   }
 }

@@ -1,0 +1,108 @@
+package io.checkpointplus.spark.ui;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.util.kvstore.KVIndex;
+
+/**
+ * One checkpoint of one RDD as the status store keeps it: started, then completed or failed.
+ * Public fields and a no-argument constructor, so that Spark's disk-backed stores (RocksDB in
+ * the History Server, or live with {@code spark.ui.store.path}) serialize it with Jackson.
+ * The natural key {@link #id} numbers checkpoints in the order they started, the same live and
+ * in the History Server, since both see the same events in the same order.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public final class CheckpointRow {
+  public static final String STARTED = "in progress";
+  public static final String COMPLETED = "completed";
+  public static final String FAILED = "failed";
+
+  /** 1 for the first checkpoint the application started, and so on. */
+  @KVIndex
+  public long id;
+  public int rddId;
+  public String name;
+  public String callSite;
+  public String status;
+  /** Time of the {@code checkpoint.started} event, ms since the epoch. */
+  public long startTime;
+  public Long durationMs;
+  public Integer partitions;
+  public Integer partitionsFromCache;
+  public Integer partitionsRecomputed;
+  /** Partitions whose cached serialized bytes were copied as they are; absent from older logs. */
+  public Integer partitionsByteCopied;
+  public Long bytes;
+  public Long records;
+  public Integer lineageDepthBefore;
+  /** 1 once completed: the checkpoint ends the RDD's lineage. */
+  public Integer lineageDepthAfter;
+  /** Streaming batch time (ms) and output operation, for checkpoints of DStream jobs. */
+  public Long batchTime;
+  public Integer outputOpId;
+  public String dir;
+  /** The Spark jobs that wrote this checkpoint, and their stages. */
+  public List<Integer> jobIds;
+  public List<Integer> stageIds;
+  /** For a failure: its cause, and the files left in {@link #dir}. */
+  public String cause;
+  public List<String> leftOnDisk;
+  /** Per partition: partition, file, bytes, records, crc32c, source, write path, task attempt. */
+  public List<Map<String, Object>> partitionFiles;
+  /** The ancestor decisions of the plan this checkpoint was written by. */
+  public List<Map<String, Object>> ancestorDecisions;
+  /** Files removed afterwards ({@code checkpoint.cleaned}), with why. */
+  public List<Map<String, Object>> cleaned;
+
+  public CheckpointRow() {
+  }
+
+  /** A copy whose lists can be changed without changing this row's. */
+  CheckpointRow copy() {
+    CheckpointRow c = brief();
+    c.jobIds = jobIds == null ? null : new ArrayList<>(jobIds);
+    c.stageIds = stageIds == null ? null : new ArrayList<>(stageIds);
+    c.leftOnDisk = leftOnDisk == null ? null : new ArrayList<>(leftOnDisk);
+    c.partitionFiles = partitionFiles;
+    c.ancestorDecisions = ancestorDecisions;
+    c.cleaned = cleaned == null ? null : new ArrayList<>(cleaned);
+    return c;
+  }
+
+  /** The scalar fields only: what the overview shows of the latest completed or failed. */
+  CheckpointRow brief() {
+    CheckpointRow c = new CheckpointRow();
+    c.id = id;
+    c.rddId = rddId;
+    c.name = name;
+    c.callSite = callSite;
+    c.status = status;
+    c.startTime = startTime;
+    c.durationMs = durationMs;
+    c.partitions = partitions;
+    c.partitionsFromCache = partitionsFromCache;
+    c.partitionsRecomputed = partitionsRecomputed;
+    c.partitionsByteCopied = partitionsByteCopied;
+    c.bytes = bytes;
+    c.records = records;
+    c.lineageDepthBefore = lineageDepthBefore;
+    c.lineageDepthAfter = lineageDepthAfter;
+    c.batchTime = batchTime;
+    c.outputOpId = outputOpId;
+    c.dir = dir;
+    c.cause = cause;
+    return c;
+  }
+
+  /** Write throughput in bytes per second; {@code null} unless completed in a measurable time. */
+  @JsonIgnore
+  public Double bytesPerSecond() {
+    if (bytes == null || durationMs == null || durationMs <= 0) {
+      return null;
+    }
+    return bytes * 1000.0 / durationMs;
+  }
+}

@@ -1,0 +1,108 @@
+package io.checkpointplus.spark.ui;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.ui.SparkUITab;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers every request below {@code /checkpoints/}: the pages ({@code /}, {@code /details?id=},
+ * {@code /config}) and the JSON API ({@code /api/overview}, {@code /api/history},
+ * {@code /api/details/<id>}, {@code /api/config}). Free of servlet types: the adapters in
+ * {@code ui.servlet} translate.
+ */
+public final class CheckpointsHttp {
+  private static final Logger LOG = LoggerFactory.getLogger(CheckpointsHttp.class);
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(SerializationFeature.INDENT_OUTPUT);
+  static final int PAGE_SIZE = 100;
+
+  private final CheckpointsQueries queries;
+  private final SparkUITab tab;
+
+  public CheckpointsHttp(CheckpointsQueries queries, SparkUITab tab) {
+    this.queries = queries;
+    this.tab = tab;
+  }
+
+  public UiResponse handle(UiRequest request) {
+    try {
+      return route(request);
+    } catch (IllegalArgumentException bad) {
+      return request.path.startsWith("/api/") ? error(400, bad.getMessage())
+          : UiResponse.html(400, SparkPageFrame.render(request.servletRequest, "Checkpoints",
+              "<p class=\"checkpoint-error\">" + Html.escape(bad.getMessage()) + "</p>", tab));
+    } catch (RuntimeException | JsonProcessingException e) {
+      LOG.warn("Checkpoints tab failed to answer {}: {}", request.path, e.toString());
+      return error(500, "The Checkpoints tab could not answer: " + e);
+    }
+  }
+
+  private UiResponse route(UiRequest r) throws JsonProcessingException {
+    String path = r.path;
+    switch (path) {
+      case "/api/overview":
+        return json(queries.overview());
+      case "/api/history":
+        return json(history(r));
+      case "/api/config":
+        return json(queries.configuration());
+      case "/":
+        return page(r, "Checkpoints", CheckpointsPages.overview(queries, history(r)));
+      case "/details":
+      case "/details/": {
+        long id = r.intParam("id", -1);
+        Optional<CheckpointRow> row = queries.checkpoint(id);
+        return row.isPresent()
+            ? page(r, "Checkpoint #" + id, CheckpointsPages.details(row.get()))
+            : UiResponse.html(404, SparkPageFrame.render(r.servletRequest, "Checkpoints",
+                "<p>No retained checkpoint #" + id + " (older ones are dropped past"
+                    + " spark.checkpointplus.ui.retainedCheckpoints).</p>", tab));
+      }
+      case "/config":
+      case "/config/":
+        return page(r, "Checkpoints configuration",
+            CheckpointsPages.configuration(queries.configuration()));
+      default:
+        if (path.startsWith("/api/details/")) {
+          String id = path.substring("/api/details/".length());
+          Optional<CheckpointRow> row;
+          try {
+            row = queries.checkpoint(Long.parseLong(id));
+          } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("Checkpoint id '" + id + "' is not a number");
+          }
+          return row.isPresent() ? json(row.get())
+              : error(404, "No retained checkpoint " + id);
+        }
+        return path.startsWith("/api/") ? error(404, "No such API: " + path)
+            : UiResponse.html(404, SparkPageFrame.render(r.servletRequest, "Checkpoints",
+                "<p>No such page.</p>", tab));
+    }
+  }
+
+  private CheckpointsQueries.HistoryPage history(UiRequest r) {
+    return queries.history(r.param("sort", "id"), Boolean.parseBoolean(r.param("desc", "false")),
+        r.intParam("page", 1), r.intParam("pageSize", PAGE_SIZE));
+  }
+
+  private UiResponse page(UiRequest r, String title, String content) {
+    return UiResponse.html(200, SparkPageFrame.render(r.servletRequest, title, content, tab));
+  }
+
+  private static UiResponse json(Object value) throws JsonProcessingException {
+    return UiResponse.json(200, JSON.writeValueAsString(value));
+  }
+
+  private static UiResponse error(int status, String message) {
+    try {
+      return UiResponse.json(status, JSON.writeValueAsString(Map.of("error", message)));
+    } catch (JsonProcessingException e) {
+      return UiResponse.json(status, "{}");
+    }
+  }
+}

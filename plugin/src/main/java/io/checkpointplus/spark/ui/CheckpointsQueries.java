@@ -1,0 +1,184 @@
+package io.checkpointplus.spark.ui;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Function;
+import org.apache.spark.util.kvstore.KVStore;
+import org.apache.spark.util.kvstore.KVStoreIterator;
+
+/**
+ * What the tab and the JSON API show, read from the status store: the same answers whether the
+ * store is the live application's or the one the History Server replayed.
+ */
+public final class CheckpointsQueries {
+  /** The columns the history can be sorted by, with how. */
+  static final Map<String, Comparator<CheckpointRow>> SORTS = new LinkedHashMap<>();
+
+  static {
+    SORTS.put("id", Comparator.comparingLong(r -> r.id));
+    SORTS.put("rddId", Comparator.comparingInt(r -> r.rddId));
+    SORTS.put("name", nullsFirst(r -> r.name));
+    SORTS.put("status", nullsFirst(r -> r.status));
+    SORTS.put("startTime", Comparator.comparingLong(r -> r.startTime));
+    SORTS.put("durationMs", nullsFirst(r -> r.durationMs));
+    SORTS.put("partitions", nullsFirst(r -> r.partitions));
+    SORTS.put("partitionsFromCache", nullsFirst(r -> r.partitionsFromCache));
+    SORTS.put("bytes", nullsFirst(r -> r.bytes));
+    SORTS.put("records", nullsFirst(r -> r.records));
+    SORTS.put("lineageDepthBefore", nullsFirst(r -> r.lineageDepthBefore));
+    SORTS.put("batchTime", nullsFirst(r -> r.batchTime));
+  }
+
+  private static <T extends Comparable<T>> Comparator<CheckpointRow> nullsFirst(
+      Function<CheckpointRow, T> key) {
+    return Comparator.comparing(key, Comparator.nullsFirst(Comparator.naturalOrder()));
+  }
+
+  private final KVStore store;
+
+  public CheckpointsQueries(KVStore store) {
+    this.store = store;
+  }
+
+  /** The summary row; empty when the application recorded no checkpoint-plus event. */
+  public Optional<CheckpointsSummary> summary() {
+    try {
+      return Optional.of(store.read(CheckpointsSummary.class, CheckpointsSummary.KEY));
+    } catch (NoSuchElementException none) {
+      return Optional.empty();
+    } catch (Exception e) {
+      throw new IllegalStateException("Cannot read the checkpoint summary", e);
+    }
+  }
+
+  /** The checkpoint with this id, unless retention dropped it. */
+  public Optional<CheckpointRow> checkpoint(long id) {
+    try {
+      return Optional.of(store.read(CheckpointRow.class, id));
+    } catch (NoSuchElementException none) {
+      return Optional.empty();
+    } catch (Exception e) {
+      throw new IllegalStateException("Cannot read checkpoint " + id, e);
+    }
+  }
+
+  /** Every retained checkpoint, oldest first. */
+  public List<CheckpointRow> all() {
+    List<CheckpointRow> rows = new ArrayList<>();
+    try (KVStoreIterator<CheckpointRow> it = store.view(CheckpointRow.class).closeableIterator()) {
+      it.forEachRemaining(rows::add);
+    } catch (Exception e) {
+      throw new IllegalStateException("Cannot read the checkpoint history", e);
+    }
+    return rows;
+  }
+
+  /** One page of the history, sorted by {@code sort} (a key of {@link #SORTS}). */
+  public HistoryPage history(String sort, boolean descending, int page, int pageSize) {
+    Comparator<CheckpointRow> order = SORTS.get(sort);
+    if (order == null) {
+      throw new IllegalArgumentException("Unknown sort column '" + sort + "'; allowed: "
+          + String.join(", ", SORTS.keySet()));
+    }
+    if (page < 1 || pageSize < 1 || pageSize > 10_000) {
+      throw new IllegalArgumentException("page must be 1 or more and pageSize 1 to 10000, got"
+          + " page=" + page + " pageSize=" + pageSize);
+    }
+    List<CheckpointRow> rows = all();
+    rows.sort(descending ? order.reversed().thenComparing(SORTS.get("id").reversed())
+        : order.thenComparing(SORTS.get("id")));
+    int from = (int) Math.min(rows.size(), (long) (page - 1) * pageSize);
+    int to = Math.min(rows.size(), from + pageSize);
+    List<CheckpointRow> brief = new ArrayList<>();
+    rows.subList(from, to).forEach(r -> {
+      CheckpointRow b = r.brief();
+      b.jobIds = r.jobIds;
+      b.stageIds = r.stageIds;
+      brief.add(b);
+    });
+    return new HistoryPage(rows.size(), page, pageSize, sort, descending, brief);
+  }
+
+  /** The overview the API answers and the page shows. */
+  public Map<String, Object> overview() {
+    CheckpointsSummary s = summary().orElseGet(CheckpointsSummary::new);
+    Map<String, Object> out = new LinkedHashMap<>();
+    Map<String, Object> counts = new LinkedHashMap<>();
+    counts.put("started", s.started);
+    counts.put("inProgress", s.inProgress());
+    counts.put("completed", s.completed);
+    counts.put("failed", s.failed);
+    counts.put("cleaned", s.cleaned);
+    counts.put("verifiedOnRead", s.verifiedOnRead);
+    counts.put("unverifiedOnRead", s.unverifiedOnRead);
+    counts.put("metadataCheckpoints", s.metadataCheckpoints);
+    counts.put("ancestorDecisions", s.ancestorDecisions);
+    out.put("counts", counts);
+    Map<String, Object> totals = new LinkedHashMap<>();
+    totals.put("bytes", s.bytes);
+    totals.put("records", s.records);
+    totals.put("partitions", s.partitions);
+    totals.put("partitionsFromCache", s.partitionsFromCache);
+    totals.put("partitionsRecomputed", s.partitionsRecomputed);
+    totals.put("partitionsByteCopied", s.partitionsByteCopied);
+    out.put("totals", totals);
+    out.put("latestCompleted", s.latestCompleted);
+    out.put("latestFailed", s.latestFailed);
+    out.put("latestUnverified", s.latestUnverified);
+    Map<String, Object> hook = new LinkedHashMap<>();
+    hook.put("status", s.hookStatus);
+    hook.put("reason", s.hookReason);
+    hook.put("sparkVersion", s.sparkVersion);
+    hook.put("verifiedRange", s.verifiedRange);
+    out.put("hook", hook);
+    out.put("statistics", statistics(s));
+    return out;
+  }
+
+  /** min/avg/max/p50/p90/p99 of duration, bytes and throughput, and the share from cache. */
+  static Map<String, Object> statistics(CheckpointsSummary s) {
+    Map<String, Object> stats = new LinkedHashMap<>();
+    stats.put("durationMs", s.durationMs.summary());
+    stats.put("bytes", s.bytesWritten.summary());
+    stats.put("bytesPerSecond", s.bytesPerSecond.summary());
+    stats.put("shareOfPartitionsFromCache",
+        s.partitions == 0 ? null : (double) s.partitionsFromCache / s.partitions);
+    return stats;
+  }
+
+  /** The effective {@code spark.checkpointplus.*} settings, redacted, sorted by key. */
+  public Map<String, Object> configuration() {
+    Map<String, Object> conf = summary().map(s -> s.configuration).orElse(null);
+    return conf == null ? Map.of() : new TreeMap<>(conf);
+  }
+
+  /** A page of history rows and where it sits. */
+  public static final class HistoryPage {
+    public final int total;
+    public final int page;
+    public final int pageSize;
+    public final String sort;
+    public final boolean descending;
+    public final List<CheckpointRow> rows;
+
+    HistoryPage(int total, int page, int pageSize, String sort, boolean descending,
+        List<CheckpointRow> rows) {
+      this.total = total;
+      this.page = page;
+      this.pageSize = pageSize;
+      this.sort = sort;
+      this.descending = descending;
+      this.rows = rows;
+    }
+
+    public int pages() {
+      return Math.max(1, (total + pageSize - 1) / pageSize);
+    }
+  }
+}

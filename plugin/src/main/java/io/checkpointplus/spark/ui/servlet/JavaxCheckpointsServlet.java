@@ -1,0 +1,33 @@
+package io.checkpointplus.spark.ui.servlet;
+
+import io.checkpointplus.spark.ui.CheckpointsHttp;
+import io.checkpointplus.spark.ui.UiRequest;
+import io.checkpointplus.spark.ui.UiResponse;
+import javax.servlet.http.HttpServlet;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The Checkpoints tab on the {@code javax.servlet} API. */
+public final class JavaxCheckpointsServlet extends HttpServlet {
+  private static final long serialVersionUID = 1L;
+  private final transient CheckpointsHttp http;
+
+  public JavaxCheckpointsServlet(CheckpointsHttp http) {
+    this.http = http;
+  }
+
+  @Override
+  protected void doGet(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
+    Map<String, String> params = new LinkedHashMap<>();
+    request.getParameterMap().forEach((k, v) -> params.put(k, v.length == 0 ? "" : v[0]));
+    UiResponse answer = http.handle(new UiRequest(request.getPathInfo(), params, request));
+    response.setStatus(answer.status);
+    response.setContentType(answer.contentType);
+    response.setHeader("Cache-Control", "no-cache, no-store, must-revalidate");
+    response.getWriter().print(answer.body);
+  }
+}

@@ -1,0 +1,134 @@
+package io.checkpointplus.spark.ui;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.checkpointplus.spark.LocalSpark;
+import io.checkpointplus.spark.WithLocalSpark;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The tab and its JSON API in the live UI of an application on {@code local[2]}: they answer
+ * while it runs, inside Spark's page frame, with application values escaped, linked to the
+ * checkpoint's job; switched off, there is no tab.
+ */
+class CheckpointsTabLiveTest extends WithLocalSpark {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String EVIL = "<script>alert(1)</script>";
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  private String ui() {
+    return sc.uiWebUrl().get();
+  }
+
+  private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create(ui() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private JsonNode json(String path) throws IOException, InterruptedException {
+    HttpResponse<String> r = get(path);
+    assertEquals(200, r.statusCode(), path + ": " + r.body());
+    assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
+    return JSON.readTree(r.body());
+  }
+
+  private int checkpointOne() throws java.util.concurrent.TimeoutException {
+    sc.setCheckpointDir(tmp.resolve("cp").toString());
+    JavaRDD<Integer> rdd = new JavaSparkContext(sc).parallelize(List.of(1, 2, 3, 4, 5), 2)
+        .map(x -> x * 10).setName(EVIL);
+    rdd.checkpoint();
+    rdd.count();
+    sc.listenerBus().waitUntilEmpty();
+    return rdd.id();
+  }
+
+  @Test
+  void tabAndApiAnswerWhileTheApplicationRuns() throws Exception {
+    sc = LocalSpark.withPlugin(audit(), Map.of("spark.ui.enabled", "true", "spark.ui.port", "0"));
+    int rddId = checkpointOne();
+
+    JsonNode overview = json("/checkpoints/api/overview");
+    assertEquals(1, overview.at("/counts/completed").asInt(), overview.toString());
+    assertEquals(1, overview.at("/counts/started").asInt());
+    assertEquals("installed", overview.at("/hook/status").asText());
+    assertEquals(rddId, overview.at("/latestCompleted/rddId").asInt());
+    assertEquals(5, overview.at("/totals/records").asInt());
+    assertEquals(1, overview.at("/statistics/durationMs/count").asInt());
+
+    JsonNode history = json("/checkpoints/api/history");
+    assertEquals(1, history.get("total").asInt());
+    JsonNode row = history.get("rows").get(0);
+    assertEquals(EVIL, row.get("name").asText());
+    assertEquals(2, row.get("partitions").asInt());
+    assertEquals(1, row.get("jobIds").size(), "the checkpoint's write job: " + row);
+    int jobId = row.get("jobIds").get(0).asInt();
+
+    JsonNode details = json("/checkpoints/api/details/1");
+    assertEquals(rddId, details.get("rddId").asInt());
+    assertEquals(404, get("/checkpoints/api/details/99").statusCode());
+    assertEquals(400, get("/checkpoints/api/history?sort=nope").statusCode());
+    assertEquals("true", json("/checkpoints/api/config").get("spark.checkpointplus.enabled")
+        .asText());
+
+    HttpResponse<String> page = get("/checkpoints/");
+    assertEquals(200, page.statusCode());
+    // Spark's security filter (the one that checks view ACLs) answers for the tab as for its own.
+    HttpResponse<String> jobsPage = get("/jobs/");
+    for (String header : List.of("X-Frame-Options", "X-Content-Type-Options")) {
+      assertTrue(jobsPage.headers().firstValue(header).isPresent(), header);
+      assertEquals(jobsPage.headers().firstValue(header), page.headers().firstValue(header));
+    }
+    String html = page.body();
+    assertTrue(html.contains("/static/bootstrap") || html.contains("/static/"),
+        "Spark's CSS from /static/");
+    assertTrue(html.contains("href=\"/jobs/\""), "Spark's navigation bar");
+    assertTrue(html.contains("href=\"/checkpoints/\""), "our tab in the navigation bar");
+    assertTrue(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assertFalse(html.contains(EVIL), "the RDD name is shown as text");
+    assertTrue(html.contains("href=\"../jobs/job/?id=" + jobId + "\""), "linked to its job");
+    assertTrue(html.contains("id=\"checkpoint-duration-chart\""));
+
+    HttpResponse<String> detailsPage = get("/checkpoints/details?id=1");
+    assertEquals(200, detailsPage.statusCode());
+    assertFalse(detailsPage.body().contains(EVIL));
+    assertEquals(200, get("/checkpoints/config").statusCode());
+    // The job the link points at exists in Spark's own UI.
+    assertEquals(200, get("/jobs/job/?id=" + jobId).statusCode());
+  }
+
+  /** The History Server's set-up gives an application without the plugin's events no tab. */
+  @Test
+  void noTabForAnApplicationWithoutCheckpointEvents() throws Exception {
+    sc = LocalSpark.stock(Map.of("spark.ui.enabled", "true", "spark.ui.port", "0"));
+    CheckpointsUi.setupHistoryUi(sc.ui().get());
+    HttpResponse<String> jobs = get("/jobs/");
+    assertEquals(200, jobs.statusCode());
+    assertFalse(jobs.body().contains("/checkpoints/"), "no tab in the navigation bar");
+  }
+
+  @Test
+  void switchedOffThereIsNoTab() throws Exception {
+    sc = LocalSpark.withPlugin(audit(), Map.of("spark.ui.enabled", "true", "spark.ui.port", "0",
+        "spark.checkpointplus.ui.enabled", "false"));
+    checkpointOne();
+    HttpResponse<String> api = get("/checkpoints/api/overview");
+    assertFalse(api.statusCode() == 200 && api.body().contains("counts"),
+        "no API: " + api.statusCode());
+    HttpResponse<String> jobs = get("/jobs/");
+    assertEquals(200, jobs.statusCode());
+    assertFalse(jobs.body().contains("/checkpoints/"), "no tab in the navigation bar");
+  }
+}
