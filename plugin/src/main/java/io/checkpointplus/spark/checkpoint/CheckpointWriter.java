@@ -3,6 +3,7 @@ package io.checkpointplus.spark.checkpoint;
 import io.checkpointplus.spark.audit.AuditEvent;
 import io.checkpointplus.spark.audit.AuditLog;
 import io.checkpointplus.spark.files.CheckpointFileManager;
+import io.checkpointplus.spark.policy.CheckpointPlan;
 import io.checkpointplus.spark.policy.Lineage;
 import io.checkpointplus.spark.files.CheckpointManifest;
 import io.checkpointplus.spark.files.CommitMode;
@@ -40,6 +41,11 @@ public final class CheckpointWriter {
   /** Local properties Spark Streaming sets on the jobs of a batch. */
   static final String BATCH_TIME_PROPERTY = "spark.streaming.internal.batchTime";
   static final String OUTPUT_OP_PROPERTY = "spark.streaming.internal.outputOpId";
+  /**
+   * The job property naming the RDD a checkpoint write job writes, so listeners (the
+   * Checkpoints tab) link the job to its checkpoint.
+   */
+  public static final String CHECKPOINT_RDD_PROPERTY = "spark.checkpointplus.checkpointRddId";
 
   private static final String PLUGIN_VERSION = Optional.ofNullable(
       CheckpointWriter.class.getPackage().getImplementationVersion()).orElse("dev");
@@ -122,6 +128,8 @@ public final class CheckpointWriter {
       PartitionWriteTask<T> task) {
     boolean nested = WRITING.get();
     WRITING.set(true);
+    String previous = sc.getLocalProperty(CHECKPOINT_RDD_PROPERTY);
+    sc.setLocalProperty(CHECKPOINT_RDD_PROPERTY, String.valueOf(rdd.id()));
     try {
       byte[][] encoded = (byte[][]) sc.runJob(rdd, task, ENCODED_RESULT);
       PartitionWriteResult[] results = new PartitionWriteResult[encoded.length];
@@ -130,6 +138,7 @@ public final class CheckpointWriter {
       }
       return results;
     } finally {
+      sc.setLocalProperty(CHECKPOINT_RDD_PROPERTY, previous);
       WRITING.set(nested);
     }
   }
@@ -244,7 +253,9 @@ public final class CheckpointWriter {
       RDD<?> rdd, String dir) {
     String batchTime = sc.getLocalProperty(BATCH_TIME_PROPERTY);
     String outputOp = sc.getLocalProperty(OUTPUT_OP_PROPERTY);
-    return event.with("rddId", rdd.id())
+    String planId = sc.getLocalProperty(CheckpointPlan.PLAN_ID_PROPERTY);
+    return event.with("planId", planId == null ? null : Long.parseLong(planId))
+        .with("rddId", rdd.id())
         .with("dir", dir)
         .with("name", rdd.name())
         .with("callSite", rdd.creationSite().shortForm())
