@@ -252,7 +252,7 @@ class ByteCopyTest extends WithLocalSpark {
   /** A partition too large for the memory store: the block is never stored. */
   private static Map<String, RDD<?>> tooLargeToStore(JavaSparkContext jsc, Path cp) {
     jsc.setCheckpointDir(cp.toString());
-    String padding = "x".repeat(200);
+    String padding = "x".repeat(400); // 4 MB a partition
     JavaRDD<String> big = jsc.parallelize(IntStream.range(0, 20_000).boxed()
         .collect(Collectors.toList()), 2).map(x -> padding + x)
         .persist(StorageLevel.MEMORY_ONLY_SER());
@@ -270,8 +270,8 @@ class ByteCopyTest extends WithLocalSpark {
     Map<String, String> encrypted = new HashMap<>(plain);
     encrypted.put("spark.io.encryption.enabled", "true");
     Map<String, String> smallMemory = new HashMap<>(plain);
-    // 4 MB of unified memory (no reserved part): a 4 MB serialized partition is never stored.
-    smallMemory.put("spark.testing.memory", String.valueOf(8L << 20));
+    // 2.4 MB of unified memory (no reserved part): a 4 MB partition is never stored.
+    smallMemory.put("spark.testing.memory", String.valueOf(4L << 20));
     smallMemory.put("spark.testing.reservedMemory", "0");
     return Stream.of(
         Arguments.of("deserialized level, Kryo auto-picked", plain,
