@@ -77,7 +77,7 @@ class ReuseOnLocalClusterTest {
         "checkpoint.completed");
     assertEquals(1, completed.size());
     assertEquals(6, completed.get(0).get("partitionsFromCache").asInt());
-    assertEquals(RECORDS, completed.get(0).get("records").asInt());
+    CheckpointRecords.assertTotal(sc, completed.get(0), RECORDS);
     assertEquals(IntStream.range(0, RECORDS).mapToLong(x -> x + 7).sum(),
         rdd.collect().stream().mapToLong(Integer::longValue).sum());
     assertEquals(RECORDS, computed.value(), "read back from the checkpoint, not computed");
