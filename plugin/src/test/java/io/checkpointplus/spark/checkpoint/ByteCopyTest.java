@@ -52,7 +52,7 @@ class ByteCopyTest extends WithLocalSpark {
   private static final int PARTITIONS = 3;
   /** "NONE": the application persists nothing, the plugin's reuse persist does. */
   private static final List<String> SERIALIZED_LEVELS = List.of("MEMORY_ONLY_SER",
-      "MEMORY_AND_DISK_SER", "DISK_ONLY", "OFF_HEAP", "NONE");
+      "MEMORY_AND_DISK_SER", "DISK_ONLY", "OFF_HEAP", "MEMORY_ONLY_SER_2", "NONE");
 
   /** Label of the RDD whose partitions after the first are computed by the checkpoint job. */
   private static final String AFTER_TAKE = "NONE, take(1)";
