@@ -250,6 +250,21 @@ class ByteCopyTest extends WithLocalSpark {
     }
   }
 
+  @org.junit.jupiter.api.Test
+  void byteCopyCanBeSwitchedOff() {
+    Map<String, String> conf = conf(JAVA, "none");
+    Map<String, Written> stock = run(LocalSpark.stock(conf), ByteCopyTest::serializedOnly);
+    Map<String, String> off = new HashMap<>(conf);
+    off.put("spark.checkpointplus.write.byteCopy", "false");
+    Map<String, Written> plugin = run(LocalSpark.withPlugin(audit(), off),
+        ByteCopyTest::serializedOnly);
+
+    assertSameFiles(stock, plugin);
+    JsonNode event = completedEvents(plugin).get("MEMORY_ONLY_SER");
+    assertEquals(0, event.get("partitionsByteCopied").asInt(), event.toString());
+    assertEquals(RECORDS, event.get("records").asInt(), event.toString());
+  }
+
   /** Text records under a String ClassTag: Spark's block manager picks Kryo for them itself. */
   static final class ToText extends AbstractFunction1<Integer, String> implements Serializable {
     private static final long serialVersionUID = 1L;
