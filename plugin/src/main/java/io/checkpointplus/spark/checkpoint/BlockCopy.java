@@ -8,6 +8,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
+import org.apache.spark.io.CompressionCodec$;
+import org.apache.spark.serializer.JavaSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.collection.Iterator;
@@ -21,8 +23,9 @@ import scala.reflect.ClassTag;
  *   <li>the block's serializer is the checkpoint's: {@code SerializerManager.getSerializer(tag,
  *       autoPick = true)} for the RDD's element class tag is of {@code spark.serializer}'s class
  *       (it picks Kryo by itself for primitive and String tags);</li>
- *   <li>compression agrees: {@code spark.rdd.compress} equals {@code spark.checkpoint.compress};
- *       when both are on, both use {@code spark.io.compression.codec} of the same configuration;</li>
+ *   <li>compression agrees: {@code spark.rdd.compress} equals {@code spark.checkpoint.compress}
+ *       (both use {@code spark.io.compression.codec}); where it does not, the bytes are
+ *       decompressed, or compressed for Java serialization, on the way ({@link Recoding});</li>
  *   <li>I/O encryption is off.</li>
  * </ul>
  * The bytes come from this executor's block manager (memory, on or off heap, or disk) or, for a
@@ -38,16 +41,39 @@ final class BlockCopy {
   private BlockCopy() {
   }
 
+  /** How a block's bytes become the checkpoint file's. */
+  enum Recoding {
+    /** Both compressed alike, or neither: the bytes as they are. */
+    AS_IS,
+    /** The block is not compressed, the checkpoint is: through Spark's codec. */
+    COMPRESS,
+    /** The block is compressed, the checkpoint is not: decompressed with Spark's codec. */
+    DECOMPRESS
+  }
+
   /**
-   * Whether this executor's blocks of an RDD of element type {@code tag} hold the checkpoint's
-   * bytes (serializer, compression, encryption; the block's level is checked per block).
+   * How this executor's blocks of an RDD of element type {@code tag} become checkpoint files,
+   * or null where they cannot: the block's serializer is not the checkpoint's, I/O encryption
+   * is on, or compressing would not give stock's bytes. Both sides use the same codec
+   * ({@code spark.io.compression.codec}), so decompressing a block always gives the serializer's
+   * exact output. Compressing it gives the file stock Spark writes only if the serializer never
+   * flushes its stream before the end, since codecs close a block at each flush: Java
+   * serialization does not flush; Kryo flushes every time its buffer fills.
    */
-  static boolean blocksHoldCheckpointBytes(SparkEnv env, ClassTag<?> tag) {
+  static Recoding recoding(SparkEnv env, ClassTag<?> tag) {
     Boolean rddCompressed = SparkInternals.rddBlocksCompressed(env.conf());
-    return rddCompressed != null
-        && rddCompressed == CheckpointFileManager.isCompressed(env.conf())
-        && !SparkInternals.ioEncryptionEnabled(env)
-        && SparkInternals.blocksUseCheckpointSerializer(env, tag);
+    if (rddCompressed == null || SparkInternals.ioEncryptionEnabled(env)
+        || !SparkInternals.blocksUseCheckpointSerializer(env, tag)) {
+      return null;
+    }
+    boolean checkpointCompressed = CheckpointFileManager.isCompressed(env.conf());
+    if (rddCompressed == checkpointCompressed) {
+      return Recoding.AS_IS;
+    }
+    if (rddCompressed) {
+      return Recoding.DECOMPRESS;
+    }
+    return env.serializer() instanceof JavaSerializer ? Recoding.COMPRESS : null;
   }
 
   /**
@@ -60,8 +86,9 @@ final class BlockCopy {
    * @param remoteAllowed whether the records were read from another executor's cache, whose
    *     copy may be fetched when this executor holds none
    */
-  static PartitionFile copy(SparkEnv env, CheckpointFileManager files, int rddId,
-      TaskContext task, Iterator<?> records, boolean remoteAllowed) throws IOException {
+  static PartitionFile copy(SparkEnv env, CheckpointFileManager files, Recoding recoding,
+      int rddId, TaskContext task, Iterator<?> records, boolean remoteAllowed)
+      throws IOException {
     int partition = task.partitionId();
     SerializedBlock block = SparkInternals.localSerializedBlock(env, rddId, partition, task);
     if (block == null && remoteAllowed) {
@@ -72,8 +99,12 @@ final class BlockCopy {
     }
     PartitionFile file = null;
     try {
-      file = files.openPartitionBelowCodec(partition, task.taskAttemptId(), env.conf());
-      try (InputStream in = block.open(); OutputStream out = file.stream()) {
+      file = recoding == Recoding.COMPRESS
+          ? files.openPartition(partition, task.taskAttemptId(), env.conf())
+          : files.openPartitionBelowCodec(partition, task.taskAttemptId(), env.conf());
+      try (InputStream in = recoding == Recoding.DECOMPRESS
+          ? CompressionCodec$.MODULE$.createCodec(env.conf()).compressedInputStream(block.open())
+          : block.open(); OutputStream out = file.stream()) {
         byte[] buffer = new byte[BUFFER];
         for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
           out.write(buffer, 0, n);

@@ -56,8 +56,10 @@ final class PartitionWriteTask<T> extends AbstractFunction2<TaskContext, Iterato
     try {
       CheckpointFileManager files =
           new CheckpointFileManager(new Path(dir), hadoopConf.value().value(), commit);
-      if (byteCopy && BlockCopy.blocksHoldCheckpointBytes(env, tag)) {
-        PartitionFile copied = BlockCopy.copy(env, files, rddId, context, records, fromCache);
+      BlockCopy.Recoding recoding = byteCopy ? BlockCopy.recoding(env, tag) : null;
+      if (recoding != null) {
+        PartitionFile copied = BlockCopy.copy(env, files, recoding, rddId, context, records,
+            fromCache);
         if (copied != null) {
           return result(context, copied, PartitionWriteResult.NOT_COUNTED, fromCache, start,
               WritePath.BYTE_COPY);

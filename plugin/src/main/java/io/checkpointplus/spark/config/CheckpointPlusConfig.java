@@ -54,9 +54,11 @@ public final class CheckpointPlusConfig {
   public static final ConfigEntry<Boolean> WRITE_BYTE_COPY = ConfigEntry.bool(
       PREFIX + "write.byteCopy", true,
       "Write a partition whose block is stored serialized exactly as the checkpoint would write"
-          + " it (the block's serializer is spark.serializer for the RDD's element type,"
-          + " spark.rdd.compress equals spark.checkpoint.compress, I/O encryption off) by copying"
-          + " the block's bytes instead of deserializing and serializing its records. The files"
+          + " it (the block's serializer is spark.serializer for the RDD's element type, I/O"
+          + " encryption off) by copying the block's bytes, decompressed or compressed on the"
+          + " way where spark.rdd.compress and spark.checkpoint.compress differ (compressed only"
+          + " with Java serialization), instead of deserializing and serializing its records."
+          + " The files"
           + " are the same; the records of a copied partition are not counted. false serializes"
           + " every partition, as Spark does.");
 
