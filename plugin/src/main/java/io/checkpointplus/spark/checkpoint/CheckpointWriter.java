@@ -129,14 +129,28 @@ public final class CheckpointWriter {
       recordFailure(sc, rdd, dir, start, e);
       throw CheckpointWriter.<RuntimeException>rethrow(e);
     }
+    // The checkpoint is complete: what follows is the plugin's own, each step on its own, so
+    // that one failing never leaves the started checkpoint without its completed event.
+    boolean manifestWritten = false;
     try {
       files.writeManifest(manifest);
+      manifestWritten = true;
+    } catch (IOException | RuntimeException | LinkageError e) {
+      LOG.warn("Checkpoint of RDD {} in {} is complete, but its manifest could not be written"
+          + " (it is read as a stock checkpoint): {}", rdd.id(), dir, e.toString());
+    }
+    try {
       recordCleaned(sc, rdd, dir, files.removeAttemptFiles(),
           "attempt files of failed or lost task attempts");
-      recordCompleted(sc, rdd, dir, results, lineageDepth,
-          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-      retention.afterCheckpoint(dir, sc.hadoopConfiguration());
     } catch (IOException | RuntimeException | LinkageError e) {
+      LOG.warn("Checkpoint of RDD {} in {} is complete, but removing attempt files failed: {}",
+          rdd.id(), dir, e.toString());
+    }
+    try {
+      recordCompleted(sc, rdd, dir, results, lineageDepth,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), manifestWritten);
+      retention.afterCheckpoint(dir, sc.hadoopConfiguration());
+    } catch (RuntimeException | LinkageError e) {
       LOG.warn("Checkpoint of RDD {} in {} is complete, but recording it failed: {}", rdd.id(),
           dir, e.toString());
     }
@@ -251,7 +265,8 @@ public final class CheckpointWriter {
   }
 
   private void recordCompleted(SparkContext sc, RDD<?> rdd, String dir,
-      PartitionWriteResult[] results, int lineageDepth, long durationMs) {
+      PartitionWriteResult[] results, int lineageDepth, long durationMs,
+      boolean manifestWritten) {
     long bytes = 0;
     long records = 0;
     int fromCache = 0;
@@ -282,6 +297,7 @@ public final class CheckpointWriter {
         .with("partitionsRecomputed", results.length - fromCache)
         .with("partitionsByteCopied", byteCopied)
         .with("lineageDepthBefore", lineageDepth)
+        .with("manifest", manifestWritten)
         .with("partitionFiles", files)
         .with("partitionFilesTruncated", results.length > files.size() ? true : null)
         .build());

@@ -16,7 +16,8 @@ import org.apache.hadoop.util.Progressable;
  * Hadoop configuration: {@code fs.faulty.failAfterBytes} (a stream throws once that many bytes
  * were written to one file), {@code fs.faulty.failMessage} (its message, e.g. a full disk), and
  * {@code fs.faulty.readOnly} (nothing can be created), {@code fs.faulty.failListing} (listing a
- * directory fails as a permission error would). Registered with {@code fs.faulty.impl}.
+ * directory fails as a permission error would), {@code fs.faulty.failManifestWrites} (creating
+ * a checkpoint manifest, or its temporary file, fails). Registered with {@code fs.faulty.impl}.
  * {@link #manifestGate}, when set, holds every reader of a checkpoint manifest until as many
  * readers as the latch counts arrived: it makes concurrent verifications overlap for certain.
  */
@@ -25,6 +26,7 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
   private String failMessage = "injected write failure";
   private boolean readOnly;
   private boolean failListing;
+  private boolean failManifestWrites;
 
   /** When set, opening a manifest counts down and waits (at most 20 s) for the others. */
   static volatile java.util.concurrent.CountDownLatch manifestGate;
@@ -36,6 +38,7 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
     failMessage = conf.get("fs.faulty.failMessage", failMessage);
     readOnly = conf.getBoolean("fs.faulty.readOnly", false);
     failListing = conf.getBoolean("fs.faulty.failListing", false);
+    failManifestWrites = conf.getBoolean("fs.faulty.failManifestWrites", false);
   }
 
   @Override
@@ -71,6 +74,9 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
   }
 
   private void checkWritable(Path f) throws IOException {
+    if (failManifestWrites && f.getName().contains(CheckpointManifest.FILE_NAME)) {
+      throw new IOException("injected manifest write failure: " + f);
+    }
     if (readOnly) {
       throw new AccessControlException("Permission denied: read-only file system: " + f);
     }
