@@ -121,6 +121,10 @@ public final class CheckpointPlusCommand {
   private static Outcome dispatch(Arguments args, Progress progress)
       throws Arguments.UsageException, IOException {
     switch (args.command) {
+      case "list":
+        return ListCommand.run(args, progress);
+      case "verify":
+        return VerifyCommand.run(args, progress);
       case "show":
         return ShowCommand.run(args);
       default:

@@ -139,7 +139,7 @@ final class SerialStream implements ObjectStreamConstants {
   private int depth;
 
   SerialStream(InputStream in) {
-    this.in = new DataInputStream(in);
+    this.in = new DataInputStream(in.markSupported() ? in : new java.io.BufferedInputStream(in));
     this.maxDepth = 2_000;
   }
 
@@ -166,6 +166,30 @@ final class SerialStream implements ObjectStreamConstants {
 
   private static Object unwrap(Object o) {
     return o == NULL ? null : o;
+  }
+
+  /**
+   * Reads the next top-level object after {@link #readTopLevel()} (a serializer's stream of
+   * records: several objects, resets between them).
+   *
+   * @return false at the end of the stream, between two objects
+   */
+  boolean skipNext() throws IOException {
+    while (true) {
+      in.mark(1);
+      int b = in.read();
+      if (b < 0) {
+        return false;
+      }
+      if (b == TC_RESET) {
+        // Spark's JavaSerializationStream resets after every 100th object, also the last
+        handles.clear();
+        continue;
+      }
+      in.reset();
+      readContent();
+      return true;
+    }
   }
 
   private Object readContent() throws IOException {
