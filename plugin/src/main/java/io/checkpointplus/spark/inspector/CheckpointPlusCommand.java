@@ -127,6 +127,8 @@ public final class CheckpointPlusCommand {
         return VerifyCommand.run(args, progress);
       case "show":
         return ShowCommand.run(args);
+      case "upgrade-check":
+        return UpgradeCheckCommand.run(args);
       default:
         throw new Arguments.UsageException("command " + args.command + " is not available");
     }
