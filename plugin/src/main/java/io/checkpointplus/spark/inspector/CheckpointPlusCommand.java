@@ -129,6 +129,10 @@ public final class CheckpointPlusCommand {
         return ShowCommand.run(args);
       case "upgrade-check":
         return UpgradeCheckCommand.run(args);
+      case "diff":
+        return DiffCommand.run(args, progress);
+      case "clean":
+        return CleanCommand.run(args, progress);
       default:
         throw new Arguments.UsageException("command " + args.command + " is not available");
     }

@@ -192,6 +192,28 @@ final class SerialStream implements ObjectStreamConstants {
     }
   }
 
+  /**
+   * As {@link #skipNext()}, keeping the object in {@code into[0]}.
+   *
+   * @return false at the end of the stream, between two objects
+   */
+  boolean next(Object[] into) throws IOException {
+    while (true) {
+      in.mark(1);
+      int b = in.read();
+      if (b < 0) {
+        return false;
+      }
+      if (b == TC_RESET) {
+        handles.clear();
+        continue;
+      }
+      in.reset();
+      into[0] = unwrap(readContent());
+      return true;
+    }
+  }
+
   private Object readContent() throws IOException {
     byte tc = in.readByte();
     return readContent(tc);
