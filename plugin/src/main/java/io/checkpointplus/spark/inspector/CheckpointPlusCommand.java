@@ -39,6 +39,9 @@ public final class CheckpointPlusCommand {
       "                                  removes <uuid> directories of earlier runs by the plugin's",
       "                                  retention rules (never a live one, never one the newest",
       "                                  metadata checkpoint references); D like 1h, 7d",
+      "                                  (defaults: --older-than 1h --keep-last 1)",
+      "  summary ROOT [--audit FILE]     a few lines on a run: checkpoints written, partitions from",
+      "                                  cache versus recomputed, failures, files and audit",
       "",
       "Options:",
       "  --json           print the findings as one JSON object",
@@ -64,9 +67,11 @@ public final class CheckpointPlusCommand {
     FLAGS.put("upgrade-check", Set.of());
     FLAGS.put("diff", Set.of());
     FLAGS.put("clean", Set.of("dry-run"));
+    FLAGS.put("summary", Set.of());
     FLAGS.put("help", Set.of());
     VALUED.put("upgrade-check", Set.of("jar", "jars"));
     VALUED.put("clean", Set.of("older-than", "keep-last"));
+    VALUED.put("summary", Set.of("audit"));
   }
 
   private CheckpointPlusCommand() {
@@ -133,6 +138,8 @@ public final class CheckpointPlusCommand {
         return DiffCommand.run(args, progress);
       case "clean":
         return CleanCommand.run(args, progress);
+      case "summary":
+        return SummaryCommand.run(args, progress);
       default:
         throw new Arguments.UsageException("command " + args.command + " is not available");
     }

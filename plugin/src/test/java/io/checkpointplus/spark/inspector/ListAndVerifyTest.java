@@ -207,6 +207,23 @@ class ListAndVerifyTest {
   }
 
   @Test
+  void summaryCountsWhatTheAuditRecordedAndWhatIsOnDisk() {
+    InspectorRun run = InspectorRun.of(pluginMade.args("summary", plugin.toString(), "--audit",
+        tmp.resolve("audit.jsonl").toString(), "--json"));
+    assertEquals(0, run.exitCode(), run.toString());
+    JsonNode j = run.json();
+    assertEquals(2, j.get("checkpointsWritten").asInt(), run.out());
+    assertEquals(0, j.get("checkpointsFailed").asInt());
+    assertEquals(7, j.get("partitions").asInt(), "4 + 3 partitions");
+    assertEquals(7, j.get("partitionsFromCache").asInt() + j.get("partitionsRecomputed").asInt());
+    assertEquals(2, j.get("rddCheckpointsOnDisk").asInt());
+    assertEquals(0, j.get("problems").asInt());
+    InspectorRun text = InspectorRun.of(pluginMade.args("summary", plugin.toString(), "--audit",
+        tmp.resolve("audit.jsonl").toString()));
+    assertTrue(text.out().contains("checkpoints  2 written (7 partitions: "), text.out());
+  }
+
+  @Test
   void usageErrorsAndMissingPathsHaveTheirExitCodes() {
     assertEquals(2, InspectorRun.of("lst", "x").exitCode());
     assertEquals(2, InspectorRun.of("verify").exitCode());
