@@ -32,11 +32,13 @@ final class SummaryCommand {
     FileSystem fs = root.getFileSystem(hadoopConf);
     ObjectNode json = JSON.createObjectNode();
     StringBuilder out = new StringBuilder("checkpoint-plus summary\n");
+    CheckpointScan scan = CheckpointScan.of(root, fs, progress);
+    Set<String> names = new LinkedHashSet<>();
+    scan.appDirs.forEach(a -> a.owner.ifPresent(o -> names.add(o.appName())));
     String audit = args.options.get("audit");
     if (audit != null) {
-      summarizeAudit(new Path(audit), hadoopConf, json, out);
+      summarizeAudit(new Path(audit), hadoopConf, names, json, out);
     }
-    CheckpointScan scan = CheckpointScan.of(root, fs, progress);
     int rdds = 0;
     int problems = 0;
     long bytes = 0;
@@ -62,8 +64,8 @@ final class SummaryCommand {
     return new Outcome(problems == 0 ? Exit.OK : Exit.PROBLEMS, json, out.toString());
   }
 
-  private static void summarizeAudit(Path audit, Configuration hadoopConf, ObjectNode json,
-      StringBuilder out) throws IOException {
+  private static void summarizeAudit(Path audit, Configuration hadoopConf, Set<String> names,
+      ObjectNode json, StringBuilder out) throws IOException {
     long events = 0;
     long completed = 0;
     long failed = 0;
@@ -117,7 +119,8 @@ final class SummaryCommand {
         .put("partitionsRecomputed", recomputed).put("records", records)
         .put("bytesWritten", bytes).put("metadataCheckpoints", metadata)
         .put("directoriesCleaned", cleaned);
-    out.append("  application  ").append(apps.isEmpty() ? "-" : String.join(", ", apps))
+    out.append("  application  ").append(names.isEmpty() ? "" : String.join(", ", names) + " ")
+        .append(apps.isEmpty() ? "" : "(" + String.join(", ", apps) + ")")
         .append(", plugin ").append(hook == null ? "status unknown" : hook).append('\n');
     out.append("  checkpoints  ").append(completed).append(" written (").append(partitions)
         .append(" partitions: ").append(fromCache).append(" from cache, ").append(recomputed)
