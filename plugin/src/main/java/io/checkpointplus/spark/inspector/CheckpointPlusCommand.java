@@ -78,7 +78,11 @@ public final class CheckpointPlusCommand {
   }
 
   public static void main(String[] args) {
-    System.exit(run(args, System.out, System.err));
+    // Standard output carries only the findings (and the JSON): whatever a library logs to
+    // the console (Hadoop, a log4j2 configuration on Spark's class path) goes to standard error.
+    PrintStream out = System.out;
+    System.setOut(System.err);
+    System.exit(run(args, out, System.err));
   }
 
   /** Runs one command line, printing to {@code out} and {@code err}; returns the exit code. */
