@@ -160,7 +160,8 @@ final class ListCommand {
   static String text(CheckpointScan scan, MetadataReferences refs, long now) {
     StringBuilder out = new StringBuilder();
     out.append("Checkpoint root ").append(scan.root).append(": ").append(scan.appDirs.size())
-        .append(" application directories, ").append(scan.metadataFiles.size())
+        .append(scan.appDirs.size() == 1 ? " application directory, "
+            : " application directories, ").append(scan.metadataFiles.size())
         .append(" streaming metadata files, ").append(scan.files).append(" entries listed\n");
     for (CheckpointScan.AppDir a : scan.appDirs) {
       out.append('\n').append(a.path.getName()).append("  ");

@@ -60,7 +60,7 @@ final class SummaryCommand {
         .append(Table.bytes(bytes)).append("), ").append(scan.metadataFiles.size())
         .append(" streaming metadata files; ").append(problems == 0
             ? "manifests check out (sizes)" : problems + " PROBLEMS (run verify)").append('\n');
-    out.append("  inspect      bin/checkpoint-plus list|verify|show ").append(root).append('\n');
+    out.append("  inspect      bin/checkpoint-plus list|verify|show ").append(scan.root).append('\n');
     return new Outcome(problems == 0 ? Exit.OK : Exit.PROBLEMS, json, out.toString());
   }
 
