@@ -30,18 +30,21 @@ class CleanAndDiffTest {
   static Path tmp;
   static Path stock;
   static Path plugin;
-  static Path streaming;
   static RddCheckpoints stockMade;
   static RddCheckpoints pluginMade;
 
   @BeforeAll
   static void writeCheckpoints() throws Exception {
-    stock = tmp.resolve("stock");
-    plugin = tmp.resolve("plugin");
-    streaming = tmp.resolve("streaming");
-    stockMade = RddCheckpoints.write(stock, false, null);
-    pluginMade = RddCheckpoints.write(plugin, true, tmp.resolve("audit.jsonl"));
-    StreamingCheckpoints.run(streaming, true, 3, Map.of());
+    stock = Fixtures.stock();
+    plugin = Fixtures.plugin();
+    stockMade = Fixtures.stockMade();
+    pluginMade = Fixtures.pluginMade();
+  }
+
+  /** The streaming root: only the clean tests need it, and they run once (no serializer). */
+  private static Path streaming() throws Exception {
+    Fixtures.onlyWithTheDefaultSerializer();
+    return Fixtures.streaming();
   }
 
   /** Makes {@code dir} look abandoned since {@code age} ago by {@code appName}. */
@@ -56,6 +59,12 @@ class CleanAndDiffTest {
     }
   }
 
+  /** Renews the owner heartbeat of {@code dir} now, as a running application does. */
+  static void heartbeatNow(Path dir) throws Exception {
+    new OwnerMarker("app-live", "checkpoint-plus-test", System.currentTimeMillis()).write(
+        FileSystem.getLocal(new Configuration()), new org.apache.hadoop.fs.Path(dir.toUri()));
+  }
+
   private static Path oldRun(Path root, String appName, int days) throws Exception {
     Path dir = Files.createDirectories(root.resolve(UUID.randomUUID().toString())
         .resolve("rdd-3"));
@@ -67,12 +76,13 @@ class CleanAndDiffTest {
   /** A root with the streaming application's files plus three idle runs of another app. */
   private static Map<String, Path> rootWithEarlierRuns() throws Exception {
     Path root = tmp.resolve("clean-" + UUID.randomUUID());
-    RddCheckpoints.copy(streaming, root);
+    RddCheckpoints.copy(streaming(), root);
     Path streamingDir = RddCheckpoints.rddDirs(root).get(0).getParent();
     age(streamingDir, "inspected-stream", Duration.ofDays(5));
     Path live = RddCheckpoints.rddDirs(plugin).get(0).getParent();
     Path liveCopy = root.resolve(live.getFileName().toString());
-    RddCheckpoints.copy(live, liveCopy); // heartbeat of moments ago: looks live
+    RddCheckpoints.copy(live, liveCopy);
+    heartbeatNow(liveCopy); // as its running owner renews it
     return Map.of("root", root, "streaming", streamingDir, "live", liveCopy,
         "newest", oldRun(root, "old-app", 2), "middle", oldRun(root, "old-app", 3),
         "oldest", oldRun(root, "old-app", 4));
@@ -134,6 +144,7 @@ class CleanAndDiffTest {
 
   @Test
   void cleanRejectsAnOlderThanBelowTenMinutes() {
+    Fixtures.onlyWithTheDefaultSerializer();
     InspectorRun run = InspectorRun.of("clean", tmp.toString(), "--older-than", "5min");
     assertEquals(2, run.exitCode(), run.toString());
     assertTrue(run.err().contains("--older-than '5min': at least 10min"), run.err());

@@ -39,8 +39,9 @@ class ListAndVerifyOnStoresTest {
 
   @BeforeAll
   static void start() throws Exception {
-    plugin = tmp.resolve("plugin");
-    made = RddCheckpoints.write(plugin, true, tmp.resolve("audit.jsonl"));
+    Fixtures.onlyWithTheDefaultSerializer(); // the stores see bytes; ListAndVerifyTest covers Kryo
+    plugin = Fixtures.plugin();
+    made = Fixtures.pluginMade();
     Configuration conf = new Configuration();
     conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("hdfs").toString());
     hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();

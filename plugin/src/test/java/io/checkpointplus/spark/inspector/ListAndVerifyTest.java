@@ -33,10 +33,10 @@ class ListAndVerifyTest {
 
   @BeforeAll
   static void writeCheckpoints() {
-    stock = tmp.resolve("stock");
-    plugin = tmp.resolve("plugin");
-    stockMade = RddCheckpoints.write(stock, false, null);
-    pluginMade = RddCheckpoints.write(plugin, true, tmp.resolve("audit.jsonl"));
+    stock = Fixtures.stock();
+    plugin = Fixtures.plugin();
+    stockMade = Fixtures.stockMade();
+    pluginMade = Fixtures.pluginMade();
   }
 
   private static Path copyOf(Path root, String name) {
@@ -46,14 +46,17 @@ class ListAndVerifyTest {
   }
 
   @Test
-  void listShowsThePluginsCheckpointsWithOwnerManifestAndRecords() {
-    InspectorRun run = InspectorRun.of(pluginMade.args("list", plugin.toString(), "--json"));
+  void listShowsThePluginsCheckpointsWithOwnerManifestAndRecords() throws Exception {
+    Path root = copyOf(plugin, "live");
+    CleanAndDiffTest.heartbeatNow(RddCheckpoints.rddDirs(root).get(0).getParent());
+    InspectorRun run = InspectorRun.of(pluginMade.args("list", root.toString(), "--json"));
     assertEquals(0, run.exitCode(), run.toString());
     JsonNode apps = run.json().get("applicationDirectories");
     assertEquals(1, apps.size(), run.out());
     JsonNode app = apps.get(0);
     assertEquals("checkpoint-plus-test", app.get("appName").asText());
     assertTrue(app.get("looksLive").asBoolean(), "heartbeat renewed moments ago");
+    assertEquals("checkpoint-plus-test", app.get("appName").asText());
     JsonNode rdds = app.get("rdds");
     assertEquals(2, rdds.size(), run.out());
     assertEquals(4, rdds.get(0).get("partitions").asInt());
@@ -63,7 +66,7 @@ class ListAndVerifyTest {
     assertEquals(3, rdds.get(1).get("partitions").asInt());
     assertTrue(rdds.get(0).get("bytes").asLong() > 0);
 
-    InspectorRun text = InspectorRun.of(pluginMade.args("list", plugin.toString()));
+    InspectorRun text = InspectorRun.of(pluginMade.args("list", root.toString()));
     assertTrue(text.out().contains("checkpoint-plus-test") && text.out().contains("LIVE"),
         text.out());
   }
@@ -209,7 +212,7 @@ class ListAndVerifyTest {
   @Test
   void summaryCountsWhatTheAuditRecordedAndWhatIsOnDisk() {
     InspectorRun run = InspectorRun.of(pluginMade.args("summary", plugin.toString(), "--audit",
-        tmp.resolve("audit.jsonl").toString(), "--json"));
+        Fixtures.pluginAudit().toString(), "--json"));
     assertEquals(0, run.exitCode(), run.toString());
     JsonNode j = run.json();
     assertEquals(2, j.get("checkpointsWritten").asInt(), run.out());
@@ -219,7 +222,7 @@ class ListAndVerifyTest {
     assertEquals(2, j.get("rddCheckpointsOnDisk").asInt());
     assertEquals(0, j.get("problems").asInt());
     InspectorRun text = InspectorRun.of(pluginMade.args("summary", plugin.toString(), "--audit",
-        tmp.resolve("audit.jsonl").toString()));
+        Fixtures.pluginAudit().toString()));
     assertTrue(text.out().contains("checkpoints  2 written (7 partitions: "), text.out());
   }
 

@@ -88,6 +88,7 @@ class UpgradeCheckTest {
 
   @BeforeAll
   static void buildAndCheckpoint() throws Exception {
+    Fixtures.onlyWithTheDefaultSerializer(); // metadata is always Java-serialized
     build1 = AppBuilds.build(tmp, "build1", Map.of("app.Scale", SCALE_V1, "app.Shift",
         SHIFT_V1));
     build2 = AppBuilds.build(tmp, "build2", Map.of("app.Scale", SCALE_V2, "app.Shift",
