@@ -34,7 +34,7 @@ final class DiffCommand {
 
   /** One side: its directory, serializer, whether compressed, and its part files. */
   private record Side(Path dir, String serializer, boolean compressed, String codec,
-      List<FileStatus> parts) {
+      List<FileStatus> parts, boolean known) {
   }
 
   static Outcome run(Arguments args, Progress progress) throws Arguments.UsageException,
@@ -55,9 +55,9 @@ final class DiffCommand {
     ArrayNode parts = json.putArray("partitions");
     StringBuilder out = new StringBuilder();
     out.append("A ").append(a.dir()).append(" (").append(a.parts().size()).append(" partitions, ")
-        .append(a.serializer()).append(a.compressed() ? ", compressed" : "").append(")\n");
+        .append(a.serializer()).append(describe(a)).append(")\n");
     out.append("B ").append(b.dir()).append(" (").append(b.parts().size()).append(" partitions, ")
-        .append(b.serializer()).append(b.compressed() ? ", compressed" : "").append(")\n");
+        .append(b.serializer()).append(describe(b)).append(")\n");
     boolean same = a.parts().size() == b.parts().size();
     Table t = new Table("partition", "bytes A", "bytes B", "records A", "records B", "records");
     long recordsA = 0;
@@ -99,6 +99,10 @@ final class DiffCommand {
     return new Outcome(same ? Exit.OK : Exit.PROBLEMS, json, out.toString());
   }
 
+  private static String describe(Side side) {
+    return !side.known() ? ", no manifest" : side.compressed() ? ", compressed" : "";
+  }
+
   private static Side side(Path dir, Configuration hadoopConf, SparkConf conf,
       Progress progress) throws IOException {
     FileSystem fs = dir.getFileSystem(hadoopConf);
@@ -113,15 +117,52 @@ final class DiffCommand {
         : conf.getBoolean("spark.checkpoint.compress", false);
     String codec = rdd.manifest != null && rdd.manifest.codec() != null ? rdd.manifest.codec()
         : conf.get("spark.io.compression.codec", "lz4");
-    return new Side(rdd.path, serializer, compressed, codec, new ArrayList<>(rdd.parts.values()));
+    return new Side(rdd.path, serializer, compressed, codec, new ArrayList<>(rdd.parts.values()),
+        rdd.manifest != null);
   }
 
-  /** The records of one part file, each in a comparable text form. */
+  /**
+   * The records of one part file, each in a comparable text form. With a manifest, its
+   * compression is known; without one (stock Spark, whose {@code spark.checkpoint.compress}
+   * default is false before Spark 4 and true since), the file is read uncompressed and with
+   * each codec Spark ships, and the first complete reading counts.
+   */
   private static List<String> records(FileSystem fs, Path file, Side side, SparkConf conf)
       throws IOException {
+    List<String> codecs = new ArrayList<>();
+    if (side.known()) {
+      codecs.add(side.compressed() ? side.codec() : "none");
+    } else if (side.compressed()) {
+      codecs.add(side.codec());
+      codecs.add("none");
+    } else {
+      codecs.add("none");
+      codecs.add(side.codec());
+    }
+    if (!side.known()) {
+      for (String c : List.of("lz4", "lzf", "snappy", "zstd")) {
+        if (!codecs.contains(c)) {
+          codecs.add(c);
+        }
+      }
+    }
+    List<String> failures = new ArrayList<>();
+    for (String codec : codecs) {
+      try {
+        return records(fs, file, side, conf, codec);
+      } catch (IOException | RuntimeException e) {
+        failures.add(codec + ": " + e.getMessage());
+      }
+    }
+    throw new IOException(file + " cannot be read with " + side.serializer()
+        + " (uncompressed or any codec): " + String.join("; ", failures));
+  }
+
+  private static List<String> records(FileSystem fs, Path file, Side side, SparkConf conf,
+      String codec) throws IOException {
     InputStream in = new BufferedInputStream(fs.open(file), 64 * 1024);
-    if (side.compressed()) {
-      in = CompressionCodec$.MODULE$.createCodec(conf, side.codec()).compressedInputStream(in);
+    if (!codec.equals("none")) {
+      in = CompressionCodec$.MODULE$.createCodec(conf, codec).compressedInputStream(in);
     }
     List<String> out = new ArrayList<>();
     try (InputStream stream = in) {
@@ -149,8 +190,6 @@ final class DiffCommand {
           out.add(canonical(next[0]));
         }
       }
-    } catch (RuntimeException e) {
-      throw new IOException(file + " cannot be read with " + side.serializer() + ": " + e, e);
     }
     return out;
   }
