@@ -19,6 +19,7 @@ import java.util.Set;
 public final class CheckpointPlusCommand {
   static final String USAGE = String.join("\n",
       "Usage: checkpoint-plus COMMAND [ARGS] [--json] [--quiet] [--conf key=value]...",
+      "       checkpoint-plus help",
       "",
       "Commands:",
       "  list ROOT                       application directories (<uuid>), their rdd-N checkpoints,",
@@ -54,7 +55,8 @@ public final class CheckpointPlusCommand {
       "  1  problems found: damage, a restart that would fail, checkpoints that differ,",
       "     a directory that could not be removed",
       "  2  usage error",
-      "  3  a path could not be read (missing, permission, unreachable)",
+      "  3  a path could not be read (missing, permission, unreachable), or clean refused",
+      "     because a streaming metadata file cannot be read",
       "");
 
   private static final Map<String, Set<String>> FLAGS = new LinkedHashMap<>();
@@ -87,6 +89,10 @@ public final class CheckpointPlusCommand {
 
   /** Runs one command line, printing to {@code out} and {@code err}; returns the exit code. */
   static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+      out.print(USAGE);
+      return Exit.OK;
+    }
     Arguments parsed;
     try {
       parsed = Arguments.parse(args, FLAGS, VALUED);

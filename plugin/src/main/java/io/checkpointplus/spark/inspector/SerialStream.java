@@ -175,21 +175,7 @@ final class SerialStream implements ObjectStreamConstants {
    * @return false at the end of the stream, between two objects
    */
   boolean skipNext() throws IOException {
-    while (true) {
-      in.mark(1);
-      int b = in.read();
-      if (b < 0) {
-        return false;
-      }
-      if (b == TC_RESET) {
-        // Spark's JavaSerializationStream resets after every 100th object, also the last
-        handles.clear();
-        continue;
-      }
-      in.reset();
-      readContent();
-      return true;
-    }
+    return next(new Object[1]);
   }
 
   /**
