@@ -248,6 +248,43 @@ class UpgradeCheckTest {
   }
 
   @Test
+  void aPrimitiveFieldWhoseTypeChangedIsReportedEvenWithAFixedSerialVersionUid()
+      throws Exception {
+    Path build4 = AppBuilds.build(tmp, "build4", Map.of("app.Scale", SCALE_V1, "app.Shift",
+        SHIFT_V1.replace("private final int by;", "private final long by;")
+            .replace("this.by = by;", "this.by = by;").replace("return x + by;",
+                "return (int) (x + by);")));
+    InspectorRun run = InspectorRun.of("upgrade-check", checkpoint.toString(), "--jar",
+        build4.toString());
+    assertEquals(1, run.exitCode(), run.toString());
+    assertTrue(run.out().contains("FAIL      app.Shift: InvalidClassException")
+        && run.out().contains("incompatible types for field by: int in the checkpoint, long"
+            + " now"), run.out());
+    Exception restart = assertThrows(Exception.class, () -> restartWith(build4));
+    Throwable cause = restart;
+    while (cause != null && !(cause instanceof InvalidClassException)) {
+      cause = cause.getCause();
+    }
+    assertTrue(cause != null && cause.getMessage().equals(
+        "app.Shift; incompatible types for field by"), "the real restart fails the same way: "
+        + restart);
+  }
+
+  @Test
+  void dependencyJarsGivenWithJarsAreSearchedToo() throws Exception {
+    Path scaleOnly = AppBuilds.build(tmp, "scale-only", Map.of("app.Scale", SCALE_V1));
+    Path shiftOnly = AppBuilds.build(tmp, "shift-only", Map.of("app.Shift", SHIFT_V1));
+    InspectorRun without = InspectorRun.of("upgrade-check", checkpoint.toString(), "--jar",
+        scaleOnly.toString());
+    assertEquals(1, without.exitCode(), without.toString());
+    assertTrue(without.out().contains("FAIL      app.Shift: ClassNotFoundException"),
+        without.out());
+    InspectorRun with = InspectorRun.of("upgrade-check", checkpoint.toString(), "--jar",
+        scaleOnly.toString(), "--jars", shiftOnly.toString());
+    assertEquals(0, with.exitCode(), with.toString());
+  }
+
+  @Test
   void theDefaultSerialVersionUidIsTheJdksForCompiledClasses() throws Exception {
     try (URLClassLoader l1 = AppBuilds.loader(build1); URLClassLoader l2 =
         AppBuilds.loader(build2)) {
