@@ -1,0 +1,156 @@
+package io.checkpointplus.spark.inspector;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * {@code clean ROOT [--older-than D] [--keep-last N] [--dry-run]}: removes the {@code <uuid>}
+ * directories of earlier runs by the plugin's retention rules
+ * ({@code spark.checkpointplus.files.retention.*}, see {@code RetentionSweeper}): never one that
+ * looks live (owner heartbeat or a file changed within ten minutes), never one that a streaming
+ * metadata checkpoint in the root references (what a restart restores from), and, per
+ * application name, never the newest {@code keepLast}; the others once nothing in them changed
+ * for {@code olderThan}. If a metadata file cannot be read, what it references is unknown and
+ * nothing is removed. Prints every directory it removes or would remove.
+ */
+final class CleanCommand {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|min|h|d)");
+  static final long MIN_OLDER_THAN_MS = CheckpointScan.LIVE_WINDOW_MS;
+
+  private CleanCommand() {
+  }
+
+  /** A decision about one directory. */
+  record Decision(Path dir, String appName, boolean remove, String reason) {
+  }
+
+  static long parseDuration(String text) throws Arguments.UsageException {
+    Matcher m = DURATION.matcher(text.trim());
+    if (!m.matches()) {
+      throw new Arguments.UsageException("--older-than '" + text + "': expected a duration with"
+          + " a unit (ms, s, min, h, d) of at least 10min, such as 15min, 12h or 7d");
+    }
+    long n = Long.parseLong(m.group(1));
+    long ms = switch (m.group(2)) {
+      case "ms" -> n;
+      case "s" -> n * 1000;
+      case "min" -> n * 60_000;
+      case "h" -> n * 3_600_000;
+      default -> n * 86_400_000;
+    };
+    if (ms < MIN_OLDER_THAN_MS) {
+      throw new Arguments.UsageException("--older-than '" + text + "': at least 10min (below,"
+          + " a live application could be removed)");
+    }
+    return ms;
+  }
+
+  static Outcome run(Arguments args, Progress progress) throws Arguments.UsageException,
+      IOException {
+    Path root = new Path(args.single("checkpoint root"));
+    long olderThan = parseDuration(args.options.getOrDefault("older-than", "1h"));
+    int keepLast;
+    try {
+      keepLast = Integer.parseInt(args.options.getOrDefault("keep-last", "1"));
+    } catch (NumberFormatException e) {
+      keepLast = -1;
+    }
+    if (keepLast < 0) {
+      throw new Arguments.UsageException("--keep-last '" + args.options.get("keep-last")
+          + "': expected an integer >= 0");
+    }
+    boolean dryRun = args.flag("dry-run");
+    Configuration hadoopConf = args.hadoopConf();
+    FileSystem fs = root.getFileSystem(hadoopConf);
+    CheckpointScan scan = CheckpointScan.of(root, fs, progress);
+    ListCommand.MetadataReferences refs = ListCommand.MetadataReferences.of(scan, hadoopConf,
+        args.sparkConf());
+    if (!refs.errors.isEmpty()) {
+      throw new IOException("Nothing removed: streaming metadata "
+          + refs.errors.keySet().iterator().next() + " cannot be read, so which directories"
+          + " it references is unknown (" + refs.errors.values().iterator().next() + ")");
+    }
+    long now = System.currentTimeMillis();
+    List<Decision> decisions = decide(scan, refs, now, olderThan, keepLast);
+    List<String> failed = new ArrayList<>();
+    ObjectNode json = JSON.createObjectNode();
+    json.put("root", scan.root.toString());
+    json.put("dryRun", dryRun);
+    json.put("olderThanMs", olderThan);
+    json.put("keepLast", keepLast);
+    ArrayNode arr = json.putArray("directories");
+    StringBuilder out = new StringBuilder();
+    int removed = 0;
+    for (Decision d : decisions) {
+      boolean deleted = false;
+      if (d.remove() && !dryRun) {
+        deleted = fs.delete(d.dir(), true);
+        if (!deleted) {
+          failed.add(d.dir().toString());
+        }
+      }
+      removed += d.remove() ? 1 : 0;
+      arr.addObject().put("dir", d.dir().toString()).put("appName", d.appName())
+          .put("remove", d.remove()).put("deleted", deleted).put("reason", d.reason());
+      out.append(d.remove() ? (dryRun ? "would remove " : deleted ? "removed      "
+          : "FAILED       ") : "keep         ").append(d.dir()).append("  (").append(d.reason())
+          .append(")\n");
+    }
+    out.append(dryRun ? removed + " directories would be removed (dry run: nothing deleted)\n"
+        : (removed - failed.size()) + " directories removed" + (failed.isEmpty() ? ""
+            : ", " + failed.size() + " could not be") + "\n");
+    return new Outcome(failed.isEmpty() ? Exit.OK : Exit.PROBLEMS, json, out.toString());
+  }
+
+  /** The retention decision for every {@code <uuid>} directory of the root. */
+  static List<Decision> decide(CheckpointScan scan, ListCommand.MetadataReferences refs,
+      long now, long olderThan, int keepLast) {
+    List<Decision> out = new ArrayList<>();
+    Map<String, List<CheckpointScan.AppDir>> byApp = new LinkedHashMap<>();
+    for (CheckpointScan.AppDir a : scan.appDirs) {
+      String app = a.owner.map(o -> o.appName()).orElse("");
+      if (a.looksLive(now)) {
+        out.add(new Decision(a.path, app, false, "live: heartbeat or a file changed "
+            + Table.age(now - a.lastSeen()) + " ago"));
+      } else if (refs.uuidNames.contains(a.path.getName())) {
+        out.add(new Decision(a.path, app, false, "referenced by a streaming metadata"
+            + " checkpoint: a restart reads it"));
+      } else {
+        byApp.computeIfAbsent(app, k -> new ArrayList<>()).add(a);
+      }
+    }
+    for (List<CheckpointScan.AppDir> dirs : byApp.values()) {
+      dirs.sort(Comparator.comparingLong(CheckpointScan.AppDir::lastSeen).reversed());
+      for (int i = 0; i < dirs.size(); i++) {
+        CheckpointScan.AppDir a = dirs.get(i);
+        String app = a.owner.map(o -> o.appName()).orElse("");
+        String who = app.isEmpty() ? "without owner" : "of " + app;
+        long idle = now - a.lastSeen();
+        if (i < keepLast) {
+          out.add(new Decision(a.path, app, false, "among the newest " + keepLast + " " + who));
+        } else if (idle < olderThan) {
+          out.add(new Decision(a.path, app, false, "changed " + Table.age(idle) + " ago, less"
+              + " than --older-than"));
+        } else {
+          out.add(new Decision(a.path, app, true, "an earlier run " + who + ", beyond the"
+              + " newest " + keepLast + ", nothing changed for " + Table.age(idle)));
+        }
+      }
+    }
+    out.sort(Comparator.comparing(d -> d.dir().getName()));
+    return out;
+  }
+}

@@ -1,0 +1,132 @@
+package io.checkpointplus.spark.inspector;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * {@code summary ROOT [--audit FILE]}: a few lines on what a run did, for a person: checkpoints
+ * written (partitions read from cache versus recomputed), failures, streaming metadata written,
+ * from the plugin's audit file; and what is on disk under the checkpoint root, checked against
+ * the manifests (sizes). What the README's first command prints at its end.
+ */
+final class SummaryCommand {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private SummaryCommand() {
+  }
+
+  static Outcome run(Arguments args, Progress progress) throws Arguments.UsageException,
+      IOException {
+    Path root = new Path(args.single("checkpoint root"));
+    Configuration hadoopConf = args.hadoopConf();
+    FileSystem fs = root.getFileSystem(hadoopConf);
+    ObjectNode json = JSON.createObjectNode();
+    StringBuilder out = new StringBuilder("checkpoint-plus summary\n");
+    CheckpointScan scan = CheckpointScan.of(root, fs, progress);
+    Set<String> names = new LinkedHashSet<>();
+    scan.appDirs.forEach(a -> a.owner.ifPresent(o -> names.add(o.appName())));
+    String audit = args.options.get("audit");
+    if (audit != null) {
+      summarizeAudit(new Path(audit), hadoopConf, names, json, out);
+    }
+    int rdds = 0;
+    int problems = 0;
+    long bytes = 0;
+    for (CheckpointScan.AppDir a : scan.appDirs) {
+      for (CheckpointScan.Rdd r : a.rdds) {
+        rdds++;
+        bytes += r.bytes();
+        if (r.manifest != null || r.manifestError != null) {
+          problems += RddVerification.of(r, fs, args.sparkConf(), false).problems.size();
+        }
+      }
+    }
+    json.put("root", scan.root.toString()).put("applicationDirectories", scan.appDirs.size())
+        .put("rddCheckpointsOnDisk", rdds).put("bytesOnDisk", bytes)
+        .put("metadataFilesOnDisk", scan.metadataFiles.size()).put("problems", problems);
+    out.append("  on disk      ").append(root).append(": ").append(scan.appDirs.size())
+        .append(scan.appDirs.size() == 1 ? " application directory, " : " application"
+            + " directories, ").append(rdds).append(" rdd-N checkpoints (")
+        .append(Table.bytes(bytes)).append("), ").append(scan.metadataFiles.size())
+        .append(" streaming metadata files; ").append(problems == 0
+            ? "manifests check out (sizes)" : problems + " PROBLEMS (run verify)").append('\n');
+    out.append("  inspect      bin/checkpoint-plus list|verify|show ").append(scan.root).append('\n');
+    return new Outcome(problems == 0 ? Exit.OK : Exit.PROBLEMS, json, out.toString());
+  }
+
+  private static void summarizeAudit(Path audit, Configuration hadoopConf, Set<String> names,
+      ObjectNode json, StringBuilder out) throws IOException {
+    long events = 0;
+    long completed = 0;
+    long failed = 0;
+    long partitions = 0;
+    long fromCache = 0;
+    long recomputed = 0;
+    long records = 0;
+    long bytes = 0;
+    long metadata = 0;
+    long cleaned = 0;
+    Set<String> apps = new LinkedHashSet<>();
+    String hook = null;
+    FileSystem fs = audit.getFileSystem(hadoopConf);
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(fs.open(audit),
+        StandardCharsets.UTF_8))) {
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonNode e;
+        try {
+          e = JSON.readTree(line);
+        } catch (IOException ex) {
+          continue; // a line being written
+        }
+        events++;
+        if (e.hasNonNull("appId")) {
+          apps.add(e.get("appId").asText());
+        }
+        switch (e.path("type").asText()) {
+          case "checkpoint.completed" -> {
+            completed++;
+            partitions += e.path("partitions").asLong();
+            fromCache += e.path("partitionsFromCache").asLong();
+            recomputed += e.path("partitionsRecomputed").asLong();
+            records += e.path("records").asLong();
+            bytes += e.path("bytes").asLong();
+          }
+          case "checkpoint.failed" -> failed++;
+          case "checkpoint.metadata" -> metadata++;
+          case "checkpoint.cleaned" -> cleaned++;
+          case "hook.status" -> hook = e.path("status").asText();
+          default -> {
+          }
+        }
+      }
+    }
+    json.put("audit", audit.toString()).put("auditEvents", events)
+        .put("checkpointsWritten", completed).put("checkpointsFailed", failed)
+        .put("partitions", partitions).put("partitionsFromCache", fromCache)
+        .put("partitionsRecomputed", recomputed).put("records", records)
+        .put("bytesWritten", bytes).put("metadataCheckpoints", metadata)
+        .put("directoriesCleaned", cleaned);
+    out.append("  application  ").append(names.isEmpty() ? "" : String.join(", ", names) + " ")
+        .append(apps.isEmpty() ? "" : "(" + String.join(", ", apps) + ")")
+        .append(", plugin ").append(hook == null ? "status unknown" : hook).append('\n');
+    out.append("  checkpoints  ").append(completed).append(" written (").append(partitions)
+        .append(" partitions: ").append(fromCache).append(" from cache, ").append(recomputed)
+        .append(" recomputed; ").append(records).append(" records, ").append(Table.bytes(bytes))
+        .append("), ").append(failed).append(failed == 1 ? " failure" : " failures").append(", ")
+        .append(metadata).append(" streaming metadata checkpoints\n");
+    out.append("  audit        ").append(audit).append(" (").append(events).append(" events)\n");
+  }
+}

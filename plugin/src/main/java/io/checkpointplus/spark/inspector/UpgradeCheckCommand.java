@@ -1,0 +1,329 @@
+package io.checkpointplus.spark.inspector;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.Externalizable;
+import java.io.IOException;
+import java.io.Serializable;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * {@code upgrade-check CHECKPOINT --jar NEW_APP.jar [--jars DEP1,DEP2]}: whether a Spark
+ * Streaming application built as {@code NEW_APP.jar} can restart from the metadata checkpoint.
+ * Every class descriptor in the checkpoint is compared with the class the restarted driver
+ * would load (the new jar and its dependencies, then this JVM's class path, which is Spark's
+ * {@code jars/}: Spark's parent-first order), as {@code ObjectInputStream} would:
+ * {@code ClassNotFoundException} for a class that is gone, {@code InvalidClassException} for a
+ * changed {@code serialVersionUID}, a primitive field whose type changed, or a class no longer
+ * serializable; {@code ClassCastException} for a field whose new type cannot hold the value
+ * the checkpoint has; and for serialized lambdas, a missing implementation method. No class is
+ * initialised: no code of the application runs.
+ */
+final class UpgradeCheckCommand {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** What restoring one class would do. */
+  record Verdict(String className, String status, Long streamSuid, Long localSuid,
+      String exception, String reason) {
+    boolean fails() {
+      return status.equals("missing") || status.equals("incompatible");
+    }
+  }
+
+  private UpgradeCheckCommand() {
+  }
+
+  static Outcome run(Arguments args) throws Arguments.UsageException, IOException {
+    Path path = new Path(args.single("metadata checkpoint file or checkpoint root"));
+    String jar = args.options.get("jar");
+    if (jar == null) {
+      throw new Arguments.UsageException("--jar NEW_APP.jar is required");
+    }
+    List<URL> urls = new ArrayList<>();
+    urls.add(url(jar));
+    String deps = args.options.get("jars");
+    if (deps != null && !deps.isBlank()) {
+      for (String d : deps.split(",")) {
+        urls.add(url(d.trim()));
+      }
+    }
+    MetadataFile file = MetadataFiles.resolve(path, args.hadoopConf(), args.sparkConf());
+    List<Verdict> verdicts;
+    try (URLClassLoader loader = new URLClassLoader("upgrade-check", urls.toArray(new URL[0]),
+        UpgradeCheckCommand.class.getClassLoader())) {
+      verdicts = check(file, loader);
+    }
+    return outcome(file, jar, verdicts);
+  }
+
+  private static URL url(String jar) throws IOException {
+    java.nio.file.Path p = java.nio.file.Path.of(jar);
+    if (!Files.isReadable(p)) {
+      throw new IOException("Jar " + jar + " cannot be read");
+    }
+    return p.toUri().toURL();
+  }
+
+  /** The verdict for every class of the checkpoint, in stream order. */
+  static List<Verdict> check(MetadataFile file, ClassLoader loader) {
+    Map<String, SerialStream.Desc> descs = new LinkedHashMap<>();
+    for (SerialStream.Desc d : file.descriptors) {
+      descs.putIfAbsent(d.name, d);
+    }
+    Map<String, List<SerialStream.Obj>> instances = new LinkedHashMap<>();
+    List<SerialStream.Obj> lambdas = new ArrayList<>();
+    SerialValues.walk(file.root, new IdentityHashMap<>(), o -> {
+      if (o instanceof SerialStream.Obj obj) {
+        for (SerialStream.Desc d = obj.desc; d != null; d = d.superDesc) {
+          instances.computeIfAbsent(d.name, k -> new ArrayList<>()).add(obj);
+        }
+        if (obj.desc.name.equals("java.lang.invoke.SerializedLambda")) {
+          lambdas.add(obj);
+        }
+      }
+    }, null);
+    List<Verdict> out = new ArrayList<>();
+    for (SerialStream.Desc d : descs.values()) {
+      out.add(verdict(d, loader, instances.getOrDefault(d.name, List.of())));
+    }
+    for (SerialStream.Obj lambda : lambdas) {
+      Verdict v = lambdaVerdict(lambda, loader);
+      if (v != null) {
+        out.add(v);
+      }
+    }
+    return out;
+  }
+
+  private static Verdict verdict(SerialStream.Desc d, ClassLoader loader,
+      List<SerialStream.Obj> instances) {
+    if (d.isProxy()) {
+      for (String iface : d.proxyInterfaces) {
+        try {
+          Class.forName(iface, false, loader);
+        } catch (ClassNotFoundException | LinkageError e) {
+          return new Verdict(d.name, "missing", null, null, "ClassNotFoundException",
+              "proxy interface " + iface + " is not in the new jar or its dependencies");
+        }
+      }
+      return new Verdict(d.name, "ok", null, null, null, null);
+    }
+    Class<?> cl;
+    try {
+      cl = Class.forName(d.name, false, loader);
+    } catch (ClassNotFoundException e) {
+      return new Verdict(d.name, "missing", d.suid, null, "ClassNotFoundException",
+          "not in the new jar, its dependencies or Spark's class path");
+    } catch (LinkageError e) {
+      return new Verdict(d.name, "missing", d.suid, null, "NoClassDefFoundError",
+          "found but cannot be loaded: " + e);
+    }
+    if (cl.isArray()) {
+      return new Verdict(d.name, "ok", null, null, null, null);
+    }
+    boolean serializable = Serializable.class.isAssignableFrom(cl);
+    boolean externalizable = Externalizable.class.isAssignableFrom(cl);
+    boolean streamSerializable = d.has(SerialStream.SC_SERIALIZABLE)
+        || d.has(SerialStream.SC_EXTERNALIZABLE);
+    if (d.has(SerialStream.SC_ENUM) != cl.isEnum()) {
+      return new Verdict(d.name, "incompatible", d.suid, null, "InvalidClassException",
+          cl.isEnum() ? "cannot bind non-enum descriptor to an enum class"
+              : "cannot bind enum descriptor to a non-enum class");
+    }
+    if (cl.isEnum()) {
+      return new Verdict(d.name, "ok", d.suid, 0L, null, null);
+    }
+    if (!streamSerializable) {
+      // A class written only as a Class object (a lambda's capturing class, a ClassTag's
+      // runtime class): Java gives non-serializable classes serialVersionUID 0, checks nothing.
+      return new Verdict(d.name, "ok", d.suid, serializable ? null : 0L, null, null);
+    }
+    if (!serializable) {
+      return new Verdict(d.name, "incompatible", d.suid, null, "InvalidClassException",
+          "class invalid for deserialization: the new class is not Serializable");
+    }
+    if (d.has(SerialStream.SC_EXTERNALIZABLE) != externalizable) {
+      return new Verdict(d.name, "incompatible", d.suid, null, "InvalidClassException",
+          "Serializable incompatible with Externalizable");
+    }
+    SerialVersion.Value local;
+    try {
+      local = SerialVersion.of(cl, loader);
+    } catch (IOException | RuntimeException | LinkageError e) {
+      return new Verdict(d.name, "unchecked", d.suid, null, null,
+          "its serialVersionUID cannot be determined: " + e);
+    }
+    if (local.unknownBecause() != null) {
+      return new Verdict(d.name, "unchecked", d.suid, null, null, local.unknownBecause());
+    }
+    if (!cl.isRecord() && local.suid() != d.suid) {
+      return new Verdict(d.name, "incompatible", d.suid, local.suid(), "InvalidClassException",
+          "local class incompatible: stream classdesc serialVersionUID = " + d.suid
+              + ", local class serialVersionUID = " + local.suid()
+              + (local.declared() ? " (declared)" : " (computed: none declared, so any change"
+                  + " to its fields, methods or interfaces changes it)"));
+    }
+    String fieldProblem = fieldProblem(d, cl, loader, instances);
+    if (fieldProblem != null) {
+      return new Verdict(d.name, "incompatible", d.suid, local.suid(),
+          fieldProblem.startsWith("incompatible types") ? "InvalidClassException"
+              : "ClassCastException", fieldProblem);
+    }
+    return new Verdict(d.name, "ok", d.suid, local.suid(), null, null);
+  }
+
+  /** A field of the stream that the new class cannot take, as {@code ObjectStreamClass} sees it. */
+  private static String fieldProblem(SerialStream.Desc d, Class<?> cl, ClassLoader loader,
+      List<SerialStream.Obj> instances) {
+    Map<String, Field> local = new LinkedHashMap<>();
+    for (Field f : cl.getDeclaredFields()) {
+      if ((f.getModifiers() & (Modifier.STATIC | Modifier.TRANSIENT)) == 0) {
+        local.put(f.getName(), f);
+      }
+    }
+    for (SerialStream.Field f : d.fields) {
+      Field lf = local.get(f.name());
+      if (lf == null) {
+        continue; // a field that is gone is skipped on read
+      }
+      boolean streamPrimitive = f.typeCode() != 'L' && f.typeCode() != '[';
+      String localCode = SerialVersion.descriptor(lf.getType());
+      if ((streamPrimitive || lf.getType().isPrimitive())
+          && f.typeCode() != localCode.charAt(0)) {
+        return "incompatible types for field " + f.name() + ": " + f.typeName()
+            + " in the checkpoint, " + lf.getType().getTypeName() + " now";
+      }
+      if (!streamPrimitive) {
+        for (SerialStream.Obj o : instances) {
+          Map<String, Object> values = o.fieldsByClass.get(d.name);
+          Object v = values == null ? null : values.get(f.name());
+          String valueClass = v instanceof SerialStream.Obj vo ? vo.desc.name
+              : v instanceof SerialStream.Arr va ? va.desc().name
+              : v instanceof String ? "java.lang.String" : null;
+          if (valueClass == null) {
+            continue;
+          }
+          try {
+            Class<?> vc = Class.forName(valueClass, false, loader);
+            if (!lf.getType().isAssignableFrom(vc) && !hasReadResolve(vc)) {
+              return "cannot assign instance of " + valueClass + " to field " + d.name + "."
+                  + f.name() + " of type " + lf.getType().getTypeName();
+            }
+          } catch (ClassNotFoundException | LinkageError e) {
+            // reported as a missing class on its own
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Whether {@code cl} (or a superclass) declares {@code readResolve}: its instances are
+   * replaced on read (a serialization proxy, a serialized lambda), so its own type says nothing
+   * about what the field receives.
+   */
+  private static boolean hasReadResolve(Class<?> cl) {
+    for (Class<?> c = cl; c != null; c = c.getSuperclass()) {
+      for (java.lang.reflect.Method m : c.getDeclaredMethods()) {
+        if (m.getName().equals("readResolve") && m.getParameterCount() == 0) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** A serialized lambda whose implementation method is gone from the new build. */
+  private static Verdict lambdaVerdict(SerialStream.Obj lambda, ClassLoader loader) {
+    Object implClass = lambda.field("implClass");
+    Object implName = lambda.field("implMethodName");
+    Object implSig = lambda.field("implMethodSignature");
+    if (!(implClass instanceof String c) || !(implName instanceof String n)
+        || !(implSig instanceof String s)) {
+      return null;
+    }
+    String name = "lambda " + c.replace('/', '.') + "." + n + s;
+    Class<?> cl;
+    try {
+      cl = Class.forName(c.replace('/', '.'), false, loader);
+    } catch (ClassNotFoundException | LinkageError e) {
+      return new Verdict(name, "missing", null, null, "ClassNotFoundException",
+          "the class holding the lambda's code is not in the new jar");
+    }
+    if (n.equals("<init>")) {
+      for (java.lang.reflect.Constructor<?> k : cl.getDeclaredConstructors()) {
+        if (SerialVersion.descriptor(k.getParameterTypes(), void.class).equals(s)) {
+          return new Verdict(name, "ok", null, null, null, null);
+        }
+      }
+    } else {
+      for (java.lang.reflect.Method m : cl.getDeclaredMethods()) {
+        if (m.getName().equals(n) && SerialVersion.descriptor(m.getParameterTypes(),
+            m.getReturnType()).equals(s)) {
+          return new Verdict(name, "ok", null, null, null, null);
+        }
+      }
+    }
+    return new Verdict(name, "incompatible", null, null, "IllegalArgumentException",
+        "Invalid lambda deserialization: the new " + cl.getName() + " has no method " + n + s
+            + " (lambdas are numbered in source order: an added or removed lambda renames"
+            + " them)");
+  }
+
+  private static Outcome outcome(MetadataFile file, String jar, List<Verdict> verdicts) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("checkpoint", file.path.toString());
+    root.put("jar", jar);
+    long failing = verdicts.stream().filter(Verdict::fails).count();
+    long unchecked = verdicts.stream().filter(v -> v.status().equals("unchecked")).count();
+    root.put("restartWouldFail", failing > 0);
+    root.put("classes", verdicts.size());
+    ArrayNode all = root.putArray("verdicts");
+    for (Verdict v : verdicts) {
+      ObjectNode n = all.addObject();
+      n.put("class", v.className()).put("status", v.status());
+      if (v.streamSuid() != null) {
+        n.put("checkpointSerialVersionUID", v.streamSuid());
+      }
+      if (v.localSuid() != null) {
+        n.put("newSerialVersionUID", v.localSuid());
+      }
+      if (v.exception() != null) {
+        n.put("exception", v.exception());
+      }
+      if (v.reason() != null) {
+        n.put("reason", v.reason());
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    out.append("Upgrade check of ").append(file.path).append(" against ").append(jar)
+        .append('\n');
+    for (Verdict v : verdicts) {
+      if (!v.status().equals("ok")) {
+        out.append(v.fails() ? "  FAIL      " : "  unchecked ").append(v.className());
+        if (v.exception() != null) {
+          out.append(": ").append(v.exception());
+        }
+        out.append("\n            ").append(v.reason()).append('\n');
+      }
+    }
+    out.append(failing > 0
+        ? "Restart would FAIL: " + failing + " of " + verdicts.size() + " classes missing or"
+            + " incompatible\n"
+        : "Restart would succeed: all " + (verdicts.size() - unchecked) + " classes compatible"
+            + (unchecked > 0 ? " (" + unchecked + " could not be checked)" : "") + "\n");
+    return new Outcome(failing > 0 ? Exit.PROBLEMS : Exit.OK, root, out.toString());
+  }
+}

@@ -1,0 +1,108 @@
+package io.checkpointplus.spark.inspector;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkConf;
+
+/**
+ * {@code verify PATH [--checksum]}: every {@code rdd-N} checkpoint under {@code PATH} (a root,
+ * a {@code <uuid>} or an {@code rdd-N} directory) checked by {@link RddVerification}, and every
+ * streaming metadata file of a root decoded; a Structured Streaming location is checked by
+ * {@link StructuredStreamingLocation}. Exit code 0 only when everything is intact.
+ */
+final class VerifyCommand {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private VerifyCommand() {
+  }
+
+  static Outcome run(Arguments args, Progress progress) throws Arguments.UsageException,
+      IOException {
+    Path path = new Path(args.single("checkpoint path"));
+    Configuration hadoopConf = args.hadoopConf();
+    FileSystem fs = path.getFileSystem(hadoopConf);
+    if (StructuredStreamingLocation.isOne(fs, path)) {
+      return StructuredStreamingLocation.read(fs, path, progress).outcome(true);
+    }
+    SparkConf conf = args.sparkConf();
+    boolean checksum = args.flag("checksum");
+    CheckpointScan scan = CheckpointScan.of(path, fs, progress);
+    List<RddVerification> results = new ArrayList<>();
+    for (CheckpointScan.AppDir a : scan.appDirs) {
+      for (CheckpointScan.Rdd r : a.rdds) {
+        results.add(RddVerification.of(r, fs, conf, checksum));
+      }
+    }
+    List<RddVerification.Problem> metadataProblems = new ArrayList<>();
+    for (FileStatus s : scan.metadataFiles) {
+      try {
+        StreamingCheckpoint.of(MetadataFile.read(s.getPath(), hadoopConf, conf));
+      } catch (IOException e) {
+        metadataProblems.add(new RddVerification.Problem(s.getPath().toString(),
+            "a complete serialized streaming Checkpoint", e.getMessage()));
+      }
+    }
+    int problems = metadataProblems.size();
+    for (RddVerification v : results) {
+      problems += v.problems.size();
+    }
+    ObjectNode root = JSON.createObjectNode();
+    root.put("path", scan.root.toString());
+    root.put("checksum", checksum);
+    root.put("rddCheckpoints", results.size());
+    root.put("metadataFiles", scan.metadataFiles.size());
+    root.put("filesListed", scan.files);
+    root.put("intact", problems == 0);
+    ArrayNode all = root.putArray("problems");
+    ArrayNode rdds = root.putArray("rdds");
+    StringBuilder text = new StringBuilder();
+    for (RddVerification v : results) {
+      ObjectNode n = rdds.addObject();
+      n.put("dir", v.rdd.path.toString());
+      n.put("check", v.structural ? "structural (no manifest)" : "manifest");
+      n.put("partitions", v.rdd.parts.size());
+      n.put("intact", v.problems.isEmpty());
+      if (v.structural && v.recordsRead >= 0) {
+        n.put("recordsRead", v.recordsRead);
+      }
+      ArrayNode notes = n.putArray("notes");
+      v.notes.forEach(notes::add);
+      for (RddVerification.Problem p : v.problems) {
+        all.addObject().put("file", p.file()).put("expected", p.expected())
+            .put("found", p.found());
+      }
+      text.append(v.problems.isEmpty() ? "OK      " : "DAMAGED ").append(v.rdd.path)
+          .append("  (").append(v.rdd.parts.size()).append(" partitions, ")
+          .append(v.structural ? "structural check, no manifest" : "manifest"
+              + (checksum ? " + CRC32C" : " sizes")).append(")\n");
+      for (RddVerification.Problem p : v.problems) {
+        text.append("  PROBLEM ").append(p.line()).append('\n');
+      }
+      for (String note : v.notes) {
+        text.append("  note    ").append(note).append('\n');
+      }
+    }
+    for (RddVerification.Problem p : metadataProblems) {
+      all.addObject().put("file", p.file()).put("expected", p.expected()).put("found", p.found());
+      text.append("DAMAGED ").append(p.file()).append("\n  PROBLEM ").append(p.line())
+          .append('\n');
+    }
+    if (scan.metadataFiles.size() > metadataProblems.size()) {
+      text.append("OK      ").append(scan.metadataFiles.size() - metadataProblems.size())
+          .append(" streaming metadata files decode completely\n");
+    }
+    text.append(problems == 0 ? "\nAll intact: " : "\n" + problems + " problems: ")
+        .append(results.size()).append(" RDD checkpoints, ").append(scan.metadataFiles.size())
+        .append(" metadata files checked").append(checksum ? " (with checksums)" : "")
+        .append('\n');
+    return new Outcome(problems == 0 ? Exit.OK : Exit.PROBLEMS, root, text.toString());
+  }
+}

@@ -1,0 +1,184 @@
+package io.checkpointplus.spark.inspector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.checkpointplus.spark.files.OwnerMarker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code clean} by the plugin's retention rules (never a live directory, never one a streaming
+ * metadata checkpoint references, the newest {@code keepLast} kept), and {@code diff} of the
+ * same RDD checkpointed by stock Spark and by the plugin.
+ */
+class CleanAndDiffTest {
+  @TempDir
+  static Path tmp;
+  static Path stock;
+  static Path plugin;
+  static RddCheckpoints stockMade;
+  static RddCheckpoints pluginMade;
+
+  @BeforeAll
+  static void writeCheckpoints() throws Exception {
+    stock = Fixtures.stock();
+    plugin = Fixtures.plugin();
+    stockMade = Fixtures.stockMade();
+    pluginMade = Fixtures.pluginMade();
+  }
+
+  /** The streaming root: only the clean tests need it, and they run once (no serializer). */
+  private static Path streaming() throws Exception {
+    Fixtures.onlyWithTheDefaultSerializer();
+    return Fixtures.streaming();
+  }
+
+  /** Makes {@code dir} look abandoned since {@code age} ago by {@code appName}. */
+  private static void age(Path dir, String appName, Duration age) throws Exception {
+    long when = System.currentTimeMillis() - age.toMillis();
+    new OwnerMarker("app-" + appName, appName, when).write(FileSystem.getLocal(
+        new Configuration()), new org.apache.hadoop.fs.Path(dir.toUri()));
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.toList()) {
+        Files.setLastModifiedTime(p, FileTime.fromMillis(when));
+      }
+    }
+  }
+
+  /** Renews the owner heartbeat of {@code dir} now, as a running application does. */
+  static void heartbeatNow(Path dir) throws Exception {
+    new OwnerMarker("app-live", "checkpoint-plus-test", System.currentTimeMillis()).write(
+        FileSystem.getLocal(new Configuration()), new org.apache.hadoop.fs.Path(dir.toUri()));
+  }
+
+  private static Path oldRun(Path root, String appName, int days) throws Exception {
+    Path dir = Files.createDirectories(root.resolve(UUID.randomUUID().toString())
+        .resolve("rdd-3"));
+    Files.writeString(dir.resolve("part-00000"), "x");
+    age(dir.getParent(), appName, Duration.ofDays(days));
+    return dir.getParent();
+  }
+
+  /** A root with the streaming application's files plus three idle runs of another app. */
+  private static Map<String, Path> rootWithEarlierRuns() throws Exception {
+    Path root = tmp.resolve("clean-" + UUID.randomUUID());
+    RddCheckpoints.copy(streaming(), root);
+    Path streamingDir = RddCheckpoints.rddDirs(root).get(0).getParent();
+    age(streamingDir, "inspected-stream", Duration.ofDays(5));
+    Path live = RddCheckpoints.rddDirs(plugin).get(0).getParent();
+    Path liveCopy = root.resolve(live.getFileName().toString());
+    RddCheckpoints.copy(live, liveCopy);
+    heartbeatNow(liveCopy); // as its running owner renews it
+    return Map.of("root", root, "streaming", streamingDir, "live", liveCopy,
+        "newest", oldRun(root, "old-app", 2), "middle", oldRun(root, "old-app", 3),
+        "oldest", oldRun(root, "old-app", 4));
+  }
+
+  @Test
+  void cleanRemovesOnlyIdleUnreferencedRunsBeyondKeepLast() throws Exception {
+    Map<String, Path> dirs = rootWithEarlierRuns();
+    Path root = dirs.get("root");
+    InspectorRun dry = InspectorRun.of("clean", root.toString(), "--keep-last", "1",
+        "--dry-run");
+    assertEquals(0, dry.exitCode(), dry.toString());
+    assertTrue(dry.out().contains("would remove " + "file:" + dirs.get("oldest")), dry.out());
+    assertTrue(dry.out().contains("2 directories would be removed"), dry.out());
+    for (Path p : dirs.values()) {
+      assertTrue(Files.exists(p), "dry run deletes nothing: " + p);
+    }
+
+    InspectorRun run = InspectorRun.of("clean", root.toString(), "--keep-last", "1", "--json");
+    assertEquals(0, run.exitCode(), run.toString());
+    assertFalse(Files.exists(dirs.get("oldest")));
+    assertFalse(Files.exists(dirs.get("middle")));
+    assertTrue(Files.exists(dirs.get("newest")), "the newest run of old-app is kept");
+    assertTrue(Files.exists(dirs.get("streaming")), "referenced by the streaming metadata");
+    assertTrue(Files.exists(dirs.get("live")), "live");
+    for (JsonNode d : run.json().get("directories")) {
+      if (d.get("dir").asText().endsWith(dirs.get("streaming").getFileName().toString())) {
+        assertTrue(d.get("reason").asText().startsWith("referenced by a streaming metadata"),
+            d.toString());
+      }
+    }
+  }
+
+  @Test
+  void cleanNeverRemovesALiveDirectory() throws Exception {
+    Map<String, Path> dirs = rootWithEarlierRuns();
+    InspectorRun run = InspectorRun.of("clean", dirs.get("root").toString(), "--keep-last",
+        "0", "--older-than", "10min");
+    assertEquals(0, run.exitCode(), run.toString());
+    assertTrue(Files.exists(dirs.get("live")), run.out());
+    assertTrue(Files.exists(dirs.get("streaming")), run.out());
+    assertFalse(Files.exists(dirs.get("newest")), run.out());
+    assertTrue(run.out().contains("keep         file:" + dirs.get("live") + "  (live:"),
+        run.out());
+  }
+
+  @Test
+  void cleanRemovesNothingWhenAMetadataFileCannotBeRead() throws Exception {
+    Map<String, Path> dirs = rootWithEarlierRuns();
+    Path torn = dirs.get("root").resolve("checkpoint-" + (System.currentTimeMillis() + 60_000));
+    Files.write(torn, new byte[] {1, 2, 3});
+    InspectorRun run = InspectorRun.of("clean", dirs.get("root").toString(), "--keep-last",
+        "0");
+    assertEquals(3, run.exitCode(), run.toString());
+    assertTrue(run.err().contains("Nothing removed") && run.err().contains(torn.getFileName()
+        .toString()), run.err());
+    assertTrue(Files.exists(dirs.get("oldest")));
+  }
+
+  @Test
+  void cleanRejectsAnOlderThanBelowTenMinutes() {
+    Fixtures.onlyWithTheDefaultSerializer();
+    InspectorRun run = InspectorRun.of("clean", tmp.toString(), "--older-than", "5min");
+    assertEquals(2, run.exitCode(), run.toString());
+    assertTrue(run.err().contains("--older-than '5min': at least 10min"), run.err());
+  }
+
+  @Test
+  void diffOfStockAndPluginCheckpointsOfTheSameRddIsEqual() {
+    List<Path> a = RddCheckpoints.rddDirs(stock);
+    List<Path> b = RddCheckpoints.rddDirs(plugin);
+    for (int i = 0; i < 2; i++) {
+      InspectorRun run = InspectorRun.of(stockMade.args("diff", a.get(i).toString(),
+          b.get(i).toString(), "--json"));
+      assertEquals(0, run.exitCode(), run.toString());
+      JsonNode j = run.json();
+      assertTrue(j.get("equal").asBoolean());
+      assertEquals(j.get("recordsA").asLong(), j.get("recordsB").asLong());
+      assertEquals(RddCheckpoints.RECORDS, j.get("recordsA").asLong());
+    }
+  }
+
+  @Test
+  void diffNamesThePartitionWhoseRecordsDiffer() throws Exception {
+    Path copy = tmp.resolve("diff-" + UUID.randomUUID());
+    RddCheckpoints.copy(plugin, copy);
+    Path rdd = RddCheckpoints.rddDirs(copy).get(0);
+    Files.copy(rdd.resolve("part-00000"), rdd.resolve("part-00001"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.deleteIfExists(rdd.resolve(".part-00001.crc"));
+    InspectorRun run = InspectorRun.of(pluginMade.args("diff",
+        RddCheckpoints.rddDirs(plugin).get(0).toString(), rdd.toString(), "--json"));
+    assertEquals(1, run.exitCode(), run.toString());
+    JsonNode parts = run.json().get("partitions");
+    assertEquals("equal", parts.get(0).get("verdict").asText());
+    assertEquals("DIFFERENT", parts.get(1).get("verdict").asText());
+    assertEquals("equal", parts.get(2).get("verdict").asText());
+  }
+}
