@@ -39,7 +39,7 @@ public final class InspectorScale {
         Files.write(dir.resolve(name), data);
         CRC32C crc = new CRC32C();
         crc.update(data);
-        entries.add(new CheckpointManifest.Entry(p, name, bytes, 10, crc.getValue()));
+        entries.add(new CheckpointManifest.Entry(p, name, bytes, 10L, crc.getValue()));
       }
       Files.writeString(dir.resolve(CheckpointManifest.FILE_NAME), new CheckpointManifest(1,
           "scale", "org.apache.spark.serializer.JavaSerializer", false, null, entries).toJson());
