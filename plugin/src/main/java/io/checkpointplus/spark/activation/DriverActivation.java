@@ -213,7 +213,8 @@ public final class DriverActivation implements DriverPlugin {
     retention.start(sc.applicationId(), sc.appName(), sc::getCheckpointDir,
         sc.hadoopConfiguration());
     JobSubmissionInterceptor interceptor = new JobSubmissionInterceptor(
-        new CheckpointWriter(audit, settings.filesCommit(), retention), reuse, planner,
+        new CheckpointWriter(audit, settings.filesCommit(), retention, settings.writeByteCopy()),
+        reuse, planner,
         new CheckpointVerifier(settings.filesVerify(), retention, audit), settings.maxLineageDepth());
     SchedulerSwap.install(sc, interceptor, new PlanRunner(settings.ancestorParallelism()),
         t -> recordHookStatus(sparkVersion, "degraded", t.toString()));

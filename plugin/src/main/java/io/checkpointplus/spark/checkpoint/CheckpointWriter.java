@@ -3,6 +3,7 @@ package io.checkpointplus.spark.checkpoint;
 import io.checkpointplus.spark.audit.AuditEvent;
 import io.checkpointplus.spark.audit.AuditLog;
 import io.checkpointplus.spark.files.CheckpointFileManager;
+import io.checkpointplus.spark.policy.CheckpointPlan;
 import io.checkpointplus.spark.policy.Lineage;
 import io.checkpointplus.spark.files.CheckpointManifest;
 import io.checkpointplus.spark.files.CommitMode;
@@ -10,7 +11,9 @@ import io.checkpointplus.spark.files.RetentionSweeper;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.fs.Path;
@@ -20,6 +23,7 @@ import org.apache.spark.SparkEnv;
 import org.apache.spark.SparkException;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.rdd.ReliableCheckpointRDD;
+import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.SerializableConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +44,11 @@ public final class CheckpointWriter {
   /** Local properties Spark Streaming sets on the jobs of a batch. */
   static final String BATCH_TIME_PROPERTY = "spark.streaming.internal.batchTime";
   static final String OUTPUT_OP_PROPERTY = "spark.streaming.internal.outputOpId";
+  /**
+   * The job property naming the RDD a checkpoint write job writes, so listeners (the
+   * Checkpoints tab) link the job to its checkpoint.
+   */
+  public static final String CHECKPOINT_RDD_PROPERTY = "spark.checkpointplus.checkpointRddId";
 
   private static final String PLUGIN_VERSION = Optional.ofNullable(
       CheckpointWriter.class.getPackage().getImplementationVersion()).orElse("dev");
@@ -47,14 +56,29 @@ public final class CheckpointWriter {
   /** Set while this thread runs a checkpoint job: the interceptor leaves that job alone. */
   private static final ThreadLocal<Boolean> WRITING = ThreadLocal.withInitial(() -> false);
 
+  /** At most this many partitions are listed one by one in a {@code checkpoint.completed}. */
+  static final int PARTITION_FILES_LISTED = 10_000;
+
   private final AuditLog audit;
   private final CommitMode commit;
   private final RetentionSweeper retention;
+  private final boolean byteCopy;
 
+  /** A writer that copies serialized blocks where they hold the checkpoint's bytes. */
   public CheckpointWriter(AuditLog audit, CommitMode commit, RetentionSweeper retention) {
+    this(audit, commit, retention, true);
+  }
+
+  /**
+   * @param byteCopy whether a partition whose block holds the checkpoint's bytes is written by
+   *     copying them ({@link BlockCopy}); false serializes every partition's records
+   */
+  public CheckpointWriter(AuditLog audit, CommitMode commit, RetentionSweeper retention,
+      boolean byteCopy) {
     this.audit = audit;
     this.commit = commit;
     this.retention = retention;
+    this.byteCopy = byteCopy;
   }
 
   /** Whether the job this thread is submitting is one of the plugin's checkpoint jobs. */
@@ -85,7 +109,8 @@ public final class CheckpointWriter {
           "files an earlier failed write or lost task attempts left");
       results = runWriteJob(sc, rdd, new PartitionWriteTask<T>(dir, sc.broadcast(
           new SerializableConfiguration(sc.hadoopConfiguration()),
-          ClassTag$.MODULE$.apply(SerializableConfiguration.class)), files.commitMode(), tag));
+          ClassTag$.MODULE$.apply(SerializableConfiguration.class)), files.commitMode(), tag,
+          rdd.id(), byteCopy && isSerialized(rdd.getStorageLevel())));
       Option<Partitioner> partitioner = rdd.partitioner();
       if (partitioner.isDefined()) {
         files.writePartitioner(partitioner.get(), SparkEnv.get().serializer().newInstance(),
@@ -118,10 +143,17 @@ public final class CheckpointWriter {
     return checkpoint;
   }
 
+  /** Whether blocks of this level are stored as bytes (in memory or on disk). */
+  private static boolean isSerialized(StorageLevel level) {
+    return level.isValid() && !level.deserialized();
+  }
+
   private static <T> PartitionWriteResult[] runWriteJob(SparkContext sc, RDD<T> rdd,
       PartitionWriteTask<T> task) {
     boolean nested = WRITING.get();
     WRITING.set(true);
+    String previous = sc.getLocalProperty(CHECKPOINT_RDD_PROPERTY);
+    sc.setLocalProperty(CHECKPOINT_RDD_PROPERTY, String.valueOf(rdd.id()));
     try {
       byte[][] encoded = (byte[][]) sc.runJob(rdd, task, ENCODED_RESULT);
       PartitionWriteResult[] results = new PartitionWriteResult[encoded.length];
@@ -130,6 +162,7 @@ public final class CheckpointWriter {
       }
       return results;
     } finally {
+      sc.setLocalProperty(CHECKPOINT_RDD_PROPERTY, previous);
       WRITING.set(nested);
     }
   }
@@ -164,8 +197,8 @@ public final class CheckpointWriter {
             + ": expected the " + r.bytes() + " bytes its committed task attempt wrote, found "
             + (bytes == null ? "no such file" : bytes + " bytes") + " in storage");
       }
-      entries.add(new CheckpointManifest.Entry(r.partition(), r.file(), bytes, r.records(),
-          r.crc32c()));
+      entries.add(new CheckpointManifest.Entry(r.partition(), r.file(), bytes,
+          r.recordsCounted() ? Long.valueOf(r.records()) : null, r.crc32c()));
     }
     entries.sort(Comparator.comparingInt(CheckpointManifest.Entry::partition));
     boolean compressed = CheckpointFileManager.isCompressed(sc.conf());
@@ -222,29 +255,63 @@ public final class CheckpointWriter {
     long bytes = 0;
     long records = 0;
     int fromCache = 0;
+    int byteCopied = 0;
+    int notCounted = 0;
+    List<Map<String, Object>> files = new ArrayList<>();
     for (PartitionWriteResult r : results) {
       bytes += r.bytes();
-      records += r.records();
+      if (r.recordsCounted()) {
+        records += r.records();
+      } else {
+        notCounted++;
+      }
       fromCache += r.fromCache() ? 1 : 0;
+      byteCopied += r.writePath() == WritePath.BYTE_COPY ? 1 : 0;
+      if (files.size() < PARTITION_FILES_LISTED) {
+        files.add(partitionFile(r));
+      }
     }
+    files.sort(Comparator.comparingInt(f -> (Integer) f.get("partition")));
     audit.record(withJobContext(audit.event(AuditEvent.Type.CHECKPOINT_COMPLETED), sc, rdd, dir)
         .with("partitions", results.length)
         .with("bytes", bytes)
         .with("records", records)
+        .with("partitionsNotCounted", notCounted)
         .with("durationMs", durationMs)
         .with("partitionsFromCache", fromCache)
         .with("partitionsRecomputed", results.length - fromCache)
+        .with("partitionsByteCopied", byteCopied)
         .with("lineageDepthBefore", lineageDepth)
+        .with("partitionFiles", files)
+        .with("partitionFilesTruncated", results.length > files.size() ? true : null)
         .build());
-    LOG.info("Checkpointed RDD {} to {}: {} partitions ({} from cache), {} records, {} bytes in"
-        + " {} ms", rdd.id(), dir, results.length, fromCache, records, bytes, durationMs);
+    LOG.info("Checkpointed RDD {} to {}: {} partitions ({} from cache, {} copied as bytes), {}"
+        + " records{}, {} bytes in {} ms", rdd.id(), dir, results.length, fromCache, byteCopied,
+        records, notCounted == 0 ? "" : " (" + notCounted + " copied partitions not counted)",
+        bytes, durationMs);
+  }
+
+  /** One partition's entry of {@code partitionFiles}; {@code records} null if not counted. */
+  private static Map<String, Object> partitionFile(PartitionWriteResult r) {
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("partition", r.partition());
+    f.put("file", r.file());
+    f.put("bytes", r.bytes());
+    f.put("records", r.recordsCounted() ? r.records() : null);
+    f.put("crc32c", Long.toHexString(r.crc32c()));
+    f.put("source", r.fromCache() ? "cache" : "computed");
+    f.put("writePath", r.writePath().wireName());
+    f.put("taskAttemptId", r.taskAttemptId());
+    return f;
   }
 
   private static AuditEvent.Builder withJobContext(AuditEvent.Builder event, SparkContext sc,
       RDD<?> rdd, String dir) {
     String batchTime = sc.getLocalProperty(BATCH_TIME_PROPERTY);
     String outputOp = sc.getLocalProperty(OUTPUT_OP_PROPERTY);
-    return event.with("rddId", rdd.id())
+    String planId = sc.getLocalProperty(CheckpointPlan.PLAN_ID_PROPERTY);
+    return event.with("planId", planId == null ? null : Long.parseLong(planId))
+        .with("rddId", rdd.id())
         .with("dir", dir)
         .with("name", rdd.name())
         .with("callSite", rdd.creationSite().shortForm())

@@ -11,12 +11,23 @@ import java.io.UncheckedIOException;
  * What one task of a checkpoint job reports back about the partition it wrote: the facts the
  * manifest and the audit events need, counted where the bytes were written.
  *
+ * <p>{@code records} is {@link #NOT_COUNTED} for a partition written by byte copy: its records
+ * were never deserialized, so nobody counted them.
+ *
  * <p>Task results travel through the application's {@code spark.serializer}, which may be Kryo
  * with {@code registrationRequired}: a task returns this record encoded as a {@code byte[]}
  * ({@link #toBytes()}), which every Spark serializer handles.
  */
 public record PartitionWriteResult(int partition, String file, long bytes, long records,
-    long crc32c, boolean fromCache, long writeNanos) {
+    long crc32c, boolean fromCache, long writeNanos, WritePath writePath, long taskAttemptId) {
+
+  /** {@code records} of a partition whose records were not counted. */
+  public static final long NOT_COUNTED = -1;
+
+  /** Whether {@link #records()} is a count (false for a byte-copied partition). */
+  public boolean recordsCounted() {
+    return records != NOT_COUNTED;
+  }
 
   public byte[] toBytes() {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream(64);
@@ -28,6 +39,8 @@ public record PartitionWriteResult(int partition, String file, long bytes, long 
       out.writeLong(crc32c);
       out.writeBoolean(fromCache);
       out.writeLong(writeNanos);
+      out.writeUTF(writePath.wireName());
+      out.writeLong(taskAttemptId);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -37,7 +50,8 @@ public record PartitionWriteResult(int partition, String file, long bytes, long 
   public static PartitionWriteResult fromBytes(byte[] encoded) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(encoded))) {
       return new PartitionWriteResult(in.readInt(), in.readUTF(), in.readLong(), in.readLong(),
-          in.readLong(), in.readBoolean(), in.readLong());
+          in.readLong(), in.readBoolean(), in.readLong(), WritePath.fromWireName(in.readUTF()),
+          in.readLong());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -17,27 +17,35 @@ import scala.reflect.ClassTag;
 import scala.runtime.AbstractFunction2;
 
 /**
- * The function each task of a checkpoint job runs on an executor: serialize the partition's
- * records exactly as Spark's {@code writePartitionToCheckpointFile} does, commit the file, and
- * report size, record count and source. The job runs on the checkpointed RDD itself, as Spark's
+ * The function each task of a checkpoint job runs on an executor: write the partition's file
+ * exactly as Spark's {@code writePartitionToCheckpointFile} would, commit it, and report size,
+ * record count, source and write path. The job runs on the checkpointed RDD itself, as Spark's
  * own checkpoint job does, so the iterator comes from {@code RDD.iterator}: from the block
  * manager when the partition is cached, computed otherwise.
+ *
+ * <p>Where the partition's block is stored serialized as the checkpoint would write it, the file
+ * is a copy of the block's bytes ({@link BlockCopy}); anywhere else the records are serialized.
  */
 final class PartitionWriteTask<T> extends AbstractFunction2<TaskContext, Iterator<T>, byte[]>
     implements Serializable {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
 
   private final String dir;
   private final Broadcast<SerializableConfiguration> hadoopConf;
   private final CommitMode commit;
   private final ClassTag<T> tag;
+  private final int rddId;
+  /** Whether to try byte copy: enabled, and the RDD's storage level is a serialized one. */
+  private final boolean byteCopy;
 
   PartitionWriteTask(String dir, Broadcast<SerializableConfiguration> hadoopConf,
-      CommitMode commit, ClassTag<T> tag) {
+      CommitMode commit, ClassTag<T> tag, int rddId, boolean byteCopy) {
     this.dir = dir;
     this.hadoopConf = hadoopConf;
     this.commit = commit;
     this.tag = tag;
+    this.rddId = rddId;
+    this.byteCopy = byteCopy;
   }
 
   @Override
@@ -48,6 +56,15 @@ final class PartitionWriteTask<T> extends AbstractFunction2<TaskContext, Iterato
     try {
       CheckpointFileManager files =
           new CheckpointFileManager(new Path(dir), hadoopConf.value().value(), commit);
+      BlockCopy.Recoding recoding = byteCopy ? BlockCopy.recoding(env, tag) : null;
+      if (recoding != null) {
+        PartitionFile copied = BlockCopy.copy(env, files, recoding, rddId, context, records,
+            fromCache);
+        if (copied != null) {
+          return result(context, copied, PartitionWriteResult.NOT_COUNTED, fromCache, start,
+              WritePath.BYTE_COPY);
+        }
+      }
       PartitionFile file = files.openPartition(context.partitionId(), context.taskAttemptId(),
           env.conf());
       long count = 0;
@@ -66,11 +83,16 @@ final class PartitionWriteTask<T> extends AbstractFunction2<TaskContext, Iterato
         throw t;
       }
       file.commit();
-      return new PartitionWriteResult(context.partitionId(), file.finalPath().getName(),
-          file.bytesWritten(), count, file.crc32c(), fromCache, System.nanoTime() - start)
-          .toBytes();
+      return result(context, file, count, fromCache, start, WritePath.SERIALIZED);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  private static byte[] result(TaskContext context, PartitionFile file, long records,
+      boolean fromCache, long start, WritePath path) {
+    return new PartitionWriteResult(context.partitionId(), file.finalPath().getName(),
+        file.bytesWritten(), records, file.crc32c(), fromCache, System.nanoTime() - start, path,
+        context.taskAttemptId()).toBytes();
   }
 }

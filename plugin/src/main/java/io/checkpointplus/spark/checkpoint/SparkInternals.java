@@ -1,16 +1,35 @@
 package io.checkpointplus.spark.checkpoint;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.reflect.Field;
+import org.apache.spark.InterruptibleIterator;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.rdd.ReliableRDDCheckpointData;
+import org.apache.spark.storage.BlockData;
+import org.apache.spark.storage.BlockManager;
+import org.apache.spark.storage.BlockStatus;
+import org.apache.spark.storage.RDDBlockId;
+import org.apache.spark.util.CompletionIterator;
+import org.apache.spark.util.io.ChunkedByteBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Option;
+import scala.collection.Iterator;
+import scala.reflect.ClassTag;
 
 /**
- * The two private fields of Spark's checkpoint path the plugin reads, in one place: what Spark
- * fixed when {@code checkpoint()} was called, and whether an action already walked past an RDD.
- * A Spark build without them makes these answer "unknown", and the plugin then leaves the RDD
- * to Spark.
+ * Every member of Spark's internals the plugin's checkpoint path touches, in one place: what Spark
+ * fixed when {@code checkpoint()} was called, whether an action already walked past an RDD, and,
+ * on executors, what byte copy needs of the block manager and serializer manager. A Spark build
+ * without one of them makes these answer "unknown" (or "no block"), and the plugin then leaves
+ * the RDD to Spark, or writes the partition by serializing its records.
  */
 public final class SparkInternals {
+  private static final Logger LOG = LoggerFactory.getLogger(SparkInternals.class);
   private static final Field CP_DIR = field(ReliableRDDCheckpointData.class, "cpDir");
   private static final Field DO_CHECKPOINT_CALLED = field(RDD.class, "doCheckpointCalled");
 
@@ -50,5 +69,157 @@ public final class SparkInternals {
     } catch (ReflectiveOperationException | RuntimeException e) {
       return false;
     }
+  }
+
+  /**
+   * Whether this executor's RDD blocks of element type {@code tag} are written by the serializer
+   * checkpoints use: the block manager asks {@code SerializerManager.getSerializer(tag,
+   * autoPick = true)}, which picks Kryo by itself for primitive and String class tags, while a
+   * checkpoint always uses {@code spark.serializer}. False if unknown.
+   */
+  static boolean blocksUseCheckpointSerializer(SparkEnv env, ClassTag<?> tag) {
+    try {
+      return env.serializerManager().getSerializer(tag, true).getClass()
+          == env.serializer().getClass();
+    } catch (RuntimeException | LinkageError e) {
+      return unknown("the serializer of RDD blocks", e);
+    }
+  }
+
+  /**
+   * Whether RDD blocks stored serialized are compressed ({@code spark.rdd.compress}, read through
+   * Spark's own entry as {@code SerializerManager} does); null if unknown.
+   */
+  static Boolean rddBlocksCompressed(SparkConf conf) {
+    try {
+      return (Boolean) conf.get((org.apache.spark.internal.config.ConfigEntry<Object>)
+          (org.apache.spark.internal.config.ConfigEntry<?>)
+          org.apache.spark.internal.config.package$.MODULE$.RDD_COMPRESS());
+    } catch (RuntimeException | LinkageError e) {
+      unknown("spark.rdd.compress", e);
+      return null;
+    }
+  }
+
+  /** Whether blocks are encrypted ({@code spark.io.encryption.enabled}); true if unknown. */
+  static boolean ioEncryptionEnabled(SparkEnv env) {
+    try {
+      return env.serializerManager().encryptionEnabled();
+    } catch (RuntimeException | LinkageError e) {
+      unknown("I/O encryption", e);
+      return true;
+    }
+  }
+
+  /**
+   * The bytes of partition {@code partition} of RDD {@code rddId} as this executor's block
+   * manager stores them, if it holds the block at a serialized level (in memory, on or off heap,
+   * or on disk); null otherwise. The block stays locked for reading (it cannot be evicted) until
+   * {@link SerializedBlock#release()}.
+   */
+  static SerializedBlock localSerializedBlock(SparkEnv env, int rddId, int partition,
+      TaskContext task) {
+    try {
+      BlockManager blocks = env.blockManager();
+      RDDBlockId id = new RDDBlockId(rddId, partition);
+      Option<BlockStatus> status = blocks.getStatus(id);
+      // A deserialized level would have getLocalBytes serialize the objects: no gain.
+      if (status.isEmpty() || status.get().storageLevel().deserialized()) {
+        return null;
+      }
+      Option<BlockData> data = blocks.getLocalBytes(id);
+      if (data.isEmpty()) {
+        return null; // evicted or removed since
+      }
+      BlockData block = data.get();
+      return new SerializedBlock() {
+        @Override
+        public InputStream open() {
+          return block.toInputStream();
+        }
+
+        @Override
+        public String location() {
+          return "local";
+        }
+
+        @Override
+        public void release() {
+          blocks.releaseLockAndDispose(id, block, Option.apply(task));
+        }
+      };
+    } catch (RuntimeException | LinkageError e) {
+      unknown("the local block of RDD " + rddId + " partition " + partition, e);
+      return null;
+    }
+  }
+
+  /**
+   * The bytes of the block from another executor's block manager (a copy fetched now, holding
+   * no lock), or null if none has it.
+   */
+  static SerializedBlock remoteBlock(SparkEnv env, int rddId, int partition) {
+    try {
+      Option<ChunkedByteBuffer> data = env.blockManager()
+          .getRemoteBytes(new RDDBlockId(rddId, partition));
+      if (data.isEmpty()) {
+        return null;
+      }
+      ChunkedByteBuffer bytes = data.get();
+      return new SerializedBlock() {
+        @Override
+        public InputStream open() {
+          return bytes.toInputStream(false);
+        }
+
+        @Override
+        public String location() {
+          return "remote";
+        }
+
+        @Override
+        public void release() {
+          bytes.dispose();
+        }
+      };
+    } catch (RuntimeException | LinkageError e) {
+      unknown("a remote block of RDD " + rddId + " partition " + partition, e);
+      return null;
+    }
+  }
+
+  /**
+   * Finishes, unread, the iterator {@code RDD.getOrCompute} handed the task for a block the task
+   * copied instead: runs what Spark runs when that iterator is exhausted (release of the block's
+   * read lock, disposal of what it read), so the task ends holding no lock of its own. An
+   * iterator over a remote copy or over computed records holds none and is left as it is.
+   */
+  static void finishUnread(Iterator<?> records) {
+    try {
+      if (records instanceof InterruptibleIterator<?>
+          && ((InterruptibleIterator<?>) records).delegate() instanceof CompletionIterator<?, ?>) {
+        ((CompletionIterator<?, ?>) ((InterruptibleIterator<?>) records).delegate()).completion();
+      }
+    } catch (RuntimeException | LinkageError e) {
+      // Spark releases what a task still holds when it ends.
+      unknown("the completion of a copied block's iterator", e);
+    }
+  }
+
+  private static boolean unknown(String what, Throwable e) {
+    LOG.debug("Cannot read {} from this Spark; the partition is serialized", what, e);
+    return false;
+  }
+
+  /** A block's serialized bytes, readable while held. */
+  interface SerializedBlock {
+    /** The block's bytes, as stored (after compression, if any). */
+    InputStream open() throws IOException;
+
+    /** {@code local} or {@code remote}, for logs. */
+    String location();
+
+    /** Unlocks and disposes what {@link #open()} read; call once. */
+    void release();
   }
 }

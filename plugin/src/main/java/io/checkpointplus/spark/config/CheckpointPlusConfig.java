@@ -51,6 +51,17 @@ public final class CheckpointPlusConfig {
       "Unpersist what the plugin itself persisted once the checkpoint is written and lineage is"
           + " truncated, so memory is not held twice.");
 
+  public static final ConfigEntry<Boolean> WRITE_BYTE_COPY = ConfigEntry.bool(
+      PREFIX + "write.byteCopy", true,
+      "Write a partition whose block is stored serialized exactly as the checkpoint would write"
+          + " it (the block's serializer is spark.serializer for the RDD's element type, I/O"
+          + " encryption off) by copying the block's bytes, decompressed or compressed on the"
+          + " way where spark.rdd.compress and spark.checkpoint.compress differ (compressed only"
+          + " with Java serialization), instead of deserializing and serializing its records."
+          + " The files"
+          + " are the same; the records of a copied partition are not counted. false serializes"
+          + " every partition, as Spark does.");
+
   public static final ConfigEntry<AncestorPolicy> ANCESTORS_POLICY = ConfigEntry.oneOf(
       PREFIX + "ancestors.policy", AncestorPolicy.MARKED,
       "Which ancestors of a checkpointed RDD are checkpointed after a job. nearest: Spark's"
@@ -160,7 +171,7 @@ public final class CheckpointPlusConfig {
 
   /** All settings, in the order the docs list them. */
   public static final List<ConfigEntry<?>> ALL = List.of(
-      ENABLED, DIR, REUSE_ENABLED, REUSE_STORAGE_LEVEL, REUSE_UNPERSIST_AFTER,
+      ENABLED, DIR, REUSE_ENABLED, REUSE_STORAGE_LEVEL, REUSE_UNPERSIST_AFTER, WRITE_BYTE_COPY,
       ANCESTORS_POLICY, ANCESTORS_MAX_LINEAGE_DEPTH, ANCESTORS_PARALLELISM, ANCESTORS_DRY_RUN,
       FILES_COMMIT, FILES_VERIFY, FILES_RETENTION_ENABLED, FILES_RETENTION_KEEP_LAST,
       FILES_RETENTION_OLDER_THAN, FILES_RETENTION_DRY_RUN,

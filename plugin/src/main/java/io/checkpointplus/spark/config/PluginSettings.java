@@ -28,6 +28,7 @@ public final class PluginSettings {
   private final boolean reuseEnabled;
   private final StorageLevel reuseStorageLevel;
   private final boolean reuseUnpersistAfter;
+  private final boolean writeByteCopy;
   private final AncestorPolicy ancestorPolicy;
   private final int maxLineageDepth;
   private final int ancestorParallelism;
@@ -66,6 +67,7 @@ public final class PluginSettings {
     this.reuseEnabled = read.value(REUSE_ENABLED);
     this.reuseStorageLevel = read.value(REUSE_STORAGE_LEVEL);
     this.reuseUnpersistAfter = read.value(REUSE_UNPERSIST_AFTER);
+    this.writeByteCopy = read.value(WRITE_BYTE_COPY);
     this.ancestorPolicy = read.value(ANCESTORS_POLICY);
     this.maxLineageDepth = read.value(ANCESTORS_MAX_LINEAGE_DEPTH);
     this.ancestorParallelism = read.value(ANCESTORS_PARALLELISM);
@@ -200,6 +202,11 @@ public final class PluginSettings {
 
   public boolean reuseUnpersistAfter() {
     return reuseUnpersistAfter;
+  }
+
+  /** {@code spark.checkpointplus.write.byteCopy}: copy serialized blocks into checkpoint files. */
+  public boolean writeByteCopy() {
+    return writeByteCopy;
   }
 
   public AncestorPolicy ancestorPolicy() {

@@ -116,6 +116,22 @@ public final class CheckpointFileManager {
    */
   public PartitionFile openPartition(int partitionIndex, long taskAttemptId, SparkConf conf)
       throws IOException {
+    return open(partitionIndex, taskAttemptId, conf, isCompressed(conf));
+  }
+
+  /**
+   * Opens one partition's file for bytes that are already what the file must hold: serialized
+   * with {@code spark.serializer} and, iff {@code spark.checkpoint.compress}, compressed with
+   * Spark's codec (a copied block). The stream writes to the file below the codec, through the
+   * same byte count, CRC32C and commit protocol as {@link #openPartition}.
+   */
+  public PartitionFile openPartitionBelowCodec(int partitionIndex, long taskAttemptId,
+      SparkConf conf) throws IOException {
+    return open(partitionIndex, taskAttemptId, conf, false);
+  }
+
+  private PartitionFile open(int partitionIndex, long taskAttemptId, SparkConf conf,
+      boolean compress) throws IOException {
     Path finalPath = new Path(dir, partitionFileName(partitionIndex));
     boolean direct = commit == CommitMode.DIRECT
         && CommitMode.isObjectStore(fs.getUri().getScheme());
@@ -127,7 +143,7 @@ public final class CheckpointFileManager {
           + " unclosed instead", writePath);
     }
     ChecksummedOutputStream counted = new ChecksummedOutputStream(new CloseDeferred(raw));
-    OutputStream out = isCompressed(conf)
+    OutputStream out = compress
         ? CompressionCodec$.MODULE$.createCodec(conf).compressedOutputStream(counted)
         : counted;
     return new PartitionFile(writePath, finalPath, raw, counted, out);
@@ -284,7 +300,8 @@ public final class CheckpointFileManager {
       FileStatus status = onDisk.get(e.file());
       if (status == null) {
         throw new CheckpointVerificationException("Checkpoint file " + file + " is missing: the"
-            + " manifest lists it with " + e.bytes() + " bytes and " + e.records() + " records");
+            + " manifest lists it with " + e.bytes() + " bytes"
+            + (e.records() == null ? "" : " and " + e.records() + " records"));
       }
       if (status.getLen() != e.bytes()) {
         throw new CheckpointVerificationException("Checkpoint file " + file + " has "

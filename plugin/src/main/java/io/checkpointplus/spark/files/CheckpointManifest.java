@@ -12,6 +12,11 @@ import java.util.List;
  * What a complete checkpoint holds, written last into its {@code rdd-<id>} directory as
  * {@value #FILE_NAME}: per partition its file, size, record count and CRC32C, and how the records
  * were serialized. Stock Spark lists only {@code part-*} files and ignores it.
+ *
+ * <p>The record count of a partition written by byte copy is not known (its records were never
+ * deserialized): {@code "records": null} in the file, a null {@link Entry#records()} here.
+ * Manifests of earlier versions, where every partition has a count, read unchanged; earlier
+ * readers see a null count as 0 and verify sizes and checksums as before.
  */
 public record CheckpointManifest(int version, String pluginVersion, String serializer,
     boolean compressed, String codec, List<Entry> partitions) {
@@ -19,8 +24,8 @@ public record CheckpointManifest(int version, String pluginVersion, String seria
   public static final int VERSION = 1;
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** One partition file. */
-  public record Entry(int partition, String file, long bytes, long records, long crc32c) {
+  /** One partition file; {@code records} is null when they were not counted (byte copy). */
+  public record Entry(int partition, String file, long bytes, Long records, long crc32c) {
   }
 
   public String toJson() {
@@ -51,7 +56,8 @@ public record CheckpointManifest(int version, String pluginVersion, String seria
     List<Entry> parts = new ArrayList<>();
     for (JsonNode p : root.get("partitions")) {
       parts.add(new Entry(p.get("partition").asInt(), p.get("file").asText(),
-          p.get("bytes").asLong(), p.get("records").asLong(),
+          p.get("bytes").asLong(),
+          p.hasNonNull("records") ? Long.valueOf(p.get("records").asLong()) : null,
           Long.parseUnsignedLong(p.get("crc32c").asText(), 16)));
     }
     if (parts.size() != root.get("partitionCount").asInt()) {

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import org.apache.spark.Dependency;
+import org.apache.spark.SparkContext;
 import org.apache.spark.rdd.CheckpointState$;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.rdd.RDDCheckpointData;
@@ -227,9 +228,25 @@ public final class JobSubmissionInterceptor {
    */
   private void cutDeepLineage(RDD<?> finalRdd) {
     CutPoints.Choice choice = CutPoints.choose(finalRdd, maxLineageDepth);
+    if (choice.cuts().isEmpty()) {
+      return;
+    }
+    long planId = planner.nextPlanId();
+    SparkContext sc = finalRdd.context();
+    String previous = sc.getLocalProperty(CheckpointPlan.PLAN_ID_PROPERTY);
+    sc.setLocalProperty(CheckpointPlan.PLAN_ID_PROPERTY, String.valueOf(planId));
+    try {
+      checkpointCuts(choice, planId);
+    } finally {
+      sc.setLocalProperty(CheckpointPlan.PLAN_ID_PROPERTY, previous);
+    }
+  }
+
+  private void checkpointCuts(CutPoints.Choice choice, long planId) {
     for (int i = 0; i < choice.cuts().size(); i++) {
       RDD<?> cut = choice.cuts().get(i);
-      planner.recordCutPoint(cut, choice.depthBefore(), maxLineageDepth, choice.reasons().get(i));
+      planner.recordCutPoint(planId, cut, choice.depthBefore(), maxLineageDepth,
+          choice.reasons().get(i));
       if (planner.dryRun() || cut.context().getCheckpointDir().isEmpty()) {
         continue;
       }

@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.rdd.RDD;
 
 /**
@@ -21,6 +22,8 @@ import org.apache.spark.rdd.RDD;
  * write and records the rest as {@code would-checkpoint}.
  */
 public final class CheckpointPlanner {
+  private static final AtomicLong PLAN_IDS = new AtomicLong();
+
   private final AncestorPolicy policy;
   private final boolean dryRun;
   private final AuditLog audit;
@@ -47,6 +50,7 @@ public final class CheckpointPlanner {
     if (marked.isEmpty()) {
       return CheckpointPlan.EMPTY;
     }
+    long id = nextPlanId();
     Set<Integer> planned = new HashSet<>();
     Set<Integer> required = new HashSet<>();
     for (MarkedRdd m : marked) {
@@ -59,7 +63,7 @@ public final class CheckpointPlanner {
         planned.add(m.rdd().id());
       }
       if (m.behindMarked() || !sparkWould) {
-        recordAncestor(m, policyWants, allMarkedRequested);
+        recordAncestor(id, m, policyWants, allMarkedRequested);
       }
     }
     // Parents first, so each RDD's nearest planned ancestors are known when it is reached: an
@@ -82,10 +86,16 @@ public final class CheckpointPlanner {
         parents.put(m.rdd().id(), nearest);
       }
     }
-    return new CheckpointPlan(order, parents, required);
+    return new CheckpointPlan(id, order, parents, required);
   }
 
-  private void recordAncestor(MarkedRdd m, boolean policyWants, boolean allMarkedRequested) {
+  /** A new plan number ({@link CheckpointPlan#id}); the {@code auto} policy's cuts take one too. */
+  public long nextPlanId() {
+    return PLAN_IDS.incrementAndGet();
+  }
+
+  private void recordAncestor(long planId, MarkedRdd m, boolean policyWants,
+      boolean allMarkedRequested) {
     RDD<?> rdd = m.rdd();
     boolean sparkWould = m.sparkWould();
     String decision = !policyWants ? "skip" : (dryRun && !sparkWould) ? "would-checkpoint"
@@ -94,6 +104,7 @@ public final class CheckpointPlanner {
         : !m.behindMarked() ? "marked-after-an-action-walked-past" // SPARK-19215
         : policy == AncestorPolicy.NEAREST ? "nearest-only" : "marked-ancestor";
     audit.record(audit.event(AuditEvent.Type.CHECKPOINT_ANCESTOR)
+        .with("planId", planId)
         .with("rddId", rdd.id())
         .with("dir", rdd.context().getCheckpointDir().getOrElse(() -> null))
         .with("decision", decision)
@@ -105,8 +116,10 @@ public final class CheckpointPlanner {
   }
 
   /** Records a cut point the {@code auto} policy chose, checkpointed or (dry run) not. */
-  public void recordCutPoint(RDD<?> rdd, int depthBefore, int maxDepth, String preference) {
+  public void recordCutPoint(long planId, RDD<?> rdd, int depthBefore, int maxDepth,
+      String preference) {
     audit.record(audit.event(AuditEvent.Type.CHECKPOINT_ANCESTOR)
+        .with("planId", planId)
         .with("rddId", rdd.id())
         .with("dir", rdd.context().getCheckpointDir().getOrElse(() -> null))
         .with("decision", dryRun ? "would-mark" : "mark")

@@ -49,6 +49,17 @@ public final class PlanRunner {
     if (order.isEmpty()) {
       return;
     }
+    String previous = sc.getLocalProperty(CheckpointPlan.PLAN_ID_PROPERTY);
+    sc.setLocalProperty(CheckpointPlan.PLAN_ID_PROPERTY, String.valueOf(plan.id()));
+    try {
+      runPlan(sc, plan);
+    } finally {
+      sc.setLocalProperty(CheckpointPlan.PLAN_ID_PROPERTY, previous);
+    }
+  }
+
+  private void runPlan(SparkContext sc, CheckpointPlan plan) {
+    List<RDD<?>> order = plan.order();
     Throwable failure;
     try (PlanJobs jobs = PlanJobs.open(sc)) {
       failure = parallelism == 1 || order.size() == 1

@@ -25,8 +25,10 @@ class AuditSinksTest extends WithLocalSpark {
   /** Checkpoints one small RDD; returns its id. */
   private int checkpointOne() {
     sc.setCheckpointDir(tmp.resolve("cp").toString());
+    // A deserialized level: the checkpoint serializes, and counts, the records (a serialized
+    // block would be copied, its records not counted).
     JavaRDD<Integer> rdd = new JavaSparkContext(sc).parallelize(List.of(1, 2, 3, 4, 5), 2)
-        .map(x -> x * 10);
+        .map(x -> x * 10).persist(org.apache.spark.storage.StorageLevel.MEMORY_ONLY());
     rdd.checkpoint();
     rdd.count();
     return rdd.id();

@@ -49,6 +49,8 @@ class CheckpointsTabLiveTest extends WithLocalSpark {
     sc.setCheckpointDir(tmp.resolve("cp").toString());
     JavaRDD<Integer> rdd = new JavaSparkContext(sc).parallelize(List.of(1, 2, 3, 4, 5), 2)
         .map(x -> x * 10).setName(EVIL);
+    // Deserialized: its records are counted (byte-copied partitions of a serialized block are not).
+    rdd.persist(org.apache.spark.storage.StorageLevel.MEMORY_ONLY());
     rdd.checkpoint();
     rdd.count();
     sc.listenerBus().waitUntilEmpty();
