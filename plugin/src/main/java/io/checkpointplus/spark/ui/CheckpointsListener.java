@@ -415,12 +415,12 @@ public final class CheckpointsListener extends SparkListener {
     }
     row.lineageDepthAfter = 1;
     List<Map<String, Object>> files = listOfMaps(e.get("partitionFiles"));
-    if (files != null && files.size() > MAX_PARTITION_FILES) {
-      files = new ArrayList<>(files.subList(0, MAX_PARTITION_FILES));
-    }
     if (files != null) {
       // The event itself lists at most 10,000 (partitionFilesTruncated): count from partitions.
-      int total = row.partitions != null ? row.partitions : files.size();
+      int total = Math.max(files.size(), row.partitions != null ? row.partitions : 0);
+      if (files.size() > MAX_PARTITION_FILES) {
+        files = new ArrayList<>(files.subList(0, MAX_PARTITION_FILES));
+      }
       row.partitionFilesOmitted = total > files.size() ? total - files.size() : null;
     }
     row.partitionFiles = files;
