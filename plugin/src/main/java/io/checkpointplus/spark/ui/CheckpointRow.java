@@ -35,6 +35,8 @@ public final class CheckpointRow {
   public Integer partitionsRecomputed;
   /** Partitions whose cached serialized bytes were copied as they are; absent from older logs. */
   public Integer partitionsByteCopied;
+  /** Partitions whose records were not counted (byte-copied): {@link #records} leaves them out. */
+  public Integer partitionsNotCounted;
   public Long bytes;
   public Long records;
   public Integer lineageDepthBefore;
@@ -95,6 +97,7 @@ public final class CheckpointRow {
     c.partitionsFromCache = partitionsFromCache;
     c.partitionsRecomputed = partitionsRecomputed;
     c.partitionsByteCopied = partitionsByteCopied;
+    c.partitionsNotCounted = partitionsNotCounted;
     c.bytes = bytes;
     c.records = records;
     c.lineageDepthBefore = lineageDepthBefore;

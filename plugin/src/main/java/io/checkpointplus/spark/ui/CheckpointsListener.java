@@ -408,6 +408,7 @@ public final class CheckpointsListener extends SparkListener {
     row.partitionsFromCache = integer(e, "partitionsFromCache");
     row.partitionsRecomputed = integer(e, "partitionsRecomputed");
     row.partitionsByteCopied = integer(e, "partitionsByteCopied");
+    row.partitionsNotCounted = integer(e, "partitionsNotCounted");
     row.bytes = longOrNull(e.get("bytes"));
     row.records = longOrNull(e.get("records"));
     if (row.lineageDepthBefore == null) {

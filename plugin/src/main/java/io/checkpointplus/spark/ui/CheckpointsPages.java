@@ -281,7 +281,9 @@ final class CheckpointsPages {
             + " recomputed" + (r.partitionsByteCopied == null ? ""
             : ", " + number(r.partitionsByteCopied) + " byte-copied") + ")"));
     item(h, "Bytes", escape(bytes(r.bytes)));
-    item(h, "Records", number(r.records));
+    item(h, "Records", number(r.records) + (r.partitionsNotCounted == null
+        || r.partitionsNotCounted == 0 ? "" : " (not counting the records of "
+        + number(r.partitionsNotCounted) + " byte-copied partitions)"));
     item(h, "Lineage depth before / after", (r.lineageDepthBefore == null ? "" : r.lineageDepthBefore)
         + (r.lineageDepthAfter == null ? "" : " / " + r.lineageDepthAfter));
     if (r.batchTime != null) {

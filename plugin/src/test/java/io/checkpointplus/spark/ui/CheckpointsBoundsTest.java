@@ -133,13 +133,15 @@ class CheckpointsBoundsTest {
       files.add(Map.of("partition", p, "file", String.format("part-%05d", p), "bytes", 1L));
     }
     post(listener, event("checkpoint.completed", 2, "rddId", 7, "planId", 3L,
-        "partitionFiles", files));
+        "partitionFiles", files, "records", 0L, "partitionsNotCounted", 1500));
     CheckpointRow row = new CheckpointsQueries(store).checkpoint(1).orElseThrow();
     assertEquals(CheckpointsListener.MAX_PARTITION_FILES, row.partitionFiles.size());
     assertEquals(500, row.partitionFilesOmitted);
     assertEquals(CheckpointsListener.MAX_DECISIONS, row.ancestorDecisions.size());
     assertEquals(1500 - CheckpointsListener.MAX_DECISIONS, row.ancestorDecisionsOmitted);
-    assertTrue(CheckpointsPages.details(row).contains("500 more"));
+    String page = CheckpointsPages.details(row);
+    assertTrue(page.contains("500 more"));
+    assertTrue(page.contains("not counting the records of 1,500 byte-copied partitions"), page);
   }
 
   @Test
