@@ -180,7 +180,7 @@ class CheckpointsTabHistoryServerIT {
   @Test
   void historyServerAnswersAsTheLiveUi() throws Exception {
     JsonNode history = getJson(historyUi + "/checkpoints/api/history?pageSize=10000");
-    Map<Long, JsonNode> replayed = new TreeMap<>();
+    TreeMap<Long, JsonNode> replayed = new TreeMap<>();
     history.get("rows").forEach(r -> replayed.put(r.get("id").asLong(), r));
     for (Map.Entry<Long, JsonNode> live : LIVE_ROWS.entrySet()) {
       assertEquals(live.getValue(), replayed.get(live.getKey()),
@@ -213,6 +213,23 @@ class CheckpointsTabHistoryServerIT {
     Path answers = Files.createDirectories(SCREENSHOTS.resolveSibling("checkpoints-api"));
     Files.writeString(answers.resolve("overview.json"), overview.toPrettyString());
     Files.writeString(answers.resolve("details.json"), details.toPrettyString());
+
+    // The newest checkpoint's details list the part files really on disk, page and JSON.
+    long newest = replayed.lastKey();
+    JsonNode last = getJson(historyUi + "/checkpoints/api/details/" + newest);
+    Path dir = Path.of(java.net.URI.create(last.get("dir").asText()));
+    List<String> onDisk;
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      onDisk = files.map(f -> f.getFileName().toString()).filter(f -> f.startsWith("part-"))
+          .sorted().toList();
+    }
+    assertTrue(last.hasNonNull("partitionFiles"), "partition files of #" + newest + ": " + last);
+    List<String> listed = new ArrayList<>();
+    last.get("partitionFiles").forEach(f -> listed.add(
+        Path.of(f.get("file").asText()).getFileName().toString()));
+    assertEquals(onDisk, listed.stream().sorted().toList(), "#" + newest + " in " + dir);
+    String page = getText(historyUi + "/checkpoints/details?id=" + newest);
+    onDisk.forEach(f -> assertTrue(page.contains(f), f + " on the details page"));
   }
 
   @Test
@@ -227,13 +244,17 @@ class CheckpointsTabHistoryServerIT {
   }
 
   private static JsonNode getJson(String url) throws IOException {
+    return JSON.readTree(getText(url));
+  }
+
+  private static String getText(String url) throws IOException {
     try {
       HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url))
           .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != 200) {
         throw new IOException(url + " answered " + r.statusCode() + ": " + r.body());
       }
-      return JSON.readTree(r.body());
+      return r.body();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException(e);

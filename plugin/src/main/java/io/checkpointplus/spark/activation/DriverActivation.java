@@ -234,7 +234,8 @@ public final class DriverActivation implements DriverPlugin {
    */
   private void attachCheckpointsUi(String sparkVersion) {
     try {
-      CheckpointsUi.attachLive(sc, settings.uiRetainedCheckpoints());
+      CheckpointsUi.attachLive(sc, settings.uiRetainedCheckpoints(),
+          settings.auditSinks().contains(io.checkpointplus.spark.audit.AuditSinkKind.EVENTLOG));
     } catch (VirtualMachineError fatal) {
       throw fatal;
     } catch (Throwable t) {

@@ -35,6 +35,8 @@ public final class CheckpointRow {
   public Integer partitionsRecomputed;
   /** Partitions whose cached serialized bytes were copied as they are; absent from older logs. */
   public Integer partitionsByteCopied;
+  /** Partitions whose records were not counted (byte-copied): {@link #records} leaves them out. */
+  public Integer partitionsNotCounted;
   public Long bytes;
   public Long records;
   public Integer lineageDepthBefore;
@@ -47,13 +49,19 @@ public final class CheckpointRow {
   /** The Spark jobs that wrote this checkpoint, and their stages. */
   public List<Integer> jobIds;
   public List<Integer> stageIds;
+  /** The attempt of each stage in {@link #stageIds}, same order; absent in older rows. */
+  public List<Integer> stageAttempts;
   /** For a failure: its cause, and the files left in {@link #dir}. */
   public String cause;
   public List<String> leftOnDisk;
   /** Per partition: partition, file, bytes, records, crc32c, source, write path, task attempt. */
   public List<Map<String, Object>> partitionFiles;
+  /** Partition files beyond the 1,000 kept in {@link #partitionFiles}. */
+  public Integer partitionFilesOmitted;
   /** The ancestor decisions of the plan this checkpoint was written by. */
   public List<Map<String, Object>> ancestorDecisions;
+  /** Decisions of the plan beyond those kept in {@link #ancestorDecisions}. */
+  public Integer ancestorDecisionsOmitted;
   /** Files removed afterwards ({@code checkpoint.cleaned}), with why. */
   public List<Map<String, Object>> cleaned;
 
@@ -65,6 +73,9 @@ public final class CheckpointRow {
     CheckpointRow c = brief();
     c.jobIds = jobIds == null ? null : new ArrayList<>(jobIds);
     c.stageIds = stageIds == null ? null : new ArrayList<>(stageIds);
+    c.stageAttempts = stageAttempts == null ? null : new ArrayList<>(stageAttempts);
+    c.partitionFilesOmitted = partitionFilesOmitted;
+    c.ancestorDecisionsOmitted = ancestorDecisionsOmitted;
     c.leftOnDisk = leftOnDisk == null ? null : new ArrayList<>(leftOnDisk);
     c.partitionFiles = partitionFiles;
     c.ancestorDecisions = ancestorDecisions;
@@ -86,6 +97,7 @@ public final class CheckpointRow {
     c.partitionsFromCache = partitionsFromCache;
     c.partitionsRecomputed = partitionsRecomputed;
     c.partitionsByteCopied = partitionsByteCopied;
+    c.partitionsNotCounted = partitionsNotCounted;
     c.bytes = bytes;
     c.records = records;
     c.lineageDepthBefore = lineageDepthBefore;

@@ -3,6 +3,8 @@ package io.checkpointplus.spark.ui;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.ui.SparkUITab;
@@ -37,8 +39,9 @@ public final class CheckpointsHttp {
           : UiResponse.html(400, SparkPageFrame.render(request.servletRequest, "Checkpoints",
               "<p class=\"checkpoint-error\">" + Html.escape(bad.getMessage()) + "</p>", tab));
     } catch (RuntimeException | JsonProcessingException e) {
-      LOG.warn("Checkpoints tab failed to answer {}: {}", request.path, e.toString());
-      return error(500, "The Checkpoints tab could not answer: " + e);
+      // The log has the cause; the answer does not (it may name paths or internals).
+      LOG.warn("Checkpoints tab failed to answer {}", request.path, e);
+      return error(500, "The Checkpoints tab could not answer; the Spark log has the cause.");
     }
   }
 
@@ -53,8 +56,12 @@ public final class CheckpointsHttp {
         return json(queries.configuration());
       case "/":
         return page(r, "Checkpoints", CheckpointsPages.overview(queries, history(r)));
-      case "/details":
-      case "/details/": {
+      case "/details/":
+      case "/config/":
+        // Relative links (details?id=, ../jobs/) resolve against the page's URL: without
+        // the slash they hold.
+        return UiResponse.redirect(".." + path.substring(0, path.length() - 1) + query(r));
+      case "/details": {
         long id = r.intParam("id", -1);
         Optional<CheckpointRow> row = queries.checkpoint(id);
         return row.isPresent()
@@ -64,7 +71,6 @@ public final class CheckpointsHttp {
                     + " spark.checkpointplus.ui.retainedCheckpoints).</p>", tab));
       }
       case "/config":
-      case "/config/":
         return page(r, "Checkpoints configuration",
             CheckpointsPages.configuration(queries.configuration()));
       default:
@@ -83,6 +89,14 @@ public final class CheckpointsHttp {
             : UiResponse.html(404, SparkPageFrame.render(r.servletRequest, "Checkpoints",
                 "<p>No such page.</p>", tab));
     }
+  }
+
+  private static String query(UiRequest r) {
+    StringBuilder q = new StringBuilder();
+    r.params.forEach((k, v) -> q.append(q.length() == 0 ? '?' : '&')
+        .append(URLEncoder.encode(k, StandardCharsets.UTF_8)).append('=')
+        .append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
+    return q.toString();
   }
 
   private CheckpointsQueries.HistoryPage history(UiRequest r) {

@@ -5,11 +5,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.checkpointplus.spark.audit.CheckpointPlusListenerEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerEvent;
 import org.apache.spark.scheduler.SparkListenerJobStart;
@@ -19,7 +24,7 @@ import org.apache.spark.storage.RDDInfo;
 import org.apache.spark.util.kvstore.KVStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.runtime.AbstractFunction1;
+import scala.runtime.AbstractFunction0;
 import scala.runtime.BoxedUnit;
 
 /**
@@ -39,38 +44,91 @@ public final class CheckpointsListener extends SparkListener {
   /** Reads it back as Java maps and lists only (no Scala module here). */
   private static final ObjectMapper READER = new ObjectMapper();
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() { };
+  /** The local property the plugin sets on every checkpoint write job: the RDD's id. */
+  static final String CHECKPOINT_RDD_ID = "spark.checkpointplus.checkpointRddId";
   /** Decisions kept per plan: a plan over a huge lineage must not make one row huge. */
-  private static final int MAX_DECISIONS = 200;
+  static final int MAX_DECISIONS = 200;
+  /** Partition files kept per row; the row says how many more there were. */
+  static final int MAX_PARTITION_FILES = 1000;
+  /** Write jobs (and their stages) kept per row: retried or resubmitted writes stop here. */
+  static final int MAX_JOBS_PER_ROW = 20;
+  static final int MAX_STAGES_PER_ROW = 100;
+  /** Plans whose decisions are kept until their checkpoints start (concurrent jobs). */
+  private static final int MAX_PLANS = 64;
 
   private final ElementTrackingStore store;
+  private final int retained;
+  /** Live: the summary row is written at most this often (ns); 0 on every event. */
+  private final long summaryPeriodNs;
   private final CheckpointsSummary summary = new CheckpointsSummary();
-  /** Checkpoints started and not finished, by RDD id. */
+  /** What the live tab reads: the summary as of the last event (the store's may be older). */
+  private volatile CheckpointsSummary published = null;
+  private long lastSummaryWriteNs;
+  private boolean summaryDirty;
+  /** Checkpoints started and not finished, by RDD id; only retained rows. */
   private final Map<Integer, CheckpointRow> inProgress = new HashMap<>();
-  /** The id of the newest checkpoint of each RDD, for clean-up events that come later. */
+  /** The id of the newest retained checkpoint of each RDD, for clean-up events that come later. */
   private final Map<Integer, Long> latestByRdd = new HashMap<>();
-  /** The ancestor decisions of the plan being recorded (a run of checkpoint.ancestor events). */
-  private List<Map<String, Object>> currentPlan = List.of();
-  private boolean lastWasAncestor;
-  /** The id the next checkpoint gets; read by the store's trigger thread. */
-  private volatile long nextId = 1;
-  /** Rows below this id are gone; only the store's trigger (one thread) moves it. */
+  /** The RDD id of every retained row, oldest first (row {@link #lowestKept} first). */
+  private final ArrayDeque<Integer> rddOfRetainedRow = new ArrayDeque<>();
+  /** Ancestor decisions by plan id, until the plan's checkpoints start; the oldest plans go. */
+  private final Map<Long, Plan> plans = new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Long, Plan> eldest) {
+      return size() > MAX_PLANS;
+    }
+  };
+  /** Whether a job carried {@link #CHECKPOINT_RDD_ID}: then jobs without it are not write jobs. */
+  private boolean jobsCarryCheckpointRddId;
+  /** RDDs whose in-progress row retention dropped: their end is no new start (bounded). */
+  private final Set<Integer> droppedInProgress = new LinkedHashSet<>();
+  private long nextId = 1;
+  /** Rows below this id are gone. Only the listener thread changes rows, so no race. */
   private long lowestKept = 1;
 
+  /** The decisions of one plan, with how many more there were than are kept. */
+  private static final class Plan {
+    final List<Map<String, Object>> decisions = new ArrayList<>();
+    int omitted;
+  }
+
   /**
-   * @param retained how many checkpoint rows to keep; older ones are removed by the store's
-   *     trigger while the summary goes on counting them
+   * @param retained how many checkpoint rows to keep; older ones are removed, on this
+   *     listener's thread, while the summary goes on counting them. The summary row is written
+   *     on every event.
    */
   public CheckpointsListener(ElementTrackingStore store, int retained) {
+    this(store, retained, 0);
+  }
+
+  /**
+   * @param retained as above
+   * @param summaryPeriodMs the summary row is written to the store at most this often (live:
+   *     {@code spark.ui.liveUpdate.period}); a negative value: only when the store flushes (the
+   *     end of a History Server replay). It is always written when the store flushes or closes.
+   */
+  public CheckpointsListener(ElementTrackingStore store, int retained, long summaryPeriodMs) {
     this.store = store;
-    // As Spark does for jobs and stages: past the limit, at least a tenth goes at once, so
-    // that the trigger does not run on every new row.
-    store.addTrigger(CheckpointRow.class, retained, new AbstractFunction1<Object, BoxedUnit>() {
+    this.retained = retained;
+    this.summaryPeriodNs = summaryPeriodMs < 0 ? Long.MAX_VALUE
+        : TimeUnit.MILLISECONDS.toNanos(summaryPeriodMs);
+    store.onFlush(new AbstractFunction0<BoxedUnit>() {
       @Override
-      public BoxedUnit apply(Object count) {
-        removeOldest(Math.max(retained / 10, (Long) count - retained));
+      public BoxedUnit apply() {
+        flushSummary();
         return BoxedUnit.UNIT;
       }
     });
+  }
+
+  /** The summary as of the last event: what the live tab shows (the store's lags by a period). */
+  public CheckpointsSummary liveSummary() {
+    return published;
+  }
+
+  /** How many RDDs the listener remembers (for the bound on its maps). */
+  int trackedRdds() {
+    return Math.max(latestByRdd.size(), inProgress.size());
   }
 
   @Override
@@ -90,7 +148,7 @@ public final class CheckpointsListener extends SparkListener {
 
   @Override
   public void onJobStart(SparkListenerJobStart jobStart) {
-    if (inProgress.isEmpty()) {
+    if (inProgress.isEmpty() && jobsCarryCheckpointRddId) {
       return;
     }
     try {
@@ -102,29 +160,58 @@ public final class CheckpointsListener extends SparkListener {
     }
   }
 
-  /** A job computing the RDD of a checkpoint in progress is that checkpoint's write job. */
+  /**
+   * The job the plugin marked with {@link #CHECKPOINT_RDD_ID} wrote the checkpoint of that RDD.
+   * Event logs of plugin versions that did not mark jobs: a job computing the RDD of a
+   * checkpoint in progress is taken as its write job (as before), until a marked job is seen.
+   */
   private void noteWriteJob(SparkListenerJobStart jobStart) {
-    List<Integer> stages = new ArrayList<>();
+    Properties props = jobStart.properties();
+    String marked = props == null ? null : props.getProperty(CHECKPOINT_RDD_ID);
+    if (marked != null) {
+      jobsCarryCheckpointRddId = true;
+    } else if (jobsCarryCheckpointRddId || inProgress.isEmpty()) {
+      return;
+    }
+    List<int[]> stages = new ArrayList<>();
     List<CheckpointRow> written = new ArrayList<>();
+    if (marked != null) {
+      CheckpointRow row = inProgress.get(Integer.parseInt(marked.trim()));
+      if (row != null) {
+        written.add(row);
+      }
+    }
     scala.collection.Iterator<StageInfo> it = jobStart.stageInfos().iterator();
     while (it.hasNext()) {
       StageInfo stage = it.next();
-      stages.add(stage.stageId());
-      scala.collection.Iterator<RDDInfo> rdds = stage.rddInfos().iterator();
-      while (rdds.hasNext()) {
-        CheckpointRow row = inProgress.get(rdds.next().id());
-        if (row != null && !written.contains(row)) {
-          written.add(row);
+      stages.add(new int[] {stage.stageId(), stage.attemptNumber()});
+      if (marked == null) {
+        scala.collection.Iterator<RDDInfo> rdds = stage.rddInfos().iterator();
+        while (rdds.hasNext()) {
+          CheckpointRow row = inProgress.get(rdds.next().id());
+          if (row != null && !written.contains(row)) {
+            written.add(row);
+          }
         }
       }
     }
+    stages.sort((a, b) -> Integer.compare(a[0], b[0]));
     for (CheckpointRow row : written) {
       if (row.jobIds == null) {
         row.jobIds = new ArrayList<>();
         row.stageIds = new ArrayList<>();
+        row.stageAttempts = new ArrayList<>();
+      }
+      if (row.jobIds.size() >= MAX_JOBS_PER_ROW) {
+        continue;
       }
       row.jobIds.add(jobStart.jobId());
-      stages.stream().sorted().forEach(row.stageIds::add);
+      for (int[] stage : stages) {
+        if (row.stageIds.size() < MAX_STAGES_PER_ROW) {
+          row.stageIds.add(stage[0]);
+          row.stageAttempts.add(stage[1]);
+        }
+      }
       store.write(row.copy());
     }
   }
@@ -158,7 +245,6 @@ public final class CheckpointsListener extends SparkListener {
 
   void onAudit(Map<String, Object> e) {
     String type = String.valueOf(e.get("type"));
-    boolean ancestor = type.equals("checkpoint.ancestor");
     switch (type) {
       case "checkpoint.started":
         started(e);
@@ -199,8 +285,34 @@ public final class CheckpointsListener extends SparkListener {
       default:
         return;
     }
-    lastWasAncestor = ancestor;
-    store.write(summary.copy());
+    summaryChanged();
+  }
+
+  /** Publishes the summary to the live tab; writes it to the store at most once a period. */
+  private void summaryChanged() {
+    CheckpointsSummary snapshot = summary.copy();
+    published = snapshot;
+    long now = System.nanoTime();
+    if (lastSummaryWriteNs == 0 || now - lastSummaryWriteNs >= summaryPeriodNs) {
+      store.write(snapshot);
+      lastSummaryWriteNs = now;
+      summaryDirty = false;
+    } else {
+      summaryDirty = true;
+    }
+  }
+
+  /** At the store's flush (its close, the end of a replay): the latest summary, if not written. */
+  private void flushSummary() {
+    CheckpointsSummary snapshot = published;
+    if (summaryDirty && snapshot != null) {
+      try {
+        store.write(snapshot);
+        summaryDirty = false;
+      } catch (Exception e) {
+        LOG.warn("Checkpoints tab could not write its summary: {}", e.toString());
+      }
+    }
   }
 
   private void started(Map<String, Object> e) {
@@ -211,11 +323,53 @@ public final class CheckpointsListener extends SparkListener {
     row.startTime = longOf(e.get("time"));
     describe(row, e);
     row.lineageDepthBefore = integer(e, "lineageDepthBefore");
-    row.ancestorDecisions = currentPlan.isEmpty() ? null : currentPlan;
+    attachPlan(row, e);
     inProgress.put(row.rddId, row);
-    latestByRdd.put(row.rddId, row.id);
     summary.started++;
     store.write(row.copy(), true);
+    retain(row);
+  }
+
+  /** The decisions of the event's plan; none without a plan id (older logs): better than wrong. */
+  private void attachPlan(CheckpointRow row, Map<String, Object> e) {
+    Long planId = longOrNull(e.get("planId"));
+    Plan plan = planId == null ? null : plans.get(planId);
+    if (plan != null && row.ancestorDecisions == null && !plan.decisions.isEmpty()) {
+      row.ancestorDecisions = new ArrayList<>(plan.decisions);
+      row.ancestorDecisionsOmitted = plan.omitted == 0 ? null : plan.omitted;
+    }
+  }
+
+  /**
+   * A new row: noted as the newest of its RDD, then the oldest rows past the limit are deleted
+   * here, on the listener's thread, with everything the listener remembers of them. Ids grow in
+   * the order rows are created, so the oldest are the lowest: no sort of the store.
+   */
+  private void retain(CheckpointRow row) {
+    latestByRdd.put(row.rddId, row.id);
+    rddOfRetainedRow.addLast(row.rddId);
+    while (nextId - lowestKept > retained && !rddOfRetainedRow.isEmpty()) {
+      long id = lowestKept++;
+      int rdd = rddOfRetainedRow.removeFirst();
+      if (latestByRdd.getOrDefault(rdd, -1L) == id) {
+        latestByRdd.remove(rdd);
+      }
+      CheckpointRow open = inProgress.get(rdd);
+      if (open != null && open.id == id) {
+        inProgress.remove(rdd);
+        droppedInProgress.add(rdd);
+        if (droppedInProgress.size() > retained) {
+          droppedInProgress.remove(droppedInProgress.iterator().next());
+        }
+      }
+      try {
+        store.delete(CheckpointRow.class, id);
+      } catch (java.util.NoSuchElementException alreadyGone) {
+        // nothing under this id
+      } catch (Exception ex) {
+        LOG.warn("Checkpoints tab could not drop row {}: {}", id, ex.toString());
+      }
+    }
   }
 
   private static void describe(CheckpointRow row, Map<String, Object> e) {
@@ -237,9 +391,12 @@ public final class CheckpointsListener extends SparkListener {
       Long duration = longOrNull(e.get("durationMs"));
       row.startTime = longOf(e.get("time")) - (duration == null ? 0 : duration);
       describe(row, e);
-      summary.started++;
-      latestByRdd.put(rddId, row.id);
+      if (!droppedInProgress.remove(rddId)) {
+        summary.started++; // the log lacks the start; a dropped row's start was counted
+      }
+      retain(row);
     }
+    attachPlan(row, e);
     row.durationMs = longOrNull(e.get("durationMs"));
     return row;
   }
@@ -251,13 +408,23 @@ public final class CheckpointsListener extends SparkListener {
     row.partitionsFromCache = integer(e, "partitionsFromCache");
     row.partitionsRecomputed = integer(e, "partitionsRecomputed");
     row.partitionsByteCopied = integer(e, "partitionsByteCopied");
+    row.partitionsNotCounted = integer(e, "partitionsNotCounted");
     row.bytes = longOrNull(e.get("bytes"));
     row.records = longOrNull(e.get("records"));
     if (row.lineageDepthBefore == null) {
       row.lineageDepthBefore = integer(e, "lineageDepthBefore");
     }
     row.lineageDepthAfter = 1;
-    row.partitionFiles = listOfMaps(e.get("partitionFiles"));
+    List<Map<String, Object>> files = listOfMaps(e.get("partitionFiles"));
+    if (files != null) {
+      // The event itself lists at most 10,000 (partitionFilesTruncated): count from partitions.
+      int total = Math.max(files.size(), row.partitions != null ? row.partitions : 0);
+      if (files.size() > MAX_PARTITION_FILES) {
+        files = new ArrayList<>(files.subList(0, MAX_PARTITION_FILES));
+      }
+      row.partitionFilesOmitted = total > files.size() ? total - files.size() : null;
+    }
+    row.partitionFiles = files;
     summary.completed++;
     summary.bytes += orZero(row.bytes);
     summary.records += orZero(row.records);
@@ -289,7 +456,11 @@ public final class CheckpointsListener extends SparkListener {
   }
 
   private void cleaned(Map<String, Object> e) {
-    summary.cleaned++;
+    // Counts files really removed: a dry run or a delete that removed nothing is listed on
+    // its checkpoint only. The context cleaner's events carry neither field: it deleted.
+    if (!Boolean.TRUE.equals(e.get("dryRun")) && !Boolean.FALSE.equals(e.get("deleted"))) {
+      summary.cleaned++;
+    }
     Object rdd = e.get("rddId");
     Long id = rdd == null ? null : latestByRdd.get(intOf(rdd));
     if (id == null) {
@@ -307,6 +478,7 @@ public final class CheckpointsListener extends SparkListener {
     entry.put("reason", e.get("reason"));
     entry.put("files", e.get("files"));
     entry.put("dryRun", e.get("dryRun"));
+    entry.put("deleted", e.get("deleted"));
     entry.values().removeIf(v -> v == null);
     if (row.cleaned == null) {
       row.cleaned = new ArrayList<>();
@@ -316,14 +488,19 @@ public final class CheckpointsListener extends SparkListener {
   }
 
   private void ancestor(Map<String, Object> e) {
-    if (!lastWasAncestor) {
-      currentPlan = new ArrayList<>();
-    }
     summary.ancestorDecisions++;
-    if (currentPlan.size() < MAX_DECISIONS) {
+    Long planId = longOrNull(e.get("planId"));
+    if (planId == null) {
+      return; // an older log: which checkpoints it belongs to is unknown
+    }
+    Plan plan = plans.computeIfAbsent(planId, id -> new Plan());
+    if (plan.decisions.size() < MAX_DECISIONS) {
       Map<String, Object> decision = new LinkedHashMap<>(e);
-      decision.keySet().removeAll(List.of("schemaVersion", "type", "appId", "time", "dir"));
-      currentPlan.add(decision);
+      decision.keySet().removeAll(
+          List.of("schemaVersion", "type", "appId", "time", "dir", "planId"));
+      plan.decisions.add(decision);
+    } else {
+      plan.omitted++;
     }
   }
 
@@ -334,27 +511,6 @@ public final class CheckpointsListener extends SparkListener {
       return null;
     } catch (Exception e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  /**
-   * Removes the {@code n} oldest checkpoint rows (the store calls this past the limit). Ids
-   * grow in the order rows are created, so the oldest are the lowest: no sort of the store.
-   */
-  private void removeOldest(long n) {
-    long removed = 0;
-    long end = nextId;
-    try {
-      for (; removed < n && lowestKept < end; lowestKept++) {
-        try {
-          store.delete(CheckpointRow.class, lowestKept);
-          removed++;
-        } catch (java.util.NoSuchElementException alreadyGone) {
-          // nothing to remove under this id
-        }
-      }
-    } catch (Exception e) {
-      LOG.warn("Checkpoints tab could not drop its oldest rows: {}", e.toString());
     }
   }
 

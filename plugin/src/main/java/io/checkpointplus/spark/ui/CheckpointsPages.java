@@ -253,9 +253,13 @@ final class CheckpointsPages {
   private static String stageLinks(CheckpointRow r) {
     StringBuilder out = new StringBuilder();
     if (r.stageIds != null) {
-      for (Integer s : r.stageIds) {
-        out.append("<a href=\"../stages/stage/?id=").append(s).append("&amp;attempt=0\">")
-            .append(s).append("</a> ");
+      for (int i = 0; i < r.stageIds.size(); i++) {
+        Integer s = r.stageIds.get(i);
+        // The stage's own attempt when recorded; rows of older versions knew none: attempt 0.
+        Integer attempt = r.stageAttempts != null && i < r.stageAttempts.size()
+            ? r.stageAttempts.get(i) : Integer.valueOf(0);
+        out.append("<a href=\"../stages/stage/?id=").append(s).append("&amp;attempt=")
+            .append(attempt).append("\">").append(s).append("</a> ");
       }
     }
     return out.toString().trim();
@@ -277,7 +281,9 @@ final class CheckpointsPages {
             + " recomputed" + (r.partitionsByteCopied == null ? ""
             : ", " + number(r.partitionsByteCopied) + " byte-copied") + ")"));
     item(h, "Bytes", escape(bytes(r.bytes)));
-    item(h, "Records", number(r.records));
+    item(h, "Records", number(r.records) + (r.partitionsNotCounted == null
+        || r.partitionsNotCounted == 0 ? "" : " (not counting the records of "
+        + number(r.partitionsNotCounted) + " byte-copied partitions)"));
     item(h, "Lineage depth before / after", (r.lineageDepthBefore == null ? "" : r.lineageDepthBefore)
         + (r.lineageDepthAfter == null ? "" : " / " + r.lineageDepthAfter));
     if (r.batchTime != null) {
@@ -307,6 +313,11 @@ final class CheckpointsPages {
     } else {
       table(h, "checkpoint-partitions", r.partitionFiles, List.of("partition", "file", "bytes",
           "records", "crc32c", "source", "writePath", "taskAttemptId"));
+      if (r.partitionFilesOmitted != null) {
+        h.append("<p class=\"checkpoint-omitted\">and ").append(r.partitionFilesOmitted)
+            .append(" more partitions, not kept (the first ")
+            .append(r.partitionFiles.size()).append(" are shown).</p>");
+      }
     }
     h.append("<h5>Ancestor decisions of its plan</h5>");
     if (r.ancestorDecisions == null) {
@@ -314,10 +325,14 @@ final class CheckpointsPages {
     } else {
       table(h, "checkpoint-ancestors", r.ancestorDecisions, List.of("rddId", "decision", "rule",
           "policy", "dryRun", "lineageDepth", "callSite"));
+      if (r.ancestorDecisionsOmitted != null) {
+        h.append("<p class=\"checkpoint-omitted\">and ").append(r.ancestorDecisionsOmitted)
+            .append(" more decisions, not kept.</p>");
+      }
     }
     if (r.cleaned != null) {
       h.append("<h5>Cleaned</h5>");
-      table(h, "checkpoint-cleaned", r.cleaned, List.of("time", "reason", "files", "dryRun"));
+      table(h, "checkpoint-cleaned", r.cleaned, List.of("time", "reason", "files", "dryRun", "deleted"));
     }
     return h.toString();
   }

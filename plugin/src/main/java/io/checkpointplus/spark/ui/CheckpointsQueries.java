@@ -9,6 +9,7 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.spark.util.kvstore.KVStore;
 import org.apache.spark.util.kvstore.KVStoreIterator;
 
@@ -41,13 +42,24 @@ public final class CheckpointsQueries {
   }
 
   private final KVStore store;
+  /** Live: the listener's latest summary (the store's is written once per update period). */
+  private final Supplier<CheckpointsSummary> liveSummary;
 
   public CheckpointsQueries(KVStore store) {
+    this(store, () -> null);
+  }
+
+  CheckpointsQueries(KVStore store, Supplier<CheckpointsSummary> liveSummary) {
     this.store = store;
+    this.liveSummary = liveSummary;
   }
 
   /** The summary row; empty when the application recorded no checkpoint-plus event. */
   public Optional<CheckpointsSummary> summary() {
+    CheckpointsSummary live = liveSummary.get();
+    if (live != null) {
+      return Optional.of(live);
+    }
     try {
       return Optional.of(store.read(CheckpointsSummary.class, CheckpointsSummary.KEY));
     } catch (NoSuchElementException none) {

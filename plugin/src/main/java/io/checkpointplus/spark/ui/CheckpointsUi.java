@@ -25,23 +25,31 @@ public final class CheckpointsUi {
   }
 
   /**
-   * On the driver, at installation, when the Spark UI is on: the listener on Spark's status
-   * queue (it sees every event the plugin posts from now on) and the tab. Without a UI nothing
-   * would read the rows, so nothing is added (the event log still gets the events). Throws on
-   * failure; the caller fails open.
+   * On the driver, at installation, when the Spark UI is on and the plugin's events go to the
+   * listener bus (audit sink {@code eventlog}): the tab, then its listener on Spark's status
+   * queue (it sees every event the plugin posts from now on). Without a UI nothing would read
+   * the rows; without the {@code eventlog} sink the tab would stay empty: then nothing is
+   * added. Throws on failure, before the listener is registered if the tab could not be
+   * attached; the caller fails open.
    */
-  public static void attachLive(SparkContext sc, int retained) throws ReflectiveOperationException {
-    if (sc.ui().isEmpty()) {
+  public static void attachLive(SparkContext sc, int retained, boolean eventsOnListenerBus)
+      throws ReflectiveOperationException {
+    if (sc.ui().isEmpty() || !eventsOnListenerBus) {
       return;
     }
     ElementTrackingStore store = (ElementTrackingStore) sc.statusStore().store();
-    sc.listenerBus().addToStatusQueue(new CheckpointsListener(store, retained));
-    attachTab(sc.ui().get(), store);
+    CheckpointsListener listener = new CheckpointsListener(store, retained,
+        sc.conf().getTimeAsMs("spark.ui.liveUpdate.period", "100ms"));
+    attachTab(sc.ui().get(), new CheckpointsQueries(store, listener::liveSummary));
+    sc.listenerBus().addToStatusQueue(listener);
   }
 
-  /** The History Server's listener for one replayed application. */
+  /**
+   * The History Server's listener for one replayed application: the summary row is written
+   * once, when the replay's store flushes.
+   */
   public static CheckpointsListener historyListener(SparkConf conf, ElementTrackingStore store) {
-    return new CheckpointsListener(store, retained(conf));
+    return new CheckpointsListener(store, retained(conf), -1);
   }
 
   /**
@@ -52,7 +60,7 @@ public final class CheckpointsUi {
     try {
       KVStore store = ui.store().store();
       if (new CheckpointsQueries(store).summary().isPresent()) {
-        attachTab(ui, store);
+        attachTab(ui, new CheckpointsQueries(store));
       }
     } catch (VirtualMachineError fatal) {
       throw fatal;
@@ -80,9 +88,10 @@ public final class CheckpointsUi {
   }
 
   /** Serves {@code /checkpoints/*} through Spark's handler chain (its filters and ACLs). */
-  static void attachTab(SparkUI ui, KVStore store) throws ReflectiveOperationException {
+  static void attachTab(SparkUI ui, CheckpointsQueries queries)
+      throws ReflectiveOperationException {
     CheckpointsTab tab = new CheckpointsTab(ui);
-    CheckpointsHttp http = new CheckpointsHttp(new CheckpointsQueries(store), tab);
+    CheckpointsHttp http = new CheckpointsHttp(queries, tab);
     Method attach = attachHandlerMethod();
     String servletApi = attach.getParameterTypes()[1].getName();
     String adapter;

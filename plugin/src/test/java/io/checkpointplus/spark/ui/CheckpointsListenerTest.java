@@ -52,7 +52,10 @@ class CheckpointsListenerTest {
     return e;
   }
 
-  /** A plan with one ancestor decision, then {@code n} checkpoints: failures every 5th. */
+  /**
+   * {@code n} checkpoints, each of its own plan (plan id = its number) with one ancestor
+   * decision: failures every 5th.
+   */
   static List<Map<String, Object>> events(int n) {
     List<Map<String, Object>> out = new ArrayList<>();
     out.add(event("hook.status", 1000, "status", "installed", "sparkVersion", "3.5.9",
@@ -65,13 +68,14 @@ class CheckpointsListenerTest {
       String dir = "file:/cp/uuid/rdd-" + rdd;
       out.add(event("checkpoint.ancestor", t - 1, "rddId", rdd, "dir", dir, "decision",
           "checkpoint", "rule", "marked-ancestor", "policy", "marked", "dryRun", false,
-          "callSite", "map at App.java:" + i));
-      out.add(event("checkpoint.started", t, "rddId", rdd, "dir", dir,
+          "callSite", "map at App.java:" + i, "planId", (long) i));
+      out.add(event("checkpoint.started", t, "rddId", rdd, "dir", dir, "planId", (long) i,
           "name", i == 1 ? "<script>alert(1)</script>" : "rdd" + i,
           "callSite", "map at App.java:" + i, "batchTime", 1_700_000_000_000L + i * 1000L,
           "outputOpId", 0, "lineageDepthBefore", 3));
       if (i % 5 == 0) {
-        out.add(event("checkpoint.failed", t + 50, "rddId", rdd, "dir", dir, "name", "rdd" + i,
+        out.add(event("checkpoint.failed", t + 50, "rddId", rdd, "dir", dir, "planId", (long) i,
+            "name", "rdd" + i,
             "durationMs", 50, "cause", "java.io.IOException: disk <full>",
             "leftOnDisk", List.of("part-00000")));
       } else {
@@ -83,6 +87,7 @@ class CheckpointsListenerTest {
             "records", 5, "crc32c", "01020304", "source", "computed",
             "writePath", "serialized", "taskAttemptId", 8));
         out.add(event("checkpoint.completed", t + 10L * i, "rddId", rdd, "dir", dir,
+            "planId", (long) i,
             "name", "rdd" + i, "partitions", 2, "bytes", 200L * i, "records", 10L,
             "durationMs", 10L * i, "partitionsFromCache", 1, "partitionsRecomputed", 1,
             "partitionsByteCopied", 1, "lineageDepthBefore", 3, "partitionFiles", files));

@@ -79,7 +79,8 @@ class CheckpointsReplayTest extends WithLocalSpark {
       }
     });
     assertEquals(1, plugins.size(), "registered in META-INF/services");
-    ElementTrackingStore store = new ElementTrackingStore(new InMemoryStore(),
+    InMemoryStore replayedStore = new InMemoryStore();
+    ElementTrackingStore store = new ElementTrackingStore(replayedStore,
         new SparkConf(false).set("spark.appStateStore.asyncTracking.enable", "false"));
     ReplayListenerBus bus = new ReplayListenerBus();
     scala.collection.Iterator<SparkListener> listeners =
@@ -100,7 +101,10 @@ class CheckpointsReplayTest extends WithLocalSpark {
         }
       }));
     }
-    CheckpointsHttp replayed = new CheckpointsHttp(new CheckpointsQueries(store), null);
+    // As FsHistoryProvider.rebuildAppStore: the tracking store is closed (flushed) after the
+    // replay, before the UI reads it.
+    store.close(false);
+    CheckpointsHttp replayed = new CheckpointsHttp(new CheckpointsQueries(replayedStore), null);
     for (String path : API) {
       String[] parts = path.split("\\?");
       Map<String, String> params = new LinkedHashMap<>();

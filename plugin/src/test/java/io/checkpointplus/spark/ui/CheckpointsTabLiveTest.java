@@ -49,6 +49,8 @@ class CheckpointsTabLiveTest extends WithLocalSpark {
     sc.setCheckpointDir(tmp.resolve("cp").toString());
     JavaRDD<Integer> rdd = new JavaSparkContext(sc).parallelize(List.of(1, 2, 3, 4, 5), 2)
         .map(x -> x * 10).setName(EVIL);
+    // Deserialized: its records are counted (byte-copied partitions of a serialized block are not).
+    rdd.persist(org.apache.spark.storage.StorageLevel.MEMORY_ONLY());
     rdd.checkpoint();
     rdd.count();
     sc.listenerBus().waitUntilEmpty();
@@ -101,6 +103,15 @@ class CheckpointsTabLiveTest extends WithLocalSpark {
     assertTrue(html.contains("href=\"../jobs/job/?id=" + jobId + "\""), "linked to its job");
     assertTrue(html.contains("id=\"checkpoint-duration-chart\""));
 
+    // With a trailing slash the relative links (details?id=, ../jobs/) would resolve one level
+    // too deep: the page redirects to the one without it.
+    HttpResponse<String> slash = get("/checkpoints/details/?id=1");
+    assertEquals(302, slash.statusCode());
+    assertEquals(ui() + "/checkpoints/details?id=1",
+        URI.create(ui() + "/checkpoints/details/").resolve(
+            slash.headers().firstValue("Location").orElseThrow()).toString());
+    assertEquals(302, get("/checkpoints/config/").statusCode());
+
     HttpResponse<String> detailsPage = get("/checkpoints/details?id=1");
     assertEquals(200, detailsPage.statusCode());
     assertFalse(detailsPage.body().contains(EVIL));
@@ -114,6 +125,17 @@ class CheckpointsTabLiveTest extends WithLocalSpark {
   void noTabForAnApplicationWithoutCheckpointEvents() throws Exception {
     sc = LocalSpark.stock(Map.of("spark.ui.enabled", "true", "spark.ui.port", "0"));
     CheckpointsUi.setupHistoryUi(sc.ui().get());
+    HttpResponse<String> jobs = get("/jobs/");
+    assertEquals(200, jobs.statusCode());
+    assertFalse(jobs.body().contains("/checkpoints/"), "no tab in the navigation bar");
+  }
+
+  /** Without the eventlog audit sink the listener would get no event: no (empty) tab. */
+  @Test
+  void noTabWithoutTheEventlogAuditSink() throws Exception {
+    sc = LocalSpark.withPlugin(audit(), Map.of("spark.ui.enabled", "true", "spark.ui.port", "0",
+        "spark.checkpointplus.audit.sinks", "jsonl"));
+    checkpointOne();
     HttpResponse<String> jobs = get("/jobs/");
     assertEquals(200, jobs.statusCode());
     assertFalse(jobs.body().contains("/checkpoints/"), "no tab in the navigation bar");

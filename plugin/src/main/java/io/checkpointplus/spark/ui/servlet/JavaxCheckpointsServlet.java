@@ -28,6 +28,9 @@ public final class JavaxCheckpointsServlet extends HttpServlet {
     response.setStatus(answer.status);
     response.setContentType(answer.contentType);
     response.setHeader("Cache-Control", "no-cache, no-store, must-revalidate");
+    if (answer.location != null) {
+      response.setHeader("Location", answer.location);
+    }
     response.getWriter().print(answer.body);
   }
 }
