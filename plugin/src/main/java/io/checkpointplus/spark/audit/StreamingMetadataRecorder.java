@@ -33,9 +33,10 @@ import scala.Option;
  * batches, looks up that one file with a single {@code getFileStatus} (a listing per batch
  * costs a LIST request on object stores). Spark writes a batch's metadata twice, when the batch
  * is generated and again when it completes (the first copy becomes {@code .bk}); the event
- * describes the file as found when the batch completed. Only when processing is so far behind
- * that Spark already deleted that file (it keeps the ten newest files, {@code .bk} included)
- * does the recorder list the directory, and records the batches' files found there instead.
+ * describes the file as found when the batch completed ({@code .bk} if Spark is replacing it at
+ * that moment). Only when processing is so far behind that Spark already deleted both (it keeps
+ * the ten newest files, {@code .bk} included) does the recorder list the directory, and records
+ * the files of earlier batches not yet recorded that it finds there.
  */
 public final class StreamingMetadataRecorder extends SparkListener {
   private static final Logger LOG = LoggerFactory.getLogger(StreamingMetadataRecorder.class);
@@ -46,8 +47,8 @@ public final class StreamingMetadataRecorder extends SparkListener {
   private static final int PENDING = 64;
   /** Batch times already recorded, newest last; the lookup thread alone touches it. */
   private static final int REMEMBERED = 200;
-  /** A batch's metadata file; Spark's backup copies ({@code .bk}) are not recorded. */
-  private static final Pattern BATCH_FILE = Pattern.compile("checkpoint-(\\d+)");
+  /** A batch's metadata file (its {@code .bk} copy sorts after it, and counts only without it). */
+  private static final Pattern BATCH_FILE = Pattern.compile("checkpoint-(\\d+)(\\.bk)?");
 
   private final AuditLog audit;
   private final Configuration hadoopConf;
@@ -120,18 +121,25 @@ public final class StreamingMetadataRecorder extends SparkListener {
     }
     try {
       FileSystem fs = dir.getFileSystem(hadoopConf);
-      try {
-        record(dir, batchTime, fs.getFileStatus(new Path(dir, "checkpoint-" + batchTime)));
-        return;
-      } catch (FileNotFoundException e) {
-        // Behind: Spark keeps the ten newest files, .bk copies included, so under a backlog a
-        // batch's file can be gone when it completes. Record what is there instead.
+      for (String name : new String[] {"checkpoint-" + batchTime, "checkpoint-" + batchTime
+          + ".bk"}) {
+        // The .bk is the batch's first copy: Spark renames it so while it writes the second.
+        try {
+          record(dir, batchTime, fs.getFileStatus(new Path(dir, name)));
+          return;
+        } catch (FileNotFoundException e) {
+          // next name
+        }
       }
+      // Behind: Spark keeps the ten newest files, .bk copies included, so under a backlog a
+      // batch's file can be gone when it completes. Record earlier batches' files found there,
+      // never a later batch's (it records itself when it completes).
       FileStatus[] files = fs.listStatus(dir, p -> BATCH_FILE.matcher(p.getName()).matches());
       Arrays.sort(files, Comparator.comparing(f -> f.getPath().getName()));
       for (FileStatus f : files) {
         Matcher m = BATCH_FILE.matcher(f.getPath().getName());
-        if (m.matches() && !recorded.contains(Long.parseLong(m.group(1)))) {
+        if (m.matches() && Long.parseLong(m.group(1)) <= batchTime
+            && !recorded.contains(Long.parseLong(m.group(1)))) {
           record(dir, Long.parseLong(m.group(1)), f);
         }
       }

@@ -5,9 +5,11 @@ import io.checkpointplus.spark.files.CheckpointFileManager;
 import io.checkpointplus.spark.files.CheckpointFileManager.PartitionFile;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
+import org.apache.spark.TaskKilledException;
 import org.apache.spark.io.CompressionCodec$;
 import org.apache.spark.serializer.JavaSerializer;
 import org.slf4j.Logger;
@@ -28,8 +30,8 @@ import scala.reflect.ClassTag;
  *       decompressed, or compressed for Java serialization, on the way ({@link Recoding});</li>
  *   <li>I/O encryption is off.</li>
  * </ul>
- * The bytes come from this executor's block manager (memory, on or off heap, or disk) or, for a
- * partition the task read from another executor's cache, from that executor. They go to the file
+ * The bytes come from this executor's block manager (memory, on or off heap, or disk). They go
+ * to the file
  * below the codec (they are compressed already if they should be), through the file layer's
  * CRC32C, byte count and commit protocol. Anywhere else, or if the copy fails before the file is
  * committed, the caller serializes the records, which it has not consumed.
@@ -83,17 +85,15 @@ final class BlockCopy {
    * untouched, for the caller to serialize. A failed or denied commit throws, as it does for a
    * serialized file.
    *
-   * @param remoteAllowed whether the records were read from another executor's cache, whose
-   *     copy may be fetched when this executor holds none
+   * <p>Only a block of this executor is copied: a partition the task read from another
+   * executor's cache was fetched whole already, and fetching it again to copy would double the
+   * network and the memory; its fetched records are serialized instead. A killed task stops
+   * between two buffers and fails as killed, never falling back.
    */
   static PartitionFile copy(SparkEnv env, CheckpointFileManager files, Recoding recoding,
-      int rddId, TaskContext task, Iterator<?> records, boolean remoteAllowed)
-      throws IOException {
+      int rddId, TaskContext task, Iterator<?> records) throws IOException {
     int partition = task.partitionId();
     SerializedBlock block = SparkInternals.localSerializedBlock(env, rddId, partition, task);
-    if (block == null && remoteAllowed) {
-      block = SparkInternals.remoteBlock(env, rddId, partition);
-    }
     if (block == null) {
       return null;
     }
@@ -107,9 +107,15 @@ final class BlockCopy {
           : block.open(); OutputStream out = file.stream()) {
         byte[] buffer = new byte[BUFFER];
         for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+          task.killTaskIfInterrupted();
           out.write(buffer, 0, n);
         }
       }
+    } catch (TaskKilledException | InterruptedIOException killed) {
+      if (file != null) {
+        file.abort();
+      }
+      throw killed;
     } catch (IOException | RuntimeException e) {
       if (file != null) {
         file.abort();

@@ -125,7 +125,9 @@ public final class CheckpointWriter {
             + checkpoint.partitions().length + " partitions, but RDD " + rdd.id() + " has "
             + rdd.partitions().length);
       }
-    } catch (IOException | RuntimeException | SparkException e) {
+    } catch (Throwable e) {
+      // Everything, an interrupted job's InterruptedException included: a started checkpoint
+      // always gets its checkpoint.failed.
       recordFailure(sc, rdd, dir, start, e);
       throw CheckpointWriter.<RuntimeException>rethrow(e);
     }
@@ -321,12 +323,20 @@ public final class CheckpointWriter {
     return f;
   }
 
+  /** A local property's number, or null when absent or not a number (anyone can set it). */
+  private static Long number(String property) {
+    try {
+      return property == null ? null : Long.valueOf(property);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
   private static AuditEvent.Builder withJobContext(AuditEvent.Builder event, SparkContext sc,
       RDD<?> rdd, String dir) {
     String batchTime = sc.getLocalProperty(BATCH_TIME_PROPERTY);
     String outputOp = sc.getLocalProperty(OUTPUT_OP_PROPERTY);
-    String planId = sc.getLocalProperty(CheckpointPlan.PLAN_ID_PROPERTY);
-    return event.with("planId", planId == null ? null : Long.parseLong(planId))
+    return event.with("planId", number(sc.getLocalProperty(CheckpointPlan.PLAN_ID_PROPERTY)))
         .with("rddId", rdd.id())
         .with("dir", dir)
         .with("name", rdd.name())

@@ -58,8 +58,7 @@ final class PartitionWriteTask<T> extends AbstractFunction2<TaskContext, Iterato
           new CheckpointFileManager(new Path(dir), hadoopConf.value().value(), commit);
       BlockCopy.Recoding recoding = byteCopy ? BlockCopy.recoding(env, tag) : null;
       if (recoding != null) {
-        PartitionFile copied = BlockCopy.copy(env, files, recoding, rddId, context, records,
-            fromCache);
+        PartitionFile copied = BlockCopy.copy(env, files, recoding, rddId, context, records);
         if (copied != null) {
           return result(context, copied, PartitionWriteResult.NOT_COUNTED, fromCache, start,
               WritePath.BYTE_COPY);

@@ -14,7 +14,7 @@ import org.apache.spark.storage.BlockManager;
 import org.apache.spark.storage.BlockStatus;
 import org.apache.spark.storage.RDDBlockId;
 import org.apache.spark.util.CompletionIterator;
-import org.apache.spark.util.io.ChunkedByteBuffer;
+import org.apache.spark.util.NextIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Option;
@@ -32,6 +32,7 @@ public final class SparkInternals {
   private static final Logger LOG = LoggerFactory.getLogger(SparkInternals.class);
   private static final Field CP_DIR = field(ReliableRDDCheckpointData.class, "cpDir");
   private static final Field DO_CHECKPOINT_CALLED = field(RDD.class, "doCheckpointCalled");
+  private static final Field COMPLETION_SUB = completionSub();
 
   private SparkInternals() {
   }
@@ -148,42 +149,9 @@ public final class SparkInternals {
           blocks.releaseLockAndDispose(id, block, Option.apply(task));
         }
       };
-    } catch (RuntimeException | LinkageError e) {
+    } catch (Exception | LinkageError e) {
+      // Also a SparkException of a failed local read, or an IOException of the disk store.
       unknown("the local block of RDD " + rddId + " partition " + partition, e);
-      return null;
-    }
-  }
-
-  /**
-   * The bytes of the block from another executor's block manager (a copy fetched now, holding
-   * no lock), or null if none has it.
-   */
-  static SerializedBlock remoteBlock(SparkEnv env, int rddId, int partition) {
-    try {
-      Option<ChunkedByteBuffer> data = env.blockManager()
-          .getRemoteBytes(new RDDBlockId(rddId, partition));
-      if (data.isEmpty()) {
-        return null;
-      }
-      ChunkedByteBuffer bytes = data.get();
-      return new SerializedBlock() {
-        @Override
-        public InputStream open() {
-          return bytes.toInputStream(false);
-        }
-
-        @Override
-        public String location() {
-          return "remote";
-        }
-
-        @Override
-        public void release() {
-          bytes.dispose();
-        }
-      };
-    } catch (RuntimeException | LinkageError e) {
-      unknown("a remote block of RDD " + rddId + " partition " + partition, e);
       return null;
     }
   }
@@ -198,12 +166,48 @@ public final class SparkInternals {
     try {
       if (records instanceof InterruptibleIterator<?>
           && ((InterruptibleIterator<?>) records).delegate() instanceof CompletionIterator<?, ?>) {
-        ((CompletionIterator<?, ?>) ((InterruptibleIterator<?>) records).delegate()).completion();
+        CompletionIterator<?, ?> completing =
+            (CompletionIterator<?, ?>) ((InterruptibleIterator<?>) records).delegate();
+        closeDeserialization(completing);
+        completing.completion();
       }
     } catch (RuntimeException | LinkageError e) {
       // Spark releases what a task still holds when it ends.
       unknown("the completion of a copied block's iterator", e);
     }
+  }
+
+  /**
+   * Closes the deserialization stream under a block's unread iterator, as reading it to the end
+   * would: its decompressor may hold native memory (zstd) and a disk block an open file.
+   */
+  private static void closeDeserialization(CompletionIterator<?, ?> completing) {
+    if (COMPLETION_SUB == null) {
+      return;
+    }
+    try {
+      Object sub = COMPLETION_SUB.get(completing);
+      if (sub instanceof NextIterator<?> stream) {
+        stream.closeIfNeeded();
+      }
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      unknown("the stream under a copied block's iterator", e);
+    }
+  }
+
+  /** {@code CompletionIterator}'s iterator field (its only field of type Iterator). */
+  private static Field completionSub() {
+    for (Field f : CompletionIterator.class.getDeclaredFields()) {
+      if (Iterator.class.isAssignableFrom(f.getType())) {
+        try {
+          f.setAccessible(true);
+          return f;
+        } catch (RuntimeException e) {
+          return null;
+        }
+      }
+    }
+    return null;
   }
 
   private static boolean unknown(String what, Throwable e) {
