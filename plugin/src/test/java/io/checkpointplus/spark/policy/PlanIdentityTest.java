@@ -9,8 +9,6 @@ import io.checkpointplus.spark.LocalSpark;
 import io.checkpointplus.spark.WithLocalSpark;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaRDD;
@@ -32,7 +30,8 @@ class PlanIdentityTest extends WithLocalSpark {
   void eventsOfOnePlanShareAPlanIdAndWriteJobsNameTheirRdd() throws Exception {
     sc = LocalSpark.withPlugin(audit(), Map.of());
     sc.setCheckpointDir(tmp.resolve("cp").toString());
-    Set<String> writeJobRdds = ConcurrentHashMap.newKeySet();
+    List<String> writeJobRdds = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Integer> otherJobs = new java.util.concurrent.CopyOnWriteArrayList<>();
     sc.addSparkListener(new SparkListener() {
       @Override
       public void onJobStart(SparkListenerJobStart start) {
@@ -40,6 +39,8 @@ class PlanIdentityTest extends WithLocalSpark {
             : start.properties().getProperty("spark.checkpointplus.checkpointRddId");
         if (rdd != null) {
           writeJobRdds.add(rdd);
+        } else {
+          otherJobs.add(start.jobId());
         }
       }
     });
@@ -63,8 +64,15 @@ class PlanIdentityTest extends WithLocalSpark {
     long secondPlan = planIdOf("checkpoint.completed", c.id());
     assertNotEquals(firstPlan, secondPlan);
     assertEquals(secondPlan, planIdOf("checkpoint.started", c.id()));
-    assertEquals(Set.of(String.valueOf(a.id()), String.valueOf(b.id()), String.valueOf(c.id())),
-        writeJobRdds, "each write job names the RDD it writes, and only write jobs do");
+    assertEquals(List.of(String.valueOf(a.id()), String.valueOf(b.id()), String.valueOf(c.id())),
+        writeJobRdds, "each write job names the RDD it writes, once");
+    assertEquals(2, otherJobs.size(), "the two actions' jobs carry no checkpointRddId");
+    jsc.parallelize(numbers, 2).count();
+    sc.listenerBus().waitUntilEmpty();
+    assertEquals(3, otherJobs.size(), "nor does a later job: " + writeJobRdds);
+    assertEquals(null, sc.getLocalProperty("spark.checkpointplus.planId"),
+        "the planId property is not left on the thread");
+    assertEquals(null, sc.getLocalProperty("spark.checkpointplus.checkpointRddId"));
   }
 
   private long planIdOf(String type, int rddId) {
