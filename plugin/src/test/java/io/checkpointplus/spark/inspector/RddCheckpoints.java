@@ -35,7 +35,11 @@ final class RddCheckpoints {
 
   /** Writes both checkpoints under {@code root} with the plugin, or with stock Spark. */
   static RddCheckpoints write(Path root, boolean withPlugin, Path audit) {
-    SparkContext sc = withPlugin ? LocalSpark.withPlugin(audit, Map.of())
+    // A deserialized reuse level: the plugin serializes, and counts, every partition's records
+    // (a serialized block would be copied, its records uncounted: ListAndVerifyTest checks a
+    // manifest without record counts separately).
+    SparkContext sc = withPlugin ? LocalSpark.withPlugin(audit,
+        Map.of("spark.checkpointplus.reuse.storageLevel", "MEMORY_AND_DISK"))
         : LocalSpark.stock(Map.of());
     RddCheckpoints made = new RddCheckpoints();
     try {
