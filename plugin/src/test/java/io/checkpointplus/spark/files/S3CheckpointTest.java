@@ -137,7 +137,9 @@ class S3CheckpointTest extends WithLocalSpark {
 
   @Test
   void theManifestCatchesAMissingPart() throws Exception {
-    sc = LocalSpark.withPlugin(audit(), s3a(Map.of()));
+    // A deserialized reuse level: the records are counted, and the message names them.
+    sc = LocalSpark.withPlugin(audit(), s3a(Map.of(
+        "spark.checkpointplus.reuse.storageLevel", "MEMORY_AND_DISK")));
     sc.setCheckpointDir("s3a://" + BUCKET + "/missing");
     JavaRDD<Integer> rdd = new JavaSparkContext(sc).parallelize(
         IntStream.range(0, RECORDS).boxed().collect(Collectors.toList()), 3).map(x -> x + 5);
