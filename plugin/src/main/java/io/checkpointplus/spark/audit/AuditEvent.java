@@ -21,6 +21,7 @@ public final class AuditEvent {
     CHECKPOINT_ANCESTOR("checkpoint.ancestor"),
     CHECKPOINT_CLEANED("checkpoint.cleaned"),
     CHECKPOINT_METADATA("checkpoint.metadata"),
+    CHECKPOINT_VERIFIED("checkpoint.verified"),
     CHECKPOINT_UNVERIFIED("checkpoint.unverified"),
     HOOK_STATUS("hook.status");
 

@@ -76,7 +76,12 @@ public final class CheckpointVerifier {
     }
     try {
       new CheckpointFileManager(new Path(dir), hadoopConf, CommitMode.RENAME).verify(mode);
-      verified.add(dir);
+      if (verified.add(dir)) {
+        audit.record(audit.event(AuditEvent.Type.CHECKPOINT_VERIFIED)
+            .with("dir", dir)
+            .with("verify", mode.configName())
+            .build());
+      }
     } catch (IOException e) {
       LOG.warn("Checkpoint {} could not be verified against its manifest ({}); the job reads it"
           + " unverified, as stock Spark would", dir, e.toString());

@@ -49,6 +49,20 @@ class VerificationTest extends WithLocalSpark {
   }
 
   @Test
+  void aCheckpointReadBackIsVerifiedOnceAndRecorded() {
+    JavaRDD<Integer> rdd = checkpointedOnFaulty("cp");
+
+    assertEquals(RECORDS, rdd.count());
+    assertEquals(RECORDS, rdd.count());
+
+    List<JsonNode> verified = LocalSpark.events(audit(), "checkpoint.verified");
+    assertEquals(1, verified.size(), "once per checkpoint, not per job: " + verified);
+    assertEquals(rdd.getCheckpointFile().get(), verified.get(0).get("dir").asText());
+    assertEquals("size", verified.get(0).get("verify").asText());
+    assertTrue(LocalSpark.events(audit(), "checkpoint.unverified").isEmpty());
+  }
+
+  @Test
   void aListingThatFailsIsAWarningAndTheJobProceeds() {
     JavaRDD<Integer> rdd = checkpointedOnFaulty("cp");
     // From now on the driver cannot list the checkpoint directory (e.g. a permission change).
