@@ -69,6 +69,7 @@ final class ReuseBenchmark {
             SparkContext stock = Measurements.context(false, Map.of());
             try {
               stock.setCheckpointDir(work.resolve("stock-cp").toString());
+              action(stock, Mode.NONE); // warm-up: every timed action runs in a warm context
               Sample bare = action(stock, Mode.NONE);
               Sample checkpoint = action(stock, Mode.CHECKPOINT);
               Sample manual = action(stock, Mode.PERSIST_THEN_CHECKPOINT);
@@ -88,7 +89,7 @@ final class ReuseBenchmark {
                 Map.of("spark.checkpointplus.audit.path", audit.toString()));
             try {
               withPlugin.setCheckpointDir(work.resolve("plugin-cp").toString());
-              action(withPlugin, Mode.NONE); // the same warm-up the stock columns get
+              action(withPlugin, Mode.NONE); // the same warm-up as the stock context's
               Sample checkpoint = action(withPlugin, Mode.CHECKPOINT);
               if (measured) {
                 c.add(checkpoint.nanos());
