@@ -61,6 +61,12 @@ final class CleanCommand {
   static Outcome run(Arguments args, Progress progress) throws Arguments.UsageException,
       IOException {
     Path root = new Path(args.single("checkpoint root"));
+    if (CheckpointScan.UUID.matcher(root.getName()).matches()
+        || CheckpointScan.RDD.matcher(root.getName()).matches()) {
+      throw new Arguments.UsageException(root + ": clean takes a checkpoint root only (the"
+          + " directory given to setCheckpointDir, holding <uuid> directories), not a <uuid> or"
+          + " rdd-N directory");
+    }
     long olderThan = parseDuration(args.options.getOrDefault("older-than", "1h"));
     int keepLast;
     try {
@@ -97,6 +103,9 @@ final class CleanCommand {
     for (Decision d : decisions) {
       boolean deleted = false;
       if (d.remove() && !dryRun) {
+        if (!d.dir().getParent().equals(scan.root)) {
+          throw new IllegalStateException(d.dir() + " is not a child of the root " + scan.root);
+        }
         deleted = fs.delete(d.dir(), true);
         if (!deleted) {
           failed.add(d.dir().toString());
@@ -117,12 +126,19 @@ final class CleanCommand {
 
   /** The retention decision for every {@code <uuid>} directory of the root. */
   static List<Decision> decide(CheckpointScan scan, ListCommand.MetadataReferences refs,
-      long now, long olderThan, int keepLast) {
+      long now, long olderThan, int keepLast) throws IOException {
     List<Decision> out = new ArrayList<>();
     Map<String, List<CheckpointScan.AppDir>> byApp = new LinkedHashMap<>();
     for (CheckpointScan.AppDir a : scan.appDirs) {
       String app = a.owner.map(o -> o.appName()).orElse("");
-      if (a.looksLive(now)) {
+      if (StructuredStreamingLocation.isOne(scan.fs, a.path)) {
+        out.add(new Decision(a.path, app, false, "a Structured Streaming query location"
+            + " (offsets/ or commits/): not an application directory"));
+      } else if (!a.foreignEntries.isEmpty()) {
+        out.add(new Decision(a.path, app, false, "holds " + a.foreignEntries.get(0)
+            + (a.foreignEntries.size() > 1 ? " and " + (a.foreignEntries.size() - 1) + " more"
+            : "") + ": not only rdd-N directories and the plugin's files"));
+      } else if (a.looksLive(now)) {
         out.add(new Decision(a.path, app, false, "live: heartbeat or a file changed "
             + Table.age(now - a.lastSeen()) + " ago"));
       } else if (refs.uuidNames.contains(a.path.getName())) {

@@ -142,6 +142,58 @@ class CleanAndDiffTest {
     assertTrue(Files.exists(dirs.get("oldest")));
   }
 
+  /**
+   * An unnamed Structured Streaming query's location is {@code <root>/<uuid>} with offsets/,
+   * commits/ and state/: clean must never take it for an application directory; nor a
+   * {@code <uuid>} directory holding anything but rdd-N directories and the plugin's files; and
+   * a directory's age is its newest file at any depth.
+   */
+  @Test
+  void cleanKeepsQueryLocationsForeignContentAndDeepRecentFiles() throws Exception {
+    Fixtures.onlyWithTheDefaultSerializer();
+    Path root = tmp.resolve("clean-ss-" + UUID.randomUUID());
+    Path query = root.resolve(UUID.randomUUID().toString());
+    Files.createDirectories(query.resolve("offsets"));
+    Files.createDirectories(query.resolve("commits"));
+    Files.createDirectories(query.resolve("state/0/0"));
+    Files.writeString(query.resolve("metadata"), "{\"id\":\"" + UUID.randomUUID() + "\"}");
+    Files.writeString(query.resolve("offsets/0"), "v1");
+    Files.writeString(query.resolve("commits/0"), "v1");
+    Files.writeString(query.resolve("state/0/0/1.delta"), "x");
+    age(query, "old-app", Duration.ofDays(4));
+    Path foreign = oldRun(root, "old-app", 4);
+    Files.createDirectories(foreign.resolve("data"));
+    Files.writeString(foreign.resolve("data/keep-me"), "x");
+    age(foreign, "old-app", Duration.ofDays(4));
+    Path deep = oldRun(root, "old-app", 4);
+    Path deepFile = Files.createDirectories(deep.resolve("rdd-3/sub")).resolve("fresh");
+    Files.writeString(deepFile, "x");
+    Path idle = oldRun(root, "old-app", 5);
+    InspectorRun run = InspectorRun.of("clean", root.toString(), "--keep-last", "0");
+    assertEquals(0, run.exitCode(), run.toString());
+    assertTrue(Files.exists(query.resolve("offsets/0")), run.out());
+    assertTrue(Files.exists(foreign.resolve("data/keep-me")), run.out());
+    assertTrue(Files.exists(deepFile), run.out());
+    assertFalse(Files.exists(idle), run.out());
+    assertTrue(run.out().contains("keep         file:" + query + "  (a Structured Streaming"),
+        run.out());
+  }
+
+  /** clean takes a checkpoint root only, never a {@code <uuid>} or {@code rdd-N} directory. */
+  @Test
+  void cleanRejectsAUuidOrRddDirectory() throws Exception {
+    Fixtures.onlyWithTheDefaultSerializer();
+    Path root = tmp.resolve("clean-arg-" + UUID.randomUUID());
+    Path run1 = oldRun(root, "old-app", 4);
+    for (Path arg : List.of(run1, run1.resolve("rdd-3"))) {
+      InspectorRun run = InspectorRun.of("clean", arg.toString(), "--keep-last", "0");
+      assertEquals(2, run.exitCode(), run.toString());
+      assertTrue(run.err().contains(arg.toString()) && run.err().contains("checkpoint root"),
+          run.err());
+      assertTrue(Files.exists(run1.resolve("rdd-3/part-00000")), run.toString());
+    }
+  }
+
   @Test
   void cleanRejectsAnOlderThanBelowTenMinutes() {
     Fixtures.onlyWithTheDefaultSerializer();
