@@ -102,26 +102,71 @@ final class CleanCommand {
     int removed = 0;
     for (Decision d : decisions) {
       boolean deleted = false;
-      if (d.remove() && !dryRun) {
+      String failure = null;
+      String reason = d.reason();
+      boolean remove = d.remove();
+      if (remove && !dryRun) {
         if (!d.dir().getParent().equals(scan.root)) {
           throw new IllegalStateException(d.dir() + " is not a child of the root " + scan.root);
         }
-        deleted = fs.delete(d.dir(), true);
-        if (!deleted) {
-          failed.add(d.dir().toString());
+        try {
+          String written = writtenSince(fs, d.dir(), olderThan);
+          if (written != null) {
+            remove = false;
+            reason = written;
+          } else {
+            deleted = fs.delete(d.dir(), true);
+            if (!deleted) {
+              failure = "the file system did not delete it";
+            }
+          }
+        } catch (IOException | RuntimeException e) {
+          failure = e.getMessage() == null ? e.toString() : e.getMessage();
         }
+        if (failure != null) {
+          failed.add(d.dir().toString());
+          reason = reason + "; FAILED: " + failure;
+        }
+        progress.event((deleted ? "removed " : remove ? "FAILED to remove " : "kept ")
+            + d.dir() + " (" + reason + ")");
       }
-      removed += d.remove() ? 1 : 0;
-      arr.addObject().put("dir", d.dir().toString()).put("appName", d.appName())
-          .put("remove", d.remove()).put("deleted", deleted).put("reason", d.reason());
-      out.append(d.remove() ? (dryRun ? "would remove " : deleted ? "removed      "
-          : "FAILED       ") : "keep         ").append(d.dir()).append("  (").append(d.reason())
+      removed += remove ? 1 : 0;
+      ObjectNode node = arr.addObject().put("dir", d.dir().toString()).put("appName",
+          d.appName()).put("remove", remove).put("deleted", deleted).put("reason", reason);
+      if (failure != null) {
+        node.put("error", failure);
+      }
+      out.append(remove ? (dryRun ? "would remove " : deleted ? "removed      "
+          : "FAILED       ") : "keep         ").append(d.dir()).append("  (").append(reason)
           .append(")\n");
     }
     out.append(dryRun ? removed + " directories would be removed (dry run: nothing deleted)\n"
         : (removed - failed.size()) + " directories removed" + (failed.isEmpty() ? ""
             : ", " + failed.size() + " could not be") + "\n");
     return new Outcome(failed.isEmpty() ? Exit.OK : Exit.PROBLEMS, json, out.toString());
+  }
+
+  /**
+   * Re-checks, just before deleting, that nothing was written to {@code dir} since the listing:
+   * the owner's heartbeat and the newest file at any depth must both be older than
+   * {@code olderThan}. Returns why the directory is kept, or null if it is still idle.
+   */
+  private static String writtenSince(FileSystem fs, Path dir, long olderThan)
+      throws IOException {
+    long newest = 0;
+    org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it =
+        fs.listFiles(dir, true);
+    while (it.hasNext()) {
+      newest = Math.max(newest, it.next().getModificationTime());
+    }
+    java.util.Optional<io.checkpointplus.spark.files.OwnerMarker> owner =
+        io.checkpointplus.spark.files.OwnerMarker.read(fs, dir);
+    if (owner.isPresent()) {
+      newest = Math.max(newest, owner.get().heartbeatMs());
+    }
+    long idle = System.currentTimeMillis() - newest;
+    return idle < olderThan ? "written " + Table.age(idle) + " ago, since the listing: kept"
+        : null;
   }
 
   /** The retention decision for every {@code <uuid>} directory of the root. */

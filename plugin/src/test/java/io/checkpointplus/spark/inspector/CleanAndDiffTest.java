@@ -179,6 +179,43 @@ class CleanAndDiffTest {
         run.out());
   }
 
+  private static boolean chattr(String flag, Path file) throws Exception {
+    try {
+      return new ProcessBuilder("chattr", flag, file.toString()).redirectErrorStream(true)
+          .start().waitFor() == 0;
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * A directory the file system will not delete (an immutable file in it) is reported FAILED
+   * with the reason; clean goes on with the others, reports each removal as it happens on
+   * standard error and exits 1.
+   */
+  @Test
+  void cleanGoesOnAfterAFailedDeleteAndReportsEachRemoval() throws Exception {
+    Fixtures.onlyWithTheDefaultSerializer();
+    Path root = tmp.resolve("clean-fail-" + UUID.randomUUID());
+    Path stuck = oldRun(root, "old-app", 4);
+    Path other = oldRun(root, "old-app", 5);
+    Path pinned = stuck.resolve("rdd-3/part-00000");
+    org.junit.jupiter.api.Assumptions.assumeTrue(chattr("+i", pinned),
+        "needs chattr +i (Linux, root) to make a delete fail");
+    try {
+      InspectorRun run = InspectorRun.of("clean", root.toString(), "--keep-last", "0");
+      assertEquals(1, run.exitCode(), run.toString());
+      assertFalse(Files.exists(other), run.toString());
+      assertTrue(run.out().contains("FAILED       file:" + stuck + "  ("), run.out());
+      assertTrue(run.out().contains("removed      file:" + other), run.out());
+      assertTrue(run.err().contains("checkpoint-plus: removed file:" + other), run.err());
+      assertTrue(run.err().contains("checkpoint-plus: FAILED to remove file:" + stuck),
+          run.err());
+    } finally {
+      chattr("-i", pinned);
+    }
+  }
+
   /** clean takes a checkpoint root only, never a {@code <uuid>} or {@code rdd-N} directory. */
   @Test
   void cleanRejectsAUuidOrRddDirectory() throws Exception {
