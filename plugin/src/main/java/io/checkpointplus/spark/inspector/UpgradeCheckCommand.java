@@ -83,7 +83,12 @@ final class UpgradeCheckCommand {
     }
     Map<String, List<SerialStream.Obj>> instances = new LinkedHashMap<>();
     List<SerialStream.Obj> lambdas = new ArrayList<>();
+    Map<String, java.util.Set<String>> enumConstants = new LinkedHashMap<>();
     SerialValues.walk(file.root, new IdentityHashMap<>(), o -> {
+      if (o instanceof SerialStream.EnumConst e) {
+        enumConstants.computeIfAbsent(e.desc().name, k -> new java.util.TreeSet<>())
+            .add(e.constant());
+      }
       if (o instanceof SerialStream.Obj obj) {
         for (SerialStream.Desc d = obj.desc; d != null; d = d.superDesc) {
           instances.computeIfAbsent(d.name, k -> new ArrayList<>()).add(obj);
@@ -95,7 +100,8 @@ final class UpgradeCheckCommand {
     }, null);
     List<Verdict> out = new ArrayList<>();
     for (SerialStream.Desc d : descs.values()) {
-      out.add(verdict(d, loader, instances.getOrDefault(d.name, List.of())));
+      out.add(verdict(d, loader, instances.getOrDefault(d.name, List.of()),
+          enumConstants.getOrDefault(d.name, java.util.Set.of())));
     }
     for (SerialStream.Obj lambda : lambdas) {
       Verdict v = lambdaVerdict(lambda, loader);
@@ -107,7 +113,7 @@ final class UpgradeCheckCommand {
   }
 
   private static Verdict verdict(SerialStream.Desc d, ClassLoader loader,
-      List<SerialStream.Obj> instances) {
+      List<SerialStream.Obj> instances, java.util.Set<String> enumConstants) {
     if (d.isProxy()) {
       for (String iface : d.proxyInterfaces) {
         try {
@@ -136,13 +142,15 @@ final class UpgradeCheckCommand {
     boolean externalizable = Externalizable.class.isAssignableFrom(cl);
     boolean streamSerializable = d.has(SerialStream.SC_SERIALIZABLE)
         || d.has(SerialStream.SC_EXTERNALIZABLE);
-    if (d.has(SerialStream.SC_ENUM) != cl.isEnum()) {
+    // ObjectStreamClass's own test: java.lang.Enum itself is an enum class for serialization.
+    boolean isEnum = Enum.class.isAssignableFrom(cl);
+    if (d.has(SerialStream.SC_ENUM) != isEnum) {
       return new Verdict(d.name, "incompatible", d.suid, null, "InvalidClassException",
-          cl.isEnum() ? "cannot bind non-enum descriptor to an enum class"
+          isEnum ? "cannot bind non-enum descriptor to an enum class"
               : "cannot bind enum descriptor to a non-enum class");
     }
-    if (cl.isEnum()) {
-      return new Verdict(d.name, "ok", d.suid, 0L, null, null);
+    if (isEnum) {
+      return enumVerdict(d, cl, enumConstants);
     }
     if (!streamSerializable) {
       // A class written only as a Class object (a lambda's capturing class, a ClassTag's
@@ -181,6 +189,37 @@ final class UpgradeCheckCommand {
               : "ClassCastException", fieldProblem);
     }
     return new Verdict(d.name, "ok", d.suid, local.suid(), null, null);
+  }
+
+  /**
+   * An enum class binds whatever its fields; each constant the checkpoint holds must still be
+   * declared ({@code Enum.valueOf} fails otherwise). Constants are read from the declared
+   * fields ({@link Field#isEnumConstant()}): the class is not initialised.
+   */
+  private static Verdict enumVerdict(SerialStream.Desc d, Class<?> cl,
+      java.util.Set<String> constants) {
+    if (constants.isEmpty()) {
+      return new Verdict(d.name, "ok", d.suid, 0L, null, null);
+    }
+    java.util.Set<String> declared = new java.util.HashSet<>();
+    try {
+      for (Field f : cl.getDeclaredFields()) {
+        if (f.isEnumConstant()) {
+          declared.add(f.getName());
+        }
+      }
+    } catch (LinkageError | RuntimeException e) {
+      return new Verdict(d.name, "unchecked", d.suid, null, null,
+          "its enum constants cannot be read: " + e);
+    }
+    for (String c : constants) {
+      if (!declared.contains(c)) {
+        return new Verdict(d.name, "incompatible", d.suid, 0L, "InvalidObjectException",
+            "enum constant " + c + " does not exist in " + d.name + " (the checkpoint holds"
+                + " it; the new build declares " + new java.util.TreeSet<>(declared) + ")");
+      }
+    }
+    return new Verdict(d.name, "ok", d.suid, 0L, null, null);
   }
 
   /** A field of the stream that the new class cannot take, as {@code ObjectStreamClass} sees it. */
