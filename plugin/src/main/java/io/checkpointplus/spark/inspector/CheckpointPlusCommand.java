@@ -57,6 +57,7 @@ public final class CheckpointPlusCommand {
       "  2  usage error",
       "  3  a path could not be read (missing, permission, unreachable), or clean refused",
       "     because a streaming metadata file cannot be read",
+      "  4  upgrade-check cannot tell: nothing fails, but some classes could not be checked",
       "");
 
   private static final Map<String, Set<String>> FLAGS = new LinkedHashMap<>();

@@ -182,7 +182,14 @@ final class UpgradeCheckCommand {
               + (local.declared() ? " (declared)" : " (computed: none declared, so any change"
                   + " to its fields, methods or interfaces changes it)"));
     }
-    String fieldProblem = fieldProblem(d, cl, loader, instances);
+    String fieldProblem;
+    try {
+      fieldProblem = fieldProblem(d, cl, loader, instances);
+    } catch (LinkageError | RuntimeException e) {
+      // getDeclaredFields resolves every field's type: one that cannot be loaded
+      return new Verdict(d.name, "unchecked", d.suid, local.suid(), null,
+          "its fields cannot be read: " + e);
+    }
     if (fieldProblem != null) {
       return new Verdict(d.name, "incompatible", d.suid, local.suid(),
           fieldProblem.startsWith("incompatible types") ? "InvalidClassException"
@@ -358,11 +365,17 @@ final class UpgradeCheckCommand {
         out.append("\n            ").append(v.reason()).append('\n');
       }
     }
-    out.append(failing > 0
+    String verdict = failing > 0
         ? "Restart would FAIL: " + failing + " of " + verdicts.size() + " classes missing or"
-            + " incompatible\n"
-        : "Restart would succeed: all " + (verdicts.size() - unchecked) + " classes compatible"
-            + (unchecked > 0 ? " (" + unchecked + " could not be checked)" : "") + "\n");
-    return new Outcome(failing > 0 ? Exit.PROBLEMS : Exit.OK, root, out.toString());
+            + " incompatible" + (unchecked > 0 ? " (and " + unchecked + " could not be checked)"
+            : "")
+        : unchecked > 0
+        ? "cannot tell whether a restart would succeed: " + unchecked + " of " + verdicts.size()
+            + " classes could not be checked (listed above), the others are compatible"
+        : "Restart would succeed: all " + verdicts.size() + " classes compatible";
+    out.append(verdict).append('\n');
+    root.put("cannotTell", failing == 0 && unchecked > 0);
+    return new Outcome(failing > 0 ? Exit.PROBLEMS : unchecked > 0 ? Exit.CANNOT_TELL : Exit.OK,
+        root, out.toString());
   }
 }

@@ -64,4 +64,60 @@ class UpgradeCheckEnumTest {
     assertEquals(null, System.getProperty("upgradecheck.enum.clinit"),
         "no class of the application was initialised");
   }
+
+  private static Path checkpointOf(Path jar, String className, String name) throws Exception {
+    Path file = Files.createDirectories(tmp.resolve(name)).resolve("checkpoint-1000");
+    try (URLClassLoader writer = AppBuilds.loader(jar);
+        OutputStream raw = Files.newOutputStream(file);
+        ObjectOutputStream out = new ObjectOutputStream(raw)) {
+      out.writeObject(Class.forName(className, true, writer).getConstructor().newInstance());
+    }
+    return file;
+  }
+
+  /** {@code jar} without one of its classes. */
+  private static Path without(Path jar, String entry) throws Exception {
+    Path copy = jar.resolveSibling("without-" + jar.getFileName());
+    try (java.util.jar.JarFile in = new java.util.jar.JarFile(jar.toFile());
+        java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(
+            Files.newOutputStream(copy))) {
+      for (java.util.jar.JarEntry e : java.util.Collections.list(in.entries())) {
+        if (!e.getName().equals(entry)) {
+          out.putNextEntry(new java.util.jar.JarEntry(e.getName()));
+          out.write(in.getInputStream(e).readAllBytes());
+          out.closeEntry();
+        }
+      }
+    }
+    return copy;
+  }
+
+  /**
+   * Classes upgrade-check could not check (a serialVersionUID computed at initialisation; a
+   * field whose type cannot be loaded) give the distinct verdict "cannot tell" and exit 4,
+   * never "Restart would succeed" with exit 0.
+   */
+  @Test
+  void classesThatCannotBeCheckedGiveCannotTellNotSuccess() throws Exception {
+    Fixtures.onlyWithTheDefaultSerializer();
+    Path computed = AppBuilds.build(tmp, "computed", Map.of("app.Computed",
+        "package app; public class Computed implements java.io.Serializable {"
+            + " private static final long serialVersionUID = Long.parseLong(\"7\");"
+            + " public int x = 1; }"));
+    InspectorRun run = InspectorRun.of("upgrade-check", checkpointOf(computed, "app.Computed",
+        "computed").toString(), "--jar", computed.toString());
+    assertEquals(4, run.exitCode(), run.toString());
+    assertTrue(run.out().contains("cannot tell"), run.out());
+
+    Path holder = AppBuilds.build(tmp, "holder", Map.of(
+        "app.Holder", "package app; public class Holder implements java.io.Serializable {"
+            + " private static final long serialVersionUID = 1L; public app.Dep dep; }",
+        "app.Dep", "package app; public class Dep implements java.io.Serializable { }"));
+    Path file = checkpointOf(holder, "app.Holder", "holder");
+    InspectorRun broken = InspectorRun.of("upgrade-check", file.toString(), "--jar",
+        without(holder, "app/Dep.class").toString(), "--json");
+    assertEquals(4, broken.exitCode(), broken.toString());
+    assertEquals("unchecked", broken.json().get("verdicts").get(0).get("status").asText(),
+        broken.out());
+  }
 }
