@@ -122,16 +122,28 @@ public final class CheckpointPlusCommand {
       err.println("checkpoint-plus " + parsed.command + ": " + e.getMessage());
       err.print(USAGE);
       return Exit.USAGE;
-    } catch (IOException | RuntimeException e) {
-      String message = e.getMessage() == null ? e.toString() : e.getMessage();
-      if (parsed.json) {
-        ObjectMapper m = new ObjectMapper();
-        out.println(m.createObjectNode().put("error", message).put("exitCode", Exit.ERROR)
-            .toPrettyString());
+    } catch (VirtualMachineError e) {
+      if (!(e instanceof StackOverflowError)) {
+        throw e; // out of memory and the like: the JVM cannot be trusted to go on
       }
-      err.println("checkpoint-plus " + parsed.command + ": " + message);
-      return Exit.ERROR;
+      return error(parsed, out, err, "object graph nested too deeply (stack overflow): " + e);
+    } catch (Throwable e) {
+      // Never a stack trace with exit 1 (which means "problems found"): the documented error.
+      String message = e.getMessage() == null || e instanceof Error ? e.toString()
+          : e.getMessage();
+      return error(parsed, out, err, message);
     }
+  }
+
+  /** Reports a command that could not finish; returns {@link Exit#ERROR}. */
+  private static int error(Arguments parsed, PrintStream out, PrintStream err, String message) {
+    if (parsed.json) {
+      ObjectMapper m = new ObjectMapper();
+      out.println(m.createObjectNode().put("error", message).put("exitCode", Exit.ERROR)
+          .toPrettyString());
+    }
+    err.println("checkpoint-plus " + parsed.command + ": " + message);
+    return Exit.ERROR;
   }
 
   private static Outcome dispatch(Arguments args, Progress progress)
