@@ -270,4 +270,24 @@ class CleanAndDiffTest {
     assertEquals("DIFFERENT", parts.get(1).get("verdict").asText());
     assertEquals("equal", parts.get(2).get("verdict").asText());
   }
+
+  /** Partitions are paired by index: a missing part file is reported, the others still match. */
+  @Test
+  void diffPairsPartitionsByIndexAndReportsAMissingOne() throws Exception {
+    Path copy = tmp.resolve("diff-missing-" + UUID.randomUUID());
+    RddCheckpoints.copy(plugin, copy);
+    Path rdd = RddCheckpoints.rddDirs(copy).get(0);
+    Files.delete(rdd.resolve("part-00001"));
+    Files.deleteIfExists(rdd.resolve(".part-00001.crc"));
+    InspectorRun run = InspectorRun.of(pluginMade.args("diff",
+        RddCheckpoints.rddDirs(plugin).get(0).toString(), rdd.toString(), "--json"));
+    assertEquals(1, run.exitCode(), run.toString());
+    JsonNode parts = run.json().get("partitions");
+    assertEquals(run.json().get("partitionsA").asInt(), parts.size(), run.out());
+    for (int i = 0; i < parts.size(); i++) {
+      assertEquals(i, parts.get(i).get("partition").asInt(), run.out());
+      assertEquals(i == 1 ? "only in A" : "equal", parts.get(i).get("verdict").asText(),
+          run.out());
+    }
+  }
 }
