@@ -18,12 +18,15 @@ import org.apache.hadoop.fs.Path;
 /**
  * {@code clean ROOT [--older-than D] [--keep-last N] [--dry-run]}: removes the {@code <uuid>}
  * directories of earlier runs by the plugin's retention rules
- * ({@code spark.checkpointplus.files.retention.*}, see {@code RetentionSweeper}): never one that
- * looks live (owner heartbeat or a file changed within ten minutes), never one that a streaming
- * metadata checkpoint in the root references (what a restart restores from), and, per
- * application name, never the newest {@code keepLast}; the others once nothing in them changed
- * for {@code olderThan}. If a metadata file cannot be read, what it references is unknown and
- * nothing is removed. Prints every directory it removes or would remove.
+ * ({@code spark.checkpointplus.files.retention.*}, see {@code RetentionSweeper}). ROOT must be a
+ * checkpoint root, and only its direct children are removed. Never removed: one that looks live
+ * (owner heartbeat or a file at any depth changed within ten minutes), one that a streaming
+ * metadata checkpoint in the root references (what a restart restores from), a Structured
+ * Streaming query location, one holding anything but rdd-N directories and the plugin's own
+ * files, and, per application name, the newest {@code keepLast}; the others once nothing in them
+ * changed for {@code olderThan}, re-checked just before the delete. If a metadata file cannot be
+ * read, what it references is unknown and nothing is removed. A failed delete is reported and the
+ * others go on.
  */
 final class CleanCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
