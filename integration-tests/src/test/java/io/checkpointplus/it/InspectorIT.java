@@ -242,8 +242,9 @@ class InspectorIT {
       for (int i = 0; i < 1000; i++) {
         words.add("word-" + i);
       }
-      org.apache.spark.api.java.JavaRDD<java.util.List<String>> rdd = jsc.parallelize(words, 3)
-          .map(w -> java.util.List.of(w, w.toUpperCase()));
+      // Records Kryo writes and reads back (an immutable List.of has no constructor Kryo uses).
+      org.apache.spark.api.java.JavaRDD<String> rdd = jsc.parallelize(words, 3)
+          .map(w -> w + "/" + w.toUpperCase());
       rdd.checkpoint();
       assertEquals(1000, rdd.count());
     } finally {
