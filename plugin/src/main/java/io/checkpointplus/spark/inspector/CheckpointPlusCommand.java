@@ -37,10 +37,14 @@ public final class CheckpointPlusCommand {
       "  diff A B                        two checkpoints of one RDD: partitions, records, sizes,",
       "                                  whether the records are equal",
       "  clean ROOT [--older-than D] [--keep-last N] [--dry-run]",
-      "                                  removes <uuid> directories of earlier runs by the plugin's",
-      "                                  retention rules (never a live one, never one the newest",
-      "                                  metadata checkpoint references); D like 1h, 7d",
-      "                                  (defaults: --older-than 1h --keep-last 1)",
+      "                                  ROOT: a checkpoint root (not a <uuid> or rdd-N directory).",
+      "                                  Removes <uuid> directories of earlier runs by the plugin's",
+      "                                  retention rules: never a live one, one a metadata",
+      "                                  checkpoint references, a Structured Streaming query",
+      "                                  location, or one holding anything but rdd-N directories and",
+      "                                  the plugin's files; age = newest file at any depth; D like",
+      "                                  1h, 7d (defaults: --older-than 1h --keep-last 1); a failed",
+      "                                  delete is reported FAILED and the others go on (exit 1)",
       "  summary ROOT [--audit FILE]     a few lines on a run: checkpoints written, partitions from",
       "                                  cache versus recomputed, failures, files and audit",
       "",
@@ -56,7 +60,8 @@ public final class CheckpointPlusCommand {
       "     a directory that could not be removed",
       "  2  usage error",
       "  3  a path could not be read (missing, permission, unreachable), or clean refused",
-      "     because a streaming metadata file cannot be read",
+      "     because a streaming metadata file cannot be read, or the inspector failed (one line)",
+      "  4  upgrade-check cannot tell: nothing fails, but some classes could not be checked",
       "");
 
   private static final Map<String, Set<String>> FLAGS = new LinkedHashMap<>();
@@ -121,16 +126,28 @@ public final class CheckpointPlusCommand {
       err.println("checkpoint-plus " + parsed.command + ": " + e.getMessage());
       err.print(USAGE);
       return Exit.USAGE;
-    } catch (IOException | RuntimeException e) {
-      String message = e.getMessage() == null ? e.toString() : e.getMessage();
-      if (parsed.json) {
-        ObjectMapper m = new ObjectMapper();
-        out.println(m.createObjectNode().put("error", message).put("exitCode", Exit.ERROR)
-            .toPrettyString());
+    } catch (VirtualMachineError e) {
+      if (!(e instanceof StackOverflowError)) {
+        throw e; // out of memory and the like: the JVM cannot be trusted to go on
       }
-      err.println("checkpoint-plus " + parsed.command + ": " + message);
-      return Exit.ERROR;
+      return error(parsed, out, err, "object graph nested too deeply (stack overflow): " + e);
+    } catch (Throwable e) {
+      // Never a stack trace with exit 1 (which means "problems found"): the documented error.
+      String message = e.getMessage() == null || e instanceof Error ? e.toString()
+          : e.getMessage();
+      return error(parsed, out, err, message);
     }
+  }
+
+  /** Reports a command that could not finish; returns {@link Exit#ERROR}. */
+  private static int error(Arguments parsed, PrintStream out, PrintStream err, String message) {
+    if (parsed.json) {
+      ObjectMapper m = new ObjectMapper();
+      out.println(m.createObjectNode().put("error", message).put("exitCode", Exit.ERROR)
+          .toPrettyString());
+    }
+    err.println("checkpoint-plus " + parsed.command + ": " + message);
+    return Exit.ERROR;
   }
 
   private static Outcome dispatch(Arguments args, Progress progress)

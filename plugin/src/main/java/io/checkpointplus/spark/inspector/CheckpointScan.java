@@ -67,7 +67,14 @@ final class CheckpointScan {
     final Path path;
     final List<Rdd> rdds = new ArrayList<>();
     final List<FileStatus> otherFiles = new ArrayList<>();
+    /**
+     * Names of entries that neither Spark's RDD checkpointing nor the plugin writes there (not
+     * rdd-N, not the owner marker or another {@code _checkpoint-plus*} file): whoever wrote them
+     * is unknown, so {@code clean} never removes the directory.
+     */
+    final List<String> foreignEntries = new ArrayList<>();
     Optional<OwnerMarker> owner = Optional.empty();
+    /** The newest modification time of any file at any depth below the directory. */
     long latestFileTime;
 
     AppDir(Path path) {
@@ -159,9 +166,10 @@ final class CheckpointScan {
         app.latestFileTime = Math.max(app.latestFileTime, rdd.latestFileTime);
       } else {
         app.otherFiles.add(s);
-        if (s.isFile()) {
-          app.latestFileTime = Math.max(app.latestFileTime, s.getModificationTime());
+        if (!isPluginFile(s)) {
+          app.foreignEntries.add(s.getPath().getName());
         }
+        app.latestFileTime = Math.max(app.latestFileTime, newestFileTime(s, progress));
       }
     }
     app.rdds.sort(Comparator.comparingInt(r -> r.id));
@@ -178,9 +186,7 @@ final class CheckpointScan {
       files++;
       String name = s.getPath().getName();
       Matcher part = PART.matcher(name);
-      if (s.isFile()) {
-        rdd.latestFileTime = Math.max(rdd.latestFileTime, s.getModificationTime());
-      }
+      rdd.latestFileTime = Math.max(rdd.latestFileTime, newestFileTime(s, progress));
       if (s.isFile() && part.matches()) {
         rdd.parts.put(Integer.parseInt(part.group(1)), s);
       } else if (ATTEMPT.matcher(name).matches()) {
@@ -197,6 +203,31 @@ final class CheckpointScan {
       rdd.manifestError = e.getMessage();
     }
     return rdd;
+  }
+
+  /** The plugin's own files beside rdd-N directories: the owner marker and its kin. */
+  private static boolean isPluginFile(FileStatus s) {
+    String name = s.getPath().getName();
+    return s.isFile() && (name.startsWith("_checkpoint-plus") || name.startsWith(
+        "._checkpoint-plus"));
+  }
+
+  /**
+   * The newest modification time of a file at {@code s} or at any depth below it: a directory
+   * whose top-level files are old may still be written deeper down.
+   */
+  private long newestFileTime(FileStatus s, Progress progress) throws IOException {
+    if (s.isFile()) {
+      return s.getModificationTime();
+    }
+    long newest = 0;
+    org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it =
+        fs.listFiles(s.getPath(), true);
+    while (it.hasNext()) {
+      progress.listed(s.getPath().toString());
+      newest = Math.max(newest, it.next().getModificationTime());
+    }
+    return newest;
   }
 
   /** Whether {@code path} is a Structured Streaming checkpoint location. */

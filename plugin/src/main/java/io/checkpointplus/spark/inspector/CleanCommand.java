@@ -18,12 +18,15 @@ import org.apache.hadoop.fs.Path;
 /**
  * {@code clean ROOT [--older-than D] [--keep-last N] [--dry-run]}: removes the {@code <uuid>}
  * directories of earlier runs by the plugin's retention rules
- * ({@code spark.checkpointplus.files.retention.*}, see {@code RetentionSweeper}): never one that
- * looks live (owner heartbeat or a file changed within ten minutes), never one that a streaming
- * metadata checkpoint in the root references (what a restart restores from), and, per
- * application name, never the newest {@code keepLast}; the others once nothing in them changed
- * for {@code olderThan}. If a metadata file cannot be read, what it references is unknown and
- * nothing is removed. Prints every directory it removes or would remove.
+ * ({@code spark.checkpointplus.files.retention.*}, see {@code RetentionSweeper}). ROOT must be a
+ * checkpoint root, and only its direct children are removed. Never removed: one that looks live
+ * (owner heartbeat or a file at any depth changed within ten minutes), one that a streaming
+ * metadata checkpoint in the root references (what a restart restores from), a Structured
+ * Streaming query location, one holding anything but rdd-N directories and the plugin's own
+ * files, and, per application name, the newest {@code keepLast}; the others once nothing in them
+ * changed for {@code olderThan}, re-checked just before the delete. If a metadata file cannot be
+ * read, what it references is unknown and nothing is removed. A failed delete is reported and the
+ * others go on.
  */
 final class CleanCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,6 +64,12 @@ final class CleanCommand {
   static Outcome run(Arguments args, Progress progress) throws Arguments.UsageException,
       IOException {
     Path root = new Path(args.single("checkpoint root"));
+    if (CheckpointScan.UUID.matcher(root.getName()).matches()
+        || CheckpointScan.RDD.matcher(root.getName()).matches()) {
+      throw new Arguments.UsageException(root + ": clean takes a checkpoint root only (the"
+          + " directory given to setCheckpointDir, holding <uuid> directories), not a <uuid> or"
+          + " rdd-N directory");
+    }
     long olderThan = parseDuration(args.options.getOrDefault("older-than", "1h"));
     int keepLast;
     try {
@@ -96,17 +105,42 @@ final class CleanCommand {
     int removed = 0;
     for (Decision d : decisions) {
       boolean deleted = false;
-      if (d.remove() && !dryRun) {
-        deleted = fs.delete(d.dir(), true);
-        if (!deleted) {
-          failed.add(d.dir().toString());
+      String failure = null;
+      String reason = d.reason();
+      boolean remove = d.remove();
+      if (remove && !dryRun) {
+        if (!d.dir().getParent().equals(scan.root)) {
+          throw new IllegalStateException(d.dir() + " is not a child of the root " + scan.root);
         }
+        try {
+          String written = writtenSince(fs, d.dir(), olderThan);
+          if (written != null) {
+            remove = false;
+            reason = written;
+          } else {
+            deleted = fs.delete(d.dir(), true);
+            if (!deleted) {
+              failure = "the file system did not delete it";
+            }
+          }
+        } catch (IOException | RuntimeException e) {
+          failure = e.getMessage() == null ? e.toString() : e.getMessage();
+        }
+        if (failure != null) {
+          failed.add(d.dir().toString());
+          reason = reason + "; FAILED: " + failure;
+        }
+        progress.event((deleted ? "removed " : remove ? "FAILED to remove " : "kept ")
+            + d.dir() + " (" + reason + ")");
       }
-      removed += d.remove() ? 1 : 0;
-      arr.addObject().put("dir", d.dir().toString()).put("appName", d.appName())
-          .put("remove", d.remove()).put("deleted", deleted).put("reason", d.reason());
-      out.append(d.remove() ? (dryRun ? "would remove " : deleted ? "removed      "
-          : "FAILED       ") : "keep         ").append(d.dir()).append("  (").append(d.reason())
+      removed += remove ? 1 : 0;
+      ObjectNode node = arr.addObject().put("dir", d.dir().toString()).put("appName",
+          d.appName()).put("remove", remove).put("deleted", deleted).put("reason", reason);
+      if (failure != null) {
+        node.put("error", failure);
+      }
+      out.append(remove ? (dryRun ? "would remove " : deleted ? "removed      "
+          : "FAILED       ") : "keep         ").append(d.dir()).append("  (").append(reason)
           .append(")\n");
     }
     out.append(dryRun ? removed + " directories would be removed (dry run: nothing deleted)\n"
@@ -115,14 +149,44 @@ final class CleanCommand {
     return new Outcome(failed.isEmpty() ? Exit.OK : Exit.PROBLEMS, json, out.toString());
   }
 
+  /**
+   * Re-checks, just before deleting, that nothing was written to {@code dir} since the listing:
+   * the owner's heartbeat and the newest file at any depth must both be older than
+   * {@code olderThan}. Returns why the directory is kept, or null if it is still idle.
+   */
+  private static String writtenSince(FileSystem fs, Path dir, long olderThan)
+      throws IOException {
+    long newest = 0;
+    org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it =
+        fs.listFiles(dir, true);
+    while (it.hasNext()) {
+      newest = Math.max(newest, it.next().getModificationTime());
+    }
+    java.util.Optional<io.checkpointplus.spark.files.OwnerMarker> owner =
+        io.checkpointplus.spark.files.OwnerMarker.read(fs, dir);
+    if (owner.isPresent()) {
+      newest = Math.max(newest, owner.get().heartbeatMs());
+    }
+    long idle = System.currentTimeMillis() - newest;
+    return idle < olderThan ? "written " + Table.age(idle) + " ago, since the listing: kept"
+        : null;
+  }
+
   /** The retention decision for every {@code <uuid>} directory of the root. */
   static List<Decision> decide(CheckpointScan scan, ListCommand.MetadataReferences refs,
-      long now, long olderThan, int keepLast) {
+      long now, long olderThan, int keepLast) throws IOException {
     List<Decision> out = new ArrayList<>();
     Map<String, List<CheckpointScan.AppDir>> byApp = new LinkedHashMap<>();
     for (CheckpointScan.AppDir a : scan.appDirs) {
       String app = a.owner.map(o -> o.appName()).orElse("");
-      if (a.looksLive(now)) {
+      if (StructuredStreamingLocation.isOne(scan.fs, a.path)) {
+        out.add(new Decision(a.path, app, false, "a Structured Streaming query location"
+            + " (offsets/ or commits/): not an application directory"));
+      } else if (!a.foreignEntries.isEmpty()) {
+        out.add(new Decision(a.path, app, false, "holds " + a.foreignEntries.get(0)
+            + (a.foreignEntries.size() > 1 ? " and " + (a.foreignEntries.size() - 1) + " more"
+            : "") + ": not only rdd-N directories and the plugin's files"));
+      } else if (a.looksLive(now)) {
         out.add(new Decision(a.path, app, false, "live: heartbeat or a file changed "
             + Table.age(now - a.lastSeen()) + " ago"));
       } else if (refs.uuidNames.contains(a.path.getName())) {

@@ -34,7 +34,7 @@ final class DiffCommand {
 
   /** One side: its directory, serializer, whether compressed, and its part files. */
   private record Side(Path dir, String serializer, boolean compressed, String codec,
-      List<FileStatus> parts, boolean known) {
+      java.util.SortedMap<Integer, FileStatus> parts, boolean known) {
   }
 
   static Outcome run(Arguments args, Progress progress) throws Arguments.UsageException,
@@ -62,9 +62,13 @@ final class DiffCommand {
     Table t = new Table("partition", "bytes A", "bytes B", "records A", "records B", "records");
     long recordsA = 0;
     long recordsB = 0;
-    for (int i = 0; i < Math.max(a.parts().size(), b.parts().size()); i++) {
-      FileStatus pa = i < a.parts().size() ? a.parts().get(i) : null;
-      FileStatus pb = i < b.parts().size() ? b.parts().get(i) : null;
+    // Paired by partition index (part-NNNNN), never by list position: a missing part file is
+    // reported as missing, and the partitions after it still compare with their own.
+    java.util.SortedSet<Integer> indices = new java.util.TreeSet<>(a.parts().keySet());
+    indices.addAll(b.parts().keySet());
+    for (int i : indices) {
+      FileStatus pa = a.parts().get(i);
+      FileStatus pb = b.parts().get(i);
       List<String> ra = pa == null ? null : records(fsA, pa.getPath(), a, conf);
       List<String> rb = pb == null ? null : records(fsB, pb.getPath(), b, conf);
       String verdict;
@@ -117,7 +121,7 @@ final class DiffCommand {
         : conf.getBoolean("spark.checkpoint.compress", false);
     String codec = rdd.manifest != null && rdd.manifest.codec() != null ? rdd.manifest.codec()
         : conf.get("spark.io.compression.codec", "lz4");
-    return new Side(rdd.path, serializer, compressed, codec, new ArrayList<>(rdd.parts.values()),
+    return new Side(rdd.path, serializer, compressed, codec, new java.util.TreeMap<>(rdd.parts),
         rdd.manifest != null);
   }
 

@@ -18,6 +18,13 @@ final class Exit {
    */
   static final int ERROR = 3;
 
+  /**
+   * {@code upgrade-check} found nothing that fails but could not check some classes (a
+   * serialVersionUID computed at initialisation, a class file or fields that cannot be read):
+   * whether a restart succeeds cannot be told.
+   */
+  static final int CANNOT_TELL = 4;
+
   private Exit() {
   }
 }

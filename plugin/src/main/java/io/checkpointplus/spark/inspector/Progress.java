@@ -15,6 +15,14 @@ final class Progress {
     this.err = err;
   }
 
+  /** Reports one step as it happens (a directory clean removed), unless quiet. */
+  void event(String line) {
+    if (err != null) {
+      err.println("checkpoint-plus: " + line);
+      err.flush();
+    }
+  }
+
   /** Counts one more entry listed under {@code where}. */
   void listed(String where) {
     count++;

@@ -135,12 +135,16 @@ final class SerialStream implements ObjectStreamConstants {
   private final DataInputStream in;
   private final List<Object> handles = new ArrayList<>();
   private final List<Desc> descriptors = new ArrayList<>();
+  /** The deepest object nesting read; deeper is reported as an IOException. */
+  static final int MAX_DEPTH = 400;
   private final int maxDepth;
   private int depth;
 
   SerialStream(InputStream in) {
     this.in = new DataInputStream(in.markSupported() ? in : new java.io.BufferedInputStream(in));
-    this.maxDepth = 2_000;
+    // ObjectInputStream needs several frames per nested object; 2000 overflowed the default
+    // stack near 1900. 400 nested objects is far beyond what Spark's checkpoints hold.
+    this.maxDepth = MAX_DEPTH;
   }
 
   /** Every class descriptor read so far, in stream order (each once). */
@@ -161,7 +165,18 @@ final class SerialStream implements ObjectStreamConstants {
           + " expected %04x %04x", magic & 0xffff, version & 0xffff, STREAM_MAGIC,
           STREAM_VERSION));
     }
-    return unwrap(readContent());
+    return unwrap(readGuarded());
+  }
+
+  /** {@link #readContent()}, with a stack overflow (a thread with a small stack) an IOException. */
+  private Object readGuarded() throws IOException {
+    try {
+      return readContent();
+    } catch (StackOverflowError e) {
+      depth = 0;
+      throw new IOException("object graph nested too deeply to decode (stack overflow below "
+          + maxDepth + " levels)");
+    }
   }
 
   private static Object unwrap(Object o) {
@@ -195,7 +210,7 @@ final class SerialStream implements ObjectStreamConstants {
         continue;
       }
       in.reset();
-      into[0] = unwrap(readContent());
+      into[0] = unwrap(readGuarded());
       return true;
     }
   }
@@ -207,7 +222,8 @@ final class SerialStream implements ObjectStreamConstants {
 
   private Object readContent(byte tc) throws IOException {
     if (++depth > maxDepth) {
-      throw new IOException("object graph nested deeper than " + maxDepth);
+      throw new IOException("object graph nested deeper than " + maxDepth + " levels: not"
+          + " decoded");
     }
     try {
       switch (tc) {

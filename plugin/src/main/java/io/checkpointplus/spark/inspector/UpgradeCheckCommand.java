@@ -83,7 +83,12 @@ final class UpgradeCheckCommand {
     }
     Map<String, List<SerialStream.Obj>> instances = new LinkedHashMap<>();
     List<SerialStream.Obj> lambdas = new ArrayList<>();
+    Map<String, java.util.Set<String>> enumConstants = new LinkedHashMap<>();
     SerialValues.walk(file.root, new IdentityHashMap<>(), o -> {
+      if (o instanceof SerialStream.EnumConst e) {
+        enumConstants.computeIfAbsent(e.desc().name, k -> new java.util.TreeSet<>())
+            .add(e.constant());
+      }
       if (o instanceof SerialStream.Obj obj) {
         for (SerialStream.Desc d = obj.desc; d != null; d = d.superDesc) {
           instances.computeIfAbsent(d.name, k -> new ArrayList<>()).add(obj);
@@ -95,7 +100,8 @@ final class UpgradeCheckCommand {
     }, null);
     List<Verdict> out = new ArrayList<>();
     for (SerialStream.Desc d : descs.values()) {
-      out.add(verdict(d, loader, instances.getOrDefault(d.name, List.of())));
+      out.add(verdict(d, loader, instances.getOrDefault(d.name, List.of()),
+          enumConstants.getOrDefault(d.name, java.util.Set.of())));
     }
     for (SerialStream.Obj lambda : lambdas) {
       Verdict v = lambdaVerdict(lambda, loader);
@@ -107,7 +113,7 @@ final class UpgradeCheckCommand {
   }
 
   private static Verdict verdict(SerialStream.Desc d, ClassLoader loader,
-      List<SerialStream.Obj> instances) {
+      List<SerialStream.Obj> instances, java.util.Set<String> enumConstants) {
     if (d.isProxy()) {
       for (String iface : d.proxyInterfaces) {
         try {
@@ -136,13 +142,15 @@ final class UpgradeCheckCommand {
     boolean externalizable = Externalizable.class.isAssignableFrom(cl);
     boolean streamSerializable = d.has(SerialStream.SC_SERIALIZABLE)
         || d.has(SerialStream.SC_EXTERNALIZABLE);
-    if (d.has(SerialStream.SC_ENUM) != cl.isEnum()) {
+    // ObjectStreamClass's own test: java.lang.Enum itself is an enum class for serialization.
+    boolean isEnum = Enum.class.isAssignableFrom(cl);
+    if (d.has(SerialStream.SC_ENUM) != isEnum) {
       return new Verdict(d.name, "incompatible", d.suid, null, "InvalidClassException",
-          cl.isEnum() ? "cannot bind non-enum descriptor to an enum class"
+          isEnum ? "cannot bind non-enum descriptor to an enum class"
               : "cannot bind enum descriptor to a non-enum class");
     }
-    if (cl.isEnum()) {
-      return new Verdict(d.name, "ok", d.suid, 0L, null, null);
+    if (isEnum) {
+      return enumVerdict(d, cl, enumConstants);
     }
     if (!streamSerializable) {
       // A class written only as a Class object (a lambda's capturing class, a ClassTag's
@@ -174,13 +182,51 @@ final class UpgradeCheckCommand {
               + (local.declared() ? " (declared)" : " (computed: none declared, so any change"
                   + " to its fields, methods or interfaces changes it)"));
     }
-    String fieldProblem = fieldProblem(d, cl, loader, instances);
+    String fieldProblem;
+    try {
+      fieldProblem = fieldProblem(d, cl, loader, instances);
+    } catch (LinkageError | RuntimeException e) {
+      // getDeclaredFields resolves every field's type: one that cannot be loaded
+      return new Verdict(d.name, "unchecked", d.suid, local.suid(), null,
+          "its fields cannot be read: " + e);
+    }
     if (fieldProblem != null) {
       return new Verdict(d.name, "incompatible", d.suid, local.suid(),
           fieldProblem.startsWith("incompatible types") ? "InvalidClassException"
               : "ClassCastException", fieldProblem);
     }
     return new Verdict(d.name, "ok", d.suid, local.suid(), null, null);
+  }
+
+  /**
+   * An enum class binds whatever its fields; each constant the checkpoint holds must still be
+   * declared ({@code Enum.valueOf} fails otherwise). Constants are read from the declared
+   * fields ({@link Field#isEnumConstant()}): the class is not initialised.
+   */
+  private static Verdict enumVerdict(SerialStream.Desc d, Class<?> cl,
+      java.util.Set<String> constants) {
+    if (constants.isEmpty()) {
+      return new Verdict(d.name, "ok", d.suid, 0L, null, null);
+    }
+    java.util.Set<String> declared = new java.util.HashSet<>();
+    try {
+      for (Field f : cl.getDeclaredFields()) {
+        if (f.isEnumConstant()) {
+          declared.add(f.getName());
+        }
+      }
+    } catch (LinkageError | RuntimeException e) {
+      return new Verdict(d.name, "unchecked", d.suid, null, null,
+          "its enum constants cannot be read: " + e);
+    }
+    for (String c : constants) {
+      if (!declared.contains(c)) {
+        return new Verdict(d.name, "incompatible", d.suid, 0L, "InvalidObjectException",
+            "enum constant " + c + " does not exist in " + d.name + " (the checkpoint holds"
+                + " it; the new build declares " + new java.util.TreeSet<>(declared) + ")");
+      }
+    }
+    return new Verdict(d.name, "ok", d.suid, 0L, null, null);
   }
 
   /** A field of the stream that the new class cannot take, as {@code ObjectStreamClass} sees it. */
@@ -319,11 +365,17 @@ final class UpgradeCheckCommand {
         out.append("\n            ").append(v.reason()).append('\n');
       }
     }
-    out.append(failing > 0
+    String verdict = failing > 0
         ? "Restart would FAIL: " + failing + " of " + verdicts.size() + " classes missing or"
-            + " incompatible\n"
-        : "Restart would succeed: all " + (verdicts.size() - unchecked) + " classes compatible"
-            + (unchecked > 0 ? " (" + unchecked + " could not be checked)" : "") + "\n");
-    return new Outcome(failing > 0 ? Exit.PROBLEMS : Exit.OK, root, out.toString());
+            + " incompatible" + (unchecked > 0 ? " (and " + unchecked + " could not be checked)"
+            : "")
+        : unchecked > 0
+        ? "cannot tell whether a restart would succeed: " + unchecked + " of " + verdicts.size()
+            + " classes could not be checked (listed above), the others are compatible"
+        : "Restart would succeed: all " + verdicts.size() + " classes compatible";
+    out.append(verdict).append('\n');
+    root.put("cannotTell", failing == 0 && unchecked > 0);
+    return new Outcome(failing > 0 ? Exit.PROBLEMS : unchecked > 0 ? Exit.CANNOT_TELL : Exit.OK,
+        root, out.toString());
   }
 }

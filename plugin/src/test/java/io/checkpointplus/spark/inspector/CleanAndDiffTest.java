@@ -142,6 +142,95 @@ class CleanAndDiffTest {
     assertTrue(Files.exists(dirs.get("oldest")));
   }
 
+  /**
+   * An unnamed Structured Streaming query's location is {@code <root>/<uuid>} with offsets/,
+   * commits/ and state/: clean must never take it for an application directory; nor a
+   * {@code <uuid>} directory holding anything but rdd-N directories and the plugin's files; and
+   * a directory's age is its newest file at any depth.
+   */
+  @Test
+  void cleanKeepsQueryLocationsForeignContentAndDeepRecentFiles() throws Exception {
+    Fixtures.onlyWithTheDefaultSerializer();
+    Path root = tmp.resolve("clean-ss-" + UUID.randomUUID());
+    Path query = root.resolve(UUID.randomUUID().toString());
+    Files.createDirectories(query.resolve("offsets"));
+    Files.createDirectories(query.resolve("commits"));
+    Files.createDirectories(query.resolve("state/0/0"));
+    Files.writeString(query.resolve("metadata"), "{\"id\":\"" + UUID.randomUUID() + "\"}");
+    Files.writeString(query.resolve("offsets/0"), "v1");
+    Files.writeString(query.resolve("commits/0"), "v1");
+    Files.writeString(query.resolve("state/0/0/1.delta"), "x");
+    age(query, "old-app", Duration.ofDays(4));
+    Path foreign = oldRun(root, "old-app", 4);
+    Files.createDirectories(foreign.resolve("data"));
+    Files.writeString(foreign.resolve("data/keep-me"), "x");
+    age(foreign, "old-app", Duration.ofDays(4));
+    Path deep = oldRun(root, "old-app", 4);
+    Path deepFile = Files.createDirectories(deep.resolve("rdd-3/sub")).resolve("fresh");
+    Files.writeString(deepFile, "x");
+    Path idle = oldRun(root, "old-app", 5);
+    InspectorRun run = InspectorRun.of("clean", root.toString(), "--keep-last", "0");
+    assertEquals(0, run.exitCode(), run.toString());
+    assertTrue(Files.exists(query.resolve("offsets/0")), run.out());
+    assertTrue(Files.exists(foreign.resolve("data/keep-me")), run.out());
+    assertTrue(Files.exists(deepFile), run.out());
+    assertFalse(Files.exists(idle), run.out());
+    assertTrue(run.out().contains("keep         file:" + query + "  (a Structured Streaming"),
+        run.out());
+  }
+
+  private static boolean chattr(String flag, Path file) throws Exception {
+    try {
+      return new ProcessBuilder("chattr", flag, file.toString()).redirectErrorStream(true)
+          .start().waitFor() == 0;
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * A directory the file system will not delete (an immutable file in it) is reported FAILED
+   * with the reason; clean goes on with the others, reports each removal as it happens on
+   * standard error and exits 1.
+   */
+  @Test
+  void cleanGoesOnAfterAFailedDeleteAndReportsEachRemoval() throws Exception {
+    Fixtures.onlyWithTheDefaultSerializer();
+    Path root = tmp.resolve("clean-fail-" + UUID.randomUUID());
+    Path stuck = oldRun(root, "old-app", 4);
+    Path other = oldRun(root, "old-app", 5);
+    Path pinned = stuck.resolve("rdd-3/part-00000");
+    org.junit.jupiter.api.Assumptions.assumeTrue(chattr("+i", pinned),
+        "needs chattr +i (Linux, root) to make a delete fail");
+    try {
+      InspectorRun run = InspectorRun.of("clean", root.toString(), "--keep-last", "0");
+      assertEquals(1, run.exitCode(), run.toString());
+      assertFalse(Files.exists(other), run.toString());
+      assertTrue(run.out().contains("FAILED       file:" + stuck + "  ("), run.out());
+      assertTrue(run.out().contains("removed      file:" + other), run.out());
+      assertTrue(run.err().contains("checkpoint-plus: removed file:" + other), run.err());
+      assertTrue(run.err().contains("checkpoint-plus: FAILED to remove file:" + stuck),
+          run.err());
+    } finally {
+      chattr("-i", pinned);
+    }
+  }
+
+  /** clean takes a checkpoint root only, never a {@code <uuid>} or {@code rdd-N} directory. */
+  @Test
+  void cleanRejectsAUuidOrRddDirectory() throws Exception {
+    Fixtures.onlyWithTheDefaultSerializer();
+    Path root = tmp.resolve("clean-arg-" + UUID.randomUUID());
+    Path run1 = oldRun(root, "old-app", 4);
+    for (Path arg : List.of(run1, run1.resolve("rdd-3"))) {
+      InspectorRun run = InspectorRun.of("clean", arg.toString(), "--keep-last", "0");
+      assertEquals(2, run.exitCode(), run.toString());
+      assertTrue(run.err().contains(arg.toString()) && run.err().contains("checkpoint root"),
+          run.err());
+      assertTrue(Files.exists(run1.resolve("rdd-3/part-00000")), run.toString());
+    }
+  }
+
   @Test
   void cleanRejectsAnOlderThanBelowTenMinutes() {
     Fixtures.onlyWithTheDefaultSerializer();
@@ -180,5 +269,25 @@ class CleanAndDiffTest {
     assertEquals("equal", parts.get(0).get("verdict").asText());
     assertEquals("DIFFERENT", parts.get(1).get("verdict").asText());
     assertEquals("equal", parts.get(2).get("verdict").asText());
+  }
+
+  /** Partitions are paired by index: a missing part file is reported, the others still match. */
+  @Test
+  void diffPairsPartitionsByIndexAndReportsAMissingOne() throws Exception {
+    Path copy = tmp.resolve("diff-missing-" + UUID.randomUUID());
+    RddCheckpoints.copy(plugin, copy);
+    Path rdd = RddCheckpoints.rddDirs(copy).get(0);
+    Files.delete(rdd.resolve("part-00001"));
+    Files.deleteIfExists(rdd.resolve(".part-00001.crc"));
+    InspectorRun run = InspectorRun.of(pluginMade.args("diff",
+        RddCheckpoints.rddDirs(plugin).get(0).toString(), rdd.toString(), "--json"));
+    assertEquals(1, run.exitCode(), run.toString());
+    JsonNode parts = run.json().get("partitions");
+    assertEquals(run.json().get("partitionsA").asInt(), parts.size(), run.out());
+    for (int i = 0; i < parts.size(); i++) {
+      assertEquals(i, parts.get(i).get("partition").asInt(), run.out());
+      assertEquals(i == 1 ? "only in A" : "equal", parts.get(i).get("verdict").asText(),
+          run.out());
+    }
   }
 }
