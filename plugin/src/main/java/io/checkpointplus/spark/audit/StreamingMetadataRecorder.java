@@ -36,7 +36,8 @@ import scala.Option;
  * describes the file as found when the batch completed ({@code .bk} if Spark is replacing it at
  * that moment). Only when processing is so far behind that Spark already deleted both (it keeps
  * the ten newest files, {@code .bk} included) does the recorder list the directory, and records
- * the files of earlier batches not yet recorded that it finds there.
+ * every batch's file not yet recorded that it finds there, later batches' as first written:
+ * under a lasting backlog their files would be gone too by the time those batches complete.
  */
 public final class StreamingMetadataRecorder extends SparkListener {
   private static final Logger LOG = LoggerFactory.getLogger(StreamingMetadataRecorder.class);
@@ -132,14 +133,13 @@ public final class StreamingMetadataRecorder extends SparkListener {
         }
       }
       // Behind: Spark keeps the ten newest files, .bk copies included, so under a backlog a
-      // batch's file can be gone when it completes. Record earlier batches' files found there,
-      // never a later batch's (it records itself when it completes).
+      // batch's file can be gone when it completes, and so can the next ones' by the time they
+      // complete. Record every batch's file found there now (a later batch's as first written).
       FileStatus[] files = fs.listStatus(dir, p -> BATCH_FILE.matcher(p.getName()).matches());
       Arrays.sort(files, Comparator.comparing(f -> f.getPath().getName()));
       for (FileStatus f : files) {
         Matcher m = BATCH_FILE.matcher(f.getPath().getName());
-        if (m.matches() && Long.parseLong(m.group(1)) <= batchTime
-            && !recorded.contains(Long.parseLong(m.group(1)))) {
+        if (m.matches() && !recorded.contains(Long.parseLong(m.group(1)))) {
           record(dir, Long.parseLong(m.group(1)), f);
         }
       }
