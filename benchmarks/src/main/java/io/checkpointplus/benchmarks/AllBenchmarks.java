@@ -12,6 +12,7 @@ public final class AllBenchmarks {
     Path results = Path.of(args.length > 0 ? args[0] : "benchmarks/target/results");
     Set<String> which = Set.of((args.length > 1 ? args[1] : "all").split(","));
     boolean all = which.contains("all");
+    MachineLoad load = MachineLoad.start();
     if (all || which.contains("interception")) {
       InterceptionBenchmark.run(results);
     }
@@ -30,6 +31,8 @@ public final class AllBenchmarks {
     if (all || which.contains("audit")) {
       AuditOverheadBenchmark.run(results);
     }
-    System.out.println("\nResults in " + results.toAbsolutePath());
+    // Every benchmark alternates stock and plugin runs; a busy machine still skews the ratios.
+    System.out.println("\nMachine while the benchmarks ran: " + load.stop().describe());
+    System.out.println("Results in " + results.toAbsolutePath());
   }
 }

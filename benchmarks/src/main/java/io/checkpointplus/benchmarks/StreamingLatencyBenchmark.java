@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.SparkContext;
@@ -16,6 +17,9 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.Optional;
 import org.apache.spark.rdd.RDD;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.streaming.Duration;
 import org.apache.spark.streaming.Durations;
 import org.apache.spark.streaming.StreamingContext;
@@ -45,8 +49,10 @@ import scala.reflect.ClassTag$;
  * Spark's own processing time ({@code BatchInfo.processingDelay}), which contains the state
  * checkpoint job. A batch is a checkpoint batch when its index counted from the stream's zero
  * time is a multiple of {@value #CHECKPOINT_EVERY}, the rule {@code DStream} checkpoints by.
- * Medians and 95th percentiles are taken over all measured batches of a side. Writes
- * {@code streaming.json}.
+ * Medians and 95th percentiles are taken over all measured batches of a side. Beside each
+ * batch's wall time, the CPU time its tasks used; beside each side, the CPU time of its whole runs;
+ * and the CPU other processes used meanwhile ({@link MachineLoad}): a run on a loaded machine is
+ * flagged. Writes {@code streaming.json}.
  */
 final class StreamingLatencyBenchmark {
   static final int DEFAULT_EVENTS = 150_000;
@@ -62,16 +68,24 @@ final class StreamingLatencyBenchmark {
   private StreamingLatencyBenchmark() {
   }
 
-  /** Processing times (ms) of one side, split by whether the batch wrote the state. */
+  /**
+   * Processing times (ms) of one side, split by whether the batch wrote the state, with the CPU
+   * time (ms) its tasks used beside each, and the CPU time of its whole runs (driver included).
+   */
   private static final class Side {
     final List<Long> checkpointBatches = new ArrayList<>();
     final List<Long> otherBatches = new ArrayList<>();
+    final List<Long> checkpointBatchesCpu = new ArrayList<>();
+    final List<Long> otherBatchesCpu = new ArrayList<>();
+    long processCpuMs;
+    long wallMs;
   }
 
   static void run(Path results) throws Exception {
     Path work = Files.createTempDirectory("streaming-bench");
     Side stock = new Side();
     Side plugin = new Side();
+    MachineLoad load = MachineLoad.start();
     try {
       // A discarded run warms the JVM up; then ABBA order (stock-plugin, plugin-stock, ...),
       // so neither side always runs first.
@@ -84,7 +98,9 @@ final class StreamingLatencyBenchmark {
     } finally {
       deleteRecursively(work);
     }
+    MachineLoad.Reading machine = load.stop();
     Map<String, Object> out = Measurements.fields();
+    machine.putInto(out);
     out.put("events_per_batch", EVENTS);
     out.put("keys", KEYS);
     out.put("batch_ms", BATCH_MS);
@@ -105,16 +121,32 @@ final class StreamingLatencyBenchmark {
         Measurements.ratio(median(stock.checkpointBatches), median(stock.otherBatches)));
     out.put("ratio_checkpoint_vs_other_batch_plugin",
         Measurements.ratio(median(plugin.checkpointBatches), median(plugin.otherBatches)));
+    out.put("ratio_median_checkpoint_batch_cpu_plugin_vs_stock", Measurements.ratio(
+        median(plugin.checkpointBatchesCpu), median(stock.checkpointBatchesCpu)));
+    out.put("ratio_median_other_batch_cpu_plugin_vs_stock", Measurements.ratio(
+        median(plugin.otherBatchesCpu), median(stock.otherBatchesCpu)));
+    out.put("ratio_process_cpu_plugin_vs_stock",
+        Measurements.ratio(plugin.processCpuMs, stock.processCpuMs));
     Measurements.writeJson(results.resolve("streaming.json"), out);
 
     System.out.printf("%nStreaming latency: updateStateByKey, %,d records a %d ms batch, %,d keys,"
         + " state checkpointed every %d batches, local[2]; %d alternating runs a side, %d"
         + " batches each after %d of warm-up; Spark's processing time per batch%n", EVENTS,
         BATCH_MS, KEYS, CHECKPOINT_EVERY, PAIRS, BATCHES - SKIP, SKIP);
-    System.out.printf("  %-28s %10s %10s %10s %10s%n", "", "stock p50", "plugin p50", "stock p95",
-        "plugin p95");
+    System.out.printf("  %-32s %10s %10s %10s %10s%n", "", "stock p50", "plugin p50",
+        "stock p95", "plugin p95");
     row("checkpoint batches (ms)", stock.checkpointBatches, plugin.checkpointBatches);
+    row("  their tasks' CPU (ms)", stock.checkpointBatchesCpu, plugin.checkpointBatchesCpu);
     row("other batches (ms)", stock.otherBatches, plugin.otherBatches);
+    row("  their tasks' CPU (ms)", stock.otherBatchesCpu, plugin.otherBatchesCpu);
+    System.out.printf("  whole runs: stock %,d ms CPU in %,d ms, plugin %,d ms CPU in %,d ms%n",
+        stock.processCpuMs, stock.wallMs, plugin.processCpuMs, plugin.wallMs);
+    System.out.println("  machine: " + machine.describe());
+    if (!machine.quiet()) {
+      System.out.println("  ratios withheld: the machine was not quiet (they are in the JSON,"
+          + " with machine_verdict \"loaded\")");
+      return;
+    }
     System.out.printf("  plugin / stock: checkpoint batches %.3f (p95 %.3f), other batches %.3f"
         + " (p95 %.3f)%n", (double) median(plugin.checkpointBatches)
         / median(stock.checkpointBatches), (double) p95(plugin.checkpointBatches)
@@ -135,7 +167,7 @@ final class StreamingLatencyBenchmark {
   }
 
   private static void row(String name, List<Long> stock, List<Long> plugin) {
-    System.out.printf("  %-28s %10d %10d %10d %10d%n", name, median(stock), median(plugin),
+    System.out.printf("  %-32s %10d %10d %10d %10d%n", name, median(stock), median(plugin),
         p95(stock), p95(plugin));
   }
 
@@ -149,6 +181,10 @@ final class StreamingLatencyBenchmark {
     JavaStreamingContext ssc = new JavaStreamingContext(new JavaSparkContext(sc),
         Durations.milliseconds(BATCH_MS));
     BatchTimes times = new BatchTimes(BATCHES);
+    TaskCpuByBatch cpu = new TaskCpuByBatch();
+    sc.addSparkListener(cpu);
+    long cpuStart = MachineLoad.ownCpuNanos();
+    long wallStart = System.nanoTime();
     try {
       ssc.checkpoint(work.resolve(name).toString());
       JavaDStream<Tuple2<Long, Long>> records = new JavaDStream<>(
@@ -169,18 +205,62 @@ final class StreamingLatencyBenchmark {
     } finally {
       ssc.stop(true, true);
     }
+    side.processCpuMs += (MachineLoad.ownCpuNanos() - cpuStart) / 1_000_000;
+    side.wallMs += (System.nanoTime() - wallStart) / 1_000_000;
     times.batches.sort(Comparator.comparingLong(b -> b.batchTime().milliseconds()));
     long first = times.batches.get(0).batchTime().milliseconds();
     Duration slide = Durations.milliseconds(BATCH_MS);
+    List<Long> otherThisRun = new ArrayList<>();
     for (BatchInfo batch : times.batches.subList(SKIP, BATCHES)) {
       // Index from zero time: the first batch is index 1 (zero time = first batch - slide).
       long index = (batch.batchTime().milliseconds() - first) / slide.milliseconds() + 1;
       long ms = (Long) batch.processingDelay().get();
-      (index % CHECKPOINT_EVERY == 0 ? side.checkpointBatches : side.otherBatches).add(ms);
+      long cpuMs = cpu.millis(batch.batchTime().milliseconds());
+      if (index % CHECKPOINT_EVERY == 0) {
+        side.checkpointBatches.add(ms);
+        side.checkpointBatchesCpu.add(cpuMs);
+      } else {
+        side.otherBatches.add(ms);
+        side.otherBatchesCpu.add(cpuMs);
+        otherThisRun.add(ms);
+      }
     }
-    System.out.printf("  run %-9s checkpoint batches %s, other batches median %d ms%n", name,
-        checkpointTimes(times.batches.subList(SKIP, BATCHES), first), median(
-            side.otherBatches));
+    System.out.printf("  run %-9s checkpoint batches %s, other batches median %d ms (this run)%n",
+        name, checkpointTimes(times.batches.subList(SKIP, BATCHES), first),
+        median(otherThisRun));
+  }
+
+  /**
+   * The executor CPU time of every task, by the streaming batch its job ran for (the job's
+   * {@code spark.streaming.internal.batchTime} property, which the stage carries): the CPU a batch
+   * cost beside the wall time it took. Listener events arrive before {@code ssc.stop} returns.
+   */
+  private static final class TaskCpuByBatch extends SparkListener {
+    private final Map<Integer, Long> batchOfStage = new ConcurrentHashMap<>();
+    private final Map<Long, Long> cpuNanosOfBatch = new ConcurrentHashMap<>();
+
+    @Override
+    public void onStageSubmitted(SparkListenerStageSubmitted submitted) {
+      String batch = submitted.properties() == null ? null
+          : submitted.properties().getProperty("spark.streaming.internal.batchTime");
+      if (batch != null) {
+        batchOfStage.put(submitted.stageInfo().stageId(), Long.parseLong(batch));
+      }
+    }
+
+    @Override
+    public void onTaskEnd(SparkListenerTaskEnd end) {
+      Long batch = batchOfStage.get(end.stageId());
+      if (batch != null && end.taskMetrics() != null) {
+        long nanos = end.taskMetrics().executorCpuTime()
+            + end.taskMetrics().executorDeserializeCpuTime();
+        cpuNanosOfBatch.merge(batch, nanos, Long::sum);
+      }
+    }
+
+    long millis(long batchTime) {
+      return cpuNanosOfBatch.getOrDefault(batchTime, 0L) / 1_000_000;
+    }
   }
 
   private static String checkpointTimes(List<BatchInfo> batches, long first) {
