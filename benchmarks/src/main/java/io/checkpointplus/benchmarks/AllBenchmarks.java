@@ -3,7 +3,7 @@ package io.checkpointplus.benchmarks;
 import java.nio.file.Path;
 import java.util.Set;
 
-/** Entry point: {@code AllBenchmarks <results dir> [all|interception,reuse,ancestors,write,streaming,audit]}. */
+/** Entry point: {@code AllBenchmarks <results dir> [all|interception,reuse,ancestors,write,streaming,scale,audit,heap]}. */
 public final class AllBenchmarks {
   private AllBenchmarks() {
   }
@@ -27,6 +27,12 @@ public final class AllBenchmarks {
     }
     if (all || which.contains("streaming")) {
       StreamingLatencyBenchmark.run(results);
+    }
+    if (all || which.contains("scale")) {
+      ScaleBenchmark.run(results);
+    }
+    if (which.contains("heap")) { // about 20 minutes: only when named
+      StreamingHeapBenchmark.run(results);
     }
     if (all || which.contains("audit")) {
       AuditOverheadBenchmark.run(results);

@@ -306,7 +306,7 @@ final class StreamingLatencyBenchmark {
    * {@code events} (key, 1) records a batch over {@code keys} keys, a pure function of the batch
    * time, generated on the executors. Serializable, so metadata checkpointing accepts it.
    */
-  private static final class KeyedRecords extends InputDStream<Tuple2<Long, Long>> {
+  static final class KeyedRecords extends InputDStream<Tuple2<Long, Long>> {
     private static final long serialVersionUID = 1L;
     @SuppressWarnings({"unchecked", "rawtypes"})
     static final ClassTag<Tuple2<Long, Long>> TAG = (ClassTag) ClassTag$.MODULE$.apply(
