@@ -2,6 +2,8 @@ package io.checkpointplus.benchmarks;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -112,12 +114,26 @@ final class StreamingHeapBenchmark {
       int n = ++completed;
       if (n % every == 0 && n <= wanted) {
         System.gc();
-        heapMb.add(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20);
+        heapMb.add(heapAfterLastGcMb());
       }
       if (n == wanted) {
         done.countDown();
       }
     }
+  }
+
+  /**
+   * The heap each pool held right after the last collection: what stays, whatever the tasks
+   * allocated since (reading the heap's current use would count that).
+   */
+  private static long heapAfterLastGcMb() {
+    long bytes = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP && pool.getCollectionUsage() != null) {
+        bytes += pool.getCollectionUsage().getUsed();
+      }
+    }
+    return bytes >> 20;
   }
 
   private static double mean(List<Long> values) {
