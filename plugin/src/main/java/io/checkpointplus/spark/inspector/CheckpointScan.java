@@ -40,6 +40,11 @@ final class CheckpointScan {
     /** Part files by partition index. */
     final TreeMap<Integer, FileStatus> parts = new TreeMap<>();
     final List<FileStatus> attemptFiles = new ArrayList<>();
+    /**
+     * Entries named {@code part-*} that are not a part file Spark can read: another name than
+     * {@code part-%05d} of its number (stock Spark fails listing the checkpoint), or a directory.
+     */
+    final List<FileStatus> strayParts = new ArrayList<>();
     final List<FileStatus> otherFiles = new ArrayList<>();
     boolean partitioner;
     ManifestView manifest;
@@ -185,10 +190,15 @@ final class CheckpointScan {
       progress.listed(dir.toString());
       files++;
       String name = s.getPath().getName();
-      Matcher part = PART.matcher(name);
       rdd.latestFileTime = Math.max(rdd.latestFileTime, newestFileTime(s, progress));
-      if (s.isFile() && part.matches()) {
-        rdd.parts.put(Integer.parseInt(part.group(1)), s);
+      if (name.startsWith("part-")) {
+        // Spark takes every name starting with part- for a partition (ReliableCheckpointRDD)
+        Integer index = partIndex(name);
+        if (index != null && s.isFile()) {
+          rdd.parts.put(index, s);
+        } else {
+          rdd.strayParts.add(s);
+        }
       } else if (ATTEMPT.matcher(name).matches()) {
         rdd.attemptFiles.add(s);
       } else if (name.equals(CheckpointFileManager.PARTITIONER_FILE)) {
@@ -203,6 +213,17 @@ final class CheckpointScan {
       rdd.manifestError = e.getMessage();
     }
     return rdd;
+  }
+
+  /** The partition a part file holds: null unless {@code name} is exactly part-%05d of it. */
+  static Integer partIndex(String name) {
+    Matcher m = PART.matcher(name);
+    if (!m.matches() || m.group(1).length() > 10) {
+      return null;
+    }
+    long index = Long.parseLong(m.group(1));
+    return index <= Integer.MAX_VALUE && name.equals(String.format("part-%05d", index))
+        ? (int) index : null;
   }
 
   /** The plugin's own files beside rdd-N directories: the owner marker and its kin. */

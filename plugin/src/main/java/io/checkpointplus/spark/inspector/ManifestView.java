@@ -18,10 +18,18 @@ import org.apache.hadoop.fs.Path;
  * {@code codec} and {@code pluginVersion}.
  */
 record ManifestView(int version, String pluginVersion, int partitionCount, String serializer,
-    boolean compressed, String codec, List<Entry> entries) {
+    boolean compressed, String codec, List<Entry> entries, Partitioner partitioner) {
 
   /** One partition file: {@code records} and {@code crc32c} null when not recorded. */
   record Entry(int partition, String file, long bytes, Long records, Long crc32c) {
+  }
+
+  /**
+   * What the manifest says of the {@code _partitioner} file: whether one was written, its size
+   * and CRC32C. The {@link #partitioner()} of a manifest that does not say (earlier versions)
+   * is null.
+   */
+  record Partitioner(boolean written, long bytes, Long crc32c) {
   }
 
   /** The total record count, or null when some partition has none. */
@@ -65,10 +73,14 @@ record ManifestView(int version, String pluginVersion, int partitionCount, Strin
             p.hasNonNull("crc32c") ? Long.parseUnsignedLong(p.get("crc32c").asText(), 16)
                 : null));
       }
+      JsonNode p = root.get("partitioner");
+      Partitioner partitioner = p == null ? null : p.isNull() ? new Partitioner(false, 0, null)
+          : new Partitioner(true, p.get("bytes").asLong(), p.hasNonNull("crc32c")
+              ? Long.parseUnsignedLong(p.get("crc32c").asText(), 16) : null);
       return new ManifestView(root.path("version").asInt(), root.path("pluginVersion").asText(),
           root.path("partitionCount").asInt(entries.size()), root.path("serializer").asText(),
           root.path("compressed").asBoolean(),
-          root.hasNonNull("codec") ? root.get("codec").asText() : null, entries);
+          root.hasNonNull("codec") ? root.get("codec").asText() : null, entries, partitioner);
     } catch (IOException | RuntimeException e) {
       throw new IOException("Checkpoint manifest " + path + " cannot be read: expected the"
           + " manifest's JSON, found " + text.length() + " characters that do not parse ("
