@@ -167,9 +167,11 @@ final class RddVerification {
     }
     notes.add(rdd.path + ": no manifest (stock Spark): " + (rdd.parts.isEmpty() ? "no part"
         + " files, a checkpoint of an RDD without partitions; " : "") + "a part file cut"
-        + " between two records, or the last part files removed"
-        + (rdd.partitioner ? "" : " (there is no _partitioner to count them)")
-        + ", reads as fewer records and cannot be told from an intact checkpoint");
+        + " between two records reads as fewer records"
+        + (rdd.partitioner ? "" : ", and part files removed from the end or added after it as"
+        + " fewer or more partitions (there is no _partitioner to count them)")
+        + ": that cannot be told from an intact checkpoint; nor can a changed byte that still"
+        + " deserializes, where no .crc file holds a checksum");
   }
 
   /**
@@ -229,11 +231,15 @@ final class RddVerification {
           + " (Spark reads the checkpoint without its partitioner)", e.getMessage()));
       return;
     }
-    if (partitions != null && partitions != rdd.parts.size()) {
-      problems.add(new Problem(rdd.path.toString(), "one part file per partition of the"
-          + " partitioner", "_partitioner says " + partitions + " partitions, found "
-          + rdd.parts.size() + " part files (Spark reads the part files it finds: "
-          + (partitions > rdd.parts.size() ? "fewer" : "more") + " records)"));
+    int found = rdd.parts.size();
+    if (partitions != null && partitions != found) {
+      // named: the first part file missing, or the first one too many
+      String first = String.format("part-%05d", Math.min(partitions, found));
+      problems.add(new Problem(new Path(rdd.path, first).toString(), "one part file per"
+          + " partition of the partitioner", "_partitioner says " + partitions + " partitions,"
+          + " found " + found + " part files (" + (partitions > found ? first + " and later are"
+          + " missing: Spark reads fewer records" : first + " and later are too many: Spark"
+          + " reads more records") + ")"));
     }
   }
 }

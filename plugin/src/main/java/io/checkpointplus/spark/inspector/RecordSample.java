@@ -18,8 +18,9 @@ import org.apache.spark.serializer.KryoSerializer;
  * application code. Java serialization is decoded structurally ({@link SerialStream}): no class
  * is loaded. Kryo goes through Spark's {@code KryoSerializer} with the application's registrator
  * removed from the settings (it is application code), so a record of a class absent here is
- * "not checked", never a failure. Compression (Spark's {@code spark.checkpoint.compress}) is
- * detected: the raw bytes are tried first, then each codec Spark ships.
+ * "not checked", never a failure. Compression is read as Spark's {@code spark.checkpoint.compress}
+ * says; where it is not set, it is detected: the raw bytes are tried first, then each codec
+ * Spark ships.
  */
 final class RecordSample {
   static final String KRYO = "org.apache.spark.serializer.KryoSerializer";
@@ -43,13 +44,16 @@ final class RecordSample {
   static Result read(FileSystem fs, Path file, String serializer, SparkConf conf, long max)
       throws IOException {
     Set<String> codecs = new LinkedHashSet<>();
-    // Told it is compressed (spark.checkpoint.compress, or the manifest), the raw bytes are not
-    // tried: Kryo could read compressed bytes as a few garbage records.
-    if (!conf.getBoolean("spark.checkpoint.compress", false)) {
+    String configured = conf.get("spark.io.compression.codec", "lz4");
+    if (conf.contains("spark.checkpoint.compress")) {
+      // Told, the bytes are read as Spark reads them: another codec could read damaged bytes
+      // as a few garbage records, or none, where Spark fails.
+      codecs.add(conf.getBoolean("spark.checkpoint.compress", false) ? configured : "none");
+    } else {
       codecs.add("none");
+      codecs.add(configured);
+      codecs.addAll(CODECS);
     }
-    codecs.add(conf.get("spark.io.compression.codec", "lz4"));
-    codecs.addAll(CODECS);
     List<String> failures = new ArrayList<>();
     IOException first = null;
     for (String codec : codecs) {
