@@ -72,6 +72,7 @@ class VerifyDifferentialTest {
 
   @Test
   void verdictsAgreeWithWhatStockSparkReads() throws Exception {
+    Fixtures.onlyWithTheDefaultSerializer(); // it sets serializer and compression itself
     long seed = Long.getLong("checkpointplus.verifyDifferential.seed", 20261205L);
     int cases = Integer.getInteger("checkpointplus.verifyDifferential.cases", CASES_PER_SETTING);
     List<String> failures = new ArrayList<>();

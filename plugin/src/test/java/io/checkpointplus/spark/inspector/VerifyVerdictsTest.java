@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
 class VerifyVerdictsTest {
   @TempDir
   static Path tmp;
+
+  @BeforeEach
+  void onceOnly() {
+    Fixtures.onlyWithTheDefaultSerializer(); // every test sets its serializer itself
+  }
 
   /** A copy of checkpoint {@code name}'s rdd-N directory, to damage. */
   private static Path copyOf(CheckpointMatrix matrix, String name) {
