@@ -186,6 +186,7 @@ final class CheckpointScan {
     Matcher id = RDD.matcher(dir.getName());
     id.matches();
     Rdd rdd = new Rdd(dir, Integer.parseInt(id.group(1)));
+    Path manifest = null;
     for (FileStatus s : fs.listStatus(dir)) {
       progress.listed(dir.toString());
       files++;
@@ -203,14 +204,18 @@ final class CheckpointScan {
         rdd.attemptFiles.add(s);
       } else if (name.equals(CheckpointFileManager.PARTITIONER_FILE)) {
         rdd.partitioner = true;
-      } else if (!name.equals(io.checkpointplus.spark.files.CheckpointManifest.FILE_NAME)) {
+      } else if (name.equals(io.checkpointplus.spark.files.CheckpointManifest.FILE_NAME)) {
+        manifest = s.getPath();
+      } else {
         rdd.otherFiles.add(s);
       }
     }
-    try {
-      rdd.manifest = ManifestView.read(fs, dir);
-    } catch (IOException e) {
-      rdd.manifestError = e.getMessage();
+    if (manifest != null) {
+      try {
+        rdd.manifest = ManifestView.read(fs, manifest);
+      } catch (IOException e) {
+        rdd.manifestError = e.getMessage();
+      }
     }
     return rdd;
   }
@@ -218,12 +223,16 @@ final class CheckpointScan {
   /** The partition a part file holds: null unless {@code name} is exactly part-%05d of it. */
   static Integer partIndex(String name) {
     Matcher m = PART.matcher(name);
-    if (!m.matches() || m.group(1).length() > 10) {
+    if (!m.matches()) {
       return null;
     }
-    long index = Long.parseLong(m.group(1));
-    return index <= Integer.MAX_VALUE && name.equals(String.format("part-%05d", index))
-        ? (int) index : null;
+    String digits = m.group(1);
+    // %05d: five digits, or more without a leading zero
+    if (digits.length() > 10 || digits.length() > 5 && digits.charAt(0) == '0') {
+      return null;
+    }
+    long index = Long.parseLong(digits);
+    return index <= Integer.MAX_VALUE ? (int) index : null;
   }
 
   /** The plugin's own files beside rdd-N directories: the owner marker and its kin. */

@@ -20,6 +20,9 @@ import org.apache.hadoop.fs.Path;
 record ManifestView(int version, String pluginVersion, int partitionCount, String serializer,
     boolean compressed, String codec, List<Entry> entries, Partitioner partitioner) {
 
+  /** Shared: creating a mapper costs more than reading a small manifest. */
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   /** One partition file: {@code records} and {@code crc32c} null when not recorded. */
   record Entry(int partition, String file, long bytes, Long records, Long crc32c) {
   }
@@ -49,22 +52,17 @@ record ManifestView(int version, String pluginVersion, int partitionCount, Strin
   }
 
   /**
-   * Reads the manifest in {@code rddDir}.
+   * Reads the manifest {@code path}, known to exist (the directory's listing showed it).
    *
-   * @return null when there is none
-   * @throws IOException naming the file when it exists but is not a manifest
+   * @throws IOException naming the file when it is not a manifest
    */
-  static ManifestView read(FileSystem fs, Path rddDir) throws IOException {
-    Path path = new Path(rddDir, CheckpointManifest.FILE_NAME);
-    if (!fs.exists(path)) {
-      return null;
-    }
+  static ManifestView read(FileSystem fs, Path path) throws IOException {
     String text;
     try (InputStream in = fs.open(path)) {
       text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
     try {
-      JsonNode root = new ObjectMapper().readTree(text);
+      JsonNode root = JSON.readTree(text);
       List<Entry> entries = new ArrayList<>();
       for (JsonNode p : root.get("partitions")) {
         entries.add(new Entry(p.get("partition").asInt(), p.get("file").asText(),

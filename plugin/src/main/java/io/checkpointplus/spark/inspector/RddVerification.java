@@ -78,12 +78,8 @@ final class RddVerification {
     for (ManifestView.Entry e : m.entries()) {
       listed.add(e.file());
       Path file = new Path(rdd.path, e.file());
-      FileStatus status = null;
-      for (FileStatus s : rdd.parts.values()) {
-        if (s.getPath().getName().equals(e.file())) {
-          status = s;
-        }
-      }
+      Integer index = CheckpointScan.partIndex(e.file());
+      FileStatus status = index == null ? null : rdd.parts.get(index);
       if (status == null) {
         problems.add(new Problem(file.toString(), "a file of " + e.bytes() + " bytes"
             + (e.records() != null ? " and " + e.records() + " records" : "")
