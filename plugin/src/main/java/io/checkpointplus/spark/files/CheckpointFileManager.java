@@ -296,6 +296,26 @@ public final class CheckpointFileManager {
     for (FileStatus s : fs.listStatus(dir)) {
       onDisk.put(s.getPath().getName(), s);
     }
+    java.util.Set<String> listed = new java.util.HashSet<>();
+    manifest.get().partitions().forEach(e -> listed.add(e.file()));
+    for (String name : new java.util.TreeSet<>(onDisk.keySet())) {
+      // Spark reads every part-* entry as a partition: one more is more records, read silently
+      if (name.startsWith("part-") && !listed.contains(name)) {
+        throw new CheckpointVerificationException("Checkpoint file " + new Path(dir, name)
+            + " is not listed in the manifest, which lists " + listed.size() + " part files:"
+            + " Spark would read it as one more partition");
+      }
+    }
+    CheckpointManifest.PartitionerFile partitioner = manifest.get().partitioner();
+    FileStatus partitionerStatus = onDisk.get(PARTITIONER_FILE);
+    if (partitioner != null && (partitionerStatus == null
+        || partitionerStatus.getLen() != partitioner.bytes())) {
+      // Spark reads a checkpoint whose partitioner it cannot read without one, silently
+      throw new CheckpointVerificationException("Checkpoint file " + new Path(dir,
+          PARTITIONER_FILE) + (partitionerStatus == null ? " is missing" : " has "
+          + partitionerStatus.getLen() + " bytes") + ": the manifest records it with "
+          + partitioner.bytes() + " bytes");
+    }
     for (CheckpointManifest.Entry e : manifest.get().partitions()) {
       Path file = new Path(dir, e.file());
       FileStatus status = onDisk.get(e.file());
