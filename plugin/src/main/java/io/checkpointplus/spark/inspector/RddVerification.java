@@ -29,6 +29,13 @@ final class RddVerification {
     }
   }
 
+  /** What a check without a manifest cannot see, said once by the commands that print it. */
+  static final String STRUCTURAL_LIMITS = "without a manifest (stock Spark), a part file cut"
+      + " between two records reads as fewer records, and part files removed from the end or"
+      + " added after it (where no _partitioner counts them) as fewer or more partitions: that"
+      + " cannot be told from an intact checkpoint; nor can a changed byte that still"
+      + " deserializes, where no .crc file holds a checksum";
+
   final CheckpointScan.Rdd rdd;
   final List<Problem> problems = new ArrayList<>();
   final List<String> notes = new ArrayList<>();
@@ -161,13 +168,10 @@ final class RddVerification {
     if (decoded == 0 && !rdd.parts.isEmpty()) {
       hint = RecordSample.serializerHint(fs, rdd.parts.values(), serializer);
     }
-    notes.add(rdd.path + ": no manifest (stock Spark): " + (rdd.parts.isEmpty() ? "no part"
-        + " files, a checkpoint of an RDD without partitions; " : "") + "a part file cut"
-        + " between two records reads as fewer records"
-        + (rdd.partitioner ? "" : ", and part files removed from the end or added after it as"
-        + " fewer or more partitions (there is no _partitioner to count them)")
-        + ": that cannot be told from an intact checkpoint; nor can a changed byte that still"
-        + " deserializes, where no .crc file holds a checksum");
+    if (rdd.parts.isEmpty()) {
+      notes.add(rdd.path + ": no part files: the checkpoint of an RDD without partitions (or"
+          + " one whose part files were all removed)");
+    }
   }
 
   /**

@@ -108,6 +108,12 @@ final class VerifyCommand {
       text.append("OK      ").append(scan.metadataFiles.size() - metadataProblems.size())
           .append(" streaming metadata files decode completely\n");
     }
+    long structural = results.stream().filter(v -> v.structural).count();
+    if (structural > 0) {
+      root.put("structuralLimits", RddVerification.STRUCTURAL_LIMITS);
+      text.append("note    ").append(structural).append(" checked structurally: ")
+          .append(RddVerification.STRUCTURAL_LIMITS).append('\n');
+    }
     text.append(problems == 0 ? "\nAll intact: " : "\n" + problems + " problems: ")
         .append(results.size()).append(" RDD checkpoints, ").append(scan.metadataFiles.size())
         .append(" metadata files checked").append(checksum ? " (with checksums)" : "")
