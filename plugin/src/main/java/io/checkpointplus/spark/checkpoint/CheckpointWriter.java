@@ -112,13 +112,12 @@ public final class CheckpointWriter {
           ClassTag$.MODULE$.apply(SerializableConfiguration.class)), files.commitMode(), tag,
           rdd.id(), byteCopy && isSerialized(rdd.getStorageLevel())));
       Option<Partitioner> partitioner = rdd.partitioner();
-      if (partitioner.isDefined()) {
-        files.writePartitioner(partitioner.get(), SparkEnv.get().serializer().newInstance(),
-            sc.conf());
-      }
+      CheckpointManifest.PartitionerFile partitionerFile = partitioner.isDefined()
+          ? files.writePartitioner(partitioner.get(), SparkEnv.get().serializer().newInstance(),
+              sc.conf()).orElse(null) : null;
       // What is stored must be what the committed attempts reported: a file a failed attempt
       // left would otherwise pass for this job's.
-      manifest = manifest(sc, files, results);
+      manifest = manifest(sc, files, results, partitionerFile);
       checkpoint = new ReliableCheckpointRDD<>(sc, dir, partitioner, tag);
       if (checkpoint.partitions().length != rdd.partitions().length) {
         throw new SparkException("Checkpoint RDD " + checkpoint.id() + " of " + dir + " has "
@@ -203,7 +202,8 @@ public final class CheckpointWriter {
    * file that is not the authorised attempt's (a size that differs) fails the checkpoint.
    */
   private static CheckpointManifest manifest(SparkContext sc, CheckpointFileManager files,
-      PartitionWriteResult[] results) throws IOException {
+      PartitionWriteResult[] results, CheckpointManifest.PartitionerFile partitioner)
+      throws IOException {
     java.util.Map<String, Long> stored = files.storedPartFiles();
     List<CheckpointManifest.Entry> entries = new ArrayList<>();
     for (PartitionWriteResult r : results) {
@@ -220,7 +220,8 @@ public final class CheckpointWriter {
     boolean compressed = CheckpointFileManager.isCompressed(sc.conf());
     return new CheckpointManifest(CheckpointManifest.VERSION, PLUGIN_VERSION,
         SparkEnv.get().serializer().getClass().getName(), compressed,
-        compressed ? sc.conf().get("spark.io.compression.codec", "lz4") : null, entries);
+        compressed ? sc.conf().get("spark.io.compression.codec", "lz4") : null, entries,
+        partitioner);
   }
 
   /**

@@ -200,20 +200,21 @@ public final class CheckpointFileManager {
    * serializer cannot write (Kryo with {@code registrationRequired}, say) is a warning, the
    * partial file is removed, and the checkpoint is read without a partitioner.
    *
-   * @return whether the file was written
+   * @return the file written (its size and CRC32C, for the manifest), empty if none was
    */
-  public boolean writePartitioner(Partitioner partitioner, SerializerInstance serializer,
-      SparkConf conf) {
+  public Optional<CheckpointManifest.PartitionerFile> writePartitioner(Partitioner partitioner,
+      SerializerInstance serializer, SparkConf conf) {
     Path path = new Path(dir, PARTITIONER_FILE);
     try {
-      SerializationStream stream = serializer.serializeStream(fs.create(path, false,
+      ChecksummedOutputStream file = new ChecksummedOutputStream(fs.create(path, false,
           bufferSize(conf)));
+      SerializationStream stream = serializer.serializeStream(file);
       try {
         stream.writeObject(partitioner, scala.reflect.ClassTag$.MODULE$.apply(Partitioner.class));
       } finally {
         stream.close();
       }
-      return true;
+      return Optional.of(new CheckpointManifest.PartitionerFile(file.count(), file.crc32c()));
     } catch (IOException | RuntimeException e) {
       LOG.warn("Could not write partitioner {} of checkpoint {} (it is read without one): {}",
           partitioner, dir, e.toString());
@@ -222,7 +223,7 @@ public final class CheckpointFileManager {
       } catch (IOException | RuntimeException ignored) {
         // Spark ignores an unreadable _partitioner file too.
       }
-      return false;
+      return Optional.empty();
     }
   }
 
@@ -294,6 +295,26 @@ public final class CheckpointFileManager {
     Map<String, FileStatus> onDisk = new HashMap<>();
     for (FileStatus s : fs.listStatus(dir)) {
       onDisk.put(s.getPath().getName(), s);
+    }
+    java.util.Set<String> listed = new java.util.HashSet<>();
+    manifest.get().partitions().forEach(e -> listed.add(e.file()));
+    for (String name : new java.util.TreeSet<>(onDisk.keySet())) {
+      // Spark reads every part-* entry as a partition: one more is more records, read silently
+      if (name.startsWith("part-") && !listed.contains(name)) {
+        throw new CheckpointVerificationException("Checkpoint file " + new Path(dir, name)
+            + " is not listed in the manifest, which lists " + listed.size() + " part files:"
+            + " Spark would read it as one more partition");
+      }
+    }
+    CheckpointManifest.PartitionerFile partitioner = manifest.get().partitioner();
+    FileStatus partitionerStatus = onDisk.get(PARTITIONER_FILE);
+    if (partitioner != null && (partitionerStatus == null
+        || partitionerStatus.getLen() != partitioner.bytes())) {
+      // Spark reads a checkpoint whose partitioner it cannot read without one, silently
+      throw new CheckpointVerificationException("Checkpoint file " + new Path(dir,
+          PARTITIONER_FILE) + (partitionerStatus == null ? " is missing" : " has "
+          + partitionerStatus.getLen() + " bytes") + ": the manifest records it with "
+          + partitioner.bytes() + " bytes");
     }
     for (CheckpointManifest.Entry e : manifest.get().partitions()) {
       Path file = new Path(dir, e.file());

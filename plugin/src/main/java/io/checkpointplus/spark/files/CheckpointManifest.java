@@ -19,13 +19,28 @@ import java.util.List;
  * readers see a null count as 0 and verify sizes and checksums as before.
  */
 public record CheckpointManifest(int version, String pluginVersion, String serializer,
-    boolean compressed, String codec, List<Entry> partitions) {
+    boolean compressed, String codec, List<Entry> partitions, PartitionerFile partitioner) {
   public static final String FILE_NAME = "_checkpoint-manifest.json";
   public static final int VERSION = 1;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** One partition file; {@code records} is null when they were not counted (byte copy). */
   public record Entry(int partition, String file, long bytes, Long records, long crc32c) {
+  }
+
+  /**
+   * The {@code _partitioner} file beside the part files, or null when none was written. Spark
+   * reads a checkpoint whose file is missing or damaged without a partitioner, silently; the
+   * manifest records it so that its loss is damage. Manifests of earlier versions have no
+   * {@code "partitioner"} key: whether there was one is not known.
+   */
+  public record PartitionerFile(long bytes, long crc32c) {
+  }
+
+  /** A manifest of a checkpoint without a partitioner file. */
+  public CheckpointManifest(int version, String pluginVersion, String serializer,
+      boolean compressed, String codec, List<Entry> partitions) {
+    this(version, pluginVersion, serializer, compressed, codec, partitions, null);
   }
 
   public String toJson() {
@@ -37,6 +52,12 @@ public record CheckpointManifest(int version, String pluginVersion, String seria
     root.put("compressed", compressed);
     if (codec != null) {
       root.put("codec", codec);
+    }
+    if (partitioner == null) {
+      root.putNull("partitioner");
+    } else {
+      root.putObject("partitioner").put("file", CheckpointFileManager.PARTITIONER_FILE)
+          .put("bytes", partitioner.bytes()).put("crc32c", Long.toHexString(partitioner.crc32c()));
     }
     ArrayNode parts = root.putArray("partitions");
     for (Entry e : partitions) {
@@ -64,8 +85,11 @@ public record CheckpointManifest(int version, String pluginVersion, String seria
       throw new IOException("manifest lists " + parts.size() + " partitions but says "
           + root.get("partitionCount").asInt());
     }
+    JsonNode p = root.get("partitioner");
     return new CheckpointManifest(root.get("version").asInt(), root.path("pluginVersion").asText(),
         root.get("serializer").asText(), root.get("compressed").asBoolean(),
-        root.hasNonNull("codec") ? root.get("codec").asText() : null, parts);
+        root.hasNonNull("codec") ? root.get("codec").asText() : null, parts,
+        p == null || p.isNull() ? null : new PartitionerFile(p.get("bytes").asLong(),
+            Long.parseUnsignedLong(p.get("crc32c").asText(), 16)));
   }
 }

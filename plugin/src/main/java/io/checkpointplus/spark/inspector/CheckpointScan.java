@@ -40,6 +40,11 @@ final class CheckpointScan {
     /** Part files by partition index. */
     final TreeMap<Integer, FileStatus> parts = new TreeMap<>();
     final List<FileStatus> attemptFiles = new ArrayList<>();
+    /**
+     * Entries named {@code part-*} that are not a part file Spark can read: another name than
+     * {@code part-%05d} of its number (stock Spark fails listing the checkpoint), or a directory.
+     */
+    final List<FileStatus> strayParts = new ArrayList<>();
     final List<FileStatus> otherFiles = new ArrayList<>();
     boolean partitioner;
     ManifestView manifest;
@@ -181,28 +186,53 @@ final class CheckpointScan {
     Matcher id = RDD.matcher(dir.getName());
     id.matches();
     Rdd rdd = new Rdd(dir, Integer.parseInt(id.group(1)));
+    Path manifest = null;
     for (FileStatus s : fs.listStatus(dir)) {
       progress.listed(dir.toString());
       files++;
       String name = s.getPath().getName();
-      Matcher part = PART.matcher(name);
       rdd.latestFileTime = Math.max(rdd.latestFileTime, newestFileTime(s, progress));
-      if (s.isFile() && part.matches()) {
-        rdd.parts.put(Integer.parseInt(part.group(1)), s);
+      if (name.startsWith("part-")) {
+        // Spark takes every name starting with part- for a partition (ReliableCheckpointRDD)
+        Integer index = partIndex(name);
+        if (index != null && s.isFile()) {
+          rdd.parts.put(index, s);
+        } else {
+          rdd.strayParts.add(s);
+        }
       } else if (ATTEMPT.matcher(name).matches()) {
         rdd.attemptFiles.add(s);
       } else if (name.equals(CheckpointFileManager.PARTITIONER_FILE)) {
         rdd.partitioner = true;
-      } else if (!name.equals(io.checkpointplus.spark.files.CheckpointManifest.FILE_NAME)) {
+      } else if (name.equals(io.checkpointplus.spark.files.CheckpointManifest.FILE_NAME)) {
+        manifest = s.getPath();
+      } else {
         rdd.otherFiles.add(s);
       }
     }
-    try {
-      rdd.manifest = ManifestView.read(fs, dir);
-    } catch (IOException e) {
-      rdd.manifestError = e.getMessage();
+    if (manifest != null) {
+      try {
+        rdd.manifest = ManifestView.read(fs, manifest);
+      } catch (IOException e) {
+        rdd.manifestError = e.getMessage();
+      }
     }
     return rdd;
+  }
+
+  /** The partition a part file holds: null unless {@code name} is exactly part-%05d of it. */
+  static Integer partIndex(String name) {
+    Matcher m = PART.matcher(name);
+    if (!m.matches()) {
+      return null;
+    }
+    String digits = m.group(1);
+    // %05d: five digits, or more without a leading zero
+    if (digits.length() > 10 || digits.length() > 5 && digits.charAt(0) == '0') {
+      return null;
+    }
+    long index = Long.parseLong(digits);
+    return index <= Integer.MAX_VALUE ? (int) index : null;
   }
 
   /** The plugin's own files beside rdd-N directories: the owner marker and its kin. */

@@ -12,18 +12,16 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
 
 /**
- * Checks one {@code rdd-N} checkpoint and reports every problem, not only the first. With a
- * manifest: the partition count, each listed file present with its size, and with
- * {@code checksum} its CRC32C. Without one (stock Spark): part files contiguous from
- * {@code part-00000}, none empty, {@code _partitioner} readable, and a sample of records (all of
- * them with {@code checksum}) deserializable with the serializer {@code spark.serializer} names.
+ * Checks one {@code rdd-N} checkpoint as stock Spark will read it and reports every problem,
+ * not only the first. Always: every entry named {@code part-*} is a part file Spark can list
+ * ({@code part-%05d}, contiguous from {@code part-00000}), and the {@code _partitioner}, where
+ * there is one, deserializes and, where its partition count can be told, matches the part
+ * files. With a manifest: the partition count, each listed file present with its size, the
+ * {@code _partitioner} the manifest records, and with {@code checksum} every CRC32C. Without
+ * one (stock Spark): every part file read to its end with the serializer {@code spark.serializer}
+ * names, the only way to find a truncated file without a recorded size.
  */
 final class RddVerification {
-  /** How many records of a part file the structural check reads without --checksum. */
-  static final int SAMPLE_RECORDS = 100;
-  /** How many part files it samples without --checksum: the first, a middle one, the last. */
-  static final int SAMPLE_FILES = 3;
-
   /** One problem: the file, what was expected, what was found. */
   record Problem(String file, String expected, String found) {
     String line() {
@@ -31,10 +29,19 @@ final class RddVerification {
     }
   }
 
+  /** What a check without a manifest cannot see, said once by the commands that print it. */
+  static final String STRUCTURAL_LIMITS = "without a manifest (stock Spark), a part file cut"
+      + " between two records reads as fewer records, and part files removed from the end or"
+      + " added after it (where no _partitioner counts them) as fewer or more partitions: that"
+      + " cannot be told from an intact checkpoint; nor can a changed byte that still"
+      + " deserializes, where no .crc file holds a checksum";
+
   final CheckpointScan.Rdd rdd;
   final List<Problem> problems = new ArrayList<>();
   final List<String> notes = new ArrayList<>();
-  /** Records counted by reading files, where the check read them all. */
+  /** What the problems most likely mean, when they all point one way; null otherwise. */
+  String hint;
+  /** Records counted by reading files, where the check read them all; -1 otherwise. */
   long recordsRead;
   boolean structural;
 
@@ -45,15 +52,22 @@ final class RddVerification {
   static RddVerification of(CheckpointScan.Rdd rdd, FileSystem fs, SparkConf conf,
       boolean checksum) throws IOException {
     RddVerification v = new RddVerification(rdd);
+    for (FileStatus s : rdd.strayParts) {
+      v.problems.add(new Problem(s.getPath().toString(), "only part files named part-%05d by"
+          + " partition (stock Spark takes every part-* entry for one and cannot read the"
+          + " checkpoint with this one)", s.isDirectory() ? "a directory" : "a file of "
+          + s.getLen() + " bytes"));
+    }
     if (rdd.manifestError != null) {
       v.problems.add(new Problem(rdd.path + "/_checkpoint-manifest.json",
           "the manifest's JSON", rdd.manifestError));
-      v.structural(fs, conf, checksum);
+      v.structural(fs, conf);
     } else if (rdd.manifest != null) {
       v.againstManifest(fs, checksum);
     } else {
-      v.structural(fs, conf, checksum);
+      v.structural(fs, conf);
     }
+    v.partitioner(fs, conf, checksum);
     for (FileStatus a : rdd.attemptFiles) {
       v.notes.add(a.getPath() + ": attempt file of a failed or lost task attempt (a leftover,"
           + " not part of the checkpoint)");
@@ -71,12 +85,8 @@ final class RddVerification {
     for (ManifestView.Entry e : m.entries()) {
       listed.add(e.file());
       Path file = new Path(rdd.path, e.file());
-      FileStatus status = null;
-      for (FileStatus s : rdd.parts.values()) {
-        if (s.getPath().getName().equals(e.file())) {
-          status = s;
-        }
-      }
+      Integer index = CheckpointScan.partIndex(e.file());
+      FileStatus status = index == null ? null : rdd.parts.get(index);
       if (status == null) {
         problems.add(new Problem(file.toString(), "a file of " + e.bytes() + " bytes"
             + (e.records() != null ? " and " + e.records() + " records" : "")
@@ -120,7 +130,7 @@ final class RddVerification {
     return crc.getValue();
   }
 
-  private void structural(FileSystem fs, SparkConf conf, boolean checksum) throws IOException {
+  private void structural(FileSystem fs, SparkConf conf) throws IOException {
     structural = true;
     int expected = 0;
     for (int index : rdd.parts.keySet()) {
@@ -133,36 +143,17 @@ final class RddVerification {
       }
       expected = index + 1;
     }
-    if (rdd.parts.isEmpty()) {
-      problems.add(new Problem(rdd.path.toString(), "at least one part file", "none"));
-    }
     String serializer = conf.get("spark.serializer", "org.apache.spark.serializer.JavaSerializer");
-    List<FileStatus> files = new ArrayList<>(rdd.parts.values());
-    List<FileStatus> sample = new ArrayList<>();
-    if (checksum || files.size() <= SAMPLE_FILES) {
-      sample.addAll(files);
-    } else {
-      sample.add(files.get(0));
-      sample.add(files.get(files.size() / 2));
-      sample.add(files.get(files.size() - 1));
-    }
-    for (FileStatus f : files) {
-      if (f.getLen() == 0) {
-        problems.add(new Problem(f.getPath().toString(), "a serialized partition (even an empty"
-            + " one has a stream header)", "0 bytes"));
-      }
-    }
+    int decoded = 0;
     boolean all = true;
-    for (FileStatus f : sample) {
-      if (f.getLen() == 0) {
-        continue;
-      }
+    for (FileStatus f : rdd.parts.values()) {
       try {
         RecordSample.Result r = RecordSample.read(fs, f.getPath(), serializer, conf,
-            checksum ? Long.MAX_VALUE : SAMPLE_RECORDS);
+            Long.MAX_VALUE);
         recordsRead += r.records();
-        all &= r.complete();
+        decoded++;
         if (r.notChecked() != null) {
+          all = false;
           notes.add(f.getPath() + ": " + r.notChecked());
         }
       } catch (IOException e) {
@@ -171,29 +162,84 @@ final class RddVerification {
         all = false;
       }
     }
-    if (!all || sample.size() < files.size()) {
+    if (!all) {
       recordsRead = -1;
     }
-    if (rdd.partitioner) {
-      Path p = new Path(rdd.path, io.checkpointplus.spark.files.CheckpointFileManager
-          .PARTITIONER_FILE);
-      try {
-        // Spark never compresses the partitioner file, whatever spark.checkpoint.compress says
-        RecordSample.Result r = RecordSample.read(fs, p, serializer,
-            conf.clone().set("spark.checkpoint.compress", "false"), 1);
-        if (r.records() != 1 && r.notChecked() == null) {
-          problems.add(new Problem(p.toString(), "one serialized partitioner", r.records()
-              + " objects"));
+    if (decoded == 0 && !rdd.parts.isEmpty()) {
+      hint = RecordSample.serializerHint(fs, rdd.parts.values(), serializer);
+    }
+    if (rdd.parts.isEmpty()) {
+      notes.add(rdd.path + ": no part files: the checkpoint of an RDD without partitions (or"
+          + " one whose part files were all removed)");
+    }
+  }
+
+  /**
+   * The {@code _partitioner}: as the manifest records it, deserializable, and saying as many
+   * partitions as there are part files (Spark reads the part files it finds, whatever the
+   * partitioner says, so a removed or added part is silently fewer or more records).
+   */
+  private void partitioner(FileSystem fs, SparkConf conf, boolean checksum) throws IOException {
+    Path p = new Path(rdd.path, io.checkpointplus.spark.files.CheckpointFileManager
+        .PARTITIONER_FILE);
+    ManifestView.Partitioner recorded = rdd.manifest == null ? null : rdd.manifest.partitioner();
+    if (recorded != null && recorded.written() != rdd.partitioner) {
+      problems.add(new Problem(p.toString(), recorded.written() ? "the partitioner file of "
+          + recorded.bytes() + " bytes (manifest; Spark reads the checkpoint without its"
+          + " partitioner when it is missing)" : "no partitioner file (manifest)",
+          rdd.partitioner ? "one" : "no such file"));
+      return;
+    }
+    if (rdd.manifest != null && recorded == null && rdd.partitioner) {
+      notes.add(p + ": the manifest predates recording the partitioner file, so only that it"
+          + " deserializes is checked");
+    }
+    if (!rdd.partitioner) {
+      return;
+    }
+    if (recorded != null) {
+      FileStatus status = fs.getFileStatus(p);
+      if (status.getLen() != recorded.bytes()) {
+        problems.add(new Problem(p.toString(), recorded.bytes() + " bytes (manifest)",
+            status.getLen() + " bytes"));
+        return;
+      }
+      if (checksum && recorded.crc32c() != null) {
+        long crc;
+        try {
+          crc = crc32c(fs, p);
+        } catch (org.apache.hadoop.fs.ChecksumException | java.io.EOFException ex) {
+          problems.add(new Problem(p.toString(), "a readable file", "bytes that fail the"
+              + " file system's own checksum (corrupted): " + ex.getMessage()));
+          return;
         }
-      } catch (IOException e) {
-        problems.add(new Problem(p.toString(), "a partitioner that deserializes with "
-            + serializer, e.getMessage()));
+        if (crc != recorded.crc32c()) {
+          problems.add(new Problem(p.toString(), "CRC32C " + Long.toHexString(recorded.crc32c())
+              + " (manifest)", "CRC32C " + Long.toHexString(crc) + " (corrupted)"));
+          return;
+        }
       }
     }
-    if (RecordSample.KRYO.equals(serializer)) {
-      notes.add(rdd.path + ": without a manifest, a Kryo file cut at a record boundary reads as"
-          + " fewer records (Spark's reader takes it for the end), so truncation is not"
-          + " always detectable");
+    String serializer = rdd.manifest != null && !rdd.manifest.serializer().isEmpty()
+        ? rdd.manifest.serializer() : conf.get("spark.serializer",
+            "org.apache.spark.serializer.JavaSerializer");
+    Integer partitions;
+    try {
+      partitions = RecordSample.partitions(fs, p, serializer, conf);
+    } catch (IOException e) {
+      problems.add(new Problem(p.toString(), "a partitioner that deserializes with " + serializer
+          + " (Spark reads the checkpoint without its partitioner)", e.getMessage()));
+      return;
+    }
+    int found = rdd.parts.size();
+    if (partitions != null && partitions != found) {
+      // named: the first part file missing, or the first one too many
+      String first = String.format("part-%05d", Math.min(partitions, found));
+      problems.add(new Problem(new Path(rdd.path, first).toString(), "one part file per"
+          + " partition of the partitioner", "_partitioner says " + partitions + " partitions,"
+          + " found " + found + " part files (" + (partitions > found ? first + " and later are"
+          + " missing: Spark reads fewer records" : first + " and later are too many: Spark"
+          + " reads more records") + ")"));
     }
   }
 }

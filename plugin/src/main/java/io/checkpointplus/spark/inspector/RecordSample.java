@@ -18,11 +18,14 @@ import org.apache.spark.serializer.KryoSerializer;
  * application code. Java serialization is decoded structurally ({@link SerialStream}): no class
  * is loaded. Kryo goes through Spark's {@code KryoSerializer} with the application's registrator
  * removed from the settings (it is application code), so a record of a class absent here is
- * "not checked", never a failure. Compression (Spark's {@code spark.checkpoint.compress}) is
- * detected: the raw bytes are tried first, then each codec Spark ships.
+ * "not checked", never a failure. Compression is read as Spark's {@code spark.checkpoint.compress}
+ * says; where it is not set, it is detected: the raw bytes are tried first, then each codec
+ * Spark ships.
  */
 final class RecordSample {
   static final String KRYO = "org.apache.spark.serializer.KryoSerializer";
+  /** What Java serialization writes first: STREAM_MAGIC, STREAM_VERSION. */
+  static final byte[] JAVA_STREAM_HEADER = {(byte) 0xac, (byte) 0xed, 0, 5};
   private static final List<String> CODECS = List.of("lz4", "lzf", "snappy", "zstd");
 
   /** How a file read: records read, and whether the read stopped short of the end. */
@@ -41,13 +44,16 @@ final class RecordSample {
   static Result read(FileSystem fs, Path file, String serializer, SparkConf conf, long max)
       throws IOException {
     Set<String> codecs = new LinkedHashSet<>();
-    // Told it is compressed (spark.checkpoint.compress, or the manifest), the raw bytes are not
-    // tried: Kryo could read compressed bytes as a few garbage records.
-    if (!conf.getBoolean("spark.checkpoint.compress", false)) {
+    String configured = conf.get("spark.io.compression.codec", "lz4");
+    if (conf.contains("spark.checkpoint.compress")) {
+      // Told, the bytes are read as Spark reads them: another codec could read damaged bytes
+      // as a few garbage records, or none, where Spark fails.
+      codecs.add(conf.getBoolean("spark.checkpoint.compress", false) ? configured : "none");
+    } else {
       codecs.add("none");
+      codecs.add(configured);
+      codecs.addAll(CODECS);
     }
-    codecs.add(conf.get("spark.io.compression.codec", "lz4"));
-    codecs.addAll(CODECS);
     List<String> failures = new ArrayList<>();
     IOException first = null;
     for (String codec : codecs) {
@@ -78,7 +84,19 @@ final class RecordSample {
     }
   }
 
-  private static Result java(InputStream in, long max) throws IOException {
+  private static Result java(InputStream raw, long max) throws IOException {
+    InputStream in = new BufferedInputStream(raw, 8192);
+    in.mark(5);
+    byte[] head = in.readNBytes(5);
+    if (head.length < 4) {
+      // Spark's reader fails on it: even an empty partition has the 4-byte stream header
+      throw new IOException("the stream header is cut off: " + head.length + " of its 4 bytes");
+    }
+    if (head.length == 4 && java.util.Arrays.equals(head, JAVA_STREAM_HEADER)) {
+      // an empty partition: Spark writes only the stream header
+      return new Result(0, true, null);
+    }
+    in.reset();
     SerialStream stream = new SerialStream(in);
     long n = 0;
     try {
@@ -88,10 +106,6 @@ final class RecordSample {
         n++;
       }
     } catch (java.io.EOFException e) {
-      if (n == 0) {
-        // an empty partition: Spark writes only the stream header
-        return new Result(0, true, null);
-      }
       throw new IOException("record " + (n + 1) + " is cut off: the file ends inside it");
     } catch (IOException e) {
       throw new IOException("record " + (n + 1) + " cannot be decoded: " + e.getMessage());
@@ -99,10 +113,49 @@ final class RecordSample {
     return new Result(n, n < max, null);
   }
 
+  /**
+   * How many partitions the partitioner in {@code file} (a {@code _partitioner}, never
+   * compressed) says there are.
+   *
+   * @return null when that cannot be told without application code: a partitioner of another
+   *     class than {@code HashPartitioner} (Java serialization), or of a class not here (Kryo)
+   * @throws IOException when the file does not deserialize
+   */
+  static Integer partitions(FileSystem fs, Path file, String serializer, SparkConf conf)
+      throws IOException {
+    try (InputStream in = new BufferedInputStream(fs.open(file), 8192)) {
+      if (KRYO.equals(serializer)) {
+        Object p = kryoSerializer(conf).newInstance().deserializeStream(in)
+            .readObject(scala.reflect.ClassTag$.MODULE$.AnyRef());
+        return p instanceof org.apache.spark.Partitioner partitioner
+            ? partitioner.numPartitions() : null;
+      }
+      Object p = new SerialStream(in).readTopLevel();
+      if (p instanceof SerialStream.Obj obj && obj.desc.name.equals(
+          "org.apache.spark.HashPartitioner") && obj.field("partitions") instanceof Integer n) {
+        return n;
+      }
+      return null;
+    } catch (java.io.EOFException e) {
+      throw new IOException("the partitioner is cut off: the file ends inside it");
+    } catch (RuntimeException e) {
+      String message = String.valueOf(e.getMessage());
+      if (message.contains("Unable to find class") || message.contains("ClassNotFound")) {
+        return null;
+      }
+      throw new IOException("cannot be read: " + message.lines().findFirst().orElse(""), e);
+    }
+  }
+
+  /** Spark's Kryo with the application's registrator removed (it is application code). */
+  private static KryoSerializer kryoSerializer(SparkConf conf) {
+    return new KryoSerializer(conf.clone().remove("spark.kryo.registrator")
+        .remove("spark.kryo.classesToRegister").set("spark.kryo.registrationRequired",
+            "false"));
+  }
+
   private static Result kryo(InputStream in, SparkConf conf, long max) throws IOException {
-    SparkConf safe = conf.clone().remove("spark.kryo.registrator")
-        .remove("spark.kryo.classesToRegister").set("spark.kryo.registrationRequired", "false");
-    scala.collection.Iterator<Object> it = new KryoSerializer(safe).newInstance()
+    scala.collection.Iterator<Object> it = kryoSerializer(conf).newInstance()
         .deserializeStream(in).asIterator();
     long n = 0;
     try {
@@ -119,5 +172,40 @@ final class RecordSample {
       throw new IOException("record " + (n + 1) + " cannot be read: " + message, e);
     }
     return new Result(n, n < max, null);
+  }
+
+  /**
+   * Why no part file deserialized, when the bytes say it: Java-serialized files read as Kryo,
+   * or files that are not Java-serialized (Kryo's have no header) read as Java.
+   *
+   * @return the hint with the option that fixes it, or null when the bytes do not tell
+   */
+  static String serializerHint(FileSystem fs, java.util.Collection<org.apache.hadoop.fs
+      .FileStatus> parts, String serializer) throws IOException {
+    boolean javaHeaders = true;
+    boolean allEmpty = true;
+    for (org.apache.hadoop.fs.FileStatus f : parts) {
+      if (f.getLen() > 0) {
+        allEmpty = false;
+        try (InputStream in = fs.open(f.getPath())) {
+          javaHeaders &= java.util.Arrays.equals(in.readNBytes(4), JAVA_STREAM_HEADER);
+        }
+      }
+    }
+    if (allEmpty) {
+      // Kryo writes nothing for an empty partition, Java serialization a header
+      return KRYO.equals(serializer) ? null : "every part file is empty, as Kryo writes an"
+          + " empty partition: verify with --conf spark.serializer=" + KRYO;
+    }
+    if (KRYO.equals(serializer) && javaHeaders) {
+      return "the part files are Java-serialized: verify without --conf spark.serializer="
+          + KRYO + " (Spark's default, JavaSerializer, wrote them)";
+    }
+    if (!KRYO.equals(serializer) && !javaHeaders) {
+      return "no part file is Java-serialized (" + serializer + "): the application most"
+          + " likely used Kryo; verify with --conf spark.serializer=" + KRYO
+          + " (and --conf spark.checkpoint.compress=true if it compressed checkpoints)";
+    }
+    return null;
   }
 }

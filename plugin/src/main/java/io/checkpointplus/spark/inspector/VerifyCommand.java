@@ -50,6 +50,9 @@ final class VerifyCommand {
             "a complete serialized streaming Checkpoint", e.getMessage()));
       }
     }
+    if (results.isEmpty() && scan.metadataFiles.isEmpty()) {
+      return nothingToVerify(scan);
+    }
     int problems = metadataProblems.size();
     for (RddVerification v : results) {
       problems += v.problems.size();
@@ -73,6 +76,9 @@ final class VerifyCommand {
       if (v.structural && v.recordsRead >= 0) {
         n.put("recordsRead", v.recordsRead);
       }
+      if (v.hint != null) {
+        n.put("hint", v.hint);
+      }
       ArrayNode notes = n.putArray("notes");
       v.notes.forEach(notes::add);
       for (RddVerification.Problem p : v.problems) {
@@ -85,6 +91,9 @@ final class VerifyCommand {
               + (checksum ? " + CRC32C" : " sizes")).append(")\n");
       for (RddVerification.Problem p : v.problems) {
         text.append("  PROBLEM ").append(p.line()).append('\n');
+      }
+      if (v.hint != null) {
+        text.append("  HINT    ").append(v.hint).append('\n');
       }
       for (String note : v.notes) {
         text.append("  note    ").append(note).append('\n');
@@ -99,10 +108,37 @@ final class VerifyCommand {
       text.append("OK      ").append(scan.metadataFiles.size() - metadataProblems.size())
           .append(" streaming metadata files decode completely\n");
     }
+    long structural = results.stream().filter(v -> v.structural).count();
+    if (structural > 0) {
+      root.put("structuralLimits", RddVerification.STRUCTURAL_LIMITS);
+      text.append("note    ").append(structural).append(" checked structurally: ")
+          .append(RddVerification.STRUCTURAL_LIMITS).append('\n');
+    }
     text.append(problems == 0 ? "\nAll intact: " : "\n" + problems + " problems: ")
         .append(results.size()).append(" RDD checkpoints, ").append(scan.metadataFiles.size())
         .append(" metadata files checked").append(checksum ? " (with checksums)" : "")
         .append('\n');
     return new Outcome(problems == 0 ? Exit.OK : Exit.PROBLEMS, root, text.toString());
+  }
+
+  /**
+   * A path with neither an RDD checkpoint nor a streaming metadata file: not "all intact" (a
+   * mistyped path must not pass), but what the path holds.
+   */
+  private static Outcome nothingToVerify(CheckpointScan scan) {
+    int appDirs = scan.appDirs.size();
+    String holds = appDirs > 0 ? appDirs + " application director" + (appDirs == 1 ? "y" : "ies")
+        + " (<uuid>) without rdd-N checkpoints" : scan.otherEntries.isEmpty() ? "nothing"
+        : scan.otherEntries.size() + " entries, none a <uuid> directory, an rdd-N directory or"
+        + " a checkpoint-<time> file (first: " + scan.otherEntries.get(0).getPath().getName()
+        + ")";
+    String message = scan.root + " holds no checkpoint to verify: " + holds;
+    ObjectNode root = JSON.createObjectNode();
+    root.put("path", scan.root.toString());
+    root.put("rddCheckpoints", 0);
+    root.put("metadataFiles", 0);
+    root.put("intact", false);
+    root.put("error", message);
+    return new Outcome(Exit.ERROR, root, message + "\n");
   }
 }

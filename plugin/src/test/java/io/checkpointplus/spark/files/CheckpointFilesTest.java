@@ -115,6 +115,49 @@ class CheckpointFilesTest extends WithLocalSpark {
         + " lists it with \\d+ bytes and 500 records"), e.getMessage());
   }
 
+  /**
+   * A part file the manifest does not list, or a missing {@code _partitioner} it records:
+   * stock Spark would read more records, or lose the partitioner, without a word. Read back by
+   * a later application, as a restart does.
+   */
+  @Test
+  void anExtraPartOrAMissingPartitionerIsDamageWhenReadBack() throws Exception {
+    sc = LocalSpark.withPlugin(audit(), Map.of());
+    sc.setCheckpointDir(tmp.resolve("cp").toString());
+    org.apache.spark.api.java.JavaPairRDD<Integer, Integer> pairs = new JavaSparkContext(sc)
+        .parallelize(IntStream.range(0, RECORDS).boxed().collect(Collectors.toList()), 4)
+        .mapToPair(x -> new scala.Tuple2<>(x, x)).partitionBy(
+            new org.apache.spark.HashPartitioner(4));
+    pairs.checkpoint();
+    pairs.count();
+    Path dir = Path.of(java.net.URI.create(pairs.getCheckpointFile().get()));
+    LocalSpark.stop(sc);
+
+    Path extra = tmp.resolve("extra");
+    Path noPartitioner = tmp.resolve("no-partitioner");
+    for (Path copy : List.of(extra, noPartitioner)) {
+      Files.createDirectories(copy);
+      try (var files = Files.list(dir)) {
+        for (Path f : files.collect(Collectors.toList())) {
+          Files.copy(f, copy.resolve(f.getFileName().toString()));
+        }
+      }
+    }
+    Files.copy(extra.resolve("part-00000"), extra.resolve("part-00004"));
+    Files.delete(noPartitioner.resolve("_partitioner"));
+    Files.deleteIfExists(noPartitioner.resolve("._partitioner.crc"));
+
+    sc = LocalSpark.withPlugin(audit(), Map.of());
+    Exception e = assertThrows(CheckpointVerificationException.class, () -> sc.checkpointFile(
+        extra.toUri().toString(), scala.reflect.ClassTag$.MODULE$.AnyRef()).count());
+    assertTrue(e.getMessage().matches("Checkpoint file .*/part-00004 is not listed in the"
+        + " manifest.*"), e.getMessage());
+    Exception p = assertThrows(CheckpointVerificationException.class, () -> sc.checkpointFile(
+        noPartitioner.toUri().toString(), scala.reflect.ClassTag$.MODULE$.AnyRef()).count());
+    assertTrue(p.getMessage().matches("Checkpoint file .*/_partitioner is missing.*"),
+        p.getMessage());
+  }
+
   @Test
   void aCorruptedByteIsCaughtByChecksumVerification() throws Exception {
     JavaRDD<Integer> rdd = checkpointed(Map.of("spark.checkpointplus.files.verify", "checksum"),

@@ -1,0 +1,148 @@
+package io.checkpointplus.spark.inspector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code verify}'s verdicts where stock Spark and the file listing disagree: good checkpoints
+ * that look odd (0-byte Kryo parts, no partitions at all, read with the wrong serializer), and
+ * damaged ones that look fine (a stray {@code part-} file, a part count the {@code _partitioner}
+ * contradicts, a plugin checkpoint without its {@code _partitioner}, a truncated part the sample
+ * skipped, a path with no checkpoint).
+ */
+class VerifyVerdictsTest {
+  @TempDir
+  static Path tmp;
+
+  @BeforeEach
+  void onceOnly() {
+    Fixtures.onlyWithTheDefaultSerializer(); // every test sets its serializer itself
+  }
+
+  /** A copy of checkpoint {@code name}'s rdd-N directory, to damage. */
+  private static Path copyOf(CheckpointMatrix matrix, String name) {
+    Path dir = matrix.get(name).dir();
+    Path copy = tmp.resolve(UUID.randomUUID().toString()).resolve(dir.getFileName().toString());
+    RddCheckpoints.copy(dir, copy);
+    return copy;
+  }
+
+  private static InspectorRun verify(CheckpointMatrix matrix, Path dir, String... more) {
+    String[] args = new String[more.length + 2];
+    args[0] = "verify";
+    args[1] = dir.toString();
+    System.arraycopy(more, 0, args, 2, more.length);
+    return InspectorRun.of(matrix.args(args));
+  }
+
+  @Test
+  void aKryoCheckpointWithEmptyPartitionsIsIntact() throws Exception {
+    CheckpointMatrix kryo = CheckpointMatrix.of(false, true, false);
+    Path dir = kryo.get("sparse").dir();
+    assertEquals(0, Files.size(dir.resolve("part-00000")), "Kryo writes nothing for an empty"
+        + " partition");
+    InspectorRun run = verify(kryo, dir);
+    assertEquals(0, run.exitCode(), run.toString());
+    assertEquals(0, verify(kryo, dir, "--checksum").exitCode());
+  }
+
+  @Test
+  void aCheckpointOfNoPartitionsIsIntact() {
+    for (boolean plugin : new boolean[] {false, true}) {
+      CheckpointMatrix matrix = CheckpointMatrix.of(plugin, false, false);
+      InspectorRun run = verify(matrix, matrix.get("none").dir());
+      assertEquals(0, run.exitCode(), (plugin ? "plugin " : "stock ") + run);
+    }
+  }
+
+  @Test
+  void aKryoCheckpointReadAsJavaSerializationNamesTheSerializer() {
+    Path dir = CheckpointMatrix.of(false, true, false).get("words").dir();
+    InspectorRun run = InspectorRun.of("verify", dir.toString());
+    assertEquals(1, run.exitCode(), run.toString());
+    assertTrue(run.out().contains("--conf spark.serializer=org.apache.spark.serializer"
+        + ".KryoSerializer"), run.out());
+  }
+
+  @Test
+  void aStrayPartFileThatStockSparkCannotListIsDamageNamingIt() throws Exception {
+    CheckpointMatrix java = CheckpointMatrix.of(false, false, false);
+    Path copy = copyOf(java, "words");
+    Files.copy(copy.resolve("part-00003"), copy.resolve("part-00003.bak"));
+    InspectorRun run = verify(java, copy);
+    assertEquals(1, run.exitCode(), run.toString());
+    assertTrue(run.out().contains("part-00003.bak: expected"), run.out());
+  }
+
+  @Test
+  void aPartCountThePartitionerContradictsIsDamage() throws Exception {
+    CheckpointMatrix java = CheckpointMatrix.of(false, false, false);
+    Path fewer = copyOf(java, "pairs");
+    Files.delete(fewer.resolve("part-00003"));
+    Files.deleteIfExists(fewer.resolve(".part-00003.crc"));
+    InspectorRun run = verify(java, fewer);
+    assertEquals(1, run.exitCode(), run.toString());
+    assertTrue(run.out().contains("_partitioner says 4 partitions, found 3 part files"),
+        run.out());
+
+    Path more = copyOf(java, "pairs");
+    Files.copy(more.resolve("part-00000"), more.resolve("part-00004"));
+    InspectorRun extra = verify(java, more);
+    assertEquals(1, extra.exitCode(), extra.toString());
+    assertTrue(extra.out().contains("_partitioner says 4 partitions, found 5 part files"),
+        extra.out());
+  }
+
+  @Test
+  void aPluginCheckpointWithoutItsPartitionerIsDamage() throws Exception {
+    CheckpointMatrix plugin = CheckpointMatrix.of(true, false, false);
+    Path missing = copyOf(plugin, "pairs");
+    Files.delete(missing.resolve("_partitioner"));
+    Files.deleteIfExists(missing.resolve("._partitioner.crc"));
+    InspectorRun run = verify(plugin, missing);
+    assertEquals(1, run.exitCode(), run.toString());
+    assertTrue(run.out().contains("_partitioner: expected"), run.out());
+
+    Path damaged = copyOf(plugin, "pairs");
+    byte[] bytes = Files.readAllBytes(damaged.resolve("_partitioner"));
+    Files.write(damaged.resolve("_partitioner"), Arrays.copyOf(bytes, bytes.length / 2));
+    Files.deleteIfExists(damaged.resolve("._partitioner.crc"));
+    InspectorRun cut = verify(plugin, damaged);
+    assertEquals(1, cut.exitCode(), cut.toString());
+    assertTrue(cut.out().contains("_partitioner: expected"), cut.out());
+  }
+
+  @Test
+  void aTruncatedPartOfAStockCheckpointIsFoundWithoutChecksum() throws Exception {
+    CheckpointMatrix java = CheckpointMatrix.of(false, false, false);
+    for (String part : new String[] {"part-00000", "part-00001", "part-00002", "part-00003"}) {
+      Path copy = copyOf(java, "words");
+      byte[] bytes = Files.readAllBytes(copy.resolve(part));
+      Files.write(copy.resolve(part), Arrays.copyOf(bytes, bytes.length - 3));
+      Files.delete(copy.resolve("." + part + ".crc"));
+      InspectorRun run = verify(java, copy);
+      assertEquals(1, run.exitCode(), part + " " + run);
+      assertTrue(run.out().contains(part + ": expected"), run.out());
+    }
+  }
+
+  @Test
+  void aPathWithoutCheckpointsIsNotCalledIntact() throws Exception {
+    Path empty = Files.createDirectories(tmp.resolve("nothing-here"));
+    Files.writeString(empty.resolve("notes.txt"), "not a checkpoint");
+    InspectorRun run = InspectorRun.of("verify", empty.toString());
+    assertNotEquals(0, run.exitCode(), run.toString());
+    assertFalse(run.out().contains("All intact"), run.out());
+    assertTrue((run.out() + run.err()).contains("holds no checkpoint"), run.toString());
+  }
+}
