@@ -22,6 +22,8 @@ public final class CheckpointsHttp {
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(SerializationFeature.INDENT_OUTPUT);
   static final int PAGE_SIZE = 100;
+  /** The methods the tab answers; every other one is refused with 405 and this list. */
+  public static final String ALLOWED_METHODS = "GET, HEAD";
 
   private final CheckpointsQueries queries;
   private final SparkUITab tab;
@@ -29,6 +31,11 @@ public final class CheckpointsHttp {
   public CheckpointsHttp(CheckpointsQueries queries, SparkUITab tab) {
     this.queries = queries;
     this.tab = tab;
+  }
+
+  /** Whether the tab answers {@code method}: GET and HEAD only, as Spark's own pages. */
+  public static boolean allows(String method) {
+    return "GET".equals(method) || "HEAD".equals(method);
   }
 
   public UiResponse handle(UiRequest request) {

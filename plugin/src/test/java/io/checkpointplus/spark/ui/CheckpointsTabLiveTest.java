@@ -120,6 +120,35 @@ class CheckpointsTabLiveTest extends WithLocalSpark {
     assertEquals(200, get("/jobs/job/?id=" + jobId).statusCode());
   }
 
+  /**
+   * Only GET and HEAD: HttpServlet's default TRACE would echo the request, cookies and
+   * Authorization included (Spark's own pages answer 405), and no other method means anything.
+   */
+  @Test
+  void everyMethodButGetAndHeadIsRefusedWith405() throws Exception {
+    sc = LocalSpark.withPlugin(audit(), Map.of("spark.ui.enabled", "true", "spark.ui.port", "0"));
+    checkpointOne();
+    String secret = "Basic c2VjcmV0OnBhc3N3b3Jk";
+    for (String path : List.of("/checkpoints/", "/checkpoints/details?id=1", "/checkpoints/config",
+        "/checkpoints/api/overview", "/checkpoints/api/history", "/checkpoints/api/details/1",
+        "/checkpoints/nope")) {
+      for (String method : List.of("TRACE", "POST", "PUT", "DELETE", "OPTIONS", "PATCH")) {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(ui() + path))
+            .method(method, HttpRequest.BodyPublishers.ofString("x"))
+            .header("Authorization", secret).header("Cookie", "session=cookie-secret").build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, r.statusCode(), method + " " + path + ": " + r.body());
+        assertFalse(r.body().contains(secret) || r.body().contains("cookie-secret"),
+            method + " " + path + " echoed the request: " + r.body());
+        assertEquals("GET, HEAD", r.headers().firstValue("Allow").orElse(""), method + " " + path);
+      }
+      HttpResponse<String> head = http.send(HttpRequest.newBuilder(URI.create(ui() + path))
+          .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(get(path).statusCode(), head.statusCode(), "HEAD " + path + " answers as GET");
+    }
+  }
+
   /** The History Server's set-up gives an application without the plugin's events no tab. */
   @Test
   void noTabForAnApplicationWithoutCheckpointEvents() throws Exception {

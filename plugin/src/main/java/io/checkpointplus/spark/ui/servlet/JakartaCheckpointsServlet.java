@@ -3,6 +3,7 @@ package io.checkpointplus.spark.ui.servlet;
 import io.checkpointplus.spark.ui.CheckpointsHttp;
 import io.checkpointplus.spark.ui.UiRequest;
 import io.checkpointplus.spark.ui.UiResponse;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -17,6 +18,18 @@ public final class JakartaCheckpointsServlet extends HttpServlet {
 
   public JakartaCheckpointsServlet(CheckpointsHttp http) {
     this.http = http;
+  }
+
+  /** GET and HEAD only: HttpServlet's own TRACE would echo the request, credentials included. */
+  @Override
+  protected void service(HttpServletRequest request, HttpServletResponse response)
+      throws ServletException, IOException {
+    if (!CheckpointsHttp.allows(request.getMethod())) {
+      response.setHeader("Allow", CheckpointsHttp.ALLOWED_METHODS);
+      response.sendError(HttpServletResponse.SC_METHOD_NOT_ALLOWED);
+      return;
+    }
+    super.service(request, response);
   }
 
   @Override
