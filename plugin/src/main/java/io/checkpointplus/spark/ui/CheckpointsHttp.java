@@ -69,7 +69,7 @@ public final class CheckpointsHttp {
         // the slash they hold.
         return UiResponse.redirect(".." + path.substring(0, path.length() - 1) + query(r));
       case "/details": {
-        long id = r.intParam("id", -1);
+        long id = UiRequest.checkpointId("id", r.params.get("id"));
         Optional<CheckpointRow> row = queries.checkpoint(id);
         return row.isPresent()
             ? page(r, "Checkpoint #" + id, CheckpointsPages.details(row.get()))
@@ -83,12 +83,7 @@ public final class CheckpointsHttp {
       default:
         if (path.startsWith("/api/details/")) {
           String id = path.substring("/api/details/".length());
-          Optional<CheckpointRow> row;
-          try {
-            row = queries.checkpoint(Long.parseLong(id));
-          } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("Checkpoint id '" + id + "' is not a number");
-          }
+          Optional<CheckpointRow> row = queries.checkpoint(UiRequest.checkpointId("id", id));
           return row.isPresent() ? json(row.get())
               : error(404, "No retained checkpoint " + id);
         }
@@ -107,7 +102,7 @@ public final class CheckpointsHttp {
   }
 
   private CheckpointsQueries.HistoryPage history(UiRequest r) {
-    return queries.history(r.param("sort", "id"), Boolean.parseBoolean(r.param("desc", "false")),
+    return queries.history(r.param("sort", "id"), r.booleanParam("desc", false),
         r.intParam("page", 1), r.intParam("pageSize", PAGE_SIZE));
   }
 

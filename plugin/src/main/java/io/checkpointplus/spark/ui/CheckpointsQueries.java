@@ -112,6 +112,7 @@ public final class CheckpointsQueries {
       CheckpointRow b = r.brief();
       b.jobIds = r.jobIds;
       b.stageIds = r.stageIds;
+      b.stageAttempts = r.stageAttempts;
       brief.add(b);
     });
     return new HistoryPage(rows.size(), page, pageSize, sort, descending, brief);

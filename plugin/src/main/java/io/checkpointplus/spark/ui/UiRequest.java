@@ -23,6 +23,34 @@ public final class UiRequest {
     return v == null || v.isEmpty() ? otherwise : v;
   }
 
+  /** {@code true} or {@code false} (any case); anything else is the request's fault. */
+  boolean booleanParam(String name, boolean otherwise) {
+    String v = params.get(name);
+    if (v == null || v.isEmpty()) {
+      return otherwise;
+    }
+    if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+      return Boolean.parseBoolean(v);
+    }
+    throw new IllegalArgumentException("Parameter " + name + "='" + v
+        + "' must be true or false");
+  }
+
+  /** A checkpoint id, 1 or more: {@code text} as the request gave it. */
+  static long checkpointId(String name, String text) {
+    long id;
+    try {
+      id = text == null || text.isEmpty() ? 0 : Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      id = 0;
+    }
+    if (id < 1) {
+      throw new IllegalArgumentException("Parameter " + name + "='" + (text == null ? "" : text)
+          + "' must be a checkpoint number, 1 or more");
+    }
+    return id;
+  }
+
   int intParam(String name, int otherwise) {
     String v = params.get(name);
     if (v == null || v.isEmpty()) {
