@@ -21,7 +21,6 @@ import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.StageInfo;
 import org.apache.spark.status.ElementTrackingStore;
 import org.apache.spark.storage.RDDInfo;
-import org.apache.spark.util.kvstore.KVStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.runtime.AbstractFunction0;
@@ -53,6 +52,8 @@ public final class CheckpointsListener extends SparkListener {
   /** Write jobs (and their stages) kept per row: retried or resubmitted writes stop here. */
   static final int MAX_JOBS_PER_ROW = 20;
   static final int MAX_STAGES_PER_ROW = 100;
+  /** Clean-ups kept per row; the row says how many more there were. */
+  static final int MAX_CLEANED_PER_ROW = 100;
   /** Plans whose decisions are kept until their checkpoints start (concurrent jobs). */
   private static final int MAX_PLANS = 64;
 
@@ -212,7 +213,7 @@ public final class CheckpointsListener extends SparkListener {
           row.stageAttempts.add(stage[1]);
         }
       }
-      store.write(row.copy());
+      store.write(row.stored());
     }
   }
 
@@ -326,7 +327,7 @@ public final class CheckpointsListener extends SparkListener {
     attachPlan(row, e);
     inProgress.put(row.rddId, row);
     summary.started++;
-    store.write(row.copy(), true);
+    persist(row);
     retain(row);
   }
 
@@ -362,12 +363,14 @@ public final class CheckpointsListener extends SparkListener {
           droppedInProgress.remove(droppedInProgress.iterator().next());
         }
       }
-      try {
-        store.delete(CheckpointRow.class, id);
-      } catch (java.util.NoSuchElementException alreadyGone) {
-        // nothing under this id
-      } catch (Exception ex) {
-        LOG.warn("Checkpoints tab could not drop row {}: {}", id, ex.toString());
+      for (Class<?> kind : List.of(CheckpointRow.class, CheckpointDetails.class)) {
+        try {
+          store.delete(kind, id);
+        } catch (java.util.NoSuchElementException alreadyGone) {
+          // nothing under this id (a row without details)
+        } catch (Exception ex) {
+          LOG.warn("Checkpoints tab could not drop row {}: {}", id, ex.toString());
+        }
       }
     }
   }
@@ -442,7 +445,7 @@ public final class CheckpointsListener extends SparkListener {
       summary.bytesPerSecond = summary.bytesPerSecond.plus(row.bytesPerSecond());
     }
     summary.latestCompleted = row.brief();
-    store.write(row.copy(), true);
+    persist(row);
   }
 
   private void failed(Map<String, Object> e) {
@@ -452,7 +455,7 @@ public final class CheckpointsListener extends SparkListener {
     row.leftOnDisk = stringList(e.get("leftOnDisk"));
     summary.failed++;
     summary.latestFailed = row.brief();
-    store.write(row.copy(), true);
+    persist(row);
   }
 
   private void cleaned(Map<String, Object> e) {
@@ -466,13 +469,6 @@ public final class CheckpointsListener extends SparkListener {
     if (id == null) {
       return;
     }
-    CheckpointRow row = inProgress.get(intOf(rdd));
-    if (row == null) {
-      row = read(store, id);
-    }
-    if (row == null) {
-      return; // dropped by retention
-    }
     Map<String, Object> entry = new LinkedHashMap<>();
     entry.put("time", e.get("time"));
     entry.put("reason", e.get("reason"));
@@ -480,11 +476,50 @@ public final class CheckpointsListener extends SparkListener {
     entry.put("dryRun", e.get("dryRun"));
     entry.put("deleted", e.get("deleted"));
     entry.values().removeIf(v -> v == null);
+    CheckpointRow open = inProgress.get(intOf(rdd));
+    if (open != null) {
+      addCleaned(open, entry);
+      persist(open);
+      return;
+    }
+    // A finished row: only its details change, read back from the store.
+    CheckpointRow lists = new CheckpointRow().withDetails(detailsOf(id));
+    lists.id = id;
+    addCleaned(lists, entry);
+    store.write(CheckpointDetails.of(id, lists.detailLists()));
+  }
+
+  private static void addCleaned(CheckpointRow row, Map<String, Object> entry) {
     if (row.cleaned == null) {
       row.cleaned = new ArrayList<>();
     }
-    row.cleaned.add(entry);
-    store.write(row.copy());
+    if (row.cleaned.size() < MAX_CLEANED_PER_ROW) {
+      row.cleaned.add(entry);
+    } else {
+      row.cleanedOmitted = row.cleanedOmitted == null ? 1 : row.cleanedOmitted + 1;
+    }
+  }
+
+  /**
+   * Writes the row as the list pages read it, and its lists, if it has any, as the details page
+   * reads them: a list page never decodes a partition file.
+   */
+  private void persist(CheckpointRow row) {
+    store.write(row.stored(), true);
+    Map<String, Object> lists = row.detailLists();
+    if (!lists.isEmpty()) {
+      store.write(CheckpointDetails.of(row.id, lists));
+    }
+  }
+
+  private Map<String, Object> detailsOf(long id) {
+    try {
+      return store.read(CheckpointDetails.class, id).lists();
+    } catch (java.util.NoSuchElementException none) {
+      return Map.of();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private void ancestor(Map<String, Object> e) {
@@ -501,16 +536,6 @@ public final class CheckpointsListener extends SparkListener {
       plan.decisions.add(decision);
     } else {
       plan.omitted++;
-    }
-  }
-
-  private static CheckpointRow read(KVStore store, long id) {
-    try {
-      return store.read(CheckpointRow.class, id).copy();
-    } catch (java.util.NoSuchElementException gone) {
-      return null;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
     }
   }
 

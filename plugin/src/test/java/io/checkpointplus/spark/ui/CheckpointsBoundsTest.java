@@ -209,6 +209,71 @@ class CheckpointsBoundsTest {
         "a failure gives no listener, not an exception in the History Server's rebuild");
   }
 
+  /**
+   * The History Server's disk store at scale: the list pages read one page of rows plus the
+   * timeline's newest bars, through the store's indexes, never the per-partition files (a row
+   * stays small however many partitions its checkpoint had); only the details page reads them,
+   * for its one checkpoint.
+   */
+  @Test
+  void listPagesReadABoundedNumberOfSmallRowsAndOnlyDetailsReadPartitionFiles() throws Exception {
+    RocksDB disk = new RocksDB(tmp.resolve("store").toFile());
+    try {
+      ElementTrackingStore store = new ElementTrackingStore(disk,
+          new SparkConf(false).set("spark.appStateStore.asyncTracking.enable", "false"));
+      CheckpointsListener listener = new CheckpointsListener(store, 400, -1);
+      for (int i = 1; i <= 500; i++) {
+        CheckpointsTabCost.checkpoint(i, 300).forEach(e -> post(listener, e));
+      }
+      store.close(false);
+      CountingStore counting = new CountingStore(disk);
+      CheckpointsHttp http = new CheckpointsHttp(new CheckpointsQueries(counting), null);
+      for (String path : List.of("/", "/api/history")) {
+        for (String sort : List.of("id", "bytes", "name")) {
+          counting.reset();
+          UiResponse answer = http.handle(new UiRequest(path,
+              Map.of("sort", sort, "desc", "true", "page", "3", "pageSize", "50"), null));
+          assertEquals(200, answer.status, path + ": " + answer.body);
+          long rows = counting.reads("CheckpointRow");
+          assertTrue(rows >= 50 && rows <= 50 + 200, path + " sorted by " + sort + " read " + rows
+              + " rows for a page of 50 (and the timeline's newest 200)");
+          assertEquals(0, counting.reads("CheckpointDetails"), path + " read partition files");
+          assertTrue(counting.largestJson("CheckpointRow") < 2048, path + ": a row of "
+              + counting.largestJson("CheckpointRow") + " bytes for a checkpoint of 300 partitions");
+        }
+      }
+      counting.reset();
+      UiResponse details = http.handle(new UiRequest("/details", Map.of("id", "450"), null));
+      assertEquals(200, details.status, details.body);
+      assertTrue(details.body.contains("part-00299"), "every partition listed");
+      assertEquals(1, counting.reads("CheckpointRow"));
+      assertEquals(1, counting.reads("CheckpointDetails"));
+    } finally {
+      disk.close();
+    }
+  }
+
+  /**
+   * A live driver's in-memory store at the defaults (1,000 checkpoints of 1,000 partitions) must
+   * stay under 50 MiB: here a tenth of it, 100 checkpoints, under a tenth of that, as Spark's own
+   * SizeEstimator measures the store.
+   */
+  @Test
+  void theInMemoryStoreHoldsCheckpointsOfAThousandPartitionsCompactly() {
+    InMemoryStore memory = new InMemoryStore();
+    ElementTrackingStore store = new ElementTrackingStore(memory,
+        new SparkConf(false).set("spark.appStateStore.asyncTracking.enable", "false"));
+    CheckpointsListener listener = new CheckpointsListener(store, 1000, 0);
+    for (int i = 1; i <= 100; i++) {
+      CheckpointsTabCost.checkpoint(i, 1000).forEach(e -> post(listener, e));
+    }
+    long bytes = org.apache.spark.util.SizeEstimator.estimate(memory);
+    assertTrue(bytes < 5L << 20, "100 checkpoints of 1,000 partitions hold " + (bytes >> 10)
+        + " KiB of heap");
+    assertEquals(1000, new CheckpointsQueries(store).checkpoint(100).orElseThrow()
+        .partitionFiles.size(), "and still list every partition");
+  }
+
   @Test
   void aFailureAnswers500WithoutTheExceptionText() throws Exception {
     RocksDB closed = new RocksDB(tmp.resolve("closed").toFile());

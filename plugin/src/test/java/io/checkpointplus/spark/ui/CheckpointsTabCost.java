@@ -117,7 +117,7 @@ public final class CheckpointsTabCost {
   }
 
   /** The events of checkpoint {@code i}: its plan's decision, its start, its completion. */
-  private static List<Map<String, Object>> checkpoint(int i, int partitions) {
+  static List<Map<String, Object>> checkpoint(int i, int partitions) {
     long t = 10_000L * i;
     int rdd = 100 + i;
     String dir = "file:/data/checkpoints/1b4e28ba-2fa1-11d2-883f-0016d3cca427/rdd-" + rdd;
