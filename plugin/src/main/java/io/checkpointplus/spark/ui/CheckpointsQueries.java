@@ -8,6 +8,7 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Supplier;
+import org.apache.spark.SparkConf;
 import org.apache.spark.util.kvstore.KVIndex;
 import org.apache.spark.util.kvstore.KVStore;
 import org.apache.spark.util.kvstore.KVStoreIterator;
@@ -29,15 +30,24 @@ public final class CheckpointsQueries {
   static final int TIMELINE_BARS = 200;
 
   private final KVStore store;
+  /** Applied to every answer: nothing leaves this class unredacted. */
+  private final DisplayRedaction redaction;
   /** Live: the listener's latest summary (the store's is written once per update period). */
   private final Supplier<CheckpointsSummary> liveSummary;
 
+  /** Redaction as Spark's defaults set it. */
   public CheckpointsQueries(KVStore store) {
-    this(store, () -> null);
+    this(store, new SparkConf(false), () -> null);
   }
 
-  CheckpointsQueries(KVStore store, Supplier<CheckpointsSummary> liveSummary) {
+  /** Texts shown redacted as {@code conf} (the UI's: the application's, or the History Server's) says. */
+  public CheckpointsQueries(KVStore store, SparkConf conf) {
+    this(store, conf, () -> null);
+  }
+
+  CheckpointsQueries(KVStore store, SparkConf conf, Supplier<CheckpointsSummary> liveSummary) {
     this.store = store;
+    this.redaction = DisplayRedaction.from(conf);
     this.liveSummary = liveSummary;
   }
 
@@ -45,10 +55,11 @@ public final class CheckpointsQueries {
   public Optional<CheckpointsSummary> summary() {
     CheckpointsSummary live = liveSummary.get();
     if (live != null) {
-      return Optional.of(live);
+      return Optional.of(redaction.summary(live));
     }
     try {
-      return Optional.of(store.read(CheckpointsSummary.class, CheckpointsSummary.KEY));
+      return Optional.of(redaction.summary(
+          store.read(CheckpointsSummary.class, CheckpointsSummary.KEY)));
     } catch (NoSuchElementException none) {
       return Optional.empty();
     } catch (Exception e) {
@@ -77,7 +88,7 @@ public final class CheckpointsQueries {
     } catch (Exception e) {
       throw new IllegalStateException("Cannot read the details of checkpoint " + id, e);
     }
-    return Optional.of(row.withDetails(lists));
+    return Optional.of(redaction.row(row.withDetails(lists)));
   }
 
   /** Every retained checkpoint, oldest first, without details: for tests, never for a page. */
@@ -85,7 +96,10 @@ public final class CheckpointsQueries {
     return read(view());
   }
 
-  /** The newest {@code max} retained checkpoints, oldest of them first, without details. */
+  /**
+   * The newest {@code max} retained checkpoints, oldest of them first, without details, for the
+   * timeline: its numbers only, no text (not redacted).
+   */
   public List<CheckpointRow> newest(int max) {
     List<CheckpointRow> rows = read(view().reverse().max(max));
     java.util.Collections.reverse(rows);
@@ -114,7 +128,9 @@ public final class CheckpointsQueries {
     if (descending) {
       view.reverse();
     }
-    List<CheckpointRow> rows = read(view.skip((long) (page - 1) * pageSize).max(pageSize));
+    List<CheckpointRow> rows = new ArrayList<>();
+    read(view.skip((long) (page - 1) * pageSize).max(pageSize))
+        .forEach(r -> rows.add(redaction.row(r)));
     return new HistoryPage((int) Math.min(Integer.MAX_VALUE, total), page, pageSize, sort,
         descending, rows);
   }

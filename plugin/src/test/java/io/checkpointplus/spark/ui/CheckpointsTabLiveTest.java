@@ -149,6 +149,81 @@ class CheckpointsTabLiveTest extends WithLocalSpark {
     }
   }
 
+  /**
+   * Spark's redaction covers every value shown that can hold a secret, not only the settings:
+   * credentials in a URL (an RDD named after {@code s3a://KEY:SECRET@bucket/...}, as
+   * {@code textFile} names it) and values the application's {@code spark.redaction.regex}
+   * matches (here its checkpoint directory), in the pages and the JSON alike.
+   */
+  @Test
+  void theLiveTabRedactsWhatTheApplicationsRedactionRegexAndUrlCredentialsReveal() throws Exception {
+    sc = LocalSpark.withPlugin(audit(), Map.of("spark.ui.enabled", "true", "spark.ui.port", "0",
+        "spark.redaction.regex", "(?i)secret|password|token|hunter2"));
+    sc.setCheckpointDir(tmp.resolve("cp-hunter2").toString());
+    JavaRDD<Integer> rdd = new JavaSparkContext(sc).parallelize(List.of(1, 2, 3), 2)
+        .map(x -> x + 1).setName("s3a://AKIAEXAMPLE:wJalrXUtnFEMIK7MDENG@bucket/in");
+    rdd.checkpoint();
+    rdd.count();
+    sc.listenerBus().waitUntilEmpty();
+    for (String path : List.of("/checkpoints/", "/checkpoints/details?id=1",
+        "/checkpoints/api/history", "/checkpoints/api/details/1", "/checkpoints/api/overview")) {
+      HttpResponse<String> r = get(path);
+      assertEquals(200, r.statusCode(), path + ": " + r.body());
+      assertFalse(r.body().contains("wJalrXUtnFEMIK7MDENG") || r.body().contains("AKIAEXAMPLE"),
+          path + " shows the URL's credentials: " + r.body());
+      assertFalse(r.body().contains("hunter2"), path + " shows what the regex matches: "
+          + r.body());
+      assertTrue(r.body().contains("*********(redacted)"), path + ": " + r.body());
+    }
+    assertTrue(json("/checkpoints/api/history").at("/rows/0/name").asText()
+        .startsWith("s3a://*********(redacted)@bucket/in"), "the rest of the URL is shown");
+  }
+
+  /**
+   * In the History Server, the server's own {@code spark.redaction.regex} applies (the
+   * application's redaction ran when it recorded its settings, with the application's regex):
+   * the tab set up as the History Server sets it up, on a UI whose configuration is the
+   * server's, over a store the History Server's listener filled from the plugin's events.
+   */
+  @Test
+  void theHistoryServersTabRedactsWithTheServersRedactionRegex() throws Exception {
+    sc = LocalSpark.stock(Map.of("spark.ui.enabled", "true", "spark.ui.port", "0",
+        "spark.redaction.regex", "(?i)hunter2"));
+    // The replay's own tracking store over the UI's store, closed (flushed) after the replay.
+    org.apache.spark.status.ElementTrackingStore replay =
+        new org.apache.spark.status.ElementTrackingStore(sc.statusStore().store(), sc.conf());
+    CheckpointsListener listener = CheckpointsUi.historyListener(sc.conf(), replay);
+    Map<String, Object> started = new java.util.LinkedHashMap<>();
+    started.put("type", "checkpoint.started");
+    started.put("time", 1000L);
+    started.put("rddId", 3);
+    started.put("dir", "hdfs://nn/checkpoints/hunter2/rdd-3");
+    started.put("name", "https://user:pa55word@example.com/data");
+    Map<String, Object> failed = new java.util.LinkedHashMap<>(started);
+    failed.put("type", "checkpoint.failed");
+    failed.put("cause", "java.io.IOException: hunter2 refused");
+    failed.put("leftOnDisk", List.of("hdfs://nn/checkpoints/hunter2/rdd-3/part-00000"));
+    Map<String, Object> hook = new java.util.LinkedHashMap<>();
+    hook.put("type", "hook.status");
+    hook.put("time", 1L);
+    hook.put("status", "installed");
+    hook.put("configuration", Map.of("spark.checkpointplus.audit.path", "/logs/hunter2"));
+    for (Map<String, Object> e : List.of(hook, started, failed)) {
+      listener.onOtherEvent(new io.checkpointplus.spark.audit.CheckpointPlusListenerEvent(e));
+    }
+    replay.close(false);
+    CheckpointsUi.setupHistoryUi(sc.ui().get());
+    for (String path : List.of("/checkpoints/", "/checkpoints/details?id=1",
+        "/checkpoints/config", "/checkpoints/api/history", "/checkpoints/api/details/1",
+        "/checkpoints/api/overview", "/checkpoints/api/config")) {
+      HttpResponse<String> r = get(path);
+      assertEquals(200, r.statusCode(), path + ": " + r.body());
+      assertFalse(r.body().contains("hunter2"), path + ": " + r.body());
+      assertFalse(r.body().contains("pa55word"), path + ": " + r.body());
+      assertTrue(r.body().contains("*********(redacted)"), path + ": " + r.body());
+    }
+  }
+
   /** The History Server's set-up gives an application without the plugin's events no tab. */
   @Test
   void noTabForAnApplicationWithoutCheckpointEvents() throws Exception {
