@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.checkpointplus.spark.audit.CheckpointPlusListenerEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -317,9 +318,10 @@ public final class CheckpointsListener extends SparkListener {
   }
 
   private void started(Map<String, Object> e) {
+    int rddId = rddId(e); // before the id is taken: an unreadable event leaves no gap
     CheckpointRow row = new CheckpointRow();
     row.id = nextId++;
-    row.rddId = intOf(e.get("rddId"));
+    row.rddId = rddId;
     row.status = CheckpointRow.STARTED;
     row.startTime = longOf(e.get("time"));
     describe(row, e);
@@ -385,7 +387,7 @@ public final class CheckpointsListener extends SparkListener {
 
   /** The started row of the finished checkpoint; made up when the log lacks the start. */
   private CheckpointRow finishing(Map<String, Object> e) {
-    int rddId = intOf(e.get("rddId"));
+    int rddId = rddId(e);
     CheckpointRow row = inProgress.remove(rddId);
     if (row == null) {
       row = new CheckpointRow();
@@ -464,8 +466,8 @@ public final class CheckpointsListener extends SparkListener {
     if (!Boolean.TRUE.equals(e.get("dryRun")) && !Boolean.FALSE.equals(e.get("deleted"))) {
       summary.cleaned++;
     }
-    Object rdd = e.get("rddId");
-    Long id = rdd == null ? null : latestByRdd.get(intOf(rdd));
+    Integer rdd = integer(e, "rddId");
+    Long id = rdd == null ? null : latestByRdd.get(rdd);
     if (id == null) {
       return;
     }
@@ -476,7 +478,7 @@ public final class CheckpointsListener extends SparkListener {
     entry.put("dryRun", e.get("dryRun"));
     entry.put("deleted", e.get("deleted"));
     entry.values().removeIf(v -> v == null);
-    CheckpointRow open = inProgress.get(intOf(rdd));
+    CheckpointRow open = inProgress.get(rdd);
     if (open != null) {
       addCleaned(open, entry);
       persist(open);
@@ -544,25 +546,54 @@ public final class CheckpointsListener extends SparkListener {
     return v == null ? null : String.valueOf(v);
   }
 
+  /** The event's RDD id; an event without a valid one is not read (and takes no row id). */
+  private static int rddId(Map<String, Object> e) {
+    Integer id = integer(e, "rddId");
+    if (id == null) {
+      throw new IllegalArgumentException("no valid rddId: " + e.get("rddId"));
+    }
+    return id;
+  }
+
+  /** A count or id from the event, 0 to {@code Integer.MAX_VALUE}; anything else is unknown. */
   private static Integer integer(Map<String, Object> e, String field) {
-    Object v = e.get(field);
-    return v == null ? null : intOf(v);
+    Long v = nonNegative(e.get(field), Integer.MAX_VALUE);
+    return v == null ? null : v.intValue();
   }
 
-  private static int intOf(Object v) {
-    return v instanceof Number ? ((Number) v).intValue() : Integer.parseInt(String.valueOf(v));
-  }
-
+  /** A time, 0 when unknown. */
   private static long longOf(Object v) {
     Long l = longOrNull(v);
     return l == null ? 0 : l;
   }
 
+  /** A size, duration, time or id from the event, 0 or more; anything else is unknown. */
   private static Long longOrNull(Object v) {
+    return nonNegative(v, Long.MAX_VALUE);
+  }
+
+  /**
+   * {@code v} as a whole number from 0 to {@code max}, or {@code null}: negative, fractional,
+   * not a number, or past {@code max} (which narrowing would wrap into a plausible value).
+   */
+  private static Long nonNegative(Object v, long max) {
     if (v == null) {
       return null;
     }
-    return v instanceof Number ? ((Number) v).longValue() : Long.parseLong(String.valueOf(v));
+    BigDecimal d;
+    try {
+      d = new BigDecimal(String.valueOf(v).trim());
+    } catch (NumberFormatException notANumber) {
+      return null;
+    }
+    if (d.signum() < 0 || d.compareTo(BigDecimal.valueOf(max)) > 0) {
+      return null;
+    }
+    try {
+      return d.longValueExact();
+    } catch (ArithmeticException fractional) {
+      return null;
+    }
   }
 
   private static long orZero(Number n) {

@@ -274,6 +274,56 @@ class CheckpointsBoundsTest {
         .partitionFiles.size(), "and still list every partition");
   }
 
+  /**
+   * Numbers from events are counts, sizes and times: a negative one, or one past its type
+   * (which Java's narrowing would wrap into a plausible value), is unknown, not shown and not
+   * counted in the totals.
+   */
+  @Test
+  void negativeOrOverflowingNumbersFromEventsAreUnknown() {
+    ElementTrackingStore store = asyncTracking();
+    CheckpointsListener listener = new CheckpointsListener(store, 10, 0);
+    post(listener, event("checkpoint.started", 1, "rddId", 7, "lineageDepthBefore", -4,
+        "batchTime", -1L, "outputOpId", 3_000_000_000L));
+    post(listener, event("checkpoint.completed", 2, "rddId", 7, "partitions", 5_000_000_000L,
+        "partitionsFromCache", -2, "partitionsRecomputed", 1.5, "bytes", -5L,
+        "records", new java.math.BigInteger("99999999999999999999"), "durationMs", -1L));
+    CheckpointRow row = new CheckpointsQueries(store).checkpoint(1).orElseThrow();
+    assertNull(row.partitions, "5,000,000,000 partitions wrapped to " + row.partitions);
+    assertNull(row.partitionsFromCache);
+    assertNull(row.partitionsRecomputed);
+    assertNull(row.bytes);
+    assertNull(row.records);
+    assertNull(row.durationMs);
+    assertNull(row.lineageDepthBefore);
+    assertNull(row.batchTime);
+    assertNull(row.outputOpId);
+    CheckpointsSummary s = listener.liveSummary();
+    assertEquals(1, s.completed);
+    assertEquals(0, s.bytes);
+    assertEquals(0, s.partitions);
+    assertEquals(0, s.durationMs.count, "an unknown duration is not a statistic");
+  }
+
+  /**
+   * Ids number the checkpoints the tab shows, without gaps: an event it cannot read (no RDD
+   * id, or one out of range) used to take an id and then fail, leaving a hole in the history.
+   */
+  @Test
+  void anEventThatCannotBeReadTakesNoIdSoIdsHaveNoGaps() {
+    ElementTrackingStore store = asyncTracking();
+    CheckpointsListener listener = new CheckpointsListener(store, 10, 0);
+    post(listener, event("checkpoint.started", 1, "rddId", 1));
+    post(listener, event("checkpoint.started", 2, "rddId", "abc"));
+    post(listener, event("checkpoint.started", 3));
+    post(listener, event("checkpoint.completed", 4, "rddId", 9_000_000_000L));
+    post(listener, event("checkpoint.failed", 5, "rddId", -3));
+    post(listener, event("checkpoint.started", 6, "rddId", 2));
+    post(listener, event("checkpoint.completed", 7, "rddId", 3, "durationMs", 1L));
+    assertEquals(List.of(1L, 2L, 3L), ids(store));
+    assertEquals(3, listener.liveSummary().started);
+  }
+
   @Test
   void aFailureAnswers500WithoutTheExceptionText() throws Exception {
     RocksDB closed = new RocksDB(tmp.resolve("closed").toFile());
