@@ -1,5 +1,8 @@
 package io.checkpointplus.spark.ui;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -11,6 +14,35 @@ public final class UiRequest {
   final String path;
   final Map<String, String> params;
   final Object servletRequest;
+
+  /**
+   * A request from the servlet's path and raw query string: Spark's security filter hands
+   * servlets parameter values HTML-escaped (and without quotes or newlines), which the tab,
+   * escaping what it shows itself, would escape twice. The first value of each name counts.
+   */
+  public static UiRequest fromQuery(String path, String rawQuery, Object servletRequest) {
+    Map<String, String> params = new LinkedHashMap<>();
+    if (rawQuery != null && !rawQuery.isEmpty()) {
+      for (String pair : rawQuery.split("&")) {
+        if (pair.isEmpty()) {
+          continue;
+        }
+        int eq = pair.indexOf('=');
+        String name = decode(eq < 0 ? pair : pair.substring(0, eq));
+        params.putIfAbsent(name, eq < 0 ? "" : decode(pair.substring(eq + 1)));
+      }
+    }
+    return new UiRequest(path, params, servletRequest);
+  }
+
+  /** Decoded; malformed escapes are kept as sent, for the parameter's check to refuse. */
+  private static String decode(String s) {
+    try {
+      return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException malformed) {
+      return s;
+    }
+  }
 
   public UiRequest(String path, Map<String, String> params, Object servletRequest) {
     this.path = path == null || path.isEmpty() ? "/" : path;

@@ -224,6 +224,29 @@ class CheckpointsTabLiveTest extends WithLocalSpark {
     }
   }
 
+  /**
+   * Query parameters are taken as sent: Spark's security filter hands servlets HTML-escaped
+   * parameter values, which the tab then escaped again (a sort of {@code <b>} was shown as
+   * {@code &amp;lt;b&amp;gt;}) and re-encoded into its redirects.
+   */
+  @Test
+  void queryParametersAreEscapedOnceNotTwice() throws Exception {
+    sc = LocalSpark.withPlugin(audit(), Map.of("spark.ui.enabled", "true", "spark.ui.port", "0"));
+    checkpointOne();
+    HttpResponse<String> api = get("/checkpoints/api/history?sort=%3Cb%3E%27x");
+    assertEquals(400, api.statusCode());
+    assertEquals("Unknown sort column '<b>'x'; allowed: " + String.join(", ",
+        CheckpointsQueries.SORTS), JSON.readTree(api.body()).get("error").asText());
+    HttpResponse<String> page = get("/checkpoints/?sort=%3Cb%3E");
+    assertEquals(400, page.statusCode());
+    assertTrue(page.body().contains("column &#39;&lt;b&gt;&#39;"), page.body());
+    assertFalse(page.body().contains("&amp;lt;"), "escaped twice: " + page.body());
+    HttpResponse<String> slash = get("/checkpoints/details/?id=1&note=a%26b%3Cc");
+    assertEquals(302, slash.statusCode());
+    assertEquals("../details?id=1&note=a%26b%3Cc", slash.headers().firstValue("Location")
+        .map(l -> l.substring(l.indexOf("../"))).orElseThrow());
+  }
+
   /** The History Server's set-up gives an application without the plugin's events no tab. */
   @Test
   void noTabForAnApplicationWithoutCheckpointEvents() throws Exception {

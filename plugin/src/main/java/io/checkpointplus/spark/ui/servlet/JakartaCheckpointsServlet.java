@@ -8,8 +8,6 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** The Checkpoints tab on the {@code jakarta.servlet} API. */
 public final class JakartaCheckpointsServlet extends HttpServlet {
@@ -35,9 +33,9 @@ public final class JakartaCheckpointsServlet extends HttpServlet {
   @Override
   protected void doGet(HttpServletRequest request, HttpServletResponse response)
       throws IOException {
-    Map<String, String> params = new LinkedHashMap<>();
-    request.getParameterMap().forEach((k, v) -> params.put(k, v.length == 0 ? "" : v[0]));
-    UiResponse answer = http.handle(new UiRequest(request.getPathInfo(), params, request));
+    // The raw query: Spark's security filter HTML-escapes what getParameter returns.
+    UiResponse answer = http.handle(UiRequest.fromQuery(request.getPathInfo(),
+        request.getQueryString(), request));
     response.setStatus(answer.status);
     response.setContentType(answer.contentType);
     response.setHeader("Cache-Control", "no-cache, no-store, must-revalidate");

@@ -8,8 +8,6 @@ import javax.servlet.http.HttpServlet;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** The Checkpoints tab on the {@code javax.servlet} API. */
 public final class JavaxCheckpointsServlet extends HttpServlet {
@@ -35,9 +33,9 @@ public final class JavaxCheckpointsServlet extends HttpServlet {
   @Override
   protected void doGet(HttpServletRequest request, HttpServletResponse response)
       throws IOException {
-    Map<String, String> params = new LinkedHashMap<>();
-    request.getParameterMap().forEach((k, v) -> params.put(k, v.length == 0 ? "" : v[0]));
-    UiResponse answer = http.handle(new UiRequest(request.getPathInfo(), params, request));
+    // The raw query: Spark's security filter HTML-escapes what getParameter returns.
+    UiResponse answer = http.handle(UiRequest.fromQuery(request.getPathInfo(),
+        request.getQueryString(), request));
     response.setStatus(answer.status);
     response.setContentType(answer.contentType);
     response.setHeader("Cache-Control", "no-cache, no-store, must-revalidate");
