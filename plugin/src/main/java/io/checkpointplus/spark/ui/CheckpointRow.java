@@ -2,7 +2,9 @@ package io.checkpointplus.spark.ui;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.util.kvstore.KVIndex;
@@ -12,7 +14,12 @@ import org.apache.spark.util.kvstore.KVIndex;
  * Public fields and a no-argument constructor, so that Spark's disk-backed stores (RocksDB in
  * the History Server, or live with {@code spark.ui.store.path}) serialize it with Jackson.
  * The natural key {@link #id} numbers checkpoints in the order they started, the same live and
- * in the History Server, since both see the same events in the same order.
+ * in the History Server, since both see the same events in the same order; every column the
+ * history sorts by has an index, so a page is read through it, never by loading every row.
+ *
+ * <p>The stored row holds no lists that grow with the checkpoint (partition files, ancestor
+ * decisions, files left on disk, clean-ups): those live in its {@link CheckpointDetails}, and
+ * are filled in only by {@link CheckpointsQueries#checkpoint}, for the details page and API.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public final class CheckpointRow {
@@ -23,11 +30,13 @@ public final class CheckpointRow {
   /** 1 for the first checkpoint the application started, and so on. */
   @KVIndex
   public long id;
+  @KVIndex("rddId")
   public int rddId;
   public String name;
   public String callSite;
   public String status;
   /** Time of the {@code checkpoint.started} event, ms since the epoch. */
+  @KVIndex("startTime")
   public long startTime;
   public Long durationMs;
   public Integer partitions;
@@ -64,8 +73,90 @@ public final class CheckpointRow {
   public Integer ancestorDecisionsOmitted;
   /** Files removed afterwards ({@code checkpoint.cleaned}), with why. */
   public List<Map<String, Object>> cleaned;
+  /** Clean-ups beyond those kept in {@link #cleaned}. */
+  public Integer cleanedOmitted;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   public CheckpointRow() {
+  }
+
+  // Indexes of the sortable columns whose values may be absent: absent sorts first (-1 or "").
+  @KVIndex("name")
+  private String nameIndex() {
+    return name == null ? "" : name;
+  }
+
+  @KVIndex("status")
+  private String statusIndex() {
+    return status == null ? "" : status;
+  }
+
+  @KVIndex("durationMs")
+  private long durationIndex() {
+    return durationMs == null ? -1 : durationMs;
+  }
+
+  @KVIndex("partitions")
+  private long partitionsIndex() {
+    return partitions == null ? -1 : partitions;
+  }
+
+  @KVIndex("partitionsFromCache")
+  private long partitionsFromCacheIndex() {
+    return partitionsFromCache == null ? -1 : partitionsFromCache;
+  }
+
+  @KVIndex("bytes")
+  private long bytesIndex() {
+    return bytes == null ? -1 : bytes;
+  }
+
+  @KVIndex("records")
+  private long recordsIndex() {
+    return records == null ? -1 : records;
+  }
+
+  @KVIndex("lineageDepthBefore")
+  private long lineageDepthBeforeIndex() {
+    return lineageDepthBefore == null ? -1 : lineageDepthBefore;
+  }
+
+  @KVIndex("batchTime")
+  private long batchTimeIndex() {
+    return batchTime == null ? -1 : batchTime;
+  }
+
+  /** The row as the store keeps it: everything but the lists of {@link #detailLists}. */
+  CheckpointRow stored() {
+    CheckpointRow c = brief();
+    c.jobIds = jobIds == null ? null : new ArrayList<>(jobIds);
+    c.stageIds = stageIds == null ? null : new ArrayList<>(stageIds);
+    c.stageAttempts = stageAttempts == null ? null : new ArrayList<>(stageAttempts);
+    return c;
+  }
+
+  /** The lists {@link CheckpointDetails} keeps for this row, by field name; absent ones left out. */
+  Map<String, Object> detailLists() {
+    Map<String, Object> lists = new LinkedHashMap<>();
+    lists.put("partitionFiles", partitionFiles);
+    lists.put("partitionFilesOmitted", partitionFilesOmitted);
+    lists.put("ancestorDecisions", ancestorDecisions);
+    lists.put("ancestorDecisionsOmitted", ancestorDecisionsOmitted);
+    lists.put("leftOnDisk", leftOnDisk);
+    lists.put("cleaned", cleaned);
+    lists.put("cleanedOmitted", cleanedOmitted);
+    lists.values().removeIf(v -> v == null);
+    return lists;
+  }
+
+  /** A copy of this row with the {@code lists} of its details filled in. */
+  CheckpointRow withDetails(Map<String, Object> lists) {
+    try {
+      return JSON.updateValue(copy(), lists);
+    } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+      throw new IllegalStateException("Unreadable details of checkpoint " + id, e);
+    }
   }
 
   /** A copy whose lists can be changed without changing this row's. */
@@ -80,6 +171,7 @@ public final class CheckpointRow {
     c.partitionFiles = partitionFiles;
     c.ancestorDecisions = ancestorDecisions;
     c.cleaned = cleaned == null ? null : new ArrayList<>(cleaned);
+    c.cleanedOmitted = cleanedOmitted;
     return c;
   }
 

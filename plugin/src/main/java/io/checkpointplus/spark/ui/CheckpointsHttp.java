@@ -22,6 +22,8 @@ public final class CheckpointsHttp {
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(SerializationFeature.INDENT_OUTPUT);
   static final int PAGE_SIZE = 100;
+  /** The methods the tab answers; every other one is refused with 405 and this list. */
+  public static final String ALLOWED_METHODS = "GET, HEAD";
 
   private final CheckpointsQueries queries;
   private final SparkUITab tab;
@@ -29,6 +31,11 @@ public final class CheckpointsHttp {
   public CheckpointsHttp(CheckpointsQueries queries, SparkUITab tab) {
     this.queries = queries;
     this.tab = tab;
+  }
+
+  /** Whether the tab answers {@code method}: GET and HEAD only, as Spark's own pages. */
+  public static boolean allows(String method) {
+    return "GET".equals(method) || "HEAD".equals(method);
   }
 
   public UiResponse handle(UiRequest request) {
@@ -62,7 +69,7 @@ public final class CheckpointsHttp {
         // the slash they hold.
         return UiResponse.redirect(".." + path.substring(0, path.length() - 1) + query(r));
       case "/details": {
-        long id = r.intParam("id", -1);
+        long id = UiRequest.checkpointId("id", r.params.get("id"));
         Optional<CheckpointRow> row = queries.checkpoint(id);
         return row.isPresent()
             ? page(r, "Checkpoint #" + id, CheckpointsPages.details(row.get()))
@@ -76,12 +83,7 @@ public final class CheckpointsHttp {
       default:
         if (path.startsWith("/api/details/")) {
           String id = path.substring("/api/details/".length());
-          Optional<CheckpointRow> row;
-          try {
-            row = queries.checkpoint(Long.parseLong(id));
-          } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("Checkpoint id '" + id + "' is not a number");
-          }
+          Optional<CheckpointRow> row = queries.checkpoint(UiRequest.checkpointId("id", id));
           return row.isPresent() ? json(row.get())
               : error(404, "No retained checkpoint " + id);
         }
@@ -100,7 +102,7 @@ public final class CheckpointsHttp {
   }
 
   private CheckpointsQueries.HistoryPage history(UiRequest r) {
-    return queries.history(r.param("sort", "id"), Boolean.parseBoolean(r.param("desc", "false")),
+    return queries.history(r.param("sort", "id"), r.booleanParam("desc", false),
         r.intParam("page", 1), r.intParam("pageSize", PAGE_SIZE));
   }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.checkpointplus.spark.audit.CheckpointPlusListenerEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,7 +22,6 @@ import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.StageInfo;
 import org.apache.spark.status.ElementTrackingStore;
 import org.apache.spark.storage.RDDInfo;
-import org.apache.spark.util.kvstore.KVStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.runtime.AbstractFunction0;
@@ -53,6 +53,8 @@ public final class CheckpointsListener extends SparkListener {
   /** Write jobs (and their stages) kept per row: retried or resubmitted writes stop here. */
   static final int MAX_JOBS_PER_ROW = 20;
   static final int MAX_STAGES_PER_ROW = 100;
+  /** Clean-ups kept per row; the row says how many more there were. */
+  static final int MAX_CLEANED_PER_ROW = 100;
   /** Plans whose decisions are kept until their checkpoints start (concurrent jobs). */
   private static final int MAX_PLANS = 64;
 
@@ -212,7 +214,7 @@ public final class CheckpointsListener extends SparkListener {
           row.stageAttempts.add(stage[1]);
         }
       }
-      store.write(row.copy());
+      store.write(row.stored());
     }
   }
 
@@ -316,9 +318,10 @@ public final class CheckpointsListener extends SparkListener {
   }
 
   private void started(Map<String, Object> e) {
+    int rddId = rddId(e); // before the id is taken: an unreadable event leaves no gap
     CheckpointRow row = new CheckpointRow();
     row.id = nextId++;
-    row.rddId = intOf(e.get("rddId"));
+    row.rddId = rddId;
     row.status = CheckpointRow.STARTED;
     row.startTime = longOf(e.get("time"));
     describe(row, e);
@@ -326,7 +329,7 @@ public final class CheckpointsListener extends SparkListener {
     attachPlan(row, e);
     inProgress.put(row.rddId, row);
     summary.started++;
-    store.write(row.copy(), true);
+    persist(row);
     retain(row);
   }
 
@@ -362,12 +365,14 @@ public final class CheckpointsListener extends SparkListener {
           droppedInProgress.remove(droppedInProgress.iterator().next());
         }
       }
-      try {
-        store.delete(CheckpointRow.class, id);
-      } catch (java.util.NoSuchElementException alreadyGone) {
-        // nothing under this id
-      } catch (Exception ex) {
-        LOG.warn("Checkpoints tab could not drop row {}: {}", id, ex.toString());
+      for (Class<?> kind : List.of(CheckpointRow.class, CheckpointDetails.class)) {
+        try {
+          store.delete(kind, id);
+        } catch (java.util.NoSuchElementException alreadyGone) {
+          // nothing under this id (a row without details)
+        } catch (Exception ex) {
+          LOG.warn("Checkpoints tab could not drop row {}: {}", id, ex.toString());
+        }
       }
     }
   }
@@ -382,7 +387,7 @@ public final class CheckpointsListener extends SparkListener {
 
   /** The started row of the finished checkpoint; made up when the log lacks the start. */
   private CheckpointRow finishing(Map<String, Object> e) {
-    int rddId = intOf(e.get("rddId"));
+    int rddId = rddId(e);
     CheckpointRow row = inProgress.remove(rddId);
     if (row == null) {
       row = new CheckpointRow();
@@ -442,7 +447,7 @@ public final class CheckpointsListener extends SparkListener {
       summary.bytesPerSecond = summary.bytesPerSecond.plus(row.bytesPerSecond());
     }
     summary.latestCompleted = row.brief();
-    store.write(row.copy(), true);
+    persist(row);
   }
 
   private void failed(Map<String, Object> e) {
@@ -452,7 +457,7 @@ public final class CheckpointsListener extends SparkListener {
     row.leftOnDisk = stringList(e.get("leftOnDisk"));
     summary.failed++;
     summary.latestFailed = row.brief();
-    store.write(row.copy(), true);
+    persist(row);
   }
 
   private void cleaned(Map<String, Object> e) {
@@ -461,17 +466,10 @@ public final class CheckpointsListener extends SparkListener {
     if (!Boolean.TRUE.equals(e.get("dryRun")) && !Boolean.FALSE.equals(e.get("deleted"))) {
       summary.cleaned++;
     }
-    Object rdd = e.get("rddId");
-    Long id = rdd == null ? null : latestByRdd.get(intOf(rdd));
+    Integer rdd = integer(e, "rddId");
+    Long id = rdd == null ? null : latestByRdd.get(rdd);
     if (id == null) {
       return;
-    }
-    CheckpointRow row = inProgress.get(intOf(rdd));
-    if (row == null) {
-      row = read(store, id);
-    }
-    if (row == null) {
-      return; // dropped by retention
     }
     Map<String, Object> entry = new LinkedHashMap<>();
     entry.put("time", e.get("time"));
@@ -480,11 +478,50 @@ public final class CheckpointsListener extends SparkListener {
     entry.put("dryRun", e.get("dryRun"));
     entry.put("deleted", e.get("deleted"));
     entry.values().removeIf(v -> v == null);
+    CheckpointRow open = inProgress.get(rdd);
+    if (open != null) {
+      addCleaned(open, entry);
+      persist(open);
+      return;
+    }
+    // A finished row: only its details change, read back from the store.
+    CheckpointRow lists = new CheckpointRow().withDetails(detailsOf(id));
+    lists.id = id;
+    addCleaned(lists, entry);
+    store.write(CheckpointDetails.of(id, lists.detailLists()));
+  }
+
+  private static void addCleaned(CheckpointRow row, Map<String, Object> entry) {
     if (row.cleaned == null) {
       row.cleaned = new ArrayList<>();
     }
-    row.cleaned.add(entry);
-    store.write(row.copy());
+    if (row.cleaned.size() < MAX_CLEANED_PER_ROW) {
+      row.cleaned.add(entry);
+    } else {
+      row.cleanedOmitted = row.cleanedOmitted == null ? 1 : row.cleanedOmitted + 1;
+    }
+  }
+
+  /**
+   * Writes the row as the list pages read it, and its lists, if it has any, as the details page
+   * reads them: a list page never decodes a partition file.
+   */
+  private void persist(CheckpointRow row) {
+    store.write(row.stored(), true);
+    Map<String, Object> lists = row.detailLists();
+    if (!lists.isEmpty()) {
+      store.write(CheckpointDetails.of(row.id, lists));
+    }
+  }
+
+  private Map<String, Object> detailsOf(long id) {
+    try {
+      return store.read(CheckpointDetails.class, id).lists();
+    } catch (java.util.NoSuchElementException none) {
+      return Map.of();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private void ancestor(Map<String, Object> e) {
@@ -504,40 +541,59 @@ public final class CheckpointsListener extends SparkListener {
     }
   }
 
-  private static CheckpointRow read(KVStore store, long id) {
-    try {
-      return store.read(CheckpointRow.class, id).copy();
-    } catch (java.util.NoSuchElementException gone) {
-      return null;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   private static String string(Map<String, Object> e, String field) {
     Object v = e.get(field);
     return v == null ? null : String.valueOf(v);
   }
 
+  /** The event's RDD id; an event without a valid one is not read (and takes no row id). */
+  private static int rddId(Map<String, Object> e) {
+    Integer id = integer(e, "rddId");
+    if (id == null) {
+      throw new IllegalArgumentException("no valid rddId: " + e.get("rddId"));
+    }
+    return id;
+  }
+
+  /** A count or id from the event, 0 to {@code Integer.MAX_VALUE}; anything else is unknown. */
   private static Integer integer(Map<String, Object> e, String field) {
-    Object v = e.get(field);
-    return v == null ? null : intOf(v);
+    Long v = nonNegative(e.get(field), Integer.MAX_VALUE);
+    return v == null ? null : v.intValue();
   }
 
-  private static int intOf(Object v) {
-    return v instanceof Number ? ((Number) v).intValue() : Integer.parseInt(String.valueOf(v));
-  }
-
+  /** A time, 0 when unknown. */
   private static long longOf(Object v) {
     Long l = longOrNull(v);
     return l == null ? 0 : l;
   }
 
+  /** A size, duration, time or id from the event, 0 or more; anything else is unknown. */
   private static Long longOrNull(Object v) {
+    return nonNegative(v, Long.MAX_VALUE);
+  }
+
+  /**
+   * {@code v} as a whole number from 0 to {@code max}, or {@code null}: negative, fractional,
+   * not a number, or past {@code max} (which narrowing would wrap into a plausible value).
+   */
+  private static Long nonNegative(Object v, long max) {
     if (v == null) {
       return null;
     }
-    return v instanceof Number ? ((Number) v).longValue() : Long.parseLong(String.valueOf(v));
+    BigDecimal d;
+    try {
+      d = new BigDecimal(String.valueOf(v).trim());
+    } catch (NumberFormatException notANumber) {
+      return null;
+    }
+    if (d.signum() < 0 || d.compareTo(BigDecimal.valueOf(max)) > 0) {
+      return null;
+    }
+    try {
+      return d.longValueExact();
+    } catch (ArithmeticException fractional) {
+      return null;
+    }
   }
 
   private static long orZero(Number n) {

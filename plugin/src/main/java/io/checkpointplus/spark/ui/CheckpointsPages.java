@@ -60,8 +60,7 @@ final class CheckpointsPages {
     }
     h.append("</ul>");
     statistics(h, s);
-    List<CheckpointRow> all = queries.all();
-    timeline(h, all);
+    timeline(h, queries.newest(CheckpointsQueries.TIMELINE_BARS));
     history(h, page);
     return h.toString();
   }
@@ -123,7 +122,8 @@ final class CheckpointsPages {
       h.append("<p>No completed checkpoint yet.</p>");
       return;
     }
-    h.append("<p>Per completed checkpoint, oldest first (per batch for streaming).</p>");
+    h.append("<p>Per completed checkpoint among the newest ").append(CheckpointsQueries.TIMELINE_BARS)
+        .append(", oldest first (per batch for streaming).</p>");
     chart(h, "checkpoint-duration-chart", "Duration", done, r -> r.durationMs, Html::duration);
     chart(h, "checkpoint-bytes-chart", "Size", done, r -> r.bytes, Html::bytes);
   }
@@ -333,6 +333,10 @@ final class CheckpointsPages {
     if (r.cleaned != null) {
       h.append("<h5>Cleaned</h5>");
       table(h, "checkpoint-cleaned", r.cleaned, List.of("time", "reason", "files", "dryRun", "deleted"));
+      if (r.cleanedOmitted != null) {
+        h.append("<p class=\"checkpoint-omitted\">and ").append(r.cleanedOmitted)
+            .append(" more clean-ups, not kept.</p>");
+      }
     }
     return h.toString();
   }

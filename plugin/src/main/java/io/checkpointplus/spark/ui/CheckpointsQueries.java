@@ -1,56 +1,53 @@
 package io.checkpointplus.spark.ui;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.function.Function;
 import java.util.function.Supplier;
+import org.apache.spark.SparkConf;
+import org.apache.spark.util.kvstore.KVIndex;
 import org.apache.spark.util.kvstore.KVStore;
 import org.apache.spark.util.kvstore.KVStoreIterator;
+import org.apache.spark.util.kvstore.KVStoreView;
 
 /**
  * What the tab and the JSON API show, read from the status store: the same answers whether the
  * store is the live application's or the one the History Server replayed.
  */
 public final class CheckpointsQueries {
-  /** The columns the history can be sorted by, with how. */
-  static final Map<String, Comparator<CheckpointRow>> SORTS = new LinkedHashMap<>();
-
-  static {
-    SORTS.put("id", Comparator.comparingLong(r -> r.id));
-    SORTS.put("rddId", Comparator.comparingInt(r -> r.rddId));
-    SORTS.put("name", nullsFirst(r -> r.name));
-    SORTS.put("status", nullsFirst(r -> r.status));
-    SORTS.put("startTime", Comparator.comparingLong(r -> r.startTime));
-    SORTS.put("durationMs", nullsFirst(r -> r.durationMs));
-    SORTS.put("partitions", nullsFirst(r -> r.partitions));
-    SORTS.put("partitionsFromCache", nullsFirst(r -> r.partitionsFromCache));
-    SORTS.put("bytes", nullsFirst(r -> r.bytes));
-    SORTS.put("records", nullsFirst(r -> r.records));
-    SORTS.put("lineageDepthBefore", nullsFirst(r -> r.lineageDepthBefore));
-    SORTS.put("batchTime", nullsFirst(r -> r.batchTime));
-  }
-
-  private static <T extends Comparable<T>> Comparator<CheckpointRow> nullsFirst(
-      Function<CheckpointRow, T> key) {
-    return Comparator.comparing(key, Comparator.nullsFirst(Comparator.naturalOrder()));
-  }
+  /**
+   * The columns the history can be sorted by, each read through the {@link CheckpointRow} index
+   * of that name ({@code id} through the natural key): a page reads its own rows only.
+   */
+  static final List<String> SORTS = List.of("id", "rddId", "name", "status", "startTime",
+      "durationMs", "partitions", "partitionsFromCache", "bytes", "records",
+      "lineageDepthBefore", "batchTime");
+  /** The newest checkpoints the overview's timeline draws: more would be bars under a pixel. */
+  static final int TIMELINE_BARS = 200;
 
   private final KVStore store;
+  /** Applied to every answer: nothing leaves this class unredacted. */
+  private final DisplayRedaction redaction;
   /** Live: the listener's latest summary (the store's is written once per update period). */
   private final Supplier<CheckpointsSummary> liveSummary;
 
+  /** Redaction as Spark's defaults set it. */
   public CheckpointsQueries(KVStore store) {
-    this(store, () -> null);
+    this(store, new SparkConf(false), () -> null);
   }
 
-  CheckpointsQueries(KVStore store, Supplier<CheckpointsSummary> liveSummary) {
+  /** Texts shown redacted as {@code conf} (the UI's: the application's, or the History Server's) says. */
+  public CheckpointsQueries(KVStore store, SparkConf conf) {
+    this(store, conf, () -> null);
+  }
+
+  CheckpointsQueries(KVStore store, SparkConf conf, Supplier<CheckpointsSummary> liveSummary) {
     this.store = store;
+    this.redaction = DisplayRedaction.from(conf);
     this.liveSummary = liveSummary;
   }
 
@@ -58,10 +55,11 @@ public final class CheckpointsQueries {
   public Optional<CheckpointsSummary> summary() {
     CheckpointsSummary live = liveSummary.get();
     if (live != null) {
-      return Optional.of(live);
+      return Optional.of(redaction.summary(live));
     }
     try {
-      return Optional.of(store.read(CheckpointsSummary.class, CheckpointsSummary.KEY));
+      return Optional.of(redaction.summary(
+          store.read(CheckpointsSummary.class, CheckpointsSummary.KEY)));
     } catch (NoSuchElementException none) {
       return Optional.empty();
     } catch (Exception e) {
@@ -69,52 +67,90 @@ public final class CheckpointsQueries {
     }
   }
 
-  /** The checkpoint with this id, unless retention dropped it. */
+  /**
+   * The checkpoint with this id, unless retention dropped it, with the lists of its {@link
+   * CheckpointDetails} (partition files, ancestor decisions...): the one query that reads them.
+   */
   public Optional<CheckpointRow> checkpoint(long id) {
+    CheckpointRow row;
     try {
-      return Optional.of(store.read(CheckpointRow.class, id));
+      row = store.read(CheckpointRow.class, id);
     } catch (NoSuchElementException none) {
       return Optional.empty();
     } catch (Exception e) {
       throw new IllegalStateException("Cannot read checkpoint " + id, e);
     }
+    Map<String, Object> lists;
+    try {
+      lists = store.read(CheckpointDetails.class, id).lists();
+    } catch (NoSuchElementException none) {
+      lists = Map.of();
+    } catch (Exception e) {
+      throw new IllegalStateException("Cannot read the details of checkpoint " + id, e);
+    }
+    return Optional.of(redaction.row(row.withDetails(lists)));
   }
 
-  /** Every retained checkpoint, oldest first. */
-  public List<CheckpointRow> all() {
-    List<CheckpointRow> rows = new ArrayList<>();
-    try (KVStoreIterator<CheckpointRow> it = store.view(CheckpointRow.class).closeableIterator()) {
-      it.forEachRemaining(rows::add);
-    } catch (Exception e) {
-      throw new IllegalStateException("Cannot read the checkpoint history", e);
-    }
+  /** Every retained checkpoint, oldest first, without details: for tests, never for a page. */
+  List<CheckpointRow> all() {
+    return read(view());
+  }
+
+  /**
+   * The newest {@code max} retained checkpoints, oldest of them first, without details, for the
+   * timeline: its numbers only, no text (not redacted).
+   */
+  public List<CheckpointRow> newest(int max) {
+    List<CheckpointRow> rows = read(view().reverse().max(max));
+    java.util.Collections.reverse(rows);
     return rows;
   }
 
-  /** One page of the history, sorted by {@code sort} (a key of {@link #SORTS}). */
+  /** One page of the history, sorted by {@code sort} (one of {@link #SORTS}), without details. */
   public HistoryPage history(String sort, boolean descending, int page, int pageSize) {
-    Comparator<CheckpointRow> order = SORTS.get(sort);
-    if (order == null) {
+    if (!SORTS.contains(sort)) {
       throw new IllegalArgumentException("Unknown sort column '" + sort + "'; allowed: "
-          + String.join(", ", SORTS.keySet()));
+          + String.join(", ", SORTS));
     }
     if (page < 1 || pageSize < 1 || pageSize > 10_000) {
       throw new IllegalArgumentException("page must be 1 or more and pageSize 1 to 10000, got"
           + " page=" + page + " pageSize=" + pageSize);
     }
-    List<CheckpointRow> rows = all();
-    rows.sort(descending ? order.reversed().thenComparing(SORTS.get("id").reversed())
-        : order.thenComparing(SORTS.get("id")));
-    int from = (int) Math.min(rows.size(), (long) (page - 1) * pageSize);
-    int to = Math.min(rows.size(), from + pageSize);
-    List<CheckpointRow> brief = new ArrayList<>();
-    rows.subList(from, to).forEach(r -> {
-      CheckpointRow b = r.brief();
-      b.jobIds = r.jobIds;
-      b.stageIds = r.stageIds;
-      brief.add(b);
-    });
-    return new HistoryPage(rows.size(), page, pageSize, sort, descending, brief);
+    long total;
+    try {
+      total = store.count(CheckpointRow.class);
+    } catch (Exception e) {
+      throw new IllegalStateException("Cannot count the checkpoint history", e);
+    }
+    // Ties in the sorted column go by id, in the same direction: the index's own order.
+    KVStoreView<CheckpointRow> view = view()
+        .index(sort.equals("id") ? KVIndex.NATURAL_INDEX_NAME : sort);
+    if (descending) {
+      view.reverse();
+    }
+    List<CheckpointRow> rows = new ArrayList<>();
+    read(view.skip((long) (page - 1) * pageSize).max(pageSize))
+        .forEach(r -> rows.add(redaction.row(r)));
+    return new HistoryPage((int) Math.min(Integer.MAX_VALUE, total), page, pageSize, sort,
+        descending, rows);
+  }
+
+  private KVStoreView<CheckpointRow> view() {
+    try {
+      return store.view(CheckpointRow.class);
+    } catch (Exception e) {
+      throw new IllegalStateException("Cannot read the checkpoint history", e);
+    }
+  }
+
+  private static List<CheckpointRow> read(KVStoreView<CheckpointRow> view) {
+    List<CheckpointRow> rows = new ArrayList<>();
+    try (KVStoreIterator<CheckpointRow> it = view.closeableIterator()) {
+      it.forEachRemaining(rows::add);
+    } catch (Exception e) {
+      throw new IllegalStateException("Cannot read the checkpoint history", e);
+    }
+    return rows;
   }
 
   /** The overview the API answers and the page shows. */

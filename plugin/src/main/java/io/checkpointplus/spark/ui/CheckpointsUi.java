@@ -40,7 +40,7 @@ public final class CheckpointsUi {
     ElementTrackingStore store = (ElementTrackingStore) sc.statusStore().store();
     CheckpointsListener listener = new CheckpointsListener(store, retained,
         sc.conf().getTimeAsMs("spark.ui.liveUpdate.period", "100ms"));
-    attachTab(sc.ui().get(), new CheckpointsQueries(store, listener::liveSummary));
+    attachTab(sc.ui().get(), new CheckpointsQueries(store, sc.conf(), listener::liveSummary));
     sc.listenerBus().addToStatusQueue(listener);
   }
 
@@ -59,8 +59,10 @@ public final class CheckpointsUi {
   public static void setupHistoryUi(SparkUI ui) {
     try {
       KVStore store = ui.store().store();
-      if (new CheckpointsQueries(store).summary().isPresent()) {
-        attachTab(ui, new CheckpointsQueries(store));
+      // The History Server's configuration: its own spark.redaction.regex applies.
+      CheckpointsQueries queries = new CheckpointsQueries(store, ui.conf());
+      if (queries.summary().isPresent()) {
+        attachTab(ui, queries);
       }
     } catch (VirtualMachineError fatal) {
       throw fatal;

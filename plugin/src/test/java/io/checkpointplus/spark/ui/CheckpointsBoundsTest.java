@@ -209,6 +209,121 @@ class CheckpointsBoundsTest {
         "a failure gives no listener, not an exception in the History Server's rebuild");
   }
 
+  /**
+   * The History Server's disk store at scale: the list pages read one page of rows plus the
+   * timeline's newest bars, through the store's indexes, never the per-partition files (a row
+   * stays small however many partitions its checkpoint had); only the details page reads them,
+   * for its one checkpoint.
+   */
+  @Test
+  void listPagesReadABoundedNumberOfSmallRowsAndOnlyDetailsReadPartitionFiles() throws Exception {
+    RocksDB disk = new RocksDB(tmp.resolve("store").toFile());
+    try {
+      ElementTrackingStore store = new ElementTrackingStore(disk,
+          new SparkConf(false).set("spark.appStateStore.asyncTracking.enable", "false"));
+      CheckpointsListener listener = new CheckpointsListener(store, 400, -1);
+      for (int i = 1; i <= 500; i++) {
+        CheckpointsTabCost.checkpoint(i, 300).forEach(e -> post(listener, e));
+      }
+      store.close(false);
+      CountingStore counting = new CountingStore(disk);
+      CheckpointsHttp http = new CheckpointsHttp(new CheckpointsQueries(counting), null);
+      for (String path : List.of("/", "/api/history")) {
+        for (String sort : List.of("id", "bytes", "name")) {
+          counting.reset();
+          UiResponse answer = http.handle(new UiRequest(path,
+              Map.of("sort", sort, "desc", "true", "page", "3", "pageSize", "50"), null));
+          assertEquals(200, answer.status, path + ": " + answer.body);
+          long rows = counting.reads("CheckpointRow");
+          assertTrue(rows >= 50 && rows <= 50 + 200, path + " sorted by " + sort + " read " + rows
+              + " rows for a page of 50 (and the timeline's newest 200)");
+          assertEquals(0, counting.reads("CheckpointDetails"), path + " read partition files");
+          assertTrue(counting.largestJson("CheckpointRow") < 2048, path + ": a row of "
+              + counting.largestJson("CheckpointRow") + " bytes for a checkpoint of 300 partitions");
+        }
+      }
+      counting.reset();
+      UiResponse details = http.handle(new UiRequest("/details", Map.of("id", "450"), null));
+      assertEquals(200, details.status, details.body);
+      assertTrue(details.body.contains("part-00299"), "every partition listed");
+      assertEquals(1, counting.reads("CheckpointRow"));
+      assertEquals(1, counting.reads("CheckpointDetails"));
+    } finally {
+      disk.close();
+    }
+  }
+
+  /**
+   * A live driver's in-memory store at the defaults (1,000 checkpoints of 1,000 partitions) must
+   * stay under 50 MiB: here a tenth of it, 100 checkpoints, under a tenth of that, as Spark's own
+   * SizeEstimator measures the store.
+   */
+  @Test
+  void theInMemoryStoreHoldsCheckpointsOfAThousandPartitionsCompactly() {
+    InMemoryStore memory = new InMemoryStore();
+    ElementTrackingStore store = new ElementTrackingStore(memory,
+        new SparkConf(false).set("spark.appStateStore.asyncTracking.enable", "false"));
+    CheckpointsListener listener = new CheckpointsListener(store, 1000, 0);
+    for (int i = 1; i <= 100; i++) {
+      CheckpointsTabCost.checkpoint(i, 1000).forEach(e -> post(listener, e));
+    }
+    long bytes = org.apache.spark.util.SizeEstimator.estimate(memory);
+    assertTrue(bytes < 5L << 20, "100 checkpoints of 1,000 partitions hold " + (bytes >> 10)
+        + " KiB of heap");
+    assertEquals(1000, new CheckpointsQueries(store).checkpoint(100).orElseThrow()
+        .partitionFiles.size(), "and still list every partition");
+  }
+
+  /**
+   * Numbers from events are counts, sizes and times: a negative one, or one past its type
+   * (which Java's narrowing would wrap into a plausible value), is unknown, not shown and not
+   * counted in the totals.
+   */
+  @Test
+  void negativeOrOverflowingNumbersFromEventsAreUnknown() {
+    ElementTrackingStore store = asyncTracking();
+    CheckpointsListener listener = new CheckpointsListener(store, 10, 0);
+    post(listener, event("checkpoint.started", 1, "rddId", 7, "lineageDepthBefore", -4,
+        "batchTime", -1L, "outputOpId", 3_000_000_000L));
+    post(listener, event("checkpoint.completed", 2, "rddId", 7, "partitions", 5_000_000_000L,
+        "partitionsFromCache", -2, "partitionsRecomputed", 1.5, "bytes", -5L,
+        "records", new java.math.BigInteger("99999999999999999999"), "durationMs", -1L));
+    CheckpointRow row = new CheckpointsQueries(store).checkpoint(1).orElseThrow();
+    assertNull(row.partitions, "5,000,000,000 partitions wrapped to " + row.partitions);
+    assertNull(row.partitionsFromCache);
+    assertNull(row.partitionsRecomputed);
+    assertNull(row.bytes);
+    assertNull(row.records);
+    assertNull(row.durationMs);
+    assertNull(row.lineageDepthBefore);
+    assertNull(row.batchTime);
+    assertNull(row.outputOpId);
+    CheckpointsSummary s = listener.liveSummary();
+    assertEquals(1, s.completed);
+    assertEquals(0, s.bytes);
+    assertEquals(0, s.partitions);
+    assertEquals(0, s.durationMs.count, "an unknown duration is not a statistic");
+  }
+
+  /**
+   * Ids number the checkpoints the tab shows, without gaps: an event it cannot read (no RDD
+   * id, or one out of range) used to take an id and then fail, leaving a hole in the history.
+   */
+  @Test
+  void anEventThatCannotBeReadTakesNoIdSoIdsHaveNoGaps() {
+    ElementTrackingStore store = asyncTracking();
+    CheckpointsListener listener = new CheckpointsListener(store, 10, 0);
+    post(listener, event("checkpoint.started", 1, "rddId", 1));
+    post(listener, event("checkpoint.started", 2, "rddId", "abc"));
+    post(listener, event("checkpoint.started", 3));
+    post(listener, event("checkpoint.completed", 4, "rddId", 9_000_000_000L));
+    post(listener, event("checkpoint.failed", 5, "rddId", -3));
+    post(listener, event("checkpoint.started", 6, "rddId", 2));
+    post(listener, event("checkpoint.completed", 7, "rddId", 3, "durationMs", 1L));
+    assertEquals(List.of(1L, 2L, 3L), ids(store));
+    assertEquals(3, listener.liveSummary().started);
+  }
+
   @Test
   void aFailureAnswers500WithoutTheExceptionText() throws Exception {
     RocksDB closed = new RocksDB(tmp.resolve("closed").toFile());

@@ -129,7 +129,9 @@ class CheckpointsListenerTest {
 
     List<CheckpointRow> rows = q.all();
     assertEquals(10, rows.size());
-    CheckpointRow first = rows.get(0);
+    assertEquals(1, rows.get(0).id);
+    assertNull(rows.get(0).partitionFiles, "the list pages' rows carry no partition files");
+    CheckpointRow first = q.checkpoint(1).orElseThrow();
     assertEquals(1, first.id);
     assertEquals(101, first.rddId);
     assertEquals(CheckpointRow.COMPLETED, first.status);

@@ -120,6 +120,133 @@ class CheckpointsTabLiveTest extends WithLocalSpark {
     assertEquals(200, get("/jobs/job/?id=" + jobId).statusCode());
   }
 
+  /**
+   * Only GET and HEAD: HttpServlet's default TRACE would echo the request, cookies and
+   * Authorization included (Spark's own pages answer 405), and no other method means anything.
+   */
+  @Test
+  void everyMethodButGetAndHeadIsRefusedWith405() throws Exception {
+    sc = LocalSpark.withPlugin(audit(), Map.of("spark.ui.enabled", "true", "spark.ui.port", "0"));
+    checkpointOne();
+    String secret = "Basic c2VjcmV0OnBhc3N3b3Jk";
+    for (String path : List.of("/checkpoints/", "/checkpoints/details?id=1", "/checkpoints/config",
+        "/checkpoints/api/overview", "/checkpoints/api/history", "/checkpoints/api/details/1",
+        "/checkpoints/nope")) {
+      for (String method : List.of("TRACE", "POST", "PUT", "DELETE", "OPTIONS", "PATCH")) {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(ui() + path))
+            .method(method, HttpRequest.BodyPublishers.ofString("x"))
+            .header("Authorization", secret).header("Cookie", "session=cookie-secret").build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, r.statusCode(), method + " " + path + ": " + r.body());
+        assertFalse(r.body().contains(secret) || r.body().contains("cookie-secret"),
+            method + " " + path + " echoed the request: " + r.body());
+        assertEquals("GET, HEAD", r.headers().firstValue("Allow").orElse(""), method + " " + path);
+      }
+      HttpResponse<String> head = http.send(HttpRequest.newBuilder(URI.create(ui() + path))
+          .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(get(path).statusCode(), head.statusCode(), "HEAD " + path + " answers as GET");
+    }
+  }
+
+  /**
+   * Spark's redaction covers every value shown that can hold a secret, not only the settings:
+   * credentials in a URL (an RDD named after {@code s3a://KEY:SECRET@bucket/...}, as
+   * {@code textFile} names it) and values the application's {@code spark.redaction.regex}
+   * matches (here its checkpoint directory), in the pages and the JSON alike.
+   */
+  @Test
+  void theLiveTabRedactsWhatTheApplicationsRedactionRegexAndUrlCredentialsReveal() throws Exception {
+    sc = LocalSpark.withPlugin(audit(), Map.of("spark.ui.enabled", "true", "spark.ui.port", "0",
+        "spark.redaction.regex", "(?i)secret|password|token|hunter2"));
+    sc.setCheckpointDir(tmp.resolve("cp-hunter2").toString());
+    JavaRDD<Integer> rdd = new JavaSparkContext(sc).parallelize(List.of(1, 2, 3), 2)
+        .map(x -> x + 1).setName("s3a://AKIAEXAMPLE:wJalrXUtnFEMIK7MDENG@bucket/in");
+    rdd.checkpoint();
+    rdd.count();
+    sc.listenerBus().waitUntilEmpty();
+    for (String path : List.of("/checkpoints/", "/checkpoints/details?id=1",
+        "/checkpoints/api/history", "/checkpoints/api/details/1", "/checkpoints/api/overview")) {
+      HttpResponse<String> r = get(path);
+      assertEquals(200, r.statusCode(), path + ": " + r.body());
+      assertFalse(r.body().contains("wJalrXUtnFEMIK7MDENG") || r.body().contains("AKIAEXAMPLE"),
+          path + " shows the URL's credentials: " + r.body());
+      assertFalse(r.body().contains("hunter2"), path + " shows what the regex matches: "
+          + r.body());
+      assertTrue(r.body().contains("*********(redacted)"), path + ": " + r.body());
+    }
+    assertTrue(json("/checkpoints/api/history").at("/rows/0/name").asText()
+        .startsWith("s3a://*********(redacted)@bucket/in"), "the rest of the URL is shown");
+  }
+
+  /**
+   * In the History Server, the server's own {@code spark.redaction.regex} applies (the
+   * application's redaction ran when it recorded its settings, with the application's regex):
+   * the tab set up as the History Server sets it up, on a UI whose configuration is the
+   * server's, over a store the History Server's listener filled from the plugin's events.
+   */
+  @Test
+  void theHistoryServersTabRedactsWithTheServersRedactionRegex() throws Exception {
+    sc = LocalSpark.stock(Map.of("spark.ui.enabled", "true", "spark.ui.port", "0",
+        "spark.redaction.regex", "(?i)hunter2"));
+    // The replay's own tracking store over the UI's store, closed (flushed) after the replay.
+    org.apache.spark.status.ElementTrackingStore replay =
+        new org.apache.spark.status.ElementTrackingStore(sc.statusStore().store(), sc.conf());
+    CheckpointsListener listener = CheckpointsUi.historyListener(sc.conf(), replay);
+    Map<String, Object> started = new java.util.LinkedHashMap<>();
+    started.put("type", "checkpoint.started");
+    started.put("time", 1000L);
+    started.put("rddId", 3);
+    started.put("dir", "hdfs://nn/checkpoints/hunter2/rdd-3");
+    started.put("name", "https://user:pa55word@example.com/data");
+    Map<String, Object> failed = new java.util.LinkedHashMap<>(started);
+    failed.put("type", "checkpoint.failed");
+    failed.put("cause", "java.io.IOException: hunter2 refused");
+    failed.put("leftOnDisk", List.of("hdfs://nn/checkpoints/hunter2/rdd-3/part-00000"));
+    Map<String, Object> hook = new java.util.LinkedHashMap<>();
+    hook.put("type", "hook.status");
+    hook.put("time", 1L);
+    hook.put("status", "installed");
+    hook.put("configuration", Map.of("spark.checkpointplus.audit.path", "/logs/hunter2"));
+    for (Map<String, Object> e : List.of(hook, started, failed)) {
+      listener.onOtherEvent(new io.checkpointplus.spark.audit.CheckpointPlusListenerEvent(e));
+    }
+    replay.close(false);
+    CheckpointsUi.setupHistoryUi(sc.ui().get());
+    for (String path : List.of("/checkpoints/", "/checkpoints/details?id=1",
+        "/checkpoints/config", "/checkpoints/api/history", "/checkpoints/api/details/1",
+        "/checkpoints/api/overview", "/checkpoints/api/config")) {
+      HttpResponse<String> r = get(path);
+      assertEquals(200, r.statusCode(), path + ": " + r.body());
+      assertFalse(r.body().contains("hunter2"), path + ": " + r.body());
+      assertFalse(r.body().contains("pa55word"), path + ": " + r.body());
+      assertTrue(r.body().contains("*********(redacted)"), path + ": " + r.body());
+    }
+  }
+
+  /**
+   * Query parameters are taken as sent: Spark's security filter hands servlets HTML-escaped
+   * parameter values, which the tab then escaped again (a sort of {@code <b>} was shown as
+   * {@code &amp;lt;b&amp;gt;}) and re-encoded into its redirects.
+   */
+  @Test
+  void queryParametersAreEscapedOnceNotTwice() throws Exception {
+    sc = LocalSpark.withPlugin(audit(), Map.of("spark.ui.enabled", "true", "spark.ui.port", "0"));
+    checkpointOne();
+    HttpResponse<String> api = get("/checkpoints/api/history?sort=%3Cb%3E%27x");
+    assertEquals(400, api.statusCode());
+    assertEquals("Unknown sort column '<b>'x'; allowed: " + String.join(", ",
+        CheckpointsQueries.SORTS), JSON.readTree(api.body()).get("error").asText());
+    HttpResponse<String> page = get("/checkpoints/?sort=%3Cb%3E");
+    assertEquals(400, page.statusCode());
+    assertTrue(page.body().contains("column &#39;&lt;b&gt;&#39;"), page.body());
+    assertFalse(page.body().contains("&amp;lt;"), "escaped twice: " + page.body());
+    HttpResponse<String> slash = get("/checkpoints/details/?id=1&note=a%26b%3Cc");
+    assertEquals(302, slash.statusCode());
+    assertEquals("../details?id=1&note=a%26b%3Cc", slash.headers().firstValue("Location")
+        .map(l -> l.substring(l.indexOf("../"))).orElseThrow());
+  }
+
   /** The History Server's set-up gives an application without the plugin's events no tab. */
   @Test
   void noTabForAnApplicationWithoutCheckpointEvents() throws Exception {

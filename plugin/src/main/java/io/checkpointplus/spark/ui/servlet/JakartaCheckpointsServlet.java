@@ -3,12 +3,11 @@ package io.checkpointplus.spark.ui.servlet;
 import io.checkpointplus.spark.ui.CheckpointsHttp;
 import io.checkpointplus.spark.ui.UiRequest;
 import io.checkpointplus.spark.ui.UiResponse;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** The Checkpoints tab on the {@code jakarta.servlet} API. */
 public final class JakartaCheckpointsServlet extends HttpServlet {
@@ -19,12 +18,24 @@ public final class JakartaCheckpointsServlet extends HttpServlet {
     this.http = http;
   }
 
+  /** GET and HEAD only: HttpServlet's own TRACE would echo the request, credentials included. */
+  @Override
+  protected void service(HttpServletRequest request, HttpServletResponse response)
+      throws ServletException, IOException {
+    if (!CheckpointsHttp.allows(request.getMethod())) {
+      response.setHeader("Allow", CheckpointsHttp.ALLOWED_METHODS);
+      response.sendError(HttpServletResponse.SC_METHOD_NOT_ALLOWED);
+      return;
+    }
+    super.service(request, response);
+  }
+
   @Override
   protected void doGet(HttpServletRequest request, HttpServletResponse response)
       throws IOException {
-    Map<String, String> params = new LinkedHashMap<>();
-    request.getParameterMap().forEach((k, v) -> params.put(k, v.length == 0 ? "" : v[0]));
-    UiResponse answer = http.handle(new UiRequest(request.getPathInfo(), params, request));
+    // The raw query: Spark's security filter HTML-escapes what getParameter returns.
+    UiResponse answer = http.handle(UiRequest.fromQuery(request.getPathInfo(),
+        request.getQueryString(), request));
     response.setStatus(answer.status);
     response.setContentType(answer.contentType);
     response.setHeader("Cache-Control", "no-cache, no-store, must-revalidate");
