@@ -1,6 +1,7 @@
 package io.checkpointplus.spark.checkpoint;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.spark.SparkContext;
 import org.apache.spark.SparkEnv;
+import org.apache.spark.SparkException;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -61,6 +63,28 @@ class ReuseBlockLockTest extends WithLocalSpark {
     assertEquals(List.of(0), takeOneOfMarked(LocalSpark.withPlugin(audit(), PIN_LEAK_CHECK)));
     assertEquals(1, LocalSpark.events(audit(), "checkpoint.completed").get(0)
         .get("partitionsFromCache").asInt(), "partition 0 is still read from the reuse persist");
+  }
+
+  /** The lock {@code take(1)} leaves on a partition the application itself persisted. */
+  private void takeOneOfPersistedMarked(SparkContext context) {
+    sc = context;
+    sc.setCheckpointDir(tmp.resolve("cp").toString());
+    JavaRDD<Integer> rdd = new JavaSparkContext(sc).parallelize(INPUT, 4).map(x -> x * 3)
+        .persist(StorageLevel.MEMORY_ONLY_SER());
+    rdd.checkpoint();
+    rdd.take(1);
+  }
+
+  @Test
+  void aLockOnTheApplicationsOwnCacheIsLeftToSparksCheckAsInStock() {
+    SparkException stock = assertThrows(SparkException.class,
+        () -> takeOneOfPersistedMarked(LocalSpark.stock(PIN_LEAK_CHECK)));
+    LocalSpark.stop(sc);
+    SparkException plugin = assertThrows(SparkException.class,
+        () -> takeOneOfPersistedMarked(LocalSpark.withPlugin(audit(), PIN_LEAK_CHECK)));
+    for (SparkException e : List.of(stock, plugin)) {
+      assertTrue(e.getMessage().contains("block locks were not released"), e.getMessage());
+    }
   }
 
   @Test
