@@ -10,9 +10,12 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.rdd.ReliableRDDCheckpointData;
 import org.apache.spark.storage.BlockData;
+import org.apache.spark.storage.BlockInfo;
 import org.apache.spark.storage.BlockManager;
-import org.apache.spark.storage.BlockStatus;
+import org.apache.spark.storage.ByteBufferBlockData;
 import org.apache.spark.storage.RDDBlockId;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.io.ChunkedByteBuffer;
 import org.apache.spark.util.CompletionIterator;
 import org.apache.spark.util.NextIterator;
 import org.slf4j.Logger;
@@ -33,6 +36,8 @@ public final class SparkInternals {
   private static final Field CP_DIR = field(ReliableRDDCheckpointData.class, "cpDir");
   private static final Field DO_CHECKPOINT_CALLED = field(RDD.class, "doCheckpointCalled");
   private static final Field COMPLETION_SUB = completionSub();
+  private static final Field READ_LOCKS_BY_TASK =
+      field(org.apache.spark.storage.BlockInfoManager.class, "readLocksByTask");
 
   private SparkInternals() {
   }
@@ -117,42 +122,111 @@ public final class SparkInternals {
    * manager stores them, if it holds the block at a serialized level (in memory, on or off heap,
    * or on disk); null otherwise. The block stays locked for reading (it cannot be evicted) until
    * {@link SerializedBlock#release()}.
+   *
+   * <p>Reads as {@code BlockManager.getLocalBytes} does, with two differences that matter inside
+   * a checkpoint task, which often holds a read lock on the same block already (through the
+   * records {@code RDD.iterator} handed it): the lock is not waited for (a block being written
+   * is left to the records), and a block whose data is gone is only reported absent. Spark's
+   * own failed-read handler removes such a block, which waits for every read lock on it to be
+   * released: that task's own lock included, so it would wait forever. Nor are disk bytes
+   * cached in memory on the way, which could evict other blocks.
    */
   static SerializedBlock localSerializedBlock(SparkEnv env, int rddId, int partition,
       TaskContext task) {
+    BlockManager blocks;
+    RDDBlockId id;
+    Option<BlockInfo> locked;
     try {
-      BlockManager blocks = env.blockManager();
-      RDDBlockId id = new RDDBlockId(rddId, partition);
-      Option<BlockStatus> status = blocks.getStatus(id);
-      // A deserialized level would have getLocalBytes serialize the objects: no gain.
-      if (status.isEmpty() || status.get().storageLevel().deserialized()) {
-        return null;
-      }
-      Option<BlockData> data = blocks.getLocalBytes(id);
-      if (data.isEmpty()) {
-        return null; // evicted or removed since
-      }
-      BlockData block = data.get();
-      return new SerializedBlock() {
-        @Override
-        public InputStream open() {
-          return block.toInputStream();
-        }
-
-        @Override
-        public String location() {
-          return "local";
-        }
-
-        @Override
-        public void release() {
-          blocks.releaseLockAndDispose(id, block, Option.apply(task));
-        }
-      };
+      blocks = env.blockManager();
+      id = new RDDBlockId(rddId, partition);
+      locked = blocks.blockInfoManager().lockForReading(id, false);
     } catch (Exception | LinkageError e) {
-      // Also a SparkException of a failed local read, or an IOException of the disk store.
       unknown("the local block of RDD " + rddId + " partition " + partition, e);
       return null;
+    }
+    if (locked.isEmpty()) {
+      return null; // not here, or being written
+    }
+    BlockData block = null;
+    try {
+      block = storedBytes(blocks, id, locked.get().level());
+    } catch (Exception | LinkageError e) {
+      unknown("the local block of RDD " + rddId + " partition " + partition, e);
+    }
+    if (block == null) {
+      blocks.releaseLock(id, Option.apply(task));
+      return null;
+    }
+    BlockData bytes = block;
+    return new SerializedBlock() {
+      @Override
+      public InputStream open() {
+        return bytes.toInputStream();
+      }
+
+      @Override
+      public String location() {
+        return "local";
+      }
+
+      @Override
+      public void release() {
+        blocks.releaseLockAndDispose(id, bytes, Option.apply(task));
+      }
+    };
+  }
+
+  /**
+   * The bytes of a block this task holds locked for reading, if it is stored serialized and its
+   * data is still there; null otherwise. A deserialized level would have the objects serialized
+   * again: no gain over serializing the records.
+   */
+  private static BlockData storedBytes(BlockManager blocks, RDDBlockId id, StorageLevel level) {
+    if (level.deserialized()) {
+      return null;
+    }
+    if (level.useMemory()) {
+      Option<ChunkedByteBuffer> bytes = blocks.memoryStore().getBytes(id);
+      if (bytes.isDefined()) {
+        return new ByteBufferBlockData(bytes.get(), false);
+      }
+    }
+    if (level.useDisk() && blocks.diskStore().contains(id)) {
+      return blocks.diskStore().getBytes(id); // a file deleted since fails open(): a fallback
+    }
+    return null;
+  }
+
+  /**
+   * Releases every read lock task {@code task} still holds on blocks of the RDDs {@code rddIds}:
+   * an iterator over a block that the task stopped reading before its end (an action's
+   * {@code take}) keeps its lock until Spark releases all of the task's locks after it ends,
+   * which {@code spark.storage.exceptionOnPinLeak} turns into a failure. Call at task
+   * completion, when nothing reads those iterators any more. Locks on blocks of other RDDs
+   * (the application's own cache) are left to Spark.
+   */
+  static void releaseReadLocks(SparkEnv env, TaskContext task, java.util.Set<Integer> rddIds) {
+    if (READ_LOCKS_BY_TASK == null) {
+      return;
+    }
+    try {
+      BlockManager blocks = env.blockManager();
+      Object byTask = READ_LOCKS_BY_TASK.get(blocks.blockInfoManager());
+      // A multiset of the blocks the task holds, each as many times as it is locked.
+      Object held = ((java.util.Map<?, ?>) byTask).get(task.taskAttemptId());
+      if (!(held instanceof java.util.Collection<?> locks)) {
+        return;
+      }
+      // Through the lock manager: BlockManager.releaseLock ignores a task already completed.
+      Option<Object> owner = Option.apply(task.taskAttemptId());
+      for (Object id : new java.util.ArrayList<>(locks)) {
+        if (id instanceof RDDBlockId block && rddIds.contains(block.rddId())) {
+          blocks.blockInfoManager().unlock(block, owner);
+        }
+      }
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      // Spark releases what a task still holds when it ends.
+      unknown("the block locks of task " + task.taskAttemptId(), e);
     }
   }
 

@@ -40,16 +40,22 @@ public final class CheckpointPlusConfig {
           + " (SPARK-8582). false restores Spark's behaviour.");
 
   public static final ConfigEntry<StorageLevel> REUSE_STORAGE_LEVEL = ConfigEntry.storageLevel(
-      PREFIX + "reuse.storageLevel", "MEMORY_AND_DISK_SER",
+      PREFIX + "reuse.storageLevel", "DISK_ONLY",
       "Storage level the plugin gives, for the length of the job, a marked RDD that has none; a"
-          + " level the application chose is never changed. Serialized by default: a"
-          + " deserialized level keeps references, so an iterator that reuses one mutable record"
-          + " (Hadoop Writables) would cache and checkpoint the last record repeated.");
+          + " level the application chose is never changed. On disk by default: Spark's memory"
+          + " store makes room for a new block by evicting blocks of other RDDs, so a level with"
+          + " memory can push the application's cached partitions out of memory (MEMORY_ONLY"
+          + " ones are then lost). Serialized by default: a deserialized level keeps references,"
+          + " so an iterator that reuses one mutable record (Hadoop Writables) would cache and"
+          + " checkpoint the last record repeated. With a serialized or disk level, the action"
+          + " that triggers the checkpoint reads each reused partition back from its block, so"
+          + " it sees records as spark.serializer restores them (a transient field unset), as"
+          + " every later action does in stock Spark.");
 
   public static final ConfigEntry<Boolean> REUSE_UNPERSIST_AFTER = ConfigEntry.bool(
       PREFIX + "reuse.unpersistAfter", true,
       "Unpersist what the plugin itself persisted once the checkpoint is written and lineage is"
-          + " truncated, so memory is not held twice.");
+          + " truncated, so the partitions are not stored twice.");
 
   public static final ConfigEntry<Boolean> WRITE_BYTE_COPY = ConfigEntry.bool(
       PREFIX + "write.byteCopy", true,

@@ -3,6 +3,7 @@ package io.checkpointplus.spark.interception;
 import io.checkpointplus.spark.checkpoint.CheckpointWriter;
 import io.checkpointplus.spark.checkpoint.PluginCheckpointData;
 import io.checkpointplus.spark.checkpoint.ReuseLedger;
+import io.checkpointplus.spark.checkpoint.ReusedBlockLocks;
 import io.checkpointplus.spark.checkpoint.SparkInternals;
 import io.checkpointplus.spark.files.CheckpointVerifier;
 import io.checkpointplus.spark.policy.AncestorPolicy;
@@ -102,11 +103,18 @@ public final class JobSubmissionInterceptor {
       release(held);
       throw e;
     }
-    return new PreparedJob(plan, held);
+    if (held.isEmpty() || properties == null) {
+      return new PreparedJob(plan, held, null, null);
+    }
+    // The job's tasks give back their locks on these blocks when they end (take stops early).
+    return new PreparedJob(plan, held, properties, ReusedBlockLocks.name(properties, held));
   }
 
   /** Gives back what {@link #beforeJob} persisted; never throws. */
   public void afterJob(PreparedJob job) {
+    if (job.properties() != null) {
+      ReusedBlockLocks.restore(job.properties(), job.previousReused());
+    }
     release(job.held());
   }
 

@@ -131,7 +131,7 @@ class AuditSinksTest extends WithLocalSpark {
     JsonNode config = LocalSpark.events(audit(), "hook.status").get(0).get("configuration");
     assertEquals("*********(redacted)", config.get("spark.checkpointplus.dir").asText());
     assertEquals("marked", config.get("spark.checkpointplus.ancestors.policy").asText());
-    assertEquals("MEMORY_AND_DISK_SER", config.get("spark.checkpointplus.reuse.storageLevel")
+    assertEquals("DISK_ONLY", config.get("spark.checkpointplus.reuse.storageLevel")
         .asText());
   }
 

@@ -27,7 +27,7 @@ class PluginSettingsTest {
     assertTrue(s.enabled());
     assertTrue(s.dir().isEmpty());
     assertTrue(s.reuseEnabled());
-    assertEquals(StorageLevel.MEMORY_AND_DISK_SER(), s.reuseStorageLevel());
+    assertEquals(StorageLevel.DISK_ONLY(), s.reuseStorageLevel());
     assertTrue(s.reuseUnpersistAfter());
     assertTrue(s.auditPath().isEmpty());
   }
