@@ -32,7 +32,8 @@ final class AppBuilds {
     Path src = Files.createDirectories(work.resolve(name + "-src"));
     Path classes = Files.createDirectories(work.resolve(name + "-classes"));
     List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-classpath",
-        jarOf(org.apache.spark.api.java.function.Function.class), "--release", "17"));
+        jarOf(org.apache.spark.api.java.function.Function.class) + java.io.File.pathSeparator
+            + jarOf(org.apache.spark.api.java.Optional.class), "--release", "17"));
     for (Map.Entry<String, String> s : sources.entrySet()) {
       Path file = src.resolve(s.getKey().replace('.', '/') + ".java");
       Files.createDirectories(file.getParent());
