@@ -57,7 +57,7 @@ final class StreamingRestart {
         throw new IllegalStateException(batches + " batches did not complete within 120 s");
       }
       return failures.isEmpty() ? null : new RuntimeException(String.join("\n", failures));
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // SparkException is checked; Scala throws it undeclared
       return e;
     } finally {
       if (ssc != null) {
