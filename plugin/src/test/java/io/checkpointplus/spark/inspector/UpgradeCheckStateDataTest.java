@@ -189,6 +189,19 @@ class UpgradeCheckStateDataTest {
         String.valueOf(restart));
   }
 
+  /** Kryo writes no class descriptors: its state data cannot be judged, so "cannot tell". */
+  @Test
+  void stateDataWrittenWithKryoIsCannotTellNeverWouldSucceed() throws Exception {
+    Path kryo = tmp.resolve("kryo-checkpoint");
+    StreamingCheckpoints.run(kryo, false, 3, Map.of("spark.serializer",
+        RecordSample.KRYO));
+    InspectorRun run = InspectorRun.of("upgrade-check", kryo.toString(), "--jar",
+        build1.toString());
+    assertEquals(4, run.exitCode(), run.toString());
+    assertTrue(run.out().contains("written with " + RecordSample.KRYO)
+        && run.out().contains("cannot tell"), run.out());
+  }
+
   @Test
   void theSameBuildRestarts() throws Exception {
     try (URLClassLoader loader = AppBuilds.loader(build1)) {
