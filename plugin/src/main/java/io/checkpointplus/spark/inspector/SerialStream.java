@@ -153,11 +153,32 @@ final class SerialStream implements ObjectStreamConstants {
   }
 
   /**
+   * The class descriptors read since the last call, in stream order; forgets them (a long
+   * stream of records rewrites its descriptors after every reset).
+   */
+  List<Desc> drainDescriptors() {
+    List<Desc> out = new ArrayList<>(descriptors);
+    descriptors.clear();
+    return out;
+  }
+
+  /**
    * Reads the stream header and the first top-level object, as {@code readObject} would.
    *
    * @throws IOException when the bytes do not follow the grammar, naming the offending element
    */
   Object readTopLevel() throws IOException {
+    readHeader();
+    return unwrap(readGuarded());
+  }
+
+  /**
+   * Reads the stream header only; the objects follow with {@link #next(Object[])} (a
+   * serializer's stream of records, which may hold none).
+   *
+   * @throws IOException when the bytes do not start with the header
+   */
+  void readHeader() throws IOException {
     short magic = in.readShort();
     short version = in.readShort();
     if (magic != STREAM_MAGIC || version != STREAM_VERSION) {
@@ -165,7 +186,6 @@ final class SerialStream implements ObjectStreamConstants {
           + " expected %04x %04x", magic & 0xffff, version & 0xffff, STREAM_MAGIC,
           STREAM_VERSION));
     }
-    return unwrap(readGuarded());
   }
 
   /** {@link #readContent()}, with a stack overflow (a thread with a small stack) an IOException. */

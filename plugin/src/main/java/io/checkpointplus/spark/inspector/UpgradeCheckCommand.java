@@ -12,10 +12,10 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -26,9 +26,15 @@ import org.apache.hadoop.fs.Path;
  * {@code jars/}: Spark's parent-first order), as {@code ObjectInputStream} would:
  * {@code ClassNotFoundException} for a class that is gone, {@code InvalidClassException} for a
  * changed {@code serialVersionUID}, a primitive field whose type changed, or a class no longer
- * serializable; {@code ClassCastException} for a field whose new type cannot hold the value
- * the checkpoint has; and for serialized lambdas, a missing implementation method. No class is
- * initialised: no code of the application runs.
+ * serializable, or a class without a serialization constructor ("no valid constructor": its
+ * first non-serializable superclass lost its accessible no-arg constructor);
+ * {@code ClassCastException} for a field whose new type cannot hold the value the checkpoint
+ * has; and for serialized lambdas, a missing implementation method. The classes compared are
+ * those of the metadata and of the {@code rdd-N} checkpoints it references (the state of
+ * stateful DStreams, which a restart reads too: {@link StreamingRddData}). What cannot be
+ * checked (Kryo-written state data, a computed {@code serialVersionUID}) makes the verdict
+ * "cannot tell", never "would succeed". No class is initialised: no code of the application
+ * runs.
  */
 final class UpgradeCheckCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -59,12 +65,26 @@ final class UpgradeCheckCommand {
       }
     }
     MetadataFile file = MetadataFiles.resolve(path, args.hadoopConf(), args.sparkConf());
+    SerializedClasses classes = new SerializedClasses();
+    classes.add(file.root, file.descriptors, file.path.toString());
+    StreamingRddData.Scan data = StreamingRddData.scan(file, args.hadoopConf(), classes);
     List<Verdict> verdicts;
     try (URLClassLoader loader = new URLClassLoader("upgrade-check", urls.toArray(new URL[0]),
         UpgradeCheckCommand.class.getClassLoader())) {
-      verdicts = check(file, loader);
+      verdicts = check(classes, loader);
     }
-    return outcome(file, jar, verdicts);
+    for (int i = 0; i < verdicts.size(); i++) {
+      Verdict v = verdicts.get(i);
+      String source = classes.firstSeenIn.get(v.className());
+      if (!v.status().equals("ok") && source != null && !source.equals(file.path.toString())) {
+        verdicts.set(i, new Verdict(v.className(), v.status(), v.streamSuid(), v.localSuid(),
+            v.exception(), v.reason() + " (the class is in the state data " + source + ")"));
+      }
+    }
+    for (String reason : data.notChecked()) {
+      verdicts.add(new Verdict("state data", "unchecked", null, null, null, reason));
+    }
+    return outcome(file, jar, verdicts, data);
   }
 
   private static URL url(String jar) throws IOException {
@@ -75,36 +95,21 @@ final class UpgradeCheckCommand {
     return p.toUri().toURL();
   }
 
-  /** The verdict for every class of the checkpoint, in stream order. */
+  /** The verdict for every class of one metadata file, in stream order. */
   static List<Verdict> check(MetadataFile file, ClassLoader loader) {
-    Map<String, SerialStream.Desc> descs = new LinkedHashMap<>();
-    for (SerialStream.Desc d : file.descriptors) {
-      descs.putIfAbsent(d.name, d);
-    }
-    Map<String, List<SerialStream.Obj>> instances = new LinkedHashMap<>();
-    List<SerialStream.Obj> lambdas = new ArrayList<>();
-    Map<String, java.util.Set<String>> enumConstants = new LinkedHashMap<>();
-    SerialValues.walk(file.root, new IdentityHashMap<>(), o -> {
-      if (o instanceof SerialStream.EnumConst e) {
-        enumConstants.computeIfAbsent(e.desc().name, k -> new java.util.TreeSet<>())
-            .add(e.constant());
-      }
-      if (o instanceof SerialStream.Obj obj) {
-        for (SerialStream.Desc d = obj.desc; d != null; d = d.superDesc) {
-          instances.computeIfAbsent(d.name, k -> new ArrayList<>()).add(obj);
-        }
-        if (obj.desc.name.equals("java.lang.invoke.SerializedLambda")) {
-          lambdas.add(obj);
-        }
-      }
-    }, null);
+    SerializedClasses classes = new SerializedClasses();
+    classes.add(file.root, file.descriptors, file.path.toString());
+    return check(classes, loader);
+  }
+
+  /** The verdict for every class {@code classes} holds, in the order first seen. */
+  static List<Verdict> check(SerializedClasses classes, ClassLoader loader) {
     List<Verdict> out = new ArrayList<>();
-    for (SerialStream.Desc d : descs.values()) {
-      out.add(verdict(d, loader, instances.getOrDefault(d.name, List.of()),
-          enumConstants.getOrDefault(d.name, java.util.Set.of())));
+    for (SerialStream.Desc d : classes.descriptors.values()) {
+      out.add(verdict(d, loader, classes));
     }
-    for (SerialStream.Obj lambda : lambdas) {
-      Verdict v = lambdaVerdict(lambda, loader);
+    for (List<String> lambda : classes.lambdas) {
+      Verdict v = lambdaVerdict(lambda.get(0), lambda.get(1), lambda.get(2), loader);
       if (v != null) {
         out.add(v);
       }
@@ -113,7 +118,7 @@ final class UpgradeCheckCommand {
   }
 
   private static Verdict verdict(SerialStream.Desc d, ClassLoader loader,
-      List<SerialStream.Obj> instances, java.util.Set<String> enumConstants) {
+      SerializedClasses classes) {
     if (d.isProxy()) {
       for (String iface : d.proxyInterfaces) {
         try {
@@ -150,7 +155,7 @@ final class UpgradeCheckCommand {
               : "cannot bind enum descriptor to a non-enum class");
     }
     if (isEnum) {
-      return enumVerdict(d, cl, enumConstants);
+      return enumVerdict(d, cl, classes.enumConstants.getOrDefault(d.name, Set.of()));
     }
     if (!streamSerializable) {
       // A class written only as a Class object (a lambda's capturing class, a ClassTag's
@@ -184,7 +189,10 @@ final class UpgradeCheckCommand {
     }
     String fieldProblem;
     try {
-      fieldProblem = fieldProblem(d, cl, loader, instances);
+      fieldProblem = fieldProblem(d, cl, loader, classes);
+      if (fieldProblem == null && classes.instantiated.contains(d.name) && !cl.isRecord()) {
+        fieldProblem = SerializationConstructor.problem(cl);
+      }
     } catch (LinkageError | RuntimeException e) {
       // getDeclaredFields resolves every field's type: one that cannot be loaded
       return new Verdict(d.name, "unchecked", d.suid, local.suid(), null,
@@ -192,8 +200,8 @@ final class UpgradeCheckCommand {
     }
     if (fieldProblem != null) {
       return new Verdict(d.name, "incompatible", d.suid, local.suid(),
-          fieldProblem.startsWith("incompatible types") ? "InvalidClassException"
-              : "ClassCastException", fieldProblem);
+          fieldProblem.startsWith("cannot assign") ? "ClassCastException"
+              : "InvalidClassException", fieldProblem);
     }
     return new Verdict(d.name, "ok", d.suid, local.suid(), null, null);
   }
@@ -231,7 +239,7 @@ final class UpgradeCheckCommand {
 
   /** A field of the stream that the new class cannot take, as {@code ObjectStreamClass} sees it. */
   private static String fieldProblem(SerialStream.Desc d, Class<?> cl, ClassLoader loader,
-      List<SerialStream.Obj> instances) {
+      SerializedClasses classes) {
     Map<String, Field> local = new LinkedHashMap<>();
     for (Field f : cl.getDeclaredFields()) {
       if ((f.getModifiers() & (Modifier.STATIC | Modifier.TRANSIENT)) == 0) {
@@ -251,15 +259,7 @@ final class UpgradeCheckCommand {
             + " in the checkpoint, " + lf.getType().getTypeName() + " now";
       }
       if (!streamPrimitive) {
-        for (SerialStream.Obj o : instances) {
-          Map<String, Object> values = o.fieldsByClass.get(d.name);
-          Object v = values == null ? null : values.get(f.name());
-          String valueClass = v instanceof SerialStream.Obj vo ? vo.desc.name
-              : v instanceof SerialStream.Arr va ? va.desc().name
-              : v instanceof String ? "java.lang.String" : null;
-          if (valueClass == null) {
-            continue;
-          }
+        for (String valueClass : classes.valueClasses(d.name, f.name())) {
           try {
             Class<?> vc = Class.forName(valueClass, false, loader);
             if (!lf.getType().isAssignableFrom(vc) && !hasReadResolve(vc)) {
@@ -292,14 +292,7 @@ final class UpgradeCheckCommand {
   }
 
   /** A serialized lambda whose implementation method is gone from the new build. */
-  private static Verdict lambdaVerdict(SerialStream.Obj lambda, ClassLoader loader) {
-    Object implClass = lambda.field("implClass");
-    Object implName = lambda.field("implMethodName");
-    Object implSig = lambda.field("implMethodSignature");
-    if (!(implClass instanceof String c) || !(implName instanceof String n)
-        || !(implSig instanceof String s)) {
-      return null;
-    }
+  private static Verdict lambdaVerdict(String c, String n, String s, ClassLoader loader) {
     String name = "lambda " + c.replace('/', '.') + "." + n + s;
     Class<?> cl;
     try {
@@ -328,7 +321,8 @@ final class UpgradeCheckCommand {
             + " them)");
   }
 
-  private static Outcome outcome(MetadataFile file, String jar, List<Verdict> verdicts) {
+  private static Outcome outcome(MetadataFile file, String jar, List<Verdict> verdicts,
+      StreamingRddData.Scan data) {
     ObjectNode root = JSON.createObjectNode();
     root.put("checkpoint", file.path.toString());
     root.put("jar", jar);
@@ -336,6 +330,7 @@ final class UpgradeCheckCommand {
     long unchecked = verdicts.stream().filter(v -> v.status().equals("unchecked")).count();
     root.put("restartWouldFail", failing > 0);
     root.put("classes", verdicts.size());
+    root.put("stateDataFiles", data.files());
     ArrayNode all = root.putArray("verdicts");
     for (Verdict v : verdicts) {
       ObjectNode n = all.addObject();
@@ -356,6 +351,10 @@ final class UpgradeCheckCommand {
     StringBuilder out = new StringBuilder();
     out.append("Upgrade check of ").append(file.path).append(" against ").append(jar)
         .append('\n');
+    if (!data.directories().isEmpty()) {
+      out.append("  with the state data it references: ").append(data.files())
+          .append(" files of ").append(data.directories().size()).append(" rdd-N checkpoints\n");
+    }
     for (Verdict v : verdicts) {
       if (!v.status().equals("ok")) {
         out.append(v.fails() ? "  FAIL      " : "  unchecked ").append(v.className());

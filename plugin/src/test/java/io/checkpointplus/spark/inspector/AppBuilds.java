@@ -1,7 +1,6 @@
 package io.checkpointplus.spark.inspector;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
@@ -29,10 +28,30 @@ final class AppBuilds {
    * {@code jar}.
    */
   static Path build(Path work, String name, Map<String, String> sources) throws IOException {
+    Path classes = compile(work, name, sources);
+    Path jar = work.resolve(name + ".jar");
+    try (Stream<Path> files = Files.walk(classes)) {
+      Map<String, byte[]> entries = new java.util.TreeMap<>();
+      for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+        entries.put(classes.relativize(f).toString().replace('\\', '/'), Files.readAllBytes(f));
+      }
+      jar(jar, entries);
+    }
+    return jar;
+  }
+
+  /**
+   * Compiles {@code sources} (class name → source) against Spark's API in one compiler run.
+   *
+   * @return the directory of the class files
+   */
+  static Path compile(Path work, String name, Map<String, String> sources) throws IOException {
     Path src = Files.createDirectories(work.resolve(name + "-src"));
     Path classes = Files.createDirectories(work.resolve(name + "-classes"));
     List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-classpath",
-        jarOf(org.apache.spark.api.java.function.Function.class), "--release", "17"));
+        jarOf(org.apache.spark.api.java.function.Function.class) + java.io.File.pathSeparator
+            + jarOf(org.apache.spark.api.java.Optional.class), "--release", "17",
+        "-nowarn", "-Xlint:none"));
     for (Map.Entry<String, String> s : sources.entrySet()) {
       Path file = src.resolve(s.getKey().replace('.', '/') + ".java");
       Files.createDirectories(file.getParent());
@@ -40,18 +59,20 @@ final class AppBuilds {
       args.add(file.toString());
     }
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-    int rc = javac.run(null, null, null, args.toArray(new String[0]));
+    java.io.ByteArrayOutputStream errors = new java.io.ByteArrayOutputStream();
+    int rc = javac.run(null, null, errors, args.toArray(new String[0]));
     if (rc != 0) {
-      throw new IllegalStateException("javac failed for " + name);
+      throw new IllegalStateException("javac failed for " + name + ":\n" + errors);
     }
-    Path jar = work.resolve(name + ".jar");
-    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
-        Stream<Path> files = Files.walk(classes)) {
-      for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-        out.putNextEntry(new JarEntry(classes.relativize(f).toString().replace('\\', '/')));
-        try (OutputStream ignored = null) {
-          out.write(Files.readAllBytes(f));
-        }
+    return classes;
+  }
+
+  /** Writes a jar of {@code entries} (path in the jar → bytes). */
+  static Path jar(Path jar, Map<String, byte[]> entries) throws IOException {
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+      for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+        out.putNextEntry(new JarEntry(e.getKey()));
+        out.write(e.getValue());
         out.closeEntry();
       }
     }

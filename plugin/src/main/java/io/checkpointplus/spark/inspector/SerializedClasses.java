@@ -1,0 +1,84 @@
+package io.checkpointplus.spark.inspector;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * What one or more Java serialization streams say about each class they name, gathered for
+ * {@code upgrade-check}: the first descriptor of each class, the classes that have instances
+ * (only those need a serialization constructor), the classes of the values each object field
+ * received (a field's new type must still hold them), the enum constants written, and the
+ * serialized lambdas. Bounded by the number of distinct classes, not by the number of records:
+ * a state RDD's checkpoint of millions of records is added one record at a time.
+ */
+final class SerializedClasses {
+  /** The first descriptor of each class, in stream order, and where it was first seen. */
+  final Map<String, SerialStream.Desc> descriptors = new LinkedHashMap<>();
+  final Map<String, String> firstSeenIn = new LinkedHashMap<>();
+  /** Classes of which the streams hold an object (not only a descriptor or a superclass). */
+  final Set<String> instantiated = new LinkedHashSet<>();
+  /** Declaring class → object field → the classes of the values it received. */
+  final Map<String, Map<String, Set<String>>> fieldValueClasses = new LinkedHashMap<>();
+  final Map<String, Set<String>> enumConstants = new LinkedHashMap<>();
+  /** Serialized lambdas as (implClass, implMethodName, implMethodSignature), each once. */
+  final Set<List<String>> lambdas = new LinkedHashSet<>();
+
+  /**
+   * Adds one decoded object and the descriptors its stream read for it.
+   *
+   * @param source where the stream came from (a file), named in verdicts
+   */
+  void add(Object root, Collection<SerialStream.Desc> descs, String source) {
+    for (SerialStream.Desc d : descs) {
+      if (descriptors.putIfAbsent(d.name, d) == null) {
+        firstSeenIn.put(d.name, source);
+      }
+    }
+    SerialValues.walk(root, new IdentityHashMap<>(), o -> {
+      if (o instanceof SerialStream.EnumConst e) {
+        enumConstants.computeIfAbsent(e.desc().name, k -> new TreeSet<>()).add(e.constant());
+      }
+      if (o instanceof SerialStream.Obj obj) {
+        instantiated.add(obj.desc.name);
+        for (Map.Entry<String, Map<String, Object>> c : obj.fieldsByClass.entrySet()) {
+          for (Map.Entry<String, Object> f : c.getValue().entrySet()) {
+            String valueClass = valueClass(f.getValue());
+            if (valueClass != null) {
+              fieldValueClasses.computeIfAbsent(c.getKey(), k -> new LinkedHashMap<>())
+                  .computeIfAbsent(f.getKey(), k -> new LinkedHashSet<>()).add(valueClass);
+            }
+          }
+        }
+        if (obj.desc.name.equals("java.lang.invoke.SerializedLambda")
+            && obj.field("implClass") instanceof String c
+            && obj.field("implMethodName") instanceof String n
+            && obj.field("implMethodSignature") instanceof String s) {
+          lambdas.add(List.of(c, n, s));
+        }
+      }
+    }, null);
+  }
+
+  /** The class of a field's value as the stream names it; null for null and primitives. */
+  private static String valueClass(Object v) {
+    return v instanceof SerialStream.Obj vo ? vo.desc.name
+        : v instanceof SerialStream.Arr va ? va.desc().name
+        : v instanceof SerialStream.EnumConst ve ? ve.desc().name
+        : v instanceof SerialStream.ClassRef ? "java.lang.Class"
+        : v instanceof String ? "java.lang.String" : null;
+  }
+
+  /** The value classes field {@code field} of class {@code className} received. */
+  Collection<String> valueClasses(String className, String field) {
+    Map<String, Set<String>> fields = fieldValueClasses.get(className);
+    Set<String> out = fields == null ? null : fields.get(field);
+    return out == null ? List.of() : new ArrayList<>(out);
+  }
+}
