@@ -17,6 +17,7 @@ line="${1:?usage: dev/test-spark.sh LINE [maven args...]  (LINE: 3.4 3.5 3.5-sca
 shift
 case "$line" in
   3.5) profile=(-Dline.kryo.skip=true -Dline.differential.programs=50 -Dline.differential.clusterPrograms=4
+         -Dline.verify.cases=40 -Dline.upgradecheck.cases=30
          "-Dline.it.includes=**/RealtimeFeaturesIT.java,**/SparkCheckpointSuiteIT.java,**/OtherScalaJarIT.java") ;;
   3.4|3.5-scala-2.13|4.0|4.1|4.2) profile=("-Pspark-$line") ;;
   *) echo "dev/test-spark.sh: unknown Spark line '$line'; known: 3.4 3.5 3.5-scala-2.13 4.0 4.1 4.2" >&2; exit 2 ;;
