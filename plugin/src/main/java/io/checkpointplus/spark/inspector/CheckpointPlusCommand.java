@@ -36,15 +36,24 @@ public final class CheckpointPlusCommand {
       "                                  or incompatible (serialVersionUID, fields)",
       "  diff A B                        two checkpoints of one RDD: partitions, records, sizes,",
       "                                  whether the records are equal",
-      "  clean ROOT [--older-than D] [--keep-last N] [--dry-run]",
+      "  clean ROOT [--older-than D] [--keep-last N] [--include-unowned] [--dry-run]",
       "                                  ROOT: a checkpoint root (not a <uuid> or rdd-N directory).",
-      "                                  Removes <uuid> directories of earlier runs by the plugin's",
-      "                                  retention rules: never a live one, one a metadata",
-      "                                  checkpoint references, a Structured Streaming query",
-      "                                  location, or one holding anything but rdd-N directories and",
-      "                                  the plugin's files; age = newest file at any depth; D like",
-      "                                  1h, 7d (defaults: --older-than 1h --keep-last 1); a failed",
-      "                                  delete is reported FAILED and the others go on (exit 1)",
+      "                                  Removes <uuid> directories of earlier runs whose owner",
+      "                                  (an application with the plugin) stopped: nothing in it,",
+      "                                  its heartbeat file included, changed for D plus 5min for",
+      "                                  clock differences, on the storage's clock (an empty probe",
+      "                                  file is written and deleted in ROOT, also with --dry-run).",
+      "                                  Never one a metadata checkpoint references, a Structured",
+      "                                  Streaming query location, or one holding anything but",
+      "                                  rdd-N directories and the plugin's files; per application",
+      "                                  the newest N are kept. D like 1h, 7d (defaults:",
+      "                                  --older-than 1h --keep-last 1). A failed delete is",
+      "                                  reported FAILED and the others go on (exit 1)",
+      "    --include-unowned             also <uuid> directories without owner marker (stock Spark,",
+      "                                  applications without the plugin), by the same age rule.",
+      "                                  Never by default: a running application may read such a",
+      "                                  checkpoint for hours without changing a file, and fails",
+      "                                  once it is gone; use it only when none runs",
       "  summary ROOT [--audit FILE]     a few lines on a run: checkpoints written, partitions from",
       "                                  cache versus recomputed, failures, files and audit",
       "",
@@ -73,7 +82,7 @@ public final class CheckpointPlusCommand {
     FLAGS.put("show", Set.of());
     FLAGS.put("upgrade-check", Set.of());
     FLAGS.put("diff", Set.of());
-    FLAGS.put("clean", Set.of("dry-run"));
+    FLAGS.put("clean", Set.of("dry-run", "include-unowned"));
     FLAGS.put("summary", Set.of());
     FLAGS.put("help", Set.of());
     VALUED.put("upgrade-check", Set.of("jar", "jars"));
