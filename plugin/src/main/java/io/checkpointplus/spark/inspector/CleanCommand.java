@@ -71,12 +71,21 @@ final class CleanCommand {
 
   static Outcome run(Arguments args, Progress progress) throws Arguments.UsageException,
       IOException {
-    Path root = new Path(args.single("checkpoint root"));
+    Path given = new Path(args.single("checkpoint root"));
+    Configuration hadoopConf = args.hadoopConf();
+    FileSystem fs = given.getFileSystem(hadoopConf);
+    // Checked as resolved (qualified, ".." and "." gone), as listed and deleted: a name checked
+    // before, such as that of "<uuid>/rdd-3/..", is not the directory cleaned.
+    org.apache.hadoop.fs.FileStatus status = fs.getFileStatus(given);
+    Path root = status.getPath();
     if (CheckpointScan.UUID.matcher(root.getName()).matches()
         || CheckpointScan.RDD.matcher(root.getName()).matches()) {
       throw new Arguments.UsageException(root + ": clean takes a checkpoint root only (the"
           + " directory given to setCheckpointDir, holding <uuid> directories), not a <uuid> or"
           + " rdd-N directory");
+    }
+    if (!status.isDirectory()) {
+      throw new IOException(root + " is a file, expected a checkpoint root");
     }
     long olderThan = parseDuration(args.options.getOrDefault("older-than", "1h"));
     int keepLast;
@@ -91,8 +100,6 @@ final class CleanCommand {
     }
     boolean dryRun = args.flag("dry-run");
     boolean includeUnowned = args.flag("include-unowned");
-    Configuration hadoopConf = args.hadoopConf();
-    FileSystem fs = root.getFileSystem(hadoopConf);
     long storageNow;
     try {
       // before the listing: whatever the listing sees is at most this old, or younger
