@@ -13,7 +13,8 @@ import java.util.Set;
  * {@code checkpoint-plus}: the offline inspector, the {@code Main-Class} of the plugin jar. Reads
  * checkpoint directories (RDD, Spark Streaming, Structured Streaming) on any Hadoop file system
  * without a running application: it never loads or runs application code, and writes nothing
- * unless a command is asked to ({@code clean} without {@code --dry-run}).
+ * unless a command is asked to ({@code clean} without {@code --dry-run}; {@code clean} also
+ * writes and deletes an empty probe file in the root to read the storage's clock).
  *
  * <pre>java -cp "$SPARK_HOME/jars/*:spark-checkpoint-plus_2.12-VERSION.jar" \
  *     io.checkpointplus.spark.inspector.CheckpointPlusCommand list hdfs:///checkpoints</pre>
@@ -210,6 +211,12 @@ public final class CheckpointPlusCommand {
   /** Reports a command that could not finish; returns {@link Exit#ERROR}. */
   private static int error(String command, boolean json, String kind, String message,
       PrintStream out, PrintStream err) {
+    if (message != null && (message.contains("ClassNotFoundException")
+        || message.contains("No FileSystem for scheme"))) {
+      // s3a:, gs:, abfs: and the like live in jars a Spark distribution may not ship
+      message += " (a file system's jars missing? add them: bin/checkpoint-plus --jars"
+          + " hadoop-aws.jar,aws-sdk-bundle.jar COMMAND ...)";
+    }
     if (json) {
       printError(out, kind, message, Exit.ERROR);
     }
