@@ -60,6 +60,11 @@ class InspectorIT {
   }
 
   private static Run inspect(String... args) {
+    return inspect(java.util.Map.of(), args);
+  }
+
+  /** A run of the launcher with {@code env} added to its environment. */
+  private static Run inspect(java.util.Map<String, String> env, String... args) {
     try {
       List<String> command = new ArrayList<>(List.of("bash",
           Path.of("..", "bin", "checkpoint-plus").toAbsolutePath().normalize().toString()));
@@ -71,6 +76,7 @@ class InspectorIT {
       pb.environment().put("SPARK_HOME", sparkHome.toString());
       pb.environment().put("CHECKPOINT_PLUS_JAR", ChildJvm.pluginJar().toString());
       pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+      pb.environment().putAll(env);
       Process p = pb.start();
       if (!p.waitFor(300, TimeUnit.SECONDS)) {
         p.destroyForcibly().waitFor();
@@ -254,5 +260,67 @@ class InspectorIT {
         "spark.serializer=org.apache.spark.serializer.KryoSerializer");
     assertEquals(0, run.exitCode(), run.toString());
     assertTrue(!run.out().contains("DAMAGED"), run.out());
+  }
+
+  /**
+   * A Hadoop file system (scheme {@code extrajar}) that users would bring in a jar of their own,
+   * as hadoop-aws brings {@code s3a}: local files under another scheme.
+   */
+  public static final class ExtraJarFileSystem extends org.apache.hadoop.fs.RawLocalFileSystem {
+    @Override
+    public java.net.URI getUri() {
+      return java.net.URI.create("extrajar:///");
+    }
+
+    @Override
+    public String getScheme() {
+      return "extrajar";
+    }
+  }
+
+  /**
+   * Issue 19, defect 7: a file system whose jar is not among Spark's (s3a on a stock
+   * distribution) is found through {@code --jars} before the command, or through
+   * {@code SPARK_DIST_CLASSPATH} as Spark's own launcher adds it; without either, the error
+   * says how to add it.
+   */
+  @Test
+  void launcherAddsJarsAndSparkDistClasspath() throws Exception {
+    Path jar = work.resolve("extra-file-system.jar");
+    String entry = ExtraJarFileSystem.class.getName().replace('.', '/') + ".class";
+    try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(
+        Files.newOutputStream(jar)); java.io.InputStream in = InspectorIT.class.getClassLoader()
+            .getResourceAsStream(entry)) {
+      out.putNextEntry(new java.util.jar.JarEntry(entry));
+      in.transferTo(out);
+      out.closeEntry();
+    }
+    Path root = Files.createDirectories(work.resolve("extrajar-root"));
+    String[] list = {"list", "extrajar://" + root, "--conf",
+        "fs.extrajar.impl=" + ExtraJarFileSystem.class.getName(), "--json"};
+    Run without = inspect(list);
+    assertEquals(3, without.exitCode(), without.toString());
+    assertTrue(without.json().get("error").get("message").asText().contains("--jars"),
+        without.out());
+
+    List<String> withJars = new ArrayList<>(List.of("--jars", jar.toString()));
+    withJars.addAll(List.of(list));
+    Run viaJars = inspect(withJars.toArray(new String[0]));
+    assertEquals(0, viaJars.exitCode(), viaJars.toString());
+    assertEquals(1, viaJars.json().get("schemaVersion").asInt(), viaJars.out());
+
+    Run viaDist = inspect(java.util.Map.of("SPARK_DIST_CLASSPATH", jar.toString()), list);
+    assertEquals(0, viaDist.exitCode(), viaDist.toString());
+  }
+
+  /** With {@code --json}, a usage error is a JSON object on standard output, exit 2. */
+  @Test
+  void launcherPrintsJsonErrorsAndSubcommandHelp() {
+    Run bogus = inspect("verify", "x", "--bogus", "--json");
+    assertEquals(2, bogus.exitCode(), bogus.toString());
+    assertEquals("usage", bogus.json().get("error").get("kind").asText(), bogus.out());
+    Run help = inspect("clean", "--help");
+    assertEquals(0, help.exitCode(), help.toString());
+    assertTrue(help.out().startsWith("Usage: checkpoint-plus clean"), help.out());
   }
 }

@@ -16,17 +16,25 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * {@code clean ROOT [--older-than D] [--keep-last N] [--dry-run]}: removes the {@code <uuid>}
- * directories of earlier runs by the plugin's retention rules
- * ({@code spark.checkpointplus.files.retention.*}, see {@code RetentionSweeper}). ROOT must be a
- * checkpoint root, and only its direct children are removed. Never removed: one that looks live
- * (owner heartbeat or a file at any depth changed within ten minutes), one that a streaming
- * metadata checkpoint in the root references (what a restart restores from), a Structured
- * Streaming query location, one holding anything but rdd-N directories and the plugin's own
- * files, and, per application name, the newest {@code keepLast}; the others once nothing in them
- * changed for {@code olderThan}, re-checked just before the delete. If a metadata file cannot be
- * read, what it references is unknown and nothing is removed. A failed delete is reported and the
- * others go on.
+ * {@code clean ROOT [--older-than D] [--keep-last N] [--include-unowned] [--dry-run]}: removes
+ * the {@code <uuid>} directories of earlier runs by the plugin's retention rules
+ * ({@code spark.checkpointplus.files.retention.*}, see {@code RetentionSweeper}), and only what
+ * it can prove dead. ROOT must be a checkpoint root, and only its direct children are removed.
+ *
+ * <p>Ages are judged on the storage's clock ({@link StorageClock}), never this machine's: a
+ * directory's age is that of its newest file at any depth, its owner's heartbeat file
+ * included, and a directory is removed once that age reaches {@code olderThan} plus
+ * {@link StorageClock#SKEW_MARGIN_MS}. By default only directories with an owner marker are
+ * candidates: the owner renews its heartbeat while it runs, so an old heartbeat proves it
+ * stopped. A directory without one (stock Spark, an application without the plugin) may be
+ * read for hours by a running application without a file changing: only
+ * {@code --include-unowned} makes it a candidate. Never removed: one that looks live (a file
+ * changed within ten minutes plus the margin), one that a streaming metadata checkpoint in the
+ * root references (what a restart restores from), a Structured Streaming query location, one
+ * holding anything but rdd-N directories and the plugin's files, and, per application name,
+ * the newest {@code keepLast}; the age is re-checked just before the delete. If a metadata
+ * file cannot be read, what it references is unknown and nothing is removed. A failed delete
+ * is reported and the others go on.
  */
 final class CleanCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -63,12 +71,21 @@ final class CleanCommand {
 
   static Outcome run(Arguments args, Progress progress) throws Arguments.UsageException,
       IOException {
-    Path root = new Path(args.single("checkpoint root"));
+    Path given = new Path(args.single("checkpoint root"));
+    Configuration hadoopConf = args.hadoopConf();
+    FileSystem fs = given.getFileSystem(hadoopConf);
+    // Checked as resolved (qualified, ".." and "." gone), as listed and deleted: a name checked
+    // before, such as that of "<uuid>/rdd-3/..", is not the directory cleaned.
+    org.apache.hadoop.fs.FileStatus status = fs.getFileStatus(given);
+    Path root = status.getPath();
     if (CheckpointScan.UUID.matcher(root.getName()).matches()
         || CheckpointScan.RDD.matcher(root.getName()).matches()) {
       throw new Arguments.UsageException(root + ": clean takes a checkpoint root only (the"
           + " directory given to setCheckpointDir, holding <uuid> directories), not a <uuid> or"
           + " rdd-N directory");
+    }
+    if (!status.isDirectory()) {
+      throw new IOException(root + " is a file, expected a checkpoint root");
     }
     long olderThan = parseDuration(args.options.getOrDefault("older-than", "1h"));
     int keepLast;
@@ -82,8 +99,14 @@ final class CleanCommand {
           + "': expected an integer >= 0");
     }
     boolean dryRun = args.flag("dry-run");
-    Configuration hadoopConf = args.hadoopConf();
-    FileSystem fs = root.getFileSystem(hadoopConf);
+    boolean includeUnowned = args.flag("include-unowned");
+    long storageNow;
+    try {
+      // before the listing: whatever the listing sees is at most this old, or younger
+      storageNow = StorageClock.now(fs, root);
+    } catch (IOException e) {
+      throw new IOException("Nothing removed: " + e.getMessage(), e);
+    }
     CheckpointScan scan = CheckpointScan.of(root, fs, progress);
     ListCommand.MetadataReferences refs = ListCommand.MetadataReferences.of(scan, hadoopConf,
         args.sparkConf());
@@ -92,14 +115,16 @@ final class CleanCommand {
           + refs.errors.keySet().iterator().next() + " cannot be read, so which directories"
           + " it references is unknown (" + refs.errors.values().iterator().next() + ")");
     }
-    long now = System.currentTimeMillis();
-    List<Decision> decisions = decide(scan, refs, now, olderThan, keepLast);
+    List<Decision> decisions = decide(scan, refs, storageNow, olderThan, keepLast,
+        includeUnowned);
     List<String> failed = new ArrayList<>();
     ObjectNode json = JSON.createObjectNode();
     json.put("root", scan.root.toString());
     json.put("dryRun", dryRun);
     json.put("olderThanMs", olderThan);
     json.put("keepLast", keepLast);
+    json.put("includeUnowned", includeUnowned);
+    json.put("storageTimeMs", storageNow);
     ArrayNode arr = json.putArray("directories");
     StringBuilder out = new StringBuilder();
     int removed = 0;
@@ -113,7 +138,7 @@ final class CleanCommand {
           throw new IllegalStateException(d.dir() + " is not a child of the root " + scan.root);
         }
         try {
-          String written = writtenSince(fs, d.dir(), olderThan);
+          String written = writtenSince(fs, d.dir(), storageNow, olderThan);
           if (written != null) {
             remove = false;
             reason = written;
@@ -151,10 +176,11 @@ final class CleanCommand {
 
   /**
    * Re-checks, just before deleting, that nothing was written to {@code dir} since the listing:
-   * the owner's heartbeat and the newest file at any depth must both be older than
-   * {@code olderThan}. Returns why the directory is kept, or null if it is still idle.
+   * its newest file at any depth (the owner's heartbeat file included) must still be older
+   * than {@code olderThan} plus the margin, on the storage's clock. Returns why the directory is
+   * kept, or null if it is still idle.
    */
-  private static String writtenSince(FileSystem fs, Path dir, long olderThan)
+  private static String writtenSince(FileSystem fs, Path dir, long storageNow, long olderThan)
       throws IOException {
     long newest = 0;
     org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it =
@@ -162,23 +188,23 @@ final class CleanCommand {
     while (it.hasNext()) {
       newest = Math.max(newest, it.next().getModificationTime());
     }
-    java.util.Optional<io.checkpointplus.spark.files.OwnerMarker> owner =
-        io.checkpointplus.spark.files.OwnerMarker.read(fs, dir);
-    if (owner.isPresent()) {
-      newest = Math.max(newest, owner.get().heartbeatMs());
-    }
-    long idle = System.currentTimeMillis() - newest;
-    return idle < olderThan ? "written " + Table.age(idle) + " ago, since the listing: kept"
-        : null;
+    long idle = storageNow - newest;
+    return idle < olderThan + StorageClock.SKEW_MARGIN_MS ? "written "
+        + Table.age(Math.max(0, idle)) + " ago, since the listing: kept" : null;
   }
 
-  /** The retention decision for every {@code <uuid>} directory of the root. */
+  /**
+   * The retention decision for every {@code <uuid>} directory of the root, at
+   * {@code storageNow} (the storage's clock, as the times of the scan).
+   */
   static List<Decision> decide(CheckpointScan scan, ListCommand.MetadataReferences refs,
-      long now, long olderThan, int keepLast) throws IOException {
+      long storageNow, long olderThan, int keepLast, boolean includeUnowned) throws IOException {
     List<Decision> out = new ArrayList<>();
     Map<String, List<CheckpointScan.AppDir>> byApp = new LinkedHashMap<>();
     for (CheckpointScan.AppDir a : scan.appDirs) {
       String app = a.owner.map(o -> o.appName()).orElse("");
+      // storage times only: the time a driver wrote into its marker is by the driver's clock
+      long idle = storageNow - a.latestFileTime;
       if (StructuredStreamingLocation.isOne(scan.fs, a.path)) {
         out.add(new Decision(a.path, app, false, "a Structured Streaming query location"
             + " (offsets/ or commits/): not an application directory"));
@@ -186,31 +212,38 @@ final class CleanCommand {
         out.add(new Decision(a.path, app, false, "holds " + a.foreignEntries.get(0)
             + (a.foreignEntries.size() > 1 ? " and " + (a.foreignEntries.size() - 1) + " more"
             : "") + ": not only rdd-N directories and the plugin's files"));
-      } else if (a.looksLive(now)) {
+      } else if (idle < CheckpointScan.LIVE_WINDOW_MS + StorageClock.SKEW_MARGIN_MS) {
         out.add(new Decision(a.path, app, false, "live: heartbeat or a file changed "
-            + Table.age(now - a.lastSeen()) + " ago"));
+            + Table.age(Math.max(0, idle)) + " ago"));
       } else if (refs.uuidNames.contains(a.path.getName())) {
         out.add(new Decision(a.path, app, false, "referenced by a streaming metadata"
             + " checkpoint: a restart reads it"));
+      } else if (a.owner.isEmpty() && !includeUnowned) {
+        out.add(new Decision(a.path, app, false, "no owner marker (stock Spark or an"
+            + " application without the plugin, which may still read it): whether it is in use"
+            + " cannot be told; --include-unowned removes such directories"));
       } else {
         byApp.computeIfAbsent(app, k -> new ArrayList<>()).add(a);
       }
     }
     for (List<CheckpointScan.AppDir> dirs : byApp.values()) {
-      dirs.sort(Comparator.comparingLong(CheckpointScan.AppDir::lastSeen).reversed());
+      dirs.sort(Comparator.comparingLong((CheckpointScan.AppDir a) -> a.latestFileTime)
+          .reversed());
       for (int i = 0; i < dirs.size(); i++) {
         CheckpointScan.AppDir a = dirs.get(i);
         String app = a.owner.map(o -> o.appName()).orElse("");
-        String who = app.isEmpty() ? "without owner" : "of " + app;
-        long idle = now - a.lastSeen();
+        String who = a.owner.isEmpty() ? "without owner (--include-unowned)" : "of " + app;
+        long idle = storageNow - a.latestFileTime;
         if (i < keepLast) {
           out.add(new Decision(a.path, app, false, "among the newest " + keepLast + " " + who));
-        } else if (idle < olderThan) {
+        } else if (idle < olderThan + StorageClock.SKEW_MARGIN_MS) {
           out.add(new Decision(a.path, app, false, "changed " + Table.age(idle) + " ago, less"
-              + " than --older-than"));
+              + " than --older-than plus " + Table.age(StorageClock.SKEW_MARGIN_MS)
+              + " for clock differences"));
         } else {
           out.add(new Decision(a.path, app, true, "an earlier run " + who + ", beyond the"
-              + " newest " + keepLast + ", nothing changed for " + Table.age(idle)));
+              + " newest " + keepLast + (a.owner.isPresent() ? ", heartbeat expired:" : ",")
+              + " nothing changed for " + Table.age(idle)));
         }
       }
     }

@@ -40,6 +40,7 @@ final class SummaryCommand {
       summarizeAudit(new Path(audit), hadoopConf, names, json, out);
     }
     int rdds = 0;
+    int withManifest = 0;
     int problems = 0;
     long bytes = 0;
     for (CheckpointScan.AppDir a : scan.appDirs) {
@@ -47,21 +48,47 @@ final class SummaryCommand {
         rdds++;
         bytes += r.bytes();
         if (r.manifest != null || r.manifestError != null) {
+          withManifest++;
           problems += RddVerification.of(r, fs, args.sparkConf(), false).problems.size();
         }
       }
     }
     json.put("root", scan.root.toString()).put("applicationDirectories", scan.appDirs.size())
         .put("rddCheckpointsOnDisk", rdds).put("bytesOnDisk", bytes)
-        .put("metadataFilesOnDisk", scan.metadataFiles.size()).put("problems", problems);
+        .put("metadataFilesOnDisk", scan.metadataFiles.size()).put("problems", problems)
+        .put("rddCheckpointsWithManifest", withManifest)
+        .put("rddCheckpointsWithoutManifest", rdds - withManifest);
     out.append("  on disk      ").append(root).append(": ").append(scan.appDirs.size())
         .append(scan.appDirs.size() == 1 ? " application directory, " : " application"
             + " directories, ").append(rdds).append(" rdd-N checkpoints (")
         .append(Table.bytes(bytes)).append("), ").append(scan.metadataFiles.size())
-        .append(" streaming metadata files; ").append(problems == 0
-            ? "manifests check out (sizes)" : problems + " PROBLEMS (run verify)").append('\n');
+        .append(" streaming metadata files; ").append(checked(rdds, withManifest, problems))
+        .append('\n');
     out.append("  inspect      bin/checkpoint-plus list|verify|show ").append(scan.root).append('\n');
     return new Outcome(problems == 0 ? Exit.OK : Exit.PROBLEMS, json, out.toString());
+  }
+
+  /**
+   * What was checked on disk, and only that: manifests' sizes where there are manifests; a
+   * checkpoint without one (stock Spark, no plugin) was only counted by its part files.
+   */
+  private static String checked(int rdds, int withManifest, int problems) {
+    if (rdds == 0) {
+      return "no rdd-N checkpoints: nothing to check";
+    }
+    if (problems > 0) {
+      return problems + " PROBLEMS in " + withManifest + " checked against their manifests"
+          + " (run verify)";
+    }
+    String without = withoutManifest(rdds - withManifest);
+    return withManifest == 0 ? without : withManifest + (withManifest == 1
+        ? " manifest checks out (sizes)" : " manifests check out (sizes)")
+        + (withManifest == rdds ? "" : "; " + without);
+  }
+
+  private static String withoutManifest(int n) {
+    return "no manifests: " + n + (n == 1 ? " checkpoint" : " checkpoints") + " written without"
+        + " the plugin, counted by their part files only (contents not checked: run verify)";
   }
 
   private static void summarizeAudit(Path audit, Configuration hadoopConf, Set<String> names,

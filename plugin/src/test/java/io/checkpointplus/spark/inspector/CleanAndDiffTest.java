@@ -231,6 +231,47 @@ class CleanAndDiffTest {
     }
   }
 
+  /** The paths a clean run's text names after {@code verb} ("would remove ", "removed      "). */
+  private static List<String> named(InspectorRun run, String verb) {
+    return run.out().lines().filter(l -> l.startsWith(verb))
+        .map(l -> l.substring(verb.length(), l.indexOf("  ("))).sorted().toList();
+  }
+
+  /**
+   * Issue 19, defect 2: the root is checked once resolved, so a path with {@code ..} gets the
+   * same decisions in the dry run and the real run: a root reached through {@code x/..} is
+   * cleaned as that root, and a {@code <uuid>} directory reached through {@code rdd-3/..} is
+   * refused by both.
+   */
+  @Test
+  void cleanDecidesTheSameInDryRunAndRunForAPathWithDotDot() throws Exception {
+    Fixtures.onlyWithTheDefaultSerializer();
+    Path root = tmp.resolve("clean-dots-" + UUID.randomUUID()).resolve("root");
+    Path old = oldRun(root, "old-app", 5);
+    Path newer = oldRun(root, "old-app", 4);
+    Files.createDirectories(root.resolveSibling("x"));
+    String dotted = root.getParent() + "/x/../root";
+    InspectorRun dry = InspectorRun.of("clean", dotted, "--keep-last", "1", "--dry-run");
+    assertEquals(0, dry.exitCode(), dry.toString());
+    InspectorRun run = InspectorRun.of("clean", dotted, "--keep-last", "1");
+    assertEquals(0, run.exitCode(), run.toString());
+    assertEquals(List.of("file:" + old), named(dry, "would remove "), dry.out());
+    assertEquals(named(dry, "would remove "), named(run, "removed      "), run.out());
+    assertFalse(Files.exists(old));
+    assertTrue(Files.exists(newer));
+
+    Path run2 = oldRun(root, "old-app", 6);
+    String uuidThroughDots = run2.resolve("rdd-3") + "/..";
+    for (String mode : List.of("--dry-run", "--keep-last")) {
+      InspectorRun r = mode.equals("--dry-run")
+          ? InspectorRun.of("clean", uuidThroughDots, "--keep-last", "0", "--dry-run")
+          : InspectorRun.of("clean", uuidThroughDots, "--keep-last", "0");
+      assertEquals(2, r.exitCode(), r.toString());
+      assertTrue(r.err().contains("checkpoint root"), r.err());
+    }
+    assertTrue(Files.exists(run2.resolve("rdd-3/part-00000")));
+  }
+
   @Test
   void cleanRejectsAnOlderThanBelowTenMinutes() {
     Fixtures.onlyWithTheDefaultSerializer();
