@@ -293,7 +293,8 @@ public final class CheckpointWriter {
     audit.record(withJobContext(audit.event(AuditEvent.Type.CHECKPOINT_COMPLETED), sc, rdd, dir)
         .with("partitions", results.length)
         .with("bytes", bytes)
-        .with("records", records)
+        // No partition counted (all copied as bytes): no count, never a wrong zero.
+        .with("records", notCounted == results.length && results.length > 0 ? null : records)
         .with("partitionsNotCounted", notCounted)
         .with("durationMs", durationMs)
         .with("partitionsFromCache", fromCache)

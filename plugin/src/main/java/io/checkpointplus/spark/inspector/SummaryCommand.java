@@ -100,6 +100,7 @@ final class SummaryCommand {
     long fromCache = 0;
     long recomputed = 0;
     long records = 0;
+    long notCounted = 0;
     long bytes = 0;
     long metadata = 0;
     long cleaned = 0;
@@ -128,7 +129,9 @@ final class SummaryCommand {
             partitions += e.path("partitions").asLong();
             fromCache += e.path("partitionsFromCache").asLong();
             recomputed += e.path("partitionsRecomputed").asLong();
+            // A byte-copied partition's records are never deserialized, so never counted.
             records += e.path("records").asLong();
+            notCounted += e.path("partitionsNotCounted").asLong();
             bytes += e.path("bytes").asLong();
           }
           case "checkpoint.failed" -> failed++;
@@ -143,17 +146,36 @@ final class SummaryCommand {
     json.put("audit", audit.toString()).put("auditEvents", events)
         .put("checkpointsWritten", completed).put("checkpointsFailed", failed)
         .put("partitions", partitions).put("partitionsFromCache", fromCache)
-        .put("partitionsRecomputed", recomputed).put("records", records)
+        .put("partitionsRecomputed", recomputed)
+        .put("partitionsNotCounted", notCounted)
         .put("bytesWritten", bytes).put("metadataCheckpoints", metadata)
         .put("directoriesCleaned", cleaned);
+    if (notCounted < partitions) {
+      json.put("records", records);
+    } else {
+      json.putNull("records");
+    }
     out.append("  application  ").append(names.isEmpty() ? "" : String.join(", ", names) + " ")
         .append(apps.isEmpty() ? "" : "(" + String.join(", ", apps) + ")")
         .append(", plugin ").append(hook == null ? "status unknown" : hook).append('\n');
     out.append("  checkpoints  ").append(completed).append(" written (").append(partitions)
         .append(" partitions: ").append(fromCache).append(" from cache, ").append(recomputed)
-        .append(" recomputed; ").append(records).append(" records, ").append(Table.bytes(bytes))
+        .append(" recomputed; ").append(recordsText(records, notCounted, partitions))
+        .append(", ").append(Table.bytes(bytes))
         .append("), ").append(failed).append(failed == 1 ? " failure" : " failures").append(", ")
         .append(metadata).append(" streaming metadata checkpoints\n");
     out.append("  audit        ").append(audit).append(" (").append(events).append(" events)\n");
+  }
+
+  /** The records written, or what is known of them where byte copy left them uncounted. */
+  private static String recordsText(long records, long notCounted, long partitions) {
+    if (notCounted == 0) {
+      return records + " records";
+    }
+    if (notCounted >= partitions) {
+      return "records not counted (" + notCounted + " partitions copied as bytes)";
+    }
+    return records + " records in the partitions counted (" + notCounted
+        + " copied as bytes not counted)";
   }
 }

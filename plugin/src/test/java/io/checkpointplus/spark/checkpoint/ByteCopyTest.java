@@ -2,6 +2,7 @@ package io.checkpointplus.spark.checkpoint;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -211,7 +212,7 @@ class ByteCopyTest extends WithLocalSpark {
     completedEvents(plugin).forEach((label, event) -> {
       assertEquals(PARTITIONS, event.get("partitionsByteCopied").asInt(), label + ": " + event);
       assertEquals(PARTITIONS, event.get("partitionsNotCounted").asInt(), label);
-      assertEquals(0, event.get("records").asInt(), "only counted records are summed");
+      assertFalse(event.hasNonNull("records"), "no partition counted, no count: " + event);
       JsonNode files = event.get("partitionFiles");
       assertEquals(PARTITIONS, files.size(), label);
       for (JsonNode f : files) {

@@ -47,4 +47,23 @@ class CompletedEventTest extends WithLocalSpark {
     assertFalse(completed.get(0).get("manifest").asBoolean(true), completed.get(0).toString());
     assertTrue(LocalSpark.events(audit(), "checkpoint.failed").isEmpty());
   }
+
+  /**
+   * Issue 19, "what to build" 6: a checkpoint whose every partition was copied as bytes has no
+   * record count; its event says nothing of records rather than a wrong zero.
+   */
+  @Test
+  void aCheckpointWhosePartitionsWereAllCopiedAsBytesReportsNoRecordCount() throws Exception {
+    sc = LocalSpark.withPlugin(audit(), Map.of());
+    sc.setCheckpointDir(tmp.resolve("cp").toString());
+    JavaRDD<Integer> rdd = new JavaSparkContext(sc).parallelize(
+        IntStream.range(0, 100).boxed().collect(Collectors.toList()), 2).map(x -> x + 1);
+    rdd.checkpoint();
+    assertEquals(100, rdd.count());
+
+    JsonNode completed = LocalSpark.events(audit(), "checkpoint.completed").get(0);
+    assertEquals(2, completed.get("partitionsByteCopied").asInt(), completed.toString());
+    assertEquals(2, completed.get("partitionsNotCounted").asInt(), completed.toString());
+    assertFalse(completed.hasNonNull("records"), completed.toString());
+  }
 }

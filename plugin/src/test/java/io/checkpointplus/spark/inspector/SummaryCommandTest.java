@@ -50,4 +50,37 @@ class SummaryCommandTest {
     assertFalse(run.out().contains("check out"), run.out());
     assertTrue(run.out().contains("no rdd-N checkpoints: nothing to check"), run.out());
   }
+
+  /**
+   * Issue 19, "what to build" 6: byte-copied partitions' records are not counted; the summary
+   * says so and never reports a wrong zero.
+   */
+  @Test
+  void recordsOfByteCopiedPartitionsAreSaidNotCountedNeverZero() throws Exception {
+    Fixtures.onlyWithTheDefaultSerializer();
+    Path root = Files.createDirectories(tmp.resolve("copied"));
+    Path audit = tmp.resolve("copied-audit.jsonl");
+    Files.writeString(audit, String.join("\n",
+        "{\"schemaVersion\":1,\"type\":\"checkpoint.completed\",\"appId\":\"a\",\"rddId\":1,"
+            + "\"partitions\":2,\"bytes\":100,\"records\":null,\"partitionsNotCounted\":2,"
+            + "\"partitionsFromCache\":2,\"partitionsRecomputed\":0}",
+        "{\"schemaVersion\":1,\"type\":\"checkpoint.completed\",\"appId\":\"a\",\"rddId\":2,"
+            + "\"partitions\":2,\"bytes\":100,\"records\":0,\"partitionsNotCounted\":2,"
+            + "\"partitionsFromCache\":2,\"partitionsRecomputed\":0}") + "\n");
+    InspectorRun run = InspectorRun.of("summary", root.toString(), "--audit", audit.toString());
+    assertFalse(run.out().contains(" 0 records"), run.out());
+    assertTrue(run.out().contains("records not counted (4 partitions copied as bytes)"),
+        run.out());
+    JsonNode j = InspectorRun.of("summary", root.toString(), "--audit", audit.toString(),
+        "--json").json();
+    assertTrue(j.get("records").isNull(), j.toString());
+    assertEquals(4, j.get("partitionsNotCounted").asInt(), j.toString());
+
+    Files.writeString(audit, "{\"schemaVersion\":1,\"type\":\"checkpoint.completed\","
+        + "\"appId\":\"a\",\"rddId\":1,\"partitions\":2,\"bytes\":100,\"records\":7,"
+        + "\"partitionsNotCounted\":1,\"partitionsFromCache\":2,\"partitionsRecomputed\":0}\n");
+    run = InspectorRun.of("summary", root.toString(), "--audit", audit.toString());
+    assertTrue(run.out().contains("7 records in the partitions counted (1 copied as bytes not"
+        + " counted)"), run.out());
+  }
 }
