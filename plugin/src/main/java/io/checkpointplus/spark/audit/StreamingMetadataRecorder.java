@@ -3,9 +3,8 @@ package io.checkpointplus.spark.audit;
 import java.io.FileNotFoundException;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +18,7 @@ import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerEvent;
 import org.apache.spark.streaming.StreamingContext;
 import org.apache.spark.streaming.scheduler.StreamingListenerBatchCompleted;
+import org.apache.spark.streaming.scheduler.StreamingListenerStreamingStarted;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Option;
@@ -26,7 +26,7 @@ import scala.Option;
 /**
  * Records Spark Streaming's metadata checkpoints ({@code checkpoint-<time>} files, written by
  * Spark's own checkpoint writer thread) as {@code checkpoint.metadata} events: one per completed
- * batch, for the file of that batch's time.
+ * batch, for the file of that batch's time, never one for a batch that has not completed.
  *
  * <p>Spark Streaming reports batches on the SparkContext's listener bus. Nothing is done on the
  * bus's thread but handing the batch time over: a thread of this recorder, idle between
@@ -34,10 +34,14 @@ import scala.Option;
  * costs a LIST request on object stores). Spark writes a batch's metadata twice, when the batch
  * is generated and again when it completes (the first copy becomes {@code .bk}); the event
  * describes the file as found when the batch completed ({@code .bk} if Spark is replacing it at
- * that moment). Only when processing is so far behind that Spark already deleted both (it keeps
- * the ten newest files, {@code .bk} included) does the recorder list the directory, and records
- * every batch's file not yet recorded that it finds there, later batches' as first written:
- * under a lasting backlog their files would be gone too by the time those batches complete.
+ * that moment). Only when the file is gone (processing so far behind that Spark already deleted
+ * it: it keeps the ten newest files, {@code .bk} included) does the recorder list the directory,
+ * and records there the files of completed batches not yet recorded (a lookup that failed or
+ * was dropped); a batch whose files are all gone by then gets no event.
+ *
+ * <p>The directory is the one of the StreamingContext as it started: when the application stops
+ * it, the listener queue may not have delivered the last batches' completion yet, and by then
+ * no context is active.
  */
 public final class StreamingMetadataRecorder extends SparkListener {
   private static final Logger LOG = LoggerFactory.getLogger(StreamingMetadataRecorder.class);
@@ -46,14 +50,21 @@ public final class StreamingMetadataRecorder extends SparkListener {
       "org.apache.spark.streaming.scheduler.StreamingListenerBus$WrappedStreamingListenerEvent";
   /** Batches waiting for their lookup; beyond this a batch's event is dropped, never waited for. */
   private static final int PENDING = 64;
-  /** Batch times already recorded, newest last; the lookup thread alone touches it. */
+  /** Completed batches not yet recorded that are remembered; beyond this the oldest is dropped. */
   private static final int REMEMBERED = 200;
   /** A batch's metadata file (its {@code .bk} copy sorts after it, and counts only without it). */
   private static final Pattern BATCH_FILE = Pattern.compile("checkpoint-(\\d+)(\\.bk)?");
 
   private final AuditLog audit;
   private final Configuration hadoopConf;
-  private final Set<Long> recorded = new LinkedHashSet<>();
+  /**
+   * Completed batches not yet recorded: added on the bus's thread when a batch completes, taken
+   * by the lookup thread when it records one, so a batch is recorded once and only once it
+   * completed.
+   */
+  private final ConcurrentSkipListSet<Long> unrecorded = new ConcurrentSkipListSet<>();
+  /** The checkpoint directory of the StreamingContext that started last (the bus's thread). */
+  private Path streamingDir;
   private final ThreadPoolExecutor lookups = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS,
       new ArrayBlockingQueue<>(PENDING), r -> {
         Thread t = new Thread(r, "checkpointplus-streaming-metadata");
@@ -83,14 +94,20 @@ public final class StreamingMetadataRecorder extends SparkListener {
     }
     try {
       Object inner = event.getClass().getMethod("streamingListenerEvent").invoke(event);
-      if (inner instanceof StreamingListenerBatchCompleted completed) {
-        // The directory is read now: a stopping StreamingContext is no longer the active one.
+      if (inner instanceof StreamingListenerStreamingStarted) {
+        // Spark posts this just before it makes the context active, holding the lock that
+        // getActive() takes: the context found is the one starting.
         Option<StreamingContext> active = StreamingContext.getActive();
-        if (active.isEmpty() || active.get().checkpointDir() == null) {
-          return;
-        }
-        Path dir = new Path(active.get().checkpointDir());
+        streamingDir = active.isEmpty() || active.get().checkpointDir() == null
+            ? null : new Path(active.get().checkpointDir());
+      } else if (inner instanceof StreamingListenerBatchCompleted completed
+          && streamingDir != null) {
+        Path dir = streamingDir;
         long batchTime = completed.batchInfo().batchTime().milliseconds();
+        unrecorded.add(batchTime);
+        while (unrecorded.size() > REMEMBERED) {
+          unrecorded.pollFirst();
+        }
         lookups.execute(() -> record(dir, batchTime));
       }
     } catch (RejectedExecutionException e) {
@@ -117,8 +134,8 @@ public final class StreamingMetadataRecorder extends SparkListener {
 
   /** On the lookup thread: records batch {@code batchTime}'s file, or catches up by a listing. */
   private void record(Path dir, long batchTime) {
-    if (recorded.contains(batchTime)) {
-      return;
+    if (!unrecorded.contains(batchTime)) {
+      return; // recorded already by a catch-up
     }
     try {
       FileSystem fs = dir.getFileSystem(hadoopConf);
@@ -133,13 +150,13 @@ public final class StreamingMetadataRecorder extends SparkListener {
         }
       }
       // Behind: Spark keeps the ten newest files, .bk copies included, so under a backlog a
-      // batch's file can be gone when it completes, and so can the next ones' by the time they
-      // complete. Record every batch's file found there now (a later batch's as first written).
+      // batch's file can be gone when it completes. Record the files found of completed
+      // batches not yet recorded; a later batch's file is not its event until it completes.
       FileStatus[] files = fs.listStatus(dir, p -> BATCH_FILE.matcher(p.getName()).matches());
       Arrays.sort(files, Comparator.comparing(f -> f.getPath().getName()));
       for (FileStatus f : files) {
         Matcher m = BATCH_FILE.matcher(f.getPath().getName());
-        if (m.matches() && !recorded.contains(Long.parseLong(m.group(1)))) {
+        if (m.matches()) {
           record(dir, Long.parseLong(m.group(1)), f);
         }
       }
@@ -148,10 +165,10 @@ public final class StreamingMetadataRecorder extends SparkListener {
     }
   }
 
+  /** Records {@code file} as batch {@code batchTime}'s if that batch completed unrecorded. */
   private void record(Path dir, long batchTime, FileStatus file) {
-    recorded.add(batchTime);
-    while (recorded.size() > REMEMBERED) {
-      recorded.remove(recorded.iterator().next());
+    if (!unrecorded.remove(batchTime)) {
+      return;
     }
     audit.record(audit.event(AuditEvent.Type.CHECKPOINT_METADATA)
         .with("dir", dir.toString())
