@@ -118,7 +118,7 @@ final class DiffCommand {
     String serializer = rdd.manifest != null ? rdd.manifest.serializer()
         : conf.get("spark.serializer", "org.apache.spark.serializer.JavaSerializer");
     boolean compressed = rdd.manifest != null ? rdd.manifest.compressed()
-        : conf.getBoolean("spark.checkpoint.compress", false);
+        : io.checkpointplus.spark.files.CheckpointFileManager.isCompressed(conf);
     String codec = rdd.manifest != null && rdd.manifest.codec() != null ? rdd.manifest.codec()
         : conf.get("spark.io.compression.codec", "lz4");
     return new Side(rdd.path, serializer, compressed, codec, new java.util.TreeMap<>(rdd.parts),

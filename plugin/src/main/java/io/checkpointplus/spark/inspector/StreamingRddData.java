@@ -64,7 +64,8 @@ final class StreamingRddData {
     }
     SparkConf conf = new SparkConf(false);
     cp.conf.forEach(conf::set);
-    boolean compressed = conf.getBoolean("spark.checkpoint.compress", false);
+    // Unset, the running Spark's default (on from 4.1), as the restarted application reads it.
+    boolean compressed = io.checkpointplus.spark.files.CheckpointFileManager.isCompressed(conf);
     int files = 0;
     Set<String> read = new LinkedHashSet<>();
     for (String dir : dirs) {

@@ -54,7 +54,10 @@ class CompletedEventTest extends WithLocalSpark {
    */
   @Test
   void aCheckpointWhosePartitionsWereAllCopiedAsBytesReportsNoRecordCount() throws Exception {
-    sc = LocalSpark.withPlugin(audit(), Map.of());
+    // Java serialization, blocks and checkpoints alike uncompressed: every partition is copied.
+    sc = LocalSpark.withPlugin(audit(), Map.of(
+        "spark.serializer", "org.apache.spark.serializer.JavaSerializer",
+        "spark.checkpoint.compress", "false", "spark.rdd.compress", "false"));
     sc.setCheckpointDir(tmp.resolve("cp").toString());
     JavaRDD<Integer> rdd = new JavaSparkContext(sc).parallelize(
         IntStream.range(0, 100).boxed().collect(Collectors.toList()), 2).map(x -> x + 1);

@@ -60,8 +60,8 @@ final class RddCheckpoints {
       made.conf.add("spark.serializer=" + sc.getConf().get("spark.serializer",
           "org.apache.spark.serializer.JavaSerializer"));
       made.conf.add("--conf");
-      made.conf.add("spark.checkpoint.compress=" + sc.getConf().get("spark.checkpoint.compress",
-          "false"));
+      made.conf.add("spark.checkpoint.compress="
+          + io.checkpointplus.spark.files.CheckpointFileManager.isCompressed(sc.getConf()));
     } finally {
       LocalSpark.stop(sc);
     }

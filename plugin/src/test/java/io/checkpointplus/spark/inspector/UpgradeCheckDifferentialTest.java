@@ -335,7 +335,7 @@ class UpgradeCheckDifferentialTest {
     Arrays.sort(parts, Comparator.comparing(s -> s.getPath().getName()));
     for (FileStatus part : parts) {
       InputStream raw = fs.open(part.getPath());
-      InputStream in = conf.getBoolean("spark.checkpoint.compress", false)
+      InputStream in = io.checkpointplus.spark.files.CheckpointFileManager.isCompressed(conf)
           ? CompressionCodec$.MODULE$.createCodec(conf).compressedInputStream(raw) : raw;
       JavaSerializer serializer = new JavaSerializer(conf);
       serializer.setDefaultClassLoader(loader);
