@@ -310,11 +310,12 @@ public final class CheckpointFileManager {
     FileStatus partitionerStatus = onDisk.get(PARTITIONER_FILE);
     if (partitioner != null && (partitionerStatus == null
         || partitionerStatus.getLen() != partitioner.bytes())) {
-      // Spark reads a checkpoint whose partitioner it cannot read without one, silently
-      throw new CheckpointVerificationException("Checkpoint file " + new Path(dir,
-          PARTITIONER_FILE) + (partitionerStatus == null ? " is missing" : " has "
-          + partitionerStatus.getLen() + " bytes") + ": the manifest records it with "
-          + partitioner.bytes() + " bytes");
+      // Spark reads a checkpoint whose partitioner it cannot read without one: the same
+      // records, so the job must run as on stock Spark; said here, and damage to `verify`.
+      LOG.warn("Checkpoint file {}{}: the manifest records it with {} bytes; Spark reads the"
+          + " checkpoint without its partitioner", new Path(dir, PARTITIONER_FILE),
+          partitionerStatus == null ? " is missing" : " has " + partitionerStatus.getLen()
+          + " bytes", partitioner.bytes());
     }
     for (CheckpointManifest.Entry e : manifest.get().partitions()) {
       Path file = new Path(dir, e.file());

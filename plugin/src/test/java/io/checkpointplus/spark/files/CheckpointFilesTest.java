@@ -121,7 +121,7 @@ class CheckpointFilesTest extends WithLocalSpark {
    * a later application, as a restart does.
    */
   @Test
-  void anExtraPartOrAMissingPartitionerIsDamageWhenReadBack() throws Exception {
+  void anExtraPartIsDamageWhenReadBackAMissingPartitionerIsNot() throws Exception {
     sc = LocalSpark.withPlugin(audit(), Map.of());
     sc.setCheckpointDir(tmp.resolve("cp").toString());
     org.apache.spark.api.java.JavaPairRDD<Integer, Integer> pairs = new JavaSparkContext(sc)
@@ -152,10 +152,10 @@ class CheckpointFilesTest extends WithLocalSpark {
         extra.toUri().toString(), scala.reflect.ClassTag$.MODULE$.AnyRef()).count());
     assertTrue(e.getMessage().matches("Checkpoint file .*/part-00004 is not listed in the"
         + " manifest.*"), e.getMessage());
-    Exception p = assertThrows(CheckpointVerificationException.class, () -> sc.checkpointFile(
-        noPartitioner.toUri().toString(), scala.reflect.ClassTag$.MODULE$.AnyRef()).count());
-    assertTrue(p.getMessage().matches("Checkpoint file .*/_partitioner is missing.*"),
-        p.getMessage());
+    // Without its _partitioner Spark reads the same records, only without a partitioner: the
+    // plugin must not fail a job stock Spark runs (the inspector's verify reports it).
+    assertEquals(RECORDS, sc.checkpointFile(noPartitioner.toUri().toString(),
+        scala.reflect.ClassTag$.MODULE$.AnyRef()).count());
   }
 
   @Test
