@@ -147,16 +147,26 @@ final class RecordSample {
     }
   }
 
-  /** Spark's Kryo with the application's registrator removed (it is application code). */
+  /**
+   * Spark's Kryo with the application's registrator removed (it is application code). The
+   * classes it names in {@code spark.kryo.classesToRegister} are kept: the records hold their
+   * registration ids, which only the same registrations resolve.
+   */
   private static KryoSerializer kryoSerializer(SparkConf conf) {
     return new KryoSerializer(conf.clone().remove("spark.kryo.registrator")
-        .remove("spark.kryo.classesToRegister").set("spark.kryo.registrationRequired",
-            "false"));
+        .set("spark.kryo.registrationRequired", "false"));
   }
 
   private static Result kryo(InputStream in, SparkConf conf, long max) throws IOException {
-    scala.collection.Iterator<Object> it = kryoSerializer(conf).newInstance()
-        .deserializeStream(in).asIterator();
+    scala.collection.Iterator<Object> it;
+    try {
+      it = kryoSerializer(conf).newInstance().deserializeStream(in).asIterator();
+    } catch (RuntimeException e) {
+      // A class of spark.kryo.classesToRegister not on this class path: Spark cannot register it
+      return new Result(0, false, "the records cannot be read without the application's Kryo"
+          + " registrations (" + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
+          + ")");
+    }
     long n = 0;
     try {
       while (n < max && it.hasNext()) {
@@ -168,6 +178,12 @@ final class RecordSample {
       if (message.contains("Unable to find class") || message.contains("ClassNotFound")) {
         return new Result(n, false, "record " + (n + 1) + " is of a class not on this class"
             + " path (" + message.lines().findFirst().orElse("") + ")");
+      }
+      if (conf.contains("spark.kryo.registrator")) {
+        // Ids the application's registrator assigned are unknown here: not proof of damage.
+        return new Result(n, false, "record " + (n + 1) + " may be of a class the"
+            + " application's registrator registers, which the inspector does not run ("
+            + message.lines().findFirst().orElse("") + ")");
       }
       throw new IOException("record " + (n + 1) + " cannot be read: " + message, e);
     }

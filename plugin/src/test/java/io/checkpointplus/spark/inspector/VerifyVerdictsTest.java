@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -144,5 +145,44 @@ class VerifyVerdictsTest {
     assertNotEquals(0, run.exitCode(), run.toString());
     assertFalse(run.out().contains("All intact"), run.out());
     assertTrue((run.out() + run.err()).contains("holds no checkpoint"), run.toString());
+  }
+
+  /** A record of a class Kryo registered by the application; stored by its registration id. */
+  public static final class Registered implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    public int value;
+  }
+
+  /**
+   * Review of issue 19: a stock Kryo checkpoint of classes the application registered holds
+   * registration ids, which the inspector cannot resolve (it leaves the application's
+   * registrations out): not damage, since Spark with the application's settings reads it.
+   */
+  @Test
+  void aKryoCheckpointOfRegisteredClassesIsNotCalledDamaged() throws Exception {
+    Map<String, String> kryo = Map.of("spark.serializer",
+        "org.apache.spark.serializer.KryoSerializer", "spark.kryo.classesToRegister",
+        Registered.class.getName(), "spark.checkpoint.compress", "false");
+    org.apache.spark.SparkContext sc = io.checkpointplus.spark.LocalSpark.stock(kryo);
+    Path dir;
+    try {
+      sc.setCheckpointDir(tmp.resolve("registered").toString());
+      org.apache.spark.api.java.JavaRDD<Registered> rdd = new org.apache.spark.api.java
+          .JavaSparkContext(sc).parallelize(java.util.List.of(1, 2, 3, 4), 2).map(i -> {
+            Registered r = new Registered();
+            r.value = i;
+            return r;
+          });
+      rdd.checkpoint();
+      assertEquals(4, rdd.count());
+      dir = Path.of(java.net.URI.create(rdd.getCheckpointFile().get()));
+    } finally {
+      io.checkpointplus.spark.LocalSpark.stop(sc);
+    }
+    InspectorRun run = InspectorRun.of("verify", dir.toString(), "--conf",
+        "spark.serializer=org.apache.spark.serializer.KryoSerializer", "--conf",
+        "spark.kryo.classesToRegister=" + Registered.class.getName(), "--conf",
+        "spark.checkpoint.compress=false");
+    assertEquals(0, run.exitCode(), run.toString());
   }
 }
