@@ -4,6 +4,7 @@ import java.io.FileNotFoundException;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -18,6 +19,7 @@ import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerEvent;
 import org.apache.spark.streaming.StreamingContext;
 import org.apache.spark.streaming.scheduler.StreamingListenerBatchCompleted;
+import org.apache.spark.streaming.scheduler.StreamingListenerBatchSubmitted;
 import org.apache.spark.streaming.scheduler.StreamingListenerStreamingStarted;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,10 +36,17 @@ import scala.Option;
  * costs a LIST request on object stores). Spark writes a batch's metadata twice, when the batch
  * is generated and again when it completes (the first copy becomes {@code .bk}); the event
  * describes the file as found when the batch completed ({@code .bk} if Spark is replacing it at
- * that moment). Only when the file is gone (processing so far behind that Spark already deleted
- * it: it keeps the ten newest files, {@code .bk} included) does the recorder list the directory,
- * and records there the files of completed batches not yet recorded (a lookup that failed or
- * was dropped); a batch whose files are all gone by then gets no event.
+ * that moment; {@code observedAt: batchCompleted}).
+ *
+ * <p>Under a backlog Spark removes a batch's files before the batch completes (it keeps the ten
+ * newest, {@code .bk} included, and every generated batch writes one: a first batch waiting for
+ * executors on a cluster loses the files of the five before the newest). So the file is also
+ * looked up when the batch is submitted (the writer thread may not have written it yet; it is
+ * looked up once more with the next batch), and kept as an observation, not an event: a
+ * completed batch whose file is gone is recorded as it was seen then ({@code observedAt:
+ * batchSubmitted}). Without either, the directory is listed once and the files of completed
+ * batches not yet recorded (a lookup that failed or was dropped) are recorded from it; later
+ * batches' files found there become observations. A batch that never completes gets no event.
  *
  * <p>The directory is the one of the StreamingContext as it started: when the application stops
  * it, the listener queue may not have delivered the last batches' completion yet, and by then
@@ -63,6 +72,10 @@ public final class StreamingMetadataRecorder extends SparkListener {
    * completed.
    */
   private final ConcurrentSkipListSet<Long> unrecorded = new ConcurrentSkipListSet<>();
+  /** Files seen of batches not yet recorded, by batch time (the lookup thread). */
+  private final ConcurrentSkipListMap<Long, FileStatus> seen = new ConcurrentSkipListMap<>();
+  /** Submitted batches whose file the writer had not written yet at their lookup. */
+  private final ConcurrentSkipListSet<Long> notYetWritten = new ConcurrentSkipListSet<>();
   /** The checkpoint directory of the StreamingContext that started last (the bus's thread). */
   private Path streamingDir;
   private final ThreadPoolExecutor lookups = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS,
@@ -100,6 +113,11 @@ public final class StreamingMetadataRecorder extends SparkListener {
         Option<StreamingContext> active = StreamingContext.getActive();
         streamingDir = active.isEmpty() || active.get().checkpointDir() == null
             ? null : new Path(active.get().checkpointDir());
+      } else if (inner instanceof StreamingListenerBatchSubmitted submitted
+          && streamingDir != null) {
+        Path dir = streamingDir;
+        long batchTime = submitted.batchInfo().batchTime().milliseconds();
+        lookups.execute(() -> observe(dir, batchTime));
       } else if (inner instanceof StreamingListenerBatchCompleted completed
           && streamingDir != null) {
         Path dir = streamingDir;
@@ -132,6 +150,35 @@ public final class StreamingMetadataRecorder extends SparkListener {
     }
   }
 
+  /**
+   * On the lookup thread, when batch {@code batchTime} is submitted: remembers its file as
+   * written at generation, and that of the batch before if it was not written at its own
+   * lookup (Spark's writer thread runs behind the listener bus).
+   */
+  private void observe(Path dir, long batchTime) {
+    try {
+      FileSystem fs = dir.getFileSystem(hadoopConf);
+      for (Long earlier : notYetWritten) {
+        notYetWritten.remove(earlier);
+        FileStatus file = find(fs, dir, earlier);
+        if (file != null) {
+          remember(earlier, file);
+        }
+      }
+      FileStatus file = find(fs, dir, batchTime);
+      if (file != null) {
+        remember(batchTime, file);
+      } else {
+        notYetWritten.add(batchTime);
+        while (notYetWritten.size() > REMEMBERED) {
+          notYetWritten.pollFirst();
+        }
+      }
+    } catch (Exception | LinkageError e) {
+      LOG.debug("Could not look up the metadata checkpoint of batch {}", batchTime, e);
+    }
+  }
+
   /** On the lookup thread: records batch {@code batchTime}'s file, or catches up by a listing. */
   private void record(Path dir, long batchTime) {
     if (!unrecorded.contains(batchTime)) {
@@ -139,25 +186,33 @@ public final class StreamingMetadataRecorder extends SparkListener {
     }
     try {
       FileSystem fs = dir.getFileSystem(hadoopConf);
-      for (String name : new String[] {"checkpoint-" + batchTime, "checkpoint-" + batchTime
-          + ".bk"}) {
-        // The .bk is the batch's first copy: Spark renames it so while it writes the second.
-        try {
-          record(dir, batchTime, fs.getFileStatus(new Path(dir, name)));
-          return;
-        } catch (FileNotFoundException e) {
-          // next name
-        }
+      FileStatus file = find(fs, dir, batchTime);
+      if (file != null) {
+        record(dir, batchTime, file, "batchCompleted");
+        return;
       }
-      // Behind: Spark keeps the ten newest files, .bk copies included, so under a backlog a
-      // batch's file can be gone when it completes. Record the files found of completed
-      // batches not yet recorded; a later batch's file is not its event until it completes.
+      FileStatus atSubmission = seen.get(batchTime);
+      if (atSubmission != null) {
+        record(dir, batchTime, atSubmission, "batchSubmitted");
+        return;
+      }
+      // Neither lookup found it: list once. Completed batches not yet recorded are recorded
+      // from the files found; a later batch's file is not its event until it completes.
       FileStatus[] files = fs.listStatus(dir, p -> BATCH_FILE.matcher(p.getName()).matches());
       Arrays.sort(files, Comparator.comparing(f -> f.getPath().getName()));
       for (FileStatus f : files) {
         Matcher m = BATCH_FILE.matcher(f.getPath().getName());
         if (m.matches()) {
-          record(dir, Long.parseLong(m.group(1)), f);
+          long fileBatch = Long.parseLong(m.group(1));
+          if (!record(dir, fileBatch, f, "batchCompleted") && !seen.containsKey(fileBatch)) {
+            remember(fileBatch, f);
+          }
+        }
+      }
+      for (Long completed : unrecorded) {
+        FileStatus earlier = seen.get(completed);
+        if (earlier != null) {
+          record(dir, completed, earlier, "batchSubmitted");
         }
       }
     } catch (Exception | LinkageError e) {
@@ -165,17 +220,46 @@ public final class StreamingMetadataRecorder extends SparkListener {
     }
   }
 
-  /** Records {@code file} as batch {@code batchTime}'s if that batch completed unrecorded. */
-  private void record(Path dir, long batchTime, FileStatus file) {
-    if (!unrecorded.remove(batchTime)) {
-      return;
+  /**
+   * Batch {@code batchTime}'s file, or its {@code .bk} (the batch's first copy: Spark renames it
+   * so while it writes the second), or null when neither is there.
+   */
+  private static FileStatus find(FileSystem fs, Path dir, long batchTime) throws Exception {
+    for (String name : new String[] {"checkpoint-" + batchTime,
+        "checkpoint-" + batchTime + ".bk"}) {
+      try {
+        return fs.getFileStatus(new Path(dir, name));
+      } catch (FileNotFoundException e) {
+        // next name
+      }
     }
+    return null;
+  }
+
+  private void remember(long batchTime, FileStatus file) {
+    seen.put(batchTime, file);
+    while (seen.size() > REMEMBERED) {
+      seen.pollFirstEntry();
+    }
+  }
+
+  /**
+   * Records {@code file} as batch {@code batchTime}'s if that batch completed unrecorded;
+   * {@code observedAt} says when the file was found. Returns whether it recorded.
+   */
+  private boolean record(Path dir, long batchTime, FileStatus file, String observedAt) {
+    if (!unrecorded.remove(batchTime)) {
+      return false;
+    }
+    seen.remove(batchTime);
     audit.record(audit.event(AuditEvent.Type.CHECKPOINT_METADATA)
         .with("dir", dir.toString())
         .with("file", file.getPath().getName())
         .with("bytes", file.getLen())
         .with("batchTime", batchTime)
         .with("writtenAt", file.getModificationTime())
+        .with("observedAt", observedAt)
         .build());
+    return true;
   }
 }
