@@ -101,13 +101,22 @@ final class CleanCommand {
     boolean dryRun = args.flag("dry-run");
     boolean includeUnowned = args.flag("include-unowned");
     long storageNow;
+    String clockUnread = null;
     try {
       // before the listing: whatever the listing sees is at most this old, or younger
       storageNow = StorageClock.now(fs, root);
     } catch (IOException e) {
-      throw new IOException("Nothing removed: " + e.getMessage(), e);
+      if (!dryRun) {
+        throw new IOException("Nothing removed: " + e.getMessage(), e);
+      }
+      clockUnread = e.getMessage();
+      storageNow = -1;
     }
     CheckpointScan scan = CheckpointScan.of(root, fs, progress);
+    if (clockUnread != null) {
+      // A dry run with read-only credentials still answers, never overstating an age.
+      storageNow = StorageClock.lowerBound(scan);
+    }
     ListCommand.MetadataReferences refs = ListCommand.MetadataReferences.of(scan, hadoopConf,
         args.sparkConf());
     if (!refs.errors.isEmpty()) {
@@ -125,8 +134,15 @@ final class CleanCommand {
     json.put("keepLast", keepLast);
     json.put("includeUnowned", includeUnowned);
     json.put("storageTimeMs", storageNow);
+    json.put("storageClock", clockUnread == null ? "probe" : "newestFileLowerBound");
     ArrayNode arr = json.putArray("directories");
     StringBuilder out = new StringBuilder();
+    if (clockUnread != null) {
+      out.append("Dry run without the storage's clock (").append(clockUnread).append("):"
+          + " ages are judged against the newest file time in the root, ")
+          .append(java.time.Instant.ofEpochMilli(storageNow)).append(", a lower bound of the"
+          + " storage's time; the real run, which needs write access, may remove more.\n");
+    }
     int removed = 0;
     for (Decision d : decisions) {
       boolean deleted = false;

@@ -50,4 +50,24 @@ final class StorageClock {
       }
     }
   }
+
+  /**
+   * A time the storage's clock has certainly reached, for when {@link #now} cannot write its
+   * probe (read-only credentials): the newest modification time the storage stamped on anything
+   * {@code scan} saw (never a heartbeat's content, which is a driver's clock). Ages judged
+   * against it are never overstated, only possibly understated; 0 when the scan saw nothing.
+   */
+  static long lowerBound(CheckpointScan scan) {
+    long newest = 0;
+    for (CheckpointScan.AppDir app : scan.appDirs) {
+      newest = Math.max(newest, app.latestFileTime);
+    }
+    for (FileStatus f : scan.metadataFiles) {
+      newest = Math.max(newest, f.getModificationTime());
+    }
+    for (FileStatus f : scan.otherEntries) {
+      newest = Math.max(newest, f.getModificationTime());
+    }
+    return newest;
+  }
 }

@@ -179,4 +179,43 @@ class CleanLivenessTest {
     assertTrue(fs.exists(new Path(liveDriverBehind, "rdd-1/part-00000")), run.toString());
     assertFalse(fs.exists(dead), run.toString());
   }
+
+  /**
+   * With read-only credentials the storage's clock cannot be read (the probe file cannot be
+   * written). A dry run still answers, judging ages against the newest file time in the root, a
+   * time the storage's clock has certainly reached: ages are never overstated, so it never
+   * lists a directory the real run would keep, and it says it may list fewer. The real run
+   * removes nothing and says why.
+   */
+  @Test
+  void dryRunWithReadOnlyCredentialsJudgesAgainstTheNewestFileAndSaysSo() throws Exception {
+    java.nio.file.Path local = tmp.resolve("read-only-" + UUID.randomUUID());
+    FileSystem fs = local();
+    long now = System.currentTimeMillis();
+    Path root = new Path(local.toAbsolutePath().toString());
+    Path live = new Path(root, UUID.randomUUID().toString());
+    Path dead = new Path(root, UUID.randomUUID().toString());
+    write(fs, new Path(live, "rdd-1/part-00000"));
+    write(fs, new Path(dead, "rdd-1/part-00000"));
+    new OwnerMarker("app-live", "app", now).write(fs, live);
+    new OwnerMarker("app-dead", "app", now - 3 * HOUR).write(fs, dead);
+    setTimes(fs, dead, now - 3 * HOUR);
+    String readOnlyRoot = ReadOnlyFileSystem.path(local).toString();
+
+    List<String> args = new ArrayList<>(List.of("clean", readOnlyRoot, "--keep-last", "0",
+        "--dry-run"));
+    args.addAll(List.of(ReadOnlyFileSystem.conf()));
+    InspectorRun dry = InspectorRun.of(args.toArray(new String[0]));
+    assertEquals(0, dry.exitCode(), dry.toString());
+    assertTrue(dry.out().contains("would remove " + ReadOnlyFileSystem.SCHEME + ":" + dead
+        .toUri().getPath()), dry.out());
+    assertTrue(dry.out().contains("1 directories would be removed"), dry.out());
+    assertTrue(dry.out().contains("lower bound"), "says how ages were judged: " + dry.out());
+
+    args.remove("--dry-run");
+    InspectorRun run = InspectorRun.of(args.toArray(new String[0]));
+    assertEquals(3, run.exitCode(), run.toString());
+    assertTrue(run.err().contains("Nothing removed"), run.toString());
+    assertTrue(fs.exists(dead) && fs.exists(live), "nothing removed");
+  }
 }
