@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +17,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerApplicationEnd;
 import org.apache.spark.scheduler.SparkListenerEvent;
 import org.apache.spark.streaming.StreamingContext;
 import org.apache.spark.streaming.scheduler.StreamingListenerBatchCompleted;
@@ -77,7 +79,12 @@ public final class StreamingMetadataRecorder extends SparkListener {
   /** Submitted batches whose file the writer had not written yet at their lookup. */
   private final ConcurrentSkipListSet<Long> notYetWritten = new ConcurrentSkipListSet<>();
   /** The checkpoint directory of the StreamingContext that started last (the bus's thread). */
-  private Path streamingDir;
+  private volatile Path streamingDir;
+  /**
+   * Opens when this listener's queue delivers the application's end, after every completion
+   * posted before it: from Spark 4.0 plugins shut down before the listener bus drains.
+   */
+  private final CountDownLatch applicationEnded = new CountDownLatch(1);
   private final ThreadPoolExecutor lookups = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS,
       new ArrayBlockingQueue<>(PENDING), r -> {
         Thread t = new Thread(r, "checkpointplus-streaming-metadata");
@@ -135,14 +142,31 @@ public final class StreamingMetadataRecorder extends SparkListener {
     }
   }
 
+  @Override
+  public void onApplicationEnd(SparkListenerApplicationEnd end) {
+    applicationEnded.countDown();
+  }
+
   /**
-   * Waits, at most {@code timeoutMs}, for the lookups of batches already reported, so their
-   * events are recorded before the audit log closes; then stops the recorder's thread.
+   * Waits, at most {@code timeoutMs} in all, for this listener's queue to deliver the
+   * application's end (so every batch completion before it has been handed over: Spark 4.0
+   * shuts plugins down before it drains the listener bus, 3.x after) and for the lookups of the
+   * batches reported, so their events are recorded before the audit log closes; then stops the
+   * recorder's thread. Without a StreamingContext ever started it does not wait.
    */
   public void close(long timeoutMs) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    try {
+      if (streamingDir != null && !applicationEnded.await(timeoutMs, TimeUnit.MILLISECONDS)) {
+        LOG.debug("The application's end did not reach the streaming metadata recorder in time");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     lookups.shutdown();
     try {
-      if (!lookups.awaitTermination(timeoutMs, TimeUnit.MILLISECONDS)) {
+      long left = Math.max(0, deadline - System.nanoTime());
+      if (!lookups.awaitTermination(left, TimeUnit.NANOSECONDS)) {
         LOG.debug("Streaming metadata lookups still running at stop; their events are lost");
       }
     } catch (InterruptedException e) {
