@@ -50,7 +50,8 @@ final class AppBuilds {
     Path classes = Files.createDirectories(work.resolve(name + "-classes"));
     List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-classpath",
         jarOf(org.apache.spark.api.java.function.Function.class) + java.io.File.pathSeparator
-            + jarOf(org.apache.spark.api.java.Optional.class), "--release", "17",
+            + jarOf(org.apache.spark.api.java.Optional.class) + java.io.File.pathSeparator
+            + jarOf(scala.Option.class), "--release", "17",
         "-nowarn", "-Xlint:none"));
     for (Map.Entry<String, String> s : sources.entrySet()) {
       Path file = src.resolve(s.getKey().replace('.', '/') + ".java");

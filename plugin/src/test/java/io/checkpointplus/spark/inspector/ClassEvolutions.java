@@ -44,7 +44,8 @@ final class ClassEvolutions {
       {"short", "(short) 3"}, {"String", "\"s\""}, {"String", "null"},
       {"Integer", "Integer.valueOf(4)"}, {"Long", "Long.valueOf(4)"}, {"Object", "\"o\""},
       {"int[]", "new int[] {1, 2}"}, {"long[]", "new long[] {1}"},
-      {"java.util.ArrayList<String>", "new java.util.ArrayList<>()"}};
+      {"java.util.ArrayList<String>", "new java.util.ArrayList<>()"},
+      {"java.util.List<String>", "java.util.List.of(\"a\")"}};
 
   private static final String[] KINDS = {"same", "addField", "removeField", "retypeField",
       "transientField", "addMethod", "addConstant", "addStaticInit", "superNoArgRemoved",
