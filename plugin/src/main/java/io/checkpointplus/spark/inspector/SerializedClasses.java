@@ -66,8 +66,22 @@ final class SerializedClasses {
     }, null);
   }
 
-  /** The class of a field's value as the stream names it; null for null and primitives. */
+  /**
+   * Scala 2.13's stand-in for a Scala object ({@code object X}, {@code case object X}, a
+   * companion): reading it gives the instance of the class in its {@code moduleClass} field.
+   */
+  static final String SCALA_OBJECT_PROXY = "scala.runtime.ModuleSerializationProxy";
+
+  /**
+   * The class of a field's value as the stream names it (for a Scala 2.13 object's proxy, the
+   * object's class: what reading it gives); null for null and primitives.
+   */
   private static String valueClass(Object v) {
+    if (v instanceof SerialStream.Obj vo && vo.desc.name.equals(SCALA_OBJECT_PROXY)
+        && vo.field("moduleClass") instanceof SerialStream.ClassRef module
+        && module.desc() != null && !module.desc().isProxy()) {
+      return module.desc().name;
+    }
     return v instanceof SerialStream.Obj vo ? vo.desc.name
         : v instanceof SerialStream.Arr va ? va.desc().name
         : v instanceof SerialStream.EnumConst ve ? ve.desc().name

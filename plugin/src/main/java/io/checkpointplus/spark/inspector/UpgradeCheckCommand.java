@@ -29,7 +29,10 @@ import org.apache.hadoop.fs.Path;
  * serializable, or a class without a serialization constructor ("no valid constructor": its
  * first non-serializable superclass lost its accessible no-arg constructor);
  * {@code ClassCastException} for a field whose new type cannot hold the value the checkpoint
- * has; and for serialized lambdas, a missing implementation method. The classes compared are
+ * has (for a value read through {@code readResolve}, what that gives: a Scala object itself; a
+ * serialization proxy's result, which only running it tells, is taken to be of the field's type
+ * in the checkpoint, so a field retyped to a type that does not hold that is "cannot tell");
+ * and for serialized lambdas, a missing implementation method. The classes compared are
  * those of the metadata and of the {@code rdd-N} checkpoints it references (the state of
  * stateful DStreams, which a restart reads too: {@link StreamingRddData}). What cannot be
  * checked (Kryo-written state data, a computed {@code serialVersionUID}) makes the verdict
@@ -188,8 +191,9 @@ final class UpgradeCheckCommand {
                   + " to its fields, methods or interfaces changes it)"));
     }
     String fieldProblem;
+    List<String> undecided = new ArrayList<>();
     try {
-      fieldProblem = fieldProblem(d, cl, loader, classes);
+      fieldProblem = fieldProblem(d, cl, loader, classes, undecided);
       if (fieldProblem == null && classes.instantiated.contains(d.name) && !cl.isRecord()) {
         fieldProblem = SerializationConstructor.problem(cl);
       }
@@ -202,6 +206,10 @@ final class UpgradeCheckCommand {
       return new Verdict(d.name, "incompatible", d.suid, local.suid(),
           fieldProblem.startsWith("cannot assign") ? "ClassCastException"
               : "InvalidClassException", fieldProblem);
+    }
+    if (!undecided.isEmpty()) {
+      return new Verdict(d.name, "unchecked", d.suid, local.suid(), null,
+          String.join("; ", undecided));
     }
     return new Verdict(d.name, "ok", d.suid, local.suid(), null, null);
   }
@@ -237,9 +245,16 @@ final class UpgradeCheckCommand {
     return new Verdict(d.name, "ok", d.suid, 0L, null, null);
   }
 
-  /** A field of the stream that the new class cannot take, as {@code ObjectStreamClass} sees it. */
+  /**
+   * A field of the stream that the new class cannot take, as {@code ObjectStreamClass} sees it.
+   * Java serialization assigns a field what reading its value gives: for a class with
+   * {@code readResolve}, what that returns. A Scala object's is the object itself (its class is
+   * checked); a serialization proxy's (a lambda, a JDK or Scala collection) cannot be known
+   * without running it, and is taken to be of the field's type in the checkpoint (the field held
+   * it): a new type that does not hold that type is added to {@code undecided}, not passed.
+   */
   private static String fieldProblem(SerialStream.Desc d, Class<?> cl, ClassLoader loader,
-      SerializedClasses classes) {
+      SerializedClasses classes, List<String> undecided) {
     Map<String, Field> local = new LinkedHashMap<>();
     for (Field f : cl.getDeclaredFields()) {
       if ((f.getModifiers() & (Modifier.STATIC | Modifier.TRANSIENT)) == 0) {
@@ -260,14 +275,25 @@ final class UpgradeCheckCommand {
       }
       if (!streamPrimitive) {
         for (String valueClass : classes.valueClasses(d.name, f.name())) {
+          Class<?> vc;
           try {
-            Class<?> vc = Class.forName(valueClass, false, loader);
-            if (!lf.getType().isAssignableFrom(vc) && !hasReadResolve(vc)) {
-              return "cannot assign instance of " + valueClass + " to field " + d.name + "."
-                  + f.name() + " of type " + lf.getType().getTypeName();
-            }
+            vc = Class.forName(valueClass, false, loader);
           } catch (ClassNotFoundException | LinkageError e) {
-            // reported as a missing class on its own
+            continue; // reported as a missing class on its own
+          }
+          if (lf.getType().isAssignableFrom(vc)) {
+            continue;
+          }
+          if (!hasReadResolve(vc) || isScalaObject(vc)) {
+            return "cannot assign instance of " + valueClass + " to field " + d.name + "."
+                + f.name() + " of type " + lf.getType().getTypeName();
+          }
+          if (!holdsCheckpointType(lf.getType(), f, loader)) {
+            undecided.add("field " + f.name() + " is now of type "
+                + lf.getType().getTypeName() + " (" + f.typeName() + " in the checkpoint), and"
+                + " its value in the checkpoint is a " + valueClass + ", which reading replaces"
+                + " by what its readResolve returns: whether the new type holds that cannot be"
+                + " told without running it");
           }
         }
       }
@@ -289,6 +315,40 @@ final class UpgradeCheckCommand {
       }
     }
     return false;
+  }
+
+  /**
+   * Whether {@code cl} is the class of a Scala object ({@code object X}: {@code X$} with its
+   * instance in the static field {@code MODULE$}) with its own {@code readResolve}, which
+   * returns that instance: what reading it gives is of this class.
+   */
+  private static boolean isScalaObject(Class<?> cl) {
+    if (!cl.getName().endsWith("$")) {
+      return false;
+    }
+    try {
+      Field module = cl.getDeclaredField("MODULE$");
+      cl.getDeclaredMethod("readResolve");
+      return Modifier.isStatic(module.getModifiers()) && module.getType() == cl;
+    } catch (NoSuchFieldException | NoSuchMethodException e) {
+      return false;
+    }
+  }
+
+  /** Whether a field of type {@code now} holds every value of the field's type in the stream. */
+  private static boolean holdsCheckpointType(Class<?> now, SerialStream.Field f,
+      ClassLoader loader) {
+    String sig = f.signature();
+    if (sig == null || sig.length() < 2) {
+      return false;
+    }
+    String name = sig.charAt(0) == 'L' ? sig.substring(1, sig.length() - 1).replace('/', '.')
+        : sig.replace('/', '.');
+    try {
+      return now.isAssignableFrom(Class.forName(name, false, loader));
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
   }
 
   /** A serialized lambda whose implementation method is gone from the new build. */

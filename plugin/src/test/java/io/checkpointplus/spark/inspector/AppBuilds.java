@@ -15,9 +15,9 @@ import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 
 /**
- * Builds of a small application, compiled in the test with {@code javax.tools.JavaCompiler} and
- * packed as jars: the same class names with different source, as two releases of one
- * application would have.
+ * Builds of a small application, compiled in the test with {@code javax.tools.JavaCompiler} (or
+ * the Scala compiler) and packed as jars: the same class names with different source, as two
+ * releases of one application would have.
  */
 final class AppBuilds {
   private AppBuilds() {
@@ -50,7 +50,8 @@ final class AppBuilds {
     Path classes = Files.createDirectories(work.resolve(name + "-classes"));
     List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-classpath",
         jarOf(org.apache.spark.api.java.function.Function.class) + java.io.File.pathSeparator
-            + jarOf(org.apache.spark.api.java.Optional.class), "--release", "17",
+            + jarOf(org.apache.spark.api.java.Optional.class) + java.io.File.pathSeparator
+            + jarOf(scala.Option.class), "--release", "17",
         "-nowarn", "-Xlint:none"));
     for (Map.Entry<String, String> s : sources.entrySet()) {
       Path file = src.resolve(s.getKey().replace('.', '/') + ".java");
@@ -63,6 +64,35 @@ final class AppBuilds {
     int rc = javac.run(null, null, errors, args.toArray(new String[0]));
     if (rc != 0) {
       throw new IllegalStateException("javac failed for " + name + ":\n" + errors);
+    }
+    return classes;
+  }
+
+  /**
+   * Compiles Scala {@code sources} (file name {@code pkg.Name} → source, written to
+   * {@code pkg/Name.scala}) with the real Scala compiler of the test's Scala version, in-process
+   * and in one compiler run, against the Scala library.
+   *
+   * @return the directory of the class files
+   */
+  static Path compileScala(Path work, String name, Map<String, String> sources)
+      throws IOException {
+    Path src = Files.createDirectories(work.resolve(name + "-scala-src"));
+    Path classes = Files.createDirectories(work.resolve(name + "-scala-classes"));
+    List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-classpath",
+        jarOf(scala.Option.class), "-nowarn"));
+    for (Map.Entry<String, String> s : sources.entrySet()) {
+      Path file = src.resolve(s.getKey().replace('.', '/') + ".scala");
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, s.getValue());
+      args.add(file.toString());
+    }
+    java.io.ByteArrayOutputStream errors = new java.io.ByteArrayOutputStream();
+    boolean ok = scala.Console$.MODULE$.withErr(errors, () -> scala.Console$.MODULE$.withOut(
+        errors, () -> scala.tools.nsc.Main.process(args.toArray(new String[0]))));
+    if (!ok) {
+      throw new IllegalStateException("scalac " + scala.util.Properties.versionNumberString()
+          + " failed for " + name + ":\n" + errors);
     }
     return classes;
   }

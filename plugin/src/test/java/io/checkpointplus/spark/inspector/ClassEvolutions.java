@@ -13,9 +13,10 @@ import java.util.Random;
  * static initializers added (which change only a computed {@code serialVersionUID}); a
  * non-serializable superclass added, removed, made serializable or losing its accessible no-arg
  * constructor; the class removed or no longer serializable; enum constants added, removed or
- * reordered; serializable lambdas renumbered, recaptured or retargeted. Each case lives in its
- * own package {@code c<id>}, so many cases compile in one compiler run. Nothing here predicts
- * an outcome: the test compares {@code upgrade-check} with a real read.
+ * reordered; serializable lambdas renumbered, recaptured or retargeted; and, as Scala source,
+ * case classes, case objects and functions ({@link ScalaEvolutions}). Each case lives in its
+ * own package {@code c<id>}, so many cases compile in one compiler run per language. Nothing
+ * here predicts an outcome: the test compares {@code upgrade-check} with a real read.
  */
 final class ClassEvolutions {
   /** Where the case's object is written in the checkpoint. */
@@ -23,10 +24,12 @@ final class ClassEvolutions {
 
   /**
    * One case: the sources of the writing build (with {@code c<id>.Make.make()}, which returns
-   * the object the checkpoint holds) and of the restarting build (no {@code Make}).
+   * the object the checkpoint holds) and of the restarting build (no {@code Make}), by class
+   * name (Java: one class per file) or, for Scala ({@code scala}), by the name of the file
+   * {@code c<id>/<Name>.scala}.
    */
   record Case(int id, String kind, Place place, boolean inJars, Map<String, String> v1,
-      Map<String, String> v2, String description) {
+      Map<String, String> v2, String description, boolean scala) {
     String pkg() {
       return "c" + id;
     }
@@ -41,7 +44,8 @@ final class ClassEvolutions {
       {"short", "(short) 3"}, {"String", "\"s\""}, {"String", "null"},
       {"Integer", "Integer.valueOf(4)"}, {"Long", "Long.valueOf(4)"}, {"Object", "\"o\""},
       {"int[]", "new int[] {1, 2}"}, {"long[]", "new long[] {1}"},
-      {"java.util.ArrayList<String>", "new java.util.ArrayList<>()"}};
+      {"java.util.ArrayList<String>", "new java.util.ArrayList<>()"},
+      {"java.util.List<String>", "java.util.List.of(\"a\")"}};
 
   private static final String[] KINDS = {"same", "addField", "removeField", "retypeField",
       "transientField", "addMethod", "addConstant", "addStaticInit", "superNoArgRemoved",
@@ -52,6 +56,11 @@ final class ClassEvolutions {
       "externalizableCtorHidden", "externalizableSame", "recordAddComponent",
       "recordRemoveComponent", "recordRetypeComponent", "nestedChanged", "nestedFixed"};
 
+  /** The Java kinds, then the Scala ones ({@link ScalaEvolutions}). */
+  private static final String[] ALL_KINDS = java.util.stream.Stream.concat(
+      java.util.Arrays.stream(KINDS), java.util.Arrays.stream(ScalaEvolutions.KINDS))
+      .toArray(String[]::new);
+
   private ClassEvolutions() {
   }
 
@@ -60,7 +69,7 @@ final class ClassEvolutions {
     Random r = new Random(seed);
     List<Case> out = new ArrayList<>();
     for (int id = 0; id < count; id++) {
-      out.add(generate(id, KINDS[r.nextInt(KINDS.length)], r));
+      out.add(generate(id, ALL_KINDS[r.nextInt(ALL_KINDS.length)], r));
     }
     return out;
   }
@@ -150,6 +159,9 @@ final class ClassEvolutions {
     String pkg = "c" + id;
     Place place = r.nextBoolean() ? Place.GRAPH : Place.STATE;
     boolean inJars = r.nextInt(5) == 0;
+    if (kind.startsWith("scala")) {
+      return ScalaEvolutions.generate(id, kind, place, inJars, r);
+    }
     if (kind.startsWith("enum")) {
       return enumCase(id, kind, place, inJars, r);
     }
@@ -213,7 +225,7 @@ final class ClassEvolutions {
         + (inJars ? " (new class only in --jars)" : "") + "\n--- v1:\n" + s1.get(pkg + ".X")
         + (s1.containsKey(pkg + ".Base") ? s1.get(pkg + ".Base") : "")
         + (s1.containsKey(pkg + ".b.Base") ? s1.get(pkg + ".b.Base") : "") + "--- v2:\n"
-        + String.join("", s2.values()));
+        + String.join("", s2.values()), false);
   }
 
   private static Case enumCase(int id, String kind, Place place, boolean inJars, Random r) {
@@ -235,7 +247,7 @@ final class ClassEvolutions {
     Map<String, String> s2 = Map.of(pkg + ".X", "package " + pkg + ";\npublic enum X { "
         + String.join(", ", next) + " }\n");
     return new Case(id, kind, place, inJars, s1, s2, kind + " in " + place + ": wrote "
-        + written + " of " + constants + ", new " + next);
+        + written + " of " + constants + ", new " + next, false);
   }
 
   private static Case lambdaCase(int id, String kind, Place place, boolean inJars, Random r) {
@@ -275,7 +287,7 @@ final class ClassEvolutions {
     Map<String, String> s2 = Map.of(pkg + ".X", "package " + pkg + ";\npublic class X {\n"
         + (v2First ? v2Extra + lambdaMethod : lambdaMethod + v2Extra) + "}\n");
     return new Case(id, kind, place, inJars, s1, s2, kind + " in " + place + "\n--- v1:\n"
-        + s1.get(pkg + ".X") + "--- v2:\n" + s2.get(pkg + ".X"));
+        + s1.get(pkg + ".X") + "--- v2:\n" + s2.get(pkg + ".X"), false);
   }
 
   /** Externalizable classes, records, and a class reached through another's field. */
@@ -329,6 +341,6 @@ final class ClassEvolutions {
     v1.put(pkg + ".Make", head + "public class Make { public static Object make() { return "
         + make + "; } }\n");
     return new Case(id, kind, place, inJars, v1, s2, kind + " in " + place + "\n--- v1:\n"
-        + String.join("", s1.values()) + "--- v2:\n" + String.join("", s2.values()));
+        + String.join("", s1.values()) + "--- v2:\n" + String.join("", s2.values()), false);
   }
 }

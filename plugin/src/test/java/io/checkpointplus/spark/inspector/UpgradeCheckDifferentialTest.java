@@ -43,16 +43,18 @@ import scala.Tuple2;
 
 /**
  * {@code upgrade-check} against real Spark, on generated class evolutions
- * ({@link ClassEvolutions}): one real streaming application, built from the first version of
- * every case's class, writes a (compressed) checkpoint whose metadata holds the objects of half
- * the cases and whose {@code updateStateByKey} state holds the others'. Then for each case, the
- * new build (that case's second version, every other case unchanged) is judged by
- * {@code upgrade-check} and by what a restart does: {@code CheckpointReader.read} with the
- * build's class loader as context loader (what {@code StreamingContext.getOrCreate} does), then
- * a read of every state {@code rdd-N} file the restored graph references with Spark's own
- * serializer and the build's loader (what the restored state RDD's tasks do). The rule: never
- * "would succeed" where that fails. The build's classes of other cases are spread over block
- * jars passed with {@code --jars}, so every case also exercises dependency jars.
+ * ({@link ClassEvolutions}: Java classes compiled by {@code javac}, Scala case classes, case
+ * objects and functions by the Scala compiler of the test's Scala version, each language's
+ * sources of one build in one compiler run): one real streaming application, built from the
+ * first version of every case's class, writes a (compressed) checkpoint whose metadata holds
+ * the objects of half the cases and whose {@code updateStateByKey} state holds the others'.
+ * Then for each case, the new build (that case's second version, every other case unchanged)
+ * is judged by {@code upgrade-check} and by what a restart does: {@code CheckpointReader.read}
+ * with the build's class loader as context loader (what {@code StreamingContext.getOrCreate}
+ * does), then a read of every state {@code rdd-N} file the restored graph references with
+ * Spark's own serializer and the build's loader (what the restored state RDD's tasks do). The
+ * rule: never "would succeed" where that fails. The build's classes of other cases are spread
+ * over block jars passed with {@code --jars}, so every case also exercises dependency jars.
  *
  * <p>{@code -Dupgradecheck.cases=N} (default 200) and {@code -Dupgradecheck.seed=S} (default:
  * random, printed) for a long run or a replay.
@@ -73,12 +75,30 @@ class UpgradeCheckDifferentialTest {
     List<ClassEvolutions.Case> cases = ClassEvolutions.generate(seed, count);
     Map<String, String> sources1 = new TreeMap<>();
     Map<String, String> sources2 = new TreeMap<>();
+    Map<String, String> scala1 = new TreeMap<>();
+    Map<String, String> scala2 = new TreeMap<>();
     for (ClassEvolutions.Case c : cases) {
-      sources1.putAll(c.v1());
-      sources2.putAll(c.v2());
+      (c.scala() ? scala1 : sources1).putAll(c.v1());
+      (c.scala() ? scala2 : sources2).putAll(c.v2());
     }
-    Map<Integer, Map<String, byte[]>> v1 = byCase(AppBuilds.compile(tmp, "v1", sources1));
-    Map<Integer, Map<String, byte[]>> v2 = byCase(AppBuilds.compile(tmp, "v2", sources2));
+    Map<Integer, Map<String, byte[]>> v1 = new TreeMap<>();
+    Map<Integer, Map<String, byte[]>> v2 = new TreeMap<>();
+    if (!sources1.isEmpty()) {
+      v1.putAll(byCase(AppBuilds.compile(tmp, "v1", sources1)));
+    }
+    if (!sources2.isEmpty()) {
+      v2.putAll(byCase(AppBuilds.compile(tmp, "v2", sources2)));
+    }
+    if (!scala1.isEmpty()) {
+      long compiling = System.nanoTime();
+      v1.putAll(byCase(AppBuilds.compileScala(tmp, "v1", scala1)));
+      if (!scala2.isEmpty()) {
+        v2.putAll(byCase(AppBuilds.compileScala(tmp, "v2", scala2)));
+      }
+      System.out.printf("UpgradeCheckDifferentialTest: %d Scala cases, compiled by Scala %s"
+          + " in %.1f s%n", cases.stream().filter(ClassEvolutions.Case::scala).count(),
+          scala.util.Properties.versionNumberString(), (System.nanoTime() - compiling) / 1e9);
+    }
     Map<String, byte[]> all1 = new TreeMap<>();
     v1.values().forEach(all1::putAll);
     Path writerJar = AppBuilds.jar(tmp.resolve("v1.jar"), all1);
