@@ -121,9 +121,14 @@ public final class CompatibilityTable {
           .append(l.scala()).append(" | `").append(l.jar()).append("` | Spark ")
           .append(l.sparkVersion()).append(" | ")
           .append(full
-              ? "every unit test twice (Java serialization; Kryo with compressed checkpoints),"
-                + " every integration test"
-              : "every unit test (compiled against this Spark), and with the release jars: the"
+              ? "every unit test, those of the checkpoint, files, audit and inspector packages"
+                + " again with Kryo and compressed checkpoints, every integration test"
+              : (l.id().equals("3.5-scala-2.13")
+                  ? "the unit tests of the scheduler binding, activation and random programs"
+                    + " (compiled against this Spark; the others run on this Spark with Scala"
+                    + " 2.12 and with Scala 2.13 on every 4.x line)"
+                  : "every unit test (compiled against this Spark)")
+                + ", and with the release jars: the"
                 + " `RealtimeFeatures` end-to-end run against stock output, the other Scala's jar"
                 + " failing open")
           .append("; ").append(l.differentialPrograms())
