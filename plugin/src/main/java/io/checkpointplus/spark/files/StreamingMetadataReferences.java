@@ -42,7 +42,6 @@ final class StreamingMetadataReferences {
   static final Pattern METADATA_FILE = Pattern.compile("checkpoint-([\\d]+)([\\w\\.]*)");
   private static final Pattern UUID = Pattern.compile(
       "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-  private static final List<String> CODECS = List.of("lz4", "lzf", "snappy", "zstd");
   /** Metadata is kilobytes to megabytes; beyond this a reading stops (a corrupt stream). */
   private static final int MAX_BYTES = 256 << 20;
 
@@ -84,7 +83,7 @@ final class StreamingMetadataReferences {
     SparkConf conf = SparkEnv.get() != null ? SparkEnv.get().conf() : new SparkConf(false);
     Set<String> codecs = new LinkedHashSet<>();
     codecs.add(conf.get("spark.io.compression.codec", "lz4"));
-    codecs.addAll(CODECS);
+    codecs.addAll(CompressionFormat.CODECS);
     for (String name : codecs) {
       try {
         CompressionCodec codec = CompressionCodec$.MODULE$.createCodec(conf, name);

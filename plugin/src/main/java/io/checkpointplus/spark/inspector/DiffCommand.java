@@ -3,6 +3,7 @@ package io.checkpointplus.spark.inspector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.checkpointplus.spark.files.CompressionFormat;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -128,23 +129,20 @@ final class DiffCommand {
   /**
    * The records of one part file, each in a comparable text form. With a manifest, its
    * compression is known; without one (stock Spark, whose {@code spark.checkpoint.compress}
-   * default is false before Spark 4 and true since), the file is read uncompressed and with
-   * each codec Spark ships, and the first complete reading counts.
+   * default is false before Spark 4 and true since), it is read as {@code --conf} says if it
+   * says, else first with the codec its magic bytes name (or raw), then with the others; the
+   * first complete reading counts.
    */
   private static List<String> records(FileSystem fs, Path file, Side side, SparkConf conf)
       throws IOException {
     List<String> codecs = new ArrayList<>();
     if (side.known()) {
-      codecs.add(side.compressed() ? side.codec() : "none");
-    } else if (side.compressed()) {
-      codecs.add(side.codec());
-      codecs.add("none");
+      codecs.add(side.compressed() ? side.codec() : CompressionFormat.NONE);
     } else {
-      codecs.add("none");
-      codecs.add(side.codec());
-    }
-    if (!side.known()) {
-      for (String c : List.of("lz4", "lzf", "snappy", "zstd")) {
+      if (conf.contains("spark.checkpoint.compress")) {
+        codecs.add(side.compressed() ? side.codec() : CompressionFormat.NONE);
+      }
+      for (String c : CompressionFormat.readingOrder(head(fs, file), side.codec())) {
         if (!codecs.contains(c)) {
           codecs.add(c);
         }
@@ -160,6 +158,12 @@ final class DiffCommand {
     }
     throw new IOException(file + " cannot be read with " + side.serializer()
         + " (uncompressed or any codec): " + String.join("; ", failures));
+  }
+
+  private static byte[] head(FileSystem fs, Path file) throws IOException {
+    try (InputStream in = fs.open(file)) {
+      return in.readNBytes(CompressionFormat.MAGIC_BYTES);
+    }
   }
 
   private static List<String> records(FileSystem fs, Path file, Side side, SparkConf conf,

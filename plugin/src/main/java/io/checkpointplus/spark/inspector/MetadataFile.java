@@ -1,5 +1,6 @@
 package io.checkpointplus.spark.inspector;
 
+import io.checkpointplus.spark.files.CompressionFormat;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,7 +27,6 @@ import org.apache.spark.io.CompressionCodec$;
 final class MetadataFile {
   /** Spark's {@code Checkpoint.REGEX}. */
   static final Pattern NAME = Pattern.compile("checkpoint-([\\d]+)([\\w\\.]*)");
-  private static final List<String> CODECS = List.of("lz4", "lzf", "snappy", "zstd");
   private static final int MAX_BYTES = 256 << 20;
 
   final Path path;
@@ -57,7 +57,7 @@ final class MetadataFile {
     }
     Set<String> codecs = new LinkedHashSet<>();
     codecs.add(conf.get("spark.io.compression.codec", "lz4"));
-    codecs.addAll(CODECS);
+    codecs.addAll(CompressionFormat.CODECS);
     List<String> failures = new ArrayList<>();
     for (String name : codecs) {
       byte[] bytes;

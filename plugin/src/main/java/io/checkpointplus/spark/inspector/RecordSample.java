@@ -1,5 +1,6 @@
 package io.checkpointplus.spark.inspector;
 
+import io.checkpointplus.spark.files.CompressionFormat;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,14 +20,13 @@ import org.apache.spark.serializer.KryoSerializer;
  * is loaded. Kryo goes through Spark's {@code KryoSerializer} with the application's registrator
  * removed from the settings (it is application code), so a record of a class absent here is
  * "not checked", never a failure. Compression is read as Spark's {@code spark.checkpoint.compress}
- * says; where it is not set, it is detected: the raw bytes are tried first, then each codec
- * Spark ships.
+ * says; where it is not set, it is detected: the codec the file's magic bytes name (or the raw
+ * bytes) is tried first, then each other codec Spark ships.
  */
 final class RecordSample {
   static final String KRYO = "org.apache.spark.serializer.KryoSerializer";
   /** What Java serialization writes first: STREAM_MAGIC, STREAM_VERSION. */
   static final byte[] JAVA_STREAM_HEADER = {(byte) 0xac, (byte) 0xed, 0, 5};
-  private static final List<String> CODECS = List.of("lz4", "lzf", "snappy", "zstd");
 
   /** How a file read: records read, and whether the read stopped short of the end. */
   record Result(long records, boolean complete, String notChecked) {
@@ -50,9 +50,11 @@ final class RecordSample {
       // as a few garbage records, or none, where Spark fails.
       codecs.add(conf.getBoolean("spark.checkpoint.compress", false) ? configured : "none");
     } else {
-      codecs.add("none");
-      codecs.add(configured);
-      codecs.addAll(CODECS);
+      byte[] head;
+      try (InputStream in = fs.open(file)) {
+        head = in.readNBytes(CompressionFormat.MAGIC_BYTES);
+      }
+      codecs.addAll(CompressionFormat.readingOrder(head, configured));
     }
     List<String> failures = new ArrayList<>();
     IOException first = null;

@@ -16,6 +16,9 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.SparkConf;
+import org.apache.spark.serializer.KryoSerializer;
+import org.apache.spark.serializer.SerializationStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -330,5 +333,34 @@ class CleanAndDiffTest {
       assertEquals(i == 1 ? "only in A" : "equal", parts.get(i).get("verdict").asText(),
           run.out());
     }
+  }
+
+  /**
+   * A stock Spark checkpoint without a manifest, uncompressed, one short record per file: read
+   * by the codec its bytes name (none), never by the first codec that reads them without an
+   * error (Spark 4.1's LZ4 stream reads these few bytes as an empty stream: "equal, 0 records").
+   */
+  @Test
+  void diffOfShortUncompressedStockFilesComparesTheirRecords() throws Exception {
+    Fixtures.onlyWithTheDefaultSerializer();
+    Path a = kryoCheckpoint("short-a", "x");
+    Path b = kryoCheckpoint("short-b", "y");
+    String kryo = "spark.serializer=" + KryoSerializer.class.getName();
+    InspectorRun run = InspectorRun.of("diff", a.toString(), b.toString(), "--conf", kryo,
+        "--json");
+    assertEquals(1, run.exitCode(), run.toString());
+    assertEquals(1, run.json().get("recordsA").asLong(), run.out());
+    assertEquals("DIFFERENT", run.json().get("partitions").get(0).get("verdict").asText());
+  }
+
+  private static Path kryoCheckpoint(String name, String record) throws Exception {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    SerializationStream s = new KryoSerializer(new SparkConf(false)).newInstance()
+        .serializeStream(bytes);
+    s.writeObject(record, scala.reflect.ClassTag$.MODULE$.Any());
+    s.close();
+    Path rdd = Files.createDirectories(tmp.resolve(name).resolve("rdd-0"));
+    Files.write(rdd.resolve("part-00000"), bytes.toByteArray());
+    return rdd;
   }
 }
