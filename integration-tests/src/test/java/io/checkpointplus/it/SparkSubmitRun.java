@@ -127,6 +127,10 @@ final class SparkSubmitRun {
       cmd.addAll(List.of("--conf", "spark.executor.extraClassPath=" + classpath,
           "--conf", "spark.executorEnv.SPARK_SCALA_VERSION=" + scala,
           "--conf", "spark.executor.memory=1g"));
+      String speed = System.getProperty("child.jvm.speed", "").trim();
+      if (!speed.isEmpty()) {
+        cmd.addAll(List.of("--conf", "spark.executor.extraJavaOptions=" + speed));
+      }
     }
     if (withPlugin || withPluginJar) {
       Path jar = pluginJar != null ? pluginJar : ChildJvm.pluginJar();
