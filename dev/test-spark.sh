@@ -16,8 +16,8 @@ cd "$(dirname "$0")/.."
 line="${1:?usage: dev/test-spark.sh LINE [maven args...]  (LINE: 3.4 3.5 3.5-scala-2.13 4.0 4.1 4.2)}"
 shift
 case "$line" in
-  3.5) profile=(-Dline.kryo.skip=true -Dline.differential.programs=50 -Dline.differential.clusterPrograms=4
-         -Dline.verify.cases=40 -Dline.upgradecheck.cases=30
+  3.5) profile=(-Dline.kryo.skip=true -Dline.differential.programs=20 -Dline.differential.clusterPrograms=2
+         -Dline.verify.cases=20 -Dline.upgradecheck.cases=15
          "-Dline.it.includes=**/RealtimeFeaturesIT.java,**/SparkCheckpointSuiteIT.java,**/OtherScalaJarIT.java") ;;
   # Spark 3.5 on Scala 2.13: its Spark is the default line's and its Scala every 4.x line's, so
   # of the unit tests only those of the Scala-version-specific scheduler binding and of whole

@@ -30,7 +30,7 @@ public final class CompatibilityTable {
   /** One Spark line as the build defines it. */
   public record Line(String id, String profile, String sparkVersion, String scala,
       String coreTestsVersion, String coreSuites, String streamingTestsVersion,
-      String differentialPrograms) {
+      String differentialPrograms, String itIncludes, String unitExcludes) {
     public String jar() {
       return "spark-checkpoint-plus_" + scala + "-<version>.jar";
     }
@@ -68,7 +68,8 @@ public final class CompatibilityTable {
         suites(resolve(props, "spark.core.checkpoint.suites")),
         resolve(props, "spark.streaming.tests.version"),
         resolve(props, "line.differential.programs") + " + "
-            + resolve(props, "line.differential.clusterPrograms"));
+            + resolve(props, "line.differential.clusterPrograms"),
+        resolve(props, "line.it.includes"), resolve(props, "line.unit.excludes"));
   }
 
   /**
@@ -127,10 +128,12 @@ public final class CompatibilityTable {
                   ? "the unit tests of the scheduler binding, activation and random programs"
                     + " (compiled against this Spark; the others run on this Spark with Scala"
                     + " 2.12 and with Scala 2.13 on every 4.x line)"
-                  : "every unit test (compiled against this Spark)")
+                  : "every unit test" + excluded(l.unitExcludes())
+                    + " (compiled against this Spark)")
                 + ", and with the release jars: the"
-                + " `RealtimeFeatures` end-to-end run against stock output, the other Scala's jar"
-                + " failing open")
+                + " `RealtimeFeatures` end-to-end run against stock output"
+                + (l.itIncludes().contains("OtherScalaJarIT")
+                    ? ", the other Scala's jar failing open" : ""))
           .append("; ").append(l.differentialPrograms())
           .append(" random programs compared with stock Spark (local, local-cluster)")
           .append("; Spark's ").append(l.coreSuites()).append(" from spark-core ")
@@ -142,6 +145,18 @@ public final class CompatibilityTable {
           .append(full ? "mvn -B verify" : "dev/test-spark.sh " + l.id()).append("` |\n");
     }
     return out.toString();
+  }
+
+  /** " but `ATest`, `BTest`" for surefire excludes ({@code **}{@code /ATest.java}, ...). */
+  static String excluded(String excludes) {
+    List<String> names = new ArrayList<>();
+    for (String pattern : excludes.split(",")) {
+      String name = pattern.trim().replaceAll(".*/", "").replace(".java", "");
+      if (name.endsWith("Test")) {
+        names.add('`' + name + '`');
+      }
+    }
+    return names.isEmpty() ? "" : " but " + String.join(", ", names);
   }
 
   /** {@code readme} with its table replaced by the generated one. */
