@@ -10,10 +10,9 @@ import java.util.Optional;
  *
  * <p>Why by its bytes: a reader that does not know how a file was written (a stock Spark
  * checkpoint has no manifest) must not settle for the first codec whose stream reads without
- * an error. Codec streams differ in what they do with bytes that are not theirs: Spark 4.1's
- * LZ4 stream reads a short uncompressed file as an empty stream, so "reads without error"
- * would call a damaged file "0 records, intact". The magic bytes say which codec to try first;
- * the others remain for the rare raw stream that happens to begin like one.
+ * an error. Codec streams differ in what they do with bytes that are not theirs: Spark's LZ4
+ * stream reads an input shorter than its header as an empty stream, so "reads without error"
+ * would call a short damaged file "0 records, intact", or two different files equal.
  */
 public final class CompressionFormat {
   /** Spark's short codec names, in the order Spark documents them. */
@@ -54,17 +53,34 @@ public final class CompressionFormat {
   }
 
   /**
-   * The order in which to try reading a file of unknown compression whose first bytes are
-   * {@code head}: the codec its magic bytes name (else the raw bytes), then the raw bytes and
-   * {@code configured}, then every other codec.
+   * The codecs to read a file of unknown compression with, in order, given its first bytes
+   * {@code head} and the reader's {@code spark.io.compression.codec}: the codec its magic bytes
+   * name, then the raw bytes (for the rare raw stream that begins like one). Without magic
+   * bytes, the raw bytes only, and {@code configured} if it is a codec class of the
+   * application's own, whose stream this class cannot recognise. Never another built-in codec:
+   * every non-empty stream they write begins with their magic, and LZ4 reads any input shorter
+   * than its 21-byte header as an empty stream, so trying it would call a short damaged raw
+   * file "0 records".
    */
   public static List<String> readingOrder(byte[] head, String configured) {
     java.util.LinkedHashSet<String> order = new java.util.LinkedHashSet<>();
-    order.add(of(head).orElse(NONE));
+    of(head).ifPresent(order::add);
     order.add(NONE);
-    order.add(configured);
-    order.addAll(CODECS);
+    if (!isBuiltIn(configured)) {
+      order.add(configured);
+    }
     return List.copyOf(order);
+  }
+
+  /** Whether {@code codec} (a short name or class name) is one of the codecs Spark ships. */
+  static boolean isBuiltIn(String codec) {
+    String name = codec.toLowerCase(java.util.Locale.ROOT);
+    for (String c : CODECS) {
+      if (name.equals(c) || name.equals("org.apache.spark.io." + c + "compressioncodec")) {
+        return true;
+      }
+    }
+    return name.equals(NONE);
   }
 
   private static boolean startsWith(byte[] bytes, byte[] prefix) {

@@ -129,24 +129,18 @@ final class DiffCommand {
   /**
    * The records of one part file, each in a comparable text form. With a manifest, its
    * compression is known; without one (stock Spark, whose {@code spark.checkpoint.compress}
-   * default is false before Spark 4 and true since), it is read as {@code --conf} says if it
-   * says, else first with the codec its magic bytes name (or raw), then with the others; the
+   * default is false before Spark 4.1 and true since), it is read as {@code --conf} says if it
+   * says, else with the codec its magic bytes name or raw ({@link CompressionFormat}); the
    * first complete reading counts.
    */
   private static List<String> records(FileSystem fs, Path file, Side side, SparkConf conf)
       throws IOException {
-    List<String> codecs = new ArrayList<>();
-    if (side.known()) {
-      codecs.add(side.compressed() ? side.codec() : CompressionFormat.NONE);
+    List<String> codecs;
+    if (side.known() || conf.contains("spark.checkpoint.compress")) {
+      // told, by the manifest or --conf: read as Spark reads it, as verify does
+      codecs = List.of(side.compressed() ? side.codec() : CompressionFormat.NONE);
     } else {
-      if (conf.contains("spark.checkpoint.compress")) {
-        codecs.add(side.compressed() ? side.codec() : CompressionFormat.NONE);
-      }
-      for (String c : CompressionFormat.readingOrder(head(fs, file), side.codec())) {
-        if (!codecs.contains(c)) {
-          codecs.add(c);
-        }
-      }
+      codecs = CompressionFormat.readingOrder(head(fs, file), side.codec());
     }
     List<String> failures = new ArrayList<>();
     for (String codec : codecs) {
@@ -169,8 +163,13 @@ final class DiffCommand {
   private static List<String> records(FileSystem fs, Path file, Side side, SparkConf conf,
       String codec) throws IOException {
     InputStream in = new BufferedInputStream(fs.open(file), 64 * 1024);
-    if (!codec.equals("none")) {
-      in = CompressionCodec$.MODULE$.createCodec(conf, codec).compressedInputStream(in);
+    if (!codec.equals(CompressionFormat.NONE)) {
+      try {
+        in = CompressionCodec$.MODULE$.createCodec(conf, codec).compressedInputStream(in);
+      } catch (Exception e) { // Scala code: an IOException is not declared
+        in.close();
+        throw new IOException("not " + codec + ": " + e.getMessage(), e);
+      }
     }
     List<String> out = new ArrayList<>();
     try (InputStream stream = in) {
@@ -185,16 +184,11 @@ final class DiffCommand {
         }
       } else {
         SerialStream s = new SerialStream(stream);
-        try {
-          out.add(canonical(s.readTopLevel()));
-        } catch (java.io.EOFException e) {
-          return out; // an empty partition: only the stream header
-        }
-        while (true) {
-          Object[] next = new Object[1];
-          if (!s.next(next)) {
-            break;
-          }
+        // a missing or cut stream header fails, as Spark's ObjectInputStream does; an empty
+        // partition is the header alone
+        s.readHeader();
+        Object[] next = new Object[1];
+        while (s.next(next)) {
           out.add(canonical(next[0]));
         }
       }

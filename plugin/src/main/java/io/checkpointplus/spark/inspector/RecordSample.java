@@ -80,7 +80,7 @@ final class RecordSample {
     }
     try {
       return CompressionCodec$.MODULE$.createCodec(conf, codec).compressedInputStream(raw);
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Scala code: an IOException is not declared
       raw.close();
       throw new IOException("not " + codec + ": " + e.getMessage(), e);
     }

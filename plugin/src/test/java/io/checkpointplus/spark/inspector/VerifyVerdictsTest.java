@@ -10,6 +10,10 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.spark.SparkConf;
+import org.apache.spark.serializer.DeserializationStream;
+import org.apache.spark.serializer.KryoSerializer;
+import org.apache.spark.serializer.SerializationStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -184,5 +188,34 @@ class VerifyVerdictsTest {
         "spark.kryo.classesToRegister=" + Registered.class.getName(), "--conf",
         "spark.checkpoint.compress=false");
     assertEquals(0, run.exitCode(), run.toString());
+  }
+
+  /**
+   * A short uncompressed Kryo part file of a stock checkpoint (no manifest, compression not
+   * told) whose class id is damaged: Spark fails reading it. No codec may read it instead: LZ4
+   * reads any input shorter than its 21-byte header as an empty stream, "0 records, intact".
+   */
+  @Test
+  void aShortDamagedStockKryoFileIsDamageWhateverCodecCouldReadIt() throws Exception {
+    SparkConf conf = new SparkConf(false);
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    SerializationStream out = new KryoSerializer(conf).newInstance().serializeStream(bytes);
+    out.writeObject("x", scala.reflect.ClassTag$.MODULE$.Any());
+    out.close();
+    byte[] file = bytes.toByteArray();
+    file[0] = 0x7f; // a class id nothing registered
+    assertTrue(file.length < 21, file.length + " bytes");
+    try (DeserializationStream in = new KryoSerializer(conf).newInstance().deserializeStream(
+        new java.io.ByteArrayInputStream(file))) {
+      org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+          () -> in.readObject(scala.reflect.ClassTag$.MODULE$.Any()), "Spark fails on it");
+    }
+    Path rdd = Files.createDirectories(tmp.resolve("short-damaged").resolve("rdd-0"));
+    Files.write(rdd.resolve("part-00000"), file);
+    String kryo = "spark.serializer=" + KryoSerializer.class.getName();
+    InspectorRun run = InspectorRun.of("verify", rdd.toString(), "--conf", kryo);
+    assertEquals(1, run.exitCode(), run.toString());
+    InspectorRun diff = InspectorRun.of("diff", rdd.toString(), rdd.toString(), "--conf", kryo);
+    assertEquals(3, diff.exitCode(), "diff cannot read it: " + diff);
   }
 }
