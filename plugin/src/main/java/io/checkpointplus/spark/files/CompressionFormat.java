@@ -80,7 +80,7 @@ public final class CompressionFormat {
         return true;
       }
     }
-    return name.equals(NONE);
+    return false;
   }
 
   private static boolean startsWith(byte[] bytes, byte[] prefix) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.checkpointplus.spark.files.CompressionFormat;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -16,7 +15,6 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
-import org.apache.spark.io.CompressionCodec$;
 import org.apache.spark.serializer.KryoSerializer;
 
 /**
@@ -130,18 +128,14 @@ final class DiffCommand {
    * The records of one part file, each in a comparable text form. With a manifest, its
    * compression is known; without one (stock Spark, whose {@code spark.checkpoint.compress}
    * default is false before Spark 4.1 and true since), it is read as {@code --conf} says if it
-   * says, else with the codec its magic bytes name or raw ({@link CompressionFormat}); the
+   * says, else with the codec its magic bytes name or raw ({@link RecordSample#codecs}); the
    * first complete reading counts.
    */
   private static List<String> records(FileSystem fs, Path file, Side side, SparkConf conf)
       throws IOException {
-    List<String> codecs;
-    if (side.known() || conf.contains("spark.checkpoint.compress")) {
-      // told, by the manifest or --conf: read as Spark reads it, as verify does
-      codecs = List.of(side.compressed() ? side.codec() : CompressionFormat.NONE);
-    } else {
-      codecs = CompressionFormat.readingOrder(head(fs, file), side.codec());
-    }
+    List<String> codecs = side.known()
+        ? List.of(side.compressed() ? side.codec() : CompressionFormat.NONE)
+        : RecordSample.codecs(fs, file, conf);
     List<String> failures = new ArrayList<>();
     for (String codec : codecs) {
       try {
@@ -150,27 +144,13 @@ final class DiffCommand {
         failures.add(codec + ": " + e.getMessage());
       }
     }
-    throw new IOException(file + " cannot be read with " + side.serializer()
-        + " (uncompressed or any codec): " + String.join("; ", failures));
-  }
-
-  private static byte[] head(FileSystem fs, Path file) throws IOException {
-    try (InputStream in = fs.open(file)) {
-      return in.readNBytes(CompressionFormat.MAGIC_BYTES);
-    }
+    throw new IOException(file + " cannot be read with " + side.serializer() + " (read as "
+        + String.join(", then ", codecs) + "): " + String.join("; ", failures));
   }
 
   private static List<String> records(FileSystem fs, Path file, Side side, SparkConf conf,
       String codec) throws IOException {
-    InputStream in = new BufferedInputStream(fs.open(file), 64 * 1024);
-    if (!codec.equals(CompressionFormat.NONE)) {
-      try {
-        in = CompressionCodec$.MODULE$.createCodec(conf, codec).compressedInputStream(in);
-      } catch (Exception e) { // Scala code: an IOException is not declared
-        in.close();
-        throw new IOException("not " + codec + ": " + e.getMessage(), e);
-      }
-    }
+    InputStream in = RecordSample.open(fs, file, codec, conf);
     List<String> out = new ArrayList<>();
     try (InputStream stream = in) {
       if (RecordSample.KRYO.equals(side.serializer())) {

@@ -5,9 +5,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
@@ -20,8 +18,7 @@ import org.apache.spark.serializer.KryoSerializer;
  * is loaded. Kryo goes through Spark's {@code KryoSerializer} with the application's registrator
  * removed from the settings (it is application code), so a record of a class absent here is
  * "not checked", never a failure. Compression is read as Spark's {@code spark.checkpoint.compress}
- * says; where it is not set, it is detected: the codec the file's magic bytes name (or the raw
- * bytes) is tried first, then each other codec Spark ships.
+ * says; where it is not set, as the file's magic bytes say, else raw ({@link #codecs}).
  */
 final class RecordSample {
   static final String KRYO = "org.apache.spark.serializer.KryoSerializer";
@@ -43,19 +40,7 @@ final class RecordSample {
    */
   static Result read(FileSystem fs, Path file, String serializer, SparkConf conf, long max)
       throws IOException {
-    Set<String> codecs = new LinkedHashSet<>();
-    String configured = conf.get("spark.io.compression.codec", "lz4");
-    if (conf.contains("spark.checkpoint.compress")) {
-      // Told, the bytes are read as Spark reads them: another codec could read damaged bytes
-      // as a few garbage records, or none, where Spark fails.
-      codecs.add(conf.getBoolean("spark.checkpoint.compress", false) ? configured : "none");
-    } else {
-      byte[] head;
-      try (InputStream in = fs.open(file)) {
-        head = in.readNBytes(CompressionFormat.MAGIC_BYTES);
-      }
-      codecs.addAll(CompressionFormat.readingOrder(head, configured));
-    }
+    List<String> codecs = codecs(fs, file, conf);
     List<String> failures = new ArrayList<>();
     IOException first = null;
     for (String codec : codecs) {
@@ -68,14 +53,33 @@ final class RecordSample {
         failures.add(codec + ": " + e.getMessage());
       }
     }
-    throw new IOException("does not deserialize with " + serializer + " (uncompressed or any"
-        + " codec): " + String.join("; ", failures), first);
+    throw new IOException("does not deserialize with " + serializer + " (read as "
+        + String.join(", then ", codecs) + "): " + String.join("; ", failures), first);
   }
 
-  private static InputStream open(FileSystem fs, Path file, String codec, SparkConf conf)
+  /**
+   * The codecs to read {@code file} of a checkpoint without a manifest with, in order: as
+   * {@code spark.checkpoint.compress} says when it is set (another codec could read damaged
+   * bytes as a few garbage records, or none, where Spark fails), else as the file's first bytes
+   * say ({@link CompressionFormat#readingOrder}).
+   */
+  static List<String> codecs(FileSystem fs, Path file, SparkConf conf) throws IOException {
+    String configured = conf.get("spark.io.compression.codec", "lz4");
+    if (conf.contains("spark.checkpoint.compress")) {
+      return List.of(conf.getBoolean("spark.checkpoint.compress", false) ? configured
+          : CompressionFormat.NONE);
+    }
+    try (InputStream in = fs.open(file)) {
+      return CompressionFormat.readingOrder(in.readNBytes(CompressionFormat.MAGIC_BYTES),
+          configured);
+    }
+  }
+
+  /** {@code file}'s bytes through {@code codec} ({@link CompressionFormat#NONE}: raw). */
+  static InputStream open(FileSystem fs, Path file, String codec, SparkConf conf)
       throws IOException {
     InputStream raw = new BufferedInputStream(fs.open(file), 64 * 1024);
-    if (codec.equals("none")) {
+    if (codec.equals(CompressionFormat.NONE)) {
       return raw;
     }
     try {
