@@ -36,6 +36,25 @@ public final class LocalSpark {
   }
 
   /**
+   * A conf for a cluster of executor JVMs at {@code master} ({@code local-cluster[...]} or a
+   * {@code spark://} URL): executors load the test classpath and run with C1 only and the
+   * serial collector. Executors live for seconds on a two-core machine, where C2's compile
+   * threads and G1's workers compete with the tasks under test; the test JVM itself keeps the
+   * defaults (C1's larger frames overflow the stack on deep lineages there).
+   */
+  public static SparkConf clusterConf(String master, String appName) {
+    String classpath = System.getProperty("surefire.test.class.path",
+        System.getProperty("java.class.path"));
+    return new SparkConf(false).setMaster(master).setAppName(appName)
+        .set("spark.ui.enabled", "false")
+        .set("spark.driver.host", "127.0.0.1")
+        .set("spark.executorEnv.SPARK_SCALA_VERSION", System.getenv("SPARK_SCALA_VERSION"))
+        .set("spark.executor.extraClassPath", classpath)
+        .set("spark.executor.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
+        .set("spark.executor.memory", "1g");
+  }
+
+  /**
    * The test JVM's serializer and checkpoint compression: the build runs the whole suite once
    * with Spark's defaults and once with Kryo and compressed checkpoints (see plugin/pom.xml);
    * a test's own settings win.
@@ -70,7 +89,8 @@ public final class LocalSpark {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("SparkContext did not stop within 60 s");
       }
-      Thread.onSpinWait();
+      // Parked between checks: a spin would take one of two cores from the stopping context.
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
     }
   }
 

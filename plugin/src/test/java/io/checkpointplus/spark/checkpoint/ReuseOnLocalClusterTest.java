@@ -38,18 +38,9 @@ class ReuseOnLocalClusterTest {
     // Executors start from SPARK_HOME (set by the build) whose jars/ is empty; the test class
     // path is theirs.
     Files.createDirectories(Path.of(System.getenv("SPARK_HOME"), "jars"));
-    String classpath = System.getProperty("surefire.test.class.path",
-        System.getProperty("java.class.path"));
-    SparkConf conf = new SparkConf(false).setMaster("local-cluster[2,1,1024]")
-        .setAppName("reuse-local-cluster")
+    SparkConf conf = LocalSpark.clusterConf("local-cluster[2,1,1024]", "reuse-local-cluster")
         .set("spark.plugins", LocalSpark.PLUGIN)
-        .set("spark.checkpointplus.audit.path", tmp.resolve("audit.jsonl").toString())
-        .set("spark.ui.enabled", "false")
-        .set("spark.driver.host", "127.0.0.1")
-        .set("spark.executorEnv.SPARK_SCALA_VERSION",
-            System.getenv("SPARK_SCALA_VERSION"))
-        .set("spark.executor.extraClassPath", classpath)
-        .set("spark.executor.memory", "1g");
+        .set("spark.checkpointplus.audit.path", tmp.resolve("audit.jsonl").toString());
     sc = new SparkContext(conf);
     sc.setCheckpointDir(tmp.resolve("cp").toString());
   }

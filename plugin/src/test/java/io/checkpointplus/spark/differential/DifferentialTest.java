@@ -64,14 +64,14 @@ class DifferentialTest {
     DifferentialRunner.Contexts cluster = new DifferentialRunner.Contexts() {
       @Override
       public SparkContext stock(Map<String, String> settings) {
-        SparkConf conf = clusterConf();
+        SparkConf conf = LocalSpark.clusterConf("local-cluster[2,1,1024]", "differential-local-cluster");
         settings.forEach(conf::set);
         return new SparkContext(conf);
       }
 
       @Override
       public SparkContext plugin(Path audit, Map<String, String> settings) {
-        SparkConf conf = clusterConf().set("spark.plugins", LocalSpark.PLUGIN)
+        SparkConf conf = LocalSpark.clusterConf("local-cluster[2,1,1024]", "differential-local-cluster").set("spark.plugins", LocalSpark.PLUGIN)
             .set("spark.checkpointplus.audit.path", audit.toString());
         settings.forEach(conf::set);
         return new SparkContext(conf);
@@ -116,19 +116,6 @@ class DifferentialTest {
       programs.add(ProgramGenerator.generate(seed));
     }
     return programs;
-  }
-
-  private static SparkConf clusterConf() {
-    String classpath = System.getProperty("surefire.test.class.path",
-        System.getProperty("java.class.path"));
-    return new SparkConf(false).setMaster("local-cluster[2,1,1024]")
-        .setAppName("differential-local-cluster")
-        .set("spark.ui.enabled", "false")
-        .set("spark.driver.host", "127.0.0.1")
-        .set("spark.executorEnv.SPARK_SCALA_VERSION",
-            System.getenv("SPARK_SCALA_VERSION"))
-        .set("spark.executor.extraClassPath", classpath)
-        .set("spark.executor.memory", "1g");
   }
 
   static void assertNoDifferences(List<Failure> failures, int programs, String where) {

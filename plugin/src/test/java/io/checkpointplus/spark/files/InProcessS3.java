@@ -34,7 +34,8 @@ final class InProcessS3 implements AutoCloseable {
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "access", "secret").build();
     proxy.start();
     while (!proxy.getState().equals("STARTED")) {
-      Thread.onSpinWait(); // start() returns before Jetty has bound its port
+      // start() returns before Jetty has bound its port; parked, not spun, between checks
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
     }
     return new InProcessS3(store, bucket, proxy);
   }

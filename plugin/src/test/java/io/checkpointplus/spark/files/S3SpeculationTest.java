@@ -80,18 +80,10 @@ class S3SpeculationTest {
           Option.apply(i + 1), clusterConf, Option.empty()));
     }
 
-    String classpath = System.getProperty("surefire.test.class.path",
-        System.getProperty("java.class.path"));
-    SparkConf conf = new SparkConf(false).setMaster(masterUrl).setAppName("s3-speculation")
+    SparkConf conf = LocalSpark.clusterConf(masterUrl, "s3-speculation")
         .set("spark.plugins", LocalSpark.PLUGIN)
         .set("spark.checkpointplus.audit.path", tmp.resolve("audit.jsonl").toString())
         .set("spark.checkpointplus.reuse.enabled", "false")
-        .set("spark.ui.enabled", "false")
-        .set("spark.driver.host", "127.0.0.1")
-        .set("spark.executorEnv.SPARK_SCALA_VERSION",
-            System.getenv("SPARK_SCALA_VERSION"))
-        .set("spark.executor.extraClassPath", classpath)
-        .set("spark.executor.memory", "1g")
         .set("spark.cores.max", "2")
         .set("spark.speculation", "true")
         .set("spark.speculation.interval", "50ms")

@@ -54,7 +54,8 @@ class ListAndVerifyOnStoresTest {
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "access", "secret").build();
     s3.start();
     while (!s3.getState().equals("STARTED")) {
-      Thread.onSpinWait(); // start() returns before Jetty has bound its port
+      // start() returns before Jetty has bound its port; parked, not spun, between checks
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
     }
   }
 
