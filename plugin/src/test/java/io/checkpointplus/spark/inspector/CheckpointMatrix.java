@@ -85,10 +85,21 @@ final class CheckpointMatrix {
 
   /** {@code args} followed by the --conf settings the checkpoints were written with. */
   String[] args(String... args) {
+    return args(true, args);
+  }
+
+  /**
+   * {@code args} followed by the --conf settings the checkpoints were written with, without
+   * {@code spark.checkpoint.compress} unless {@code tellCompression}: the inspector must then
+   * find the compression in the files, as for an application whose settings are not at hand.
+   */
+  String[] args(boolean tellCompression, String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     settings().forEach((k, v) -> {
-      all.add("--conf");
-      all.add(k + "=" + v);
+      if (tellCompression || !k.equals("spark.checkpoint.compress")) {
+        all.add("--conf");
+        all.add(k + "=" + v);
+      }
     });
     return all.toArray(new String[0]);
   }

@@ -44,7 +44,8 @@ import scala.reflect.ClassTag$;
  * reading, with no error, fewer records (a part cut between two records) or partitions fewer or
  * more at the end (part files removed or added there, without a {@code _partitioner} to count
  * them), and a changed byte that still deserializes where its {@code .crc} side file went with
- * it. No-damage cases must be intact.
+ * it. No-damage cases must be intact. Half the cases do not tell verify whether the
+ * checkpoint was compressed.
  *
  * <p>{@value #CASES_PER_SETTING} cases per serializer and compression setting; more with
  * {@code -Dcheckpointplus.verifyDifferential.cases=N}, another seed with
@@ -131,8 +132,15 @@ class VerifyDifferentialTest {
         .toString());
     RddCheckpoints.copy(checkpoint.dir(), copy);
     Damage damage = control ? Damage.none() : damage(copy, random);
-    InspectorRun run = InspectorRun.of(matrix.args("verify", copy.toString(), "--checksum",
-        "--json", "--quiet"));
+    // Half the cases leave spark.checkpoint.compress out: verify then tells compressed from raw
+    // part files by their first bytes (CompressionFormat) and must still judge as Spark reads.
+    boolean toldCompression = random.nextBoolean();
+    if (!toldCompression) {
+      damage = new Damage(damage.description() + " (spark.checkpoint.compress not given)",
+          damage.touched(), damage.checksumsRemoved());
+    }
+    InspectorRun run = InspectorRun.of(matrix.args(toldCompression, "verify", copy.toString(),
+        "--checksum", "--json", "--quiet"));
     if (run.exitCode() != 0 && run.exitCode() != 1) {
       return damage.description() + ": verify failed instead of judging: " + run;
     }
