@@ -66,21 +66,24 @@ public final class CompressionFormat {
     java.util.LinkedHashSet<String> order = new java.util.LinkedHashSet<>();
     of(head).ifPresent(order::add);
     order.add(NONE);
-    if (!isBuiltIn(configured)) {
+    if (builtIn(configured).isEmpty()) {
       order.add(configured);
     }
     return List.copyOf(order);
   }
 
-  /** Whether {@code codec} (a short name or class name) is one of the codecs Spark ships. */
-  static boolean isBuiltIn(String codec) {
+  /**
+   * The short name of {@code codec} (a short name or class name) when it is one of the codecs
+   * Spark ships; empty for an application's own codec class.
+   */
+  public static Optional<String> builtIn(String codec) {
     String name = codec.toLowerCase(java.util.Locale.ROOT);
     for (String c : CODECS) {
       if (name.equals(c) || name.equals("org.apache.spark.io." + c + "compressioncodec")) {
-        return true;
+        return Optional.of(c);
       }
     }
-    return false;
+    return Optional.empty();
   }
 
   private static boolean startsWith(byte[] bytes, byte[] prefix) {

@@ -77,7 +77,8 @@ public final class CheckpointPlusCommand {
       "  3  a path could not be read (missing, permission, unreachable), or clean refused",
       "     because a streaming metadata file cannot be read, or the inspector failed (one line;",
       "     out of memory: raise the heap, e.g. JAVA_OPTS=-Xmx4g bin/checkpoint-plus ...)",
-      "  4  upgrade-check cannot tell: nothing fails, but some classes could not be checked",
+      "  4  cannot tell: nothing fails, but some classes could not be checked (upgrade-check)",
+      "     or records are of classes not on the class path (verify: add --jars)",
       "");
 
   private static final Map<String, Set<String>> FLAGS = new LinkedHashMap<>();

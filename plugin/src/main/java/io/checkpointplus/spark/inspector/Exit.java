@@ -19,9 +19,10 @@ final class Exit {
   static final int ERROR = 3;
 
   /**
-   * {@code upgrade-check} found nothing that fails but could not check some classes (a
-   * serialVersionUID computed at initialisation, a class file or fields that cannot be read):
-   * whether a restart succeeds cannot be told.
+   * Nothing found fails, but not everything could be checked: {@code upgrade-check} could not
+   * check some classes (a serialVersionUID computed at initialisation, a class file or fields
+   * that cannot be read), so whether a restart succeeds cannot be told; {@code verify} found
+   * records of classes not on its class path, so whether Spark reads them cannot be told.
    */
   static final int CANNOT_TELL = 4;
 

@@ -39,6 +39,11 @@ final class RddVerification {
   final CheckpointScan.Rdd rdd;
   final List<Problem> problems = new ArrayList<>();
   final List<String> notes = new ArrayList<>();
+  /**
+   * What could not be read with the classes here (records of classes not on this class path,
+   * ids of registrations not run): each makes the verdict "cannot tell", never "intact".
+   */
+  final List<String> unread = new ArrayList<>();
   /** What the problems most likely mean, when they all point one way; null otherwise. */
   String hint;
   /** Records counted by reading files, where the check read them all; -1 otherwise. */
@@ -144,17 +149,18 @@ final class RddVerification {
       expected = index + 1;
     }
     String serializer = conf.get("spark.serializer", "org.apache.spark.serializer.JavaSerializer");
+    SerializedClasses classes = new SerializedClasses();
     int decoded = 0;
     boolean all = true;
     for (FileStatus f : rdd.parts.values()) {
       try {
         RecordSample.Result r = RecordSample.read(fs, f.getPath(), serializer, conf,
-            Long.MAX_VALUE);
+            Long.MAX_VALUE, classes);
         recordsRead += r.records();
         decoded++;
         if (r.notChecked() != null) {
           all = false;
-          notes.add(f.getPath() + ": " + r.notChecked());
+          unread.add(f.getPath() + ": " + r.notChecked());
         }
       } catch (IOException e) {
         problems.add(new Problem(f.getPath().toString(), "records that deserialize with "
@@ -162,15 +168,51 @@ final class RddVerification {
         all = false;
       }
     }
+    recordClasses(classes);
     if (!all) {
       recordsRead = -1;
     }
     if (decoded == 0 && !rdd.parts.isEmpty()) {
-      hint = RecordSample.serializerHint(fs, rdd.parts.values(), serializer);
+      hint = RecordSample.hint(fs, rdd.parts.values(), serializer, conf);
+    }
+    if (!unread.isEmpty() && hint == null) {
+      hint = "give verify the application's classes: bin/checkpoint-plus --jars"
+          + " <application jar>[,<its dependencies>] verify ... (they are loaded, never"
+          + " initialised, for Java serialization; Kryo instantiates them)";
     }
     if (rdd.parts.isEmpty()) {
       notes.add(rdd.path + ": no part files: the checkpoint of an RDD without partitions (or"
           + " one whose part files were all removed)");
+    }
+  }
+
+  /**
+   * The classes Java-serialized records name, judged as Spark's read resolves them with the
+   * classes on this class path ({@link UpgradeCheckCommand#check}, upgrade-check's judgement of
+   * a new build, here of the build at hand): a class present but incompatible (another
+   * serialVersionUID, no longer Serializable, a field of another type) fails Spark's read,
+   * damage for this class path; a class absent, or one whose compatibility cannot be decided
+   * without running its code, cannot be told.
+   */
+  private void recordClasses(SerializedClasses classes) {
+    if (classes.descriptors.isEmpty()) {
+      return;
+    }
+    ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
+        ? Thread.currentThread().getContextClassLoader() : RecordSample.class.getClassLoader();
+    for (UpgradeCheckCommand.Verdict v : UpgradeCheckCommand.check(classes, loader)) {
+      String where = classes.firstSeenIn.getOrDefault(v.className(), rdd.path.toString());
+      if (v.status().equals("incompatible")) {
+        problems.add(new Problem(where, "records of class " + v.className() + " that Spark"
+            + " reads with the classes on this class path", v.reason()
+            + (v.exception() != null ? " (Spark's read: " + v.exception() + ")" : "")));
+      } else if (v.status().equals("missing")) {
+        unread.add(where + ": record class " + v.className() + " is not on this class path ("
+            + v.reason() + ")");
+      } else if (!v.status().equals("ok")) {
+        unread.add(where + ": record class " + v.className() + " cannot be checked: "
+            + v.reason());
+      }
     }
   }
 

@@ -40,12 +40,23 @@ final class RecordSample {
    */
   static Result read(FileSystem fs, Path file, String serializer, SparkConf conf, long max)
       throws IOException {
+    return read(fs, file, serializer, conf, max, null);
+  }
+
+  /**
+   * As {@link #read(FileSystem, Path, String, SparkConf, long)}, adding what the records of a
+   * Java-serialized file say of their classes to {@code classes} (when not null), for a check
+   * against the classes Spark would resolve them with.
+   */
+  static Result read(FileSystem fs, Path file, String serializer, SparkConf conf, long max,
+      SerializedClasses classes) throws IOException {
     List<String> codecs = codecs(fs, file, conf);
     List<String> failures = new ArrayList<>();
     IOException first = null;
     for (String codec : codecs) {
       try (InputStream in = open(fs, file, codec, conf)) {
-        return KRYO.equals(serializer) ? kryo(in, conf, max) : java(in, max);
+        return KRYO.equals(serializer) ? kryo(in, conf, max)
+            : java(in, max, classes, file.toString());
       } catch (IOException | RuntimeException e) {
         if (first == null && e instanceof IOException io) {
           first = io;
@@ -90,7 +101,8 @@ final class RecordSample {
     }
   }
 
-  private static Result java(InputStream raw, long max) throws IOException {
+  private static Result java(InputStream raw, long max, SerializedClasses classes,
+      String source) throws IOException {
     InputStream in = new BufferedInputStream(raw, 8192);
     in.mark(5);
     byte[] head = in.readNBytes(5);
@@ -104,12 +116,17 @@ final class RecordSample {
     }
     in.reset();
     SerialStream stream = new SerialStream(in);
+    Object[] record = new Object[1];
     long n = 0;
     try {
-      stream.readTopLevel();
-      n++;
-      while (n < max && stream.skipNext()) {
+      stream.readHeader();
+      while (n < max && stream.next(record)) {
         n++;
+        // drained always: the list would otherwise grow with every reset of a long stream
+        List<SerialStream.Desc> descriptors = stream.drainDescriptors();
+        if (classes != null) {
+          classes.add(record[0], descriptors, source);
+        }
       }
     } catch (java.io.EOFException e) {
       throw new IOException("record " + (n + 1) + " is cut off: the file ends inside it");
@@ -197,12 +214,70 @@ final class RecordSample {
   }
 
   /**
+   * Why no part file deserialized, when the bytes say it: the compression the settings name is
+   * not the one the files' magic bytes name ({@link #codecHint}), or the serializer is not the
+   * one that wrote them ({@link #serializerHint}).
+   *
+   * @return the hint with the option that fixes it, or null when the bytes do not tell
+   */
+  static String hint(FileSystem fs, java.util.Collection<org.apache.hadoop.fs.FileStatus> parts,
+      String serializer, SparkConf conf) throws IOException {
+    String codec = codecHint(fs, parts, conf);
+    return codec != null ? codec : serializerHint(fs, parts, serializer);
+  }
+
+  /**
+   * Where {@code spark.checkpoint.compress} is given (so the files are read only as it says,
+   * {@link #codecs}) and every non-empty part file's first bytes say otherwise: all name one
+   * built-in codec that is not the one given, or none does while a built-in codec is given.
+   */
+  private static String codecHint(FileSystem fs,
+      java.util.Collection<org.apache.hadoop.fs.FileStatus> parts, SparkConf conf)
+      throws IOException {
+    if (!conf.contains("spark.checkpoint.compress")) {
+      return null;
+    }
+    boolean compress = conf.getBoolean("spark.checkpoint.compress", false);
+    String configured = conf.get("spark.io.compression.codec", "lz4");
+    java.util.Set<String> named = new java.util.TreeSet<>();
+    boolean unnamed = false;
+    for (org.apache.hadoop.fs.FileStatus f : parts) {
+      if (f.getLen() > 0) {
+        try (InputStream in = fs.open(f.getPath())) {
+          java.util.Optional<String> codec = CompressionFormat.of(in.readNBytes(
+              CompressionFormat.MAGIC_BYTES));
+          codec.ifPresent(named::add);
+          unnamed |= codec.isEmpty();
+        }
+      }
+    }
+    if (named.size() == 1 && !unnamed) {
+      String codec = named.iterator().next();
+      if (!compress) {
+        return "the part files begin with " + codec + "'s magic bytes: verify with --conf"
+            + " spark.checkpoint.compress=true --conf spark.io.compression.codec=" + codec;
+      }
+      if (!CompressionFormat.builtIn(configured).equals(java.util.Optional.of(codec))) {
+        return "the part files begin with " + codec + "'s magic bytes, not " + configured
+            + "'s: verify with --conf spark.io.compression.codec=" + codec;
+      }
+    }
+    if (compress && named.isEmpty() && unnamed && CompressionFormat.builtIn(configured)
+        .isPresent()) {
+      return "no part file begins with a compression codec's magic bytes: verify with --conf"
+          + " spark.checkpoint.compress=false (or without it: verify then reads each file as"
+          + " its first bytes say)";
+    }
+    return null;
+  }
+
+  /**
    * Why no part file deserialized, when the bytes say it: Java-serialized files read as Kryo,
    * or files that are not Java-serialized (Kryo's have no header) read as Java.
    *
    * @return the hint with the option that fixes it, or null when the bytes do not tell
    */
-  static String serializerHint(FileSystem fs, java.util.Collection<org.apache.hadoop.fs
+  private static String serializerHint(FileSystem fs, java.util.Collection<org.apache.hadoop.fs
       .FileStatus> parts, String serializer) throws IOException {
     boolean javaHeaders = true;
     boolean allEmpty = true;

@@ -204,17 +204,9 @@ final class SerialStream implements ObjectStreamConstants {
   }
 
   /**
-   * Reads the next top-level object after {@link #readTopLevel()} (a serializer's stream of
-   * records: several objects, resets between them).
-   *
-   * @return false at the end of the stream, between two objects
-   */
-  boolean skipNext() throws IOException {
-    return next(new Object[1]);
-  }
-
-  /**
-   * As {@link #skipNext()}, keeping the object in {@code into[0]}.
+   * Reads the next top-level object after {@link #readHeader()} or {@link #readTopLevel()} (a
+   * serializer's stream of records: several objects, resets between them) into
+   * {@code into[0]}.
    *
    * @return false at the end of the stream, between two objects
    */

@@ -54,16 +54,21 @@ final class VerifyCommand {
       return nothingToVerify(scan);
     }
     int problems = metadataProblems.size();
+    int cannotTell = 0;
     for (RddVerification v : results) {
       problems += v.problems.size();
+      cannotTell += v.problems.isEmpty() && !v.unread.isEmpty() ? 1 : 0;
     }
+    String verdict = problems > 0 ? "damaged" : cannotTell > 0 ? "cannot tell" : "intact";
     ObjectNode root = JSON.createObjectNode();
     root.put("path", scan.root.toString());
     root.put("checksum", checksum);
     root.put("rddCheckpoints", results.size());
     root.put("metadataFiles", scan.metadataFiles.size());
     root.put("filesListed", scan.files);
-    root.put("intact", problems == 0);
+    root.put("verdict", verdict);
+    root.put("intact", verdict.equals("intact"));
+    root.put("cannotTell", cannotTell);
     ArrayNode all = root.putArray("problems");
     ArrayNode rdds = root.putArray("rdds");
     StringBuilder text = new StringBuilder();
@@ -72,25 +77,34 @@ final class VerifyCommand {
       n.put("dir", v.rdd.path.toString());
       n.put("check", v.structural ? "structural (no manifest)" : "manifest");
       n.put("partitions", v.rdd.parts.size());
-      n.put("intact", v.problems.isEmpty());
+      String rddVerdict = !v.problems.isEmpty() ? "damaged" : !v.unread.isEmpty()
+          ? "cannot tell" : "intact";
+      n.put("verdict", rddVerdict);
+      n.put("intact", rddVerdict.equals("intact"));
       if (v.structural && v.recordsRead >= 0) {
         n.put("recordsRead", v.recordsRead);
       }
       if (v.hint != null) {
         n.put("hint", v.hint);
       }
+      ArrayNode unread = n.putArray("unread");
+      v.unread.forEach(unread::add);
       ArrayNode notes = n.putArray("notes");
       v.notes.forEach(notes::add);
       for (RddVerification.Problem p : v.problems) {
         all.addObject().put("file", p.file()).put("expected", p.expected())
             .put("found", p.found());
       }
-      text.append(v.problems.isEmpty() ? "OK      " : "DAMAGED ").append(v.rdd.path)
+      text.append(rddVerdict.equals("damaged") ? "DAMAGED " : rddVerdict.equals("intact")
+          ? "OK      " : "UNKNOWN ").append(v.rdd.path)
           .append("  (").append(v.rdd.parts.size()).append(" partitions, ")
           .append(v.structural ? "structural check, no manifest" : "manifest"
               + (checksum ? " + CRC32C" : " sizes")).append(")\n");
       for (RddVerification.Problem p : v.problems) {
         text.append("  PROBLEM ").append(p.line()).append('\n');
+      }
+      for (String u : v.unread) {
+        text.append("  UNREAD  ").append(u).append('\n');
       }
       if (v.hint != null) {
         text.append("  HINT    ").append(v.hint).append('\n');
@@ -114,11 +128,15 @@ final class VerifyCommand {
       text.append("note    ").append(structural).append(" checked structurally: ")
           .append(RddVerification.STRUCTURAL_LIMITS).append('\n');
     }
-    text.append(problems == 0 ? "\nAll intact: " : "\n" + problems + " problems: ")
+    text.append(problems > 0 ? "\n" + problems + " problems: " : cannotTell > 0
+        ? "\nCannot tell: no damage found, but " + cannotTell + " RDD checkpoint"
+            + (cannotTell == 1 ? " holds" : "s hold") + " records this class path cannot read"
+            + " (UNREAD); of " : "\nAll intact: ")
         .append(results.size()).append(" RDD checkpoints, ").append(scan.metadataFiles.size())
         .append(" metadata files checked").append(checksum ? " (with checksums)" : "")
         .append('\n');
-    return new Outcome(problems == 0 ? Exit.OK : Exit.PROBLEMS, root, text.toString());
+    return new Outcome(problems > 0 ? Exit.PROBLEMS : cannotTell > 0 ? Exit.CANNOT_TELL
+        : Exit.OK, root, text.toString());
   }
 
   /**

@@ -218,4 +218,120 @@ class VerifyVerdictsTest {
     InspectorRun diff = InspectorRun.of("diff", rdd.toString(), rdd.toString(), "--conf", kryo);
     assertEquals(3, diff.exitCode(), "diff cannot read it: " + diff);
   }
+
+  /** The offset of {@code needle} in {@code bytes}, which must hold it. */
+  private static int indexOf(byte[] bytes, String needle) {
+    byte[] n = needle.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    outer:
+    for (int i = 0; i + n.length <= bytes.length; i++) {
+      for (int j = 0; j < n.length; j++) {
+        if (bytes[i + j] != n[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    throw new AssertionError(needle + " not in the file");
+  }
+
+  /** A copy of stock checkpoint {@code name} whose part-00000 {@code change} rewrote, no .crc. */
+  private static Path damagedCopy(CheckpointMatrix matrix, String name,
+      java.util.function.Consumer<byte[]> change) throws Exception {
+    Path copy = copyOf(matrix, name);
+    byte[] bytes = Files.readAllBytes(copy.resolve("part-00000"));
+    change.accept(bytes);
+    Files.write(copy.resolve("part-00000"), bytes);
+    Files.delete(copy.resolve(".part-00000.crc"));
+    return copy;
+  }
+
+  /**
+   * Review of issue 19: a Java-serialized stock checkpoint whose record class descriptor names
+   * a class of this class path with another serialVersionUID (one bit of scala.Tuple2's
+   * flipped, its .crc gone): Spark fails with "local class incompatible"; verify said intact.
+   */
+  @Test
+  void aRecordClassWhoseSerialVersionUidSparkRejectsIsDamage() throws Exception {
+    CheckpointMatrix java = CheckpointMatrix.of(false, false, false);
+    Path copy = damagedCopy(java, "pairs", b -> b[indexOf(b, "scala.Tuple2") + 15] ^= 1);
+    InspectorRun run = verify(java, copy, "--checksum");
+    assertEquals(1, run.exitCode(), run.toString());
+    assertTrue(run.out().contains("part-00000") && run.out().contains("scala.Tuple2")
+        && run.out().contains("serialVersionUID"), run.out());
+  }
+
+  /**
+   * Review of issue 19: a record class that is not on the inspector's class path (here a
+   * damaged name, scala.TupleX; as often an application class without its jar) cannot be
+   * resolved, as Spark's read would with the application's jars: verify cannot tell, and says
+   * how to give it the classes. It said intact.
+   */
+  @Test
+  void aJavaRecordClassNotOnTheClassPathIsCannotTell() throws Exception {
+    CheckpointMatrix java = CheckpointMatrix.of(false, false, false);
+    Path copy = damagedCopy(java, "pairs", b -> b[indexOf(b, "scala.Tuple2") + 11] = 'X');
+    InspectorRun run = verify(java, copy, "--checksum", "--json");
+    assertEquals(4, run.exitCode(), run.toString());
+    assertEquals("cannot tell", run.json().get("verdict").asText(), run.out());
+    assertFalse(run.json().get("intact").asBoolean(), run.out());
+    assertTrue(run.out().contains("scala.TupleX") && run.out().contains("--jars"), run.out());
+  }
+
+  /**
+   * Review of issue 19: Kryo records of a class not on the class path cannot be read at all;
+   * Spark (without that class) fails. verify said "All intact" with a note.
+   */
+  @Test
+  void kryoRecordsOfAClassNotOnTheClassPathAreCannotTell() throws Exception {
+    Map<String, String> kryo = Map.of("spark.serializer",
+        "org.apache.spark.serializer.KryoSerializer", "spark.checkpoint.compress", "false");
+    Path dir = stockCheckpoint("dates", kryo, i -> new java.util.Date(i * 1000L));
+    Path part = dir.resolve("part-00000");
+    byte[] bytes = Files.readAllBytes(part);
+    bytes[indexOf(bytes, "java.util.Dat") + 10] = 'X'; // java.util.Xate
+    Files.write(part, bytes);
+    Files.deleteIfExists(dir.resolve(".part-00000.crc"));
+    InspectorRun run = InspectorRun.of("verify", dir.toString(), "--checksum", "--conf",
+        "spark.serializer=org.apache.spark.serializer.KryoSerializer", "--conf",
+        "spark.checkpoint.compress=false");
+    assertEquals(4, run.exitCode(), run.toString());
+    assertTrue(run.out().contains("java.util.Xate") && run.out().contains("--jars"), run.out());
+  }
+
+  /**
+   * Review of issue 19: a stock checkpoint compressed with zstd, verified as compressed with
+   * the default codec (spark.io.compression.codec not given): every part is damaged for LZ4, as
+   * for Spark with those settings, and the verdict says which codec the bytes name.
+   */
+  @Test
+  void partsCompressedWithAnotherCodecThanGivenNameIt() throws Exception {
+    Map<String, String> zstd = Map.of("spark.serializer",
+        "org.apache.spark.serializer.JavaSerializer", "spark.checkpoint.compress", "true",
+        "spark.io.compression.codec", "zstd");
+    Path dir = stockCheckpoint("zstd", zstd, i -> "v" + i);
+    InspectorRun run = InspectorRun.of("verify", dir.toString(), "--conf",
+        "spark.checkpoint.compress=true");
+    assertEquals(1, run.exitCode(), run.toString());
+    assertTrue(run.out().contains("HINT") && run.out().contains(
+        "--conf spark.io.compression.codec=zstd"), run.out());
+    assertEquals(0, InspectorRun.of("verify", dir.toString(), "--conf",
+        "spark.checkpoint.compress=true", "--conf", "spark.io.compression.codec=zstd")
+        .exitCode());
+  }
+
+  /** A stock checkpoint, written with {@code settings}, of {@code f} over 1 to 4 in 2 parts. */
+  private static Path stockCheckpoint(String name, Map<String, String> settings,
+      org.apache.spark.api.java.function.Function<Integer, Object> f) {
+    org.apache.spark.SparkContext sc = io.checkpointplus.spark.LocalSpark.stock(settings);
+    try {
+      sc.setCheckpointDir(tmp.resolve(name).toString());
+      org.apache.spark.api.java.JavaRDD<Object> rdd = new org.apache.spark.api.java
+          .JavaSparkContext(sc).parallelize(java.util.List.of(1, 2, 3, 4), 2).map(f);
+      rdd.checkpoint();
+      assertEquals(4, rdd.count());
+      return Path.of(java.net.URI.create(rdd.getCheckpointFile().get()));
+    } finally {
+      io.checkpointplus.spark.LocalSpark.stop(sc);
+    }
+  }
 }
