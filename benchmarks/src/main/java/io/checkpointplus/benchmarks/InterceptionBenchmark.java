@@ -103,7 +103,7 @@ final class InterceptionBenchmark {
       JavaSparkContext jsc = new JavaSparkContext(sc);
       AuditLog audit = new AuditLog(sc.applicationId(), 10_000);
       ReuseLedger reuse = new ReuseLedger(true, StorageLevel.MEMORY_AND_DISK(), true);
-      RetentionSweeper noRetention = new RetentionSweeper(false, 0, 0, false, audit);
+      RetentionSweeper noRetention = new RetentionSweeper(false, 0, 0, false, false, audit);
       JobSubmissionInterceptor interceptor = new JobSubmissionInterceptor(
           new CheckpointWriter(audit, CommitMode.AUTO, noRetention), reuse,
           new CheckpointPlanner(AncestorPolicy.MARKED, false, audit),

@@ -207,11 +207,11 @@ public final class DriverActivation implements DriverPlugin {
         settings.ancestorDryRun(), audit);
     retention = new RetentionSweeper(settings.retentionEnabled(),
         settings.retentionKeepLast(), settings.retentionOlderThanMs(),
-        settings.retentionDryRun(), audit);
+        settings.retentionIncludeUnowned(), settings.retentionDryRun(), audit);
     // The owner marker protects this application's directory from any application's
     // retention, so it is kept fresh even where this one's retention is off.
     retention.start(sc.applicationId(), sc.appName(), sc::getCheckpointDir,
-        sc.hadoopConfiguration());
+        sc.hadoopConfiguration(), reason -> recordHookStatus(sparkVersion, "degraded", reason));
     JobSubmissionInterceptor interceptor = new JobSubmissionInterceptor(
         new CheckpointWriter(audit, settings.filesCommit(), retention, settings.writeByteCopy()),
         reuse, planner,

@@ -111,8 +111,10 @@ public final class CheckpointPlusConfig {
   public static final ConfigEntry<Boolean> FILES_RETENTION_ENABLED = ConfigEntry.bool(
       PREFIX + "files.retention.enabled", false,
       "Remove the <uuid> checkpoint directories earlier runs left under the checkpoint root"
-          + " (SPARK-33000). Never removed: this application's directory, one holding a"
-          + " checkpoint it reads, one changed within files.retention.olderThan.");
+          + " (SPARK-33000), only those whose owner's heartbeat expired (judged on the storage's"
+          + " clock). Never removed: this application's directory, one holding a checkpoint it"
+          + " reads, one changed within files.retention.olderThan, one without owner marker"
+          + " unless files.retention.includeUnowned.");
 
   public static final ConfigEntry<Integer> FILES_RETENTION_KEEP_LAST = ConfigEntry.integer(
       PREFIX + "files.retention.keepLast", 1, 0, Integer.MAX_VALUE,
@@ -121,7 +123,15 @@ public final class CheckpointPlusConfig {
   public static final ConfigEntry<Long> FILES_RETENTION_OLDER_THAN = ConfigEntry.duration(
       PREFIX + "files.retention.olderThan", "1h", "10min",
       "Retention removes a directory only when nothing in it changed, and its owner's heartbeat"
-          + " was not renewed, for this long. Below 10min a live application could be swept.");
+          + " was not renewed, for this long plus 5min for clock differences, on the storage's"
+          + " clock. Below 10min a live application could be swept.");
+
+  public static final ConfigEntry<Boolean> FILES_RETENTION_INCLUDE_UNOWNED = ConfigEntry.bool(
+      PREFIX + "files.retention.includeUnowned", false,
+      "Let retention also remove <uuid> directories without owner marker (written by stock"
+          + " Spark or an application without the plugin) once nothing in them changed for"
+          + " files.retention.olderThan. Off: such a directory may be read by a running"
+          + " application for hours without a file changing, and is never removed.");
 
   public static final ConfigEntry<Boolean> FILES_RETENTION_DRY_RUN = ConfigEntry.bool(
       PREFIX + "files.retention.dryRun", false,
@@ -180,7 +190,7 @@ public final class CheckpointPlusConfig {
       ENABLED, DIR, REUSE_ENABLED, REUSE_STORAGE_LEVEL, REUSE_UNPERSIST_AFTER, WRITE_BYTE_COPY,
       ANCESTORS_POLICY, ANCESTORS_MAX_LINEAGE_DEPTH, ANCESTORS_PARALLELISM, ANCESTORS_DRY_RUN,
       FILES_COMMIT, FILES_VERIFY, FILES_RETENTION_ENABLED, FILES_RETENTION_KEEP_LAST,
-      FILES_RETENTION_OLDER_THAN, FILES_RETENTION_DRY_RUN,
+      FILES_RETENTION_OLDER_THAN, FILES_RETENTION_INCLUDE_UNOWNED, FILES_RETENTION_DRY_RUN,
       AUDIT_SINKS, AUDIT_PATH, AUDIT_QUEUE_SIZE, UI_ENABLED, UI_RETAINED_CHECKPOINTS,
       TESTING_SPARK_VERSION, TESTING_FAIL_INSTALL, TESTING_FAIL_WITH);
 

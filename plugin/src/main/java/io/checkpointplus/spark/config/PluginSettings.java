@@ -38,6 +38,7 @@ public final class PluginSettings {
   private final boolean retentionEnabled;
   private final int retentionKeepLast;
   private final long retentionOlderThanMs;
+  private final boolean retentionIncludeUnowned;
   private final boolean retentionDryRun;
   private final Set<AuditSinkKind> auditSinks;
   private final Optional<String> auditPath;
@@ -77,6 +78,7 @@ public final class PluginSettings {
     this.retentionEnabled = read.value(FILES_RETENTION_ENABLED);
     this.retentionKeepLast = read.value(FILES_RETENTION_KEEP_LAST);
     this.retentionOlderThanMs = read.value(FILES_RETENTION_OLDER_THAN);
+    this.retentionIncludeUnowned = read.value(FILES_RETENTION_INCLUDE_UNOWNED);
     this.retentionDryRun = read.value(FILES_RETENTION_DRY_RUN);
     this.auditSinks = read.value(AUDIT_SINKS);
     this.auditPath = read.value(AUDIT_PATH);
@@ -243,6 +245,10 @@ public final class PluginSettings {
 
   public long retentionOlderThanMs() {
     return retentionOlderThanMs;
+  }
+
+  public boolean retentionIncludeUnowned() {
+    return retentionIncludeUnowned;
   }
 
   public boolean retentionDryRun() {

@@ -4,19 +4,17 @@ import io.checkpointplus.spark.audit.AuditEvent;
 import io.checkpointplus.spark.audit.AuditLog;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -29,24 +27,33 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Removes the {@code <uuid>} directories that earlier runs left under a checkpoint root
- * (SPARK-33000: every {@code setCheckpointDir} creates one and nothing removes it), and never a
- * live one.
+ * (SPARK-33000: every {@code setCheckpointDir} creates one and nothing removes it), and only
+ * those it can prove dead, by {@link RetentionRules}, the rules of the inspector's
+ * {@code clean}.
  *
  * <p>Liveness: each application marks its own {@code <uuid>} directory with an
- * {@link OwnerMarker} and renews its heartbeat from a daemon thread ({@link #start}) every
- * quarter of the minimum {@code olderThan} (2.5 min), whatever its own setting: other
- * applications sharing the root judge the heartbeat by theirs. A directory is idle when neither its owner's heartbeat nor any
- * file in it (file times only: object stores report directory times as 0) changed for
- * {@code olderThan}. Never touched: this application's own directory, a directory holding a
- * checkpoint this application reads (a streaming job restored from its checkpoint reads the
- * previous run's), a directory a streaming metadata checkpoint in the root names (what a
- * restart restores from, {@link StreamingMetadataReferences}), a directory not idle. {@code keepLast} keeps the newest earlier directories
+ * {@link OwnerMarker} and renews it from a daemon thread ({@link #start}) every quarter of the
+ * minimum {@code olderThan} (2.5 min), whatever its own setting: other applications sharing the
+ * root judge the heartbeat by theirs. Ages are judged on the storage's clock
+ * ({@link StorageClock}: a probe file written in the root before each sweep), against the
+ * storage's file times (the marker's included), never against this driver's clock or the time
+ * another driver wrote into its marker: drivers' clocks may be hours apart. A directory without
+ * owner marker (stock Spark, an application without the plugin) may be read for hours without a
+ * file changing: it is swept only when {@code includeUnowned} opts in. Never touched either:
+ * this application's own directories, a directory holding a checkpoint this application reads
+ * (a streaming job restored from its checkpoint reads the previous run's), a directory a
+ * streaming metadata checkpoint in the root names (what a restart restores from,
+ * {@link StreamingMetadataReferences}). {@code keepLast} keeps the newest earlier directories
  * per application name, so other applications sharing the root do not use up the count.
  *
- * <p>Sweeps run on one daemon thread, never on the thread of an action, after a checkpoint: once
- * per root every {@code olderThan} (capped at ten minutes), since sooner nothing new could have
- * become idle, and also whenever a checkpoint this application read is gone, since that can
- * free a directory at once.
+ * <p>Heartbeats and sweeps run on two daemon threads of their own, never on the thread of an
+ * action, so that a long sweep (a large root on an object store) never delays a heartbeat.
+ * Sweeps run after a checkpoint: once per root every {@code olderThan} (capped at ten minutes),
+ * since sooner nothing new could have become idle, and also whenever a checkpoint this
+ * application read is gone, since that can free a directory at once. Nothing that fails inside
+ * (a {@link Throwable} included) reaches the application or stops later heartbeats and sweeps:
+ * the first failure of each kind is one WARN and a {@code hook.status} event
+ * ({@code status=degraded}), later ones are logged at DEBUG.
  *
  * <p>Memory stays bounded in long-running applications: references are kept per
  * {@code <uuid>} directory, pruned when their checkpoint is gone, and beyond
@@ -59,26 +66,31 @@ public final class RetentionSweeper implements AutoCloseable {
       "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   static final int MAX_REFERENCES_PER_DIR = 64;
   /** The smallest {@code files.retention.olderThan} accepted ({@code 10min}). */
-  static final long MIN_OLDER_THAN_MS = 10 * 60 * 1000L;
+  static final long MIN_OLDER_THAN_MS = RetentionRules.LIVE_WINDOW_MS;
   private static final Set<String> PINNED = Set.of();
   private static final Set<RetentionSweeper> LIVE = ConcurrentHashMap.newKeySet();
 
   private final boolean enabled;
   private final int keepLast;
   private final long olderThanMs;
+  private final boolean includeUnowned;
   private final boolean dryRun;
   private final AuditLog audit;
-  /** "Now" in epoch ms: the heartbeat written and the time a sweep judges idleness at. */
+  /**
+   * This driver's "now" in epoch ms: the time written into the heartbeat (for people reading
+   * the marker; retention judges the marker's file time) and the pace of sweeps. Never compared
+   * with a storage time.
+   */
   private final LongSupplier clock;
   /** {@code <uuid>} path → the {@code rdd-N} paths read under it, or {@link #PINNED}. */
   private final Map<String, Set<String>> referenced = new HashMap<>();
   private final Map<String, Long> lastSweep = new ConcurrentHashMap<>();
-  private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
-      r -> {
-        Thread t = new Thread(r, "checkpoint-plus-retention");
-        t.setDaemon(true);
-        return t;
-      });
+  private final ScheduledExecutorService heartbeats = daemonThread("checkpoint-plus-heartbeat");
+  private final ScheduledExecutorService sweeps = daemonThread("checkpoint-plus-retention");
+  /** The kinds of failure already reported (one WARN and one event each). */
+  private final Set<String> reported = ConcurrentHashMap.newKeySet();
+  /** Records a failure as the plugin's {@code hook.status} event; set by {@link #start}. */
+  private volatile Consumer<String> degraded = reason -> { };
   private volatile OwnerMarker owner;
   /**
    * Every {@code <uuid>} directory this application wrote to, by path: an application that
@@ -93,43 +105,55 @@ public final class RetentionSweeper implements AutoCloseable {
    */
   private static volatile LongSupplier clockForNewSweepers = System::currentTimeMillis;
 
-  public RetentionSweeper(boolean enabled, int keepLast, long olderThanMs, boolean dryRun,
-      AuditLog audit) {
-    this(enabled, keepLast, olderThanMs, dryRun, audit, clockForNewSweepers);
+  public RetentionSweeper(boolean enabled, int keepLast, long olderThanMs,
+      boolean includeUnowned, boolean dryRun, AuditLog audit) {
+    this(enabled, keepLast, olderThanMs, includeUnowned, dryRun, audit, clockForNewSweepers);
   }
 
-  /** As the public constructor, with {@code clock} as "now" (epoch ms), not the system clock. */
-  RetentionSweeper(boolean enabled, int keepLast, long olderThanMs, boolean dryRun,
-      AuditLog audit, LongSupplier clock) {
+  /** As the public constructor, with {@code clock} as this driver's "now" (epoch ms). */
+  RetentionSweeper(boolean enabled, int keepLast, long olderThanMs, boolean includeUnowned,
+      boolean dryRun, AuditLog audit, LongSupplier clock) {
     this.clock = clock;
     this.enabled = enabled;
     this.keepLast = keepLast;
     this.olderThanMs = olderThanMs;
+    this.includeUnowned = includeUnowned;
     this.dryRun = dryRun;
     this.audit = audit;
     LIVE.add(this);
   }
 
+  private static ScheduledExecutorService daemonThread(String name) {
+    return Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
   /**
    * Tests: the sweepers the plugin constructs from now on (in a SparkContext started later) take
-   * "now" from {@code clock}, e.g. the system clock plus a day, so a test can sweep "a day
-   * later" without touching any file time; {@code null} restores the system clock. A sweeper
-   * keeps the clock it was constructed with.
+   * this driver's "now" from {@code clock}, e.g. the system clock plus a day: a driver whose
+   * clock is a day off; {@code null} restores the system clock. A sweeper keeps the clock it was
+   * constructed with.
    */
   static void useClockForNewSweepers(LongSupplier clock) {
     clockForNewSweepers = clock == null ? System::currentTimeMillis : clock;
   }
 
   /**
-   * Starts the heartbeat: from now on, every quarter of {@code olderThan}, the owner marker of
-   * this application's {@code <uuid>} directory (whatever {@code checkpointDir} returns at the
-   * time, e.g. {@code sc::getCheckpointDir}) is renewed, and forgotten references pruned.
+   * Starts the heartbeat: from now on, every quarter of the minimum {@code olderThan}, the owner
+   * marker of this application's {@code <uuid>} directories (whatever {@code checkpointDir}
+   * returns at the time, e.g. {@code sc::getCheckpointDir}, and every one it wrote to) is
+   * renewed, and forgotten references pruned. {@code degraded} records a failure inside
+   * retention (its reason) as an audit event; it is called once per kind of failure.
    */
   public void start(String appId, String appName, Supplier<scala.Option<String>> checkpointDir,
-      Configuration hadoopConf) {
+      Configuration hadoopConf, Consumer<String> degraded) {
+    this.degraded = degraded;
     owner = new OwnerMarker(appId, appName, 0);
     long period = heartbeatPeriodMs();
-    thread.scheduleWithFixedDelay(() -> {
+    heartbeats.scheduleWithFixedDelay(guarded("heartbeat", () -> {
       scala.Option<String> dir = checkpointDir.get();
       if (dir.isDefined()) {
         own(new Path(dir.get()));
@@ -138,7 +162,41 @@ public final class RetentionSweeper implements AutoCloseable {
         heartbeat(uuidDir, hadoopConf);
       }
       prune(hadoopConf);
-    }, 0, period, TimeUnit.MILLISECONDS);
+    }), 0, period, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * {@code task} such that nothing it throws escapes: a periodic task that throws is never run
+   * again ({@code scheduleWithFixedDelay}), and a heartbeat that stops makes this application's
+   * directories look dead to every other application sharing the root. A
+   * {@link VirtualMachineError} included: if the JVM survives it, the heartbeat must go on.
+   */
+  private Runnable guarded(String what, Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (Throwable t) {
+        failed(what, t);
+      }
+    };
+  }
+
+  /** The first failure of each kind: one WARN and one event; later ones at DEBUG. */
+  private void failed(String what, Throwable t) {
+    if (!reported.add(what)) {
+      LOG.debug("Checkpoint retention: {} failed again", what, t);
+      return;
+    }
+    LOG.warn("Checkpoint retention: {} failed, the application goes on unaffected{}: {}", what,
+        what.startsWith("heartbeat") ? " (while this application's owner markers are not"
+            + " renewed, other applications' retention may take its directories for dead)"
+            : "", t.toString());
+    LOG.debug("Checkpoint retention failure", t);
+    try {
+      degraded.accept("retention " + what + " failed: " + t);
+    } catch (Throwable e) {
+      LOG.debug("Could not record the retention failure", e);
+    }
   }
 
   /**
@@ -155,13 +213,16 @@ public final class RetentionSweeper implements AutoCloseable {
   /**
    * Stops the heartbeat and the sweeps, and waits (at most ten seconds) for what was already
    * scheduled: once the application is stopped, nothing of it writes a marker any more, so a
-   * marker's heartbeat says for certain when its owner was last alive.
+   * marker's file time says for certain when its owner was last alive.
    */
   @Override
   public void close() {
-    thread.shutdown();
+    heartbeats.shutdown();
+    sweeps.shutdown();
     try {
-      if (!thread.awaitTermination(10, TimeUnit.SECONDS)) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      if (!sweeps.awaitTermination(10, TimeUnit.SECONDS) || !heartbeats.awaitTermination(
+          Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
         LOG.warn("Checkpoint retention still running 10 s after the application stopped");
       }
     } catch (InterruptedException e) {
@@ -180,7 +241,9 @@ public final class RetentionSweeper implements AutoCloseable {
       new OwnerMarker(o.appId(), o.appName(), clock.getAsLong())
           .write(uuidDir.getFileSystem(hadoopConf), uuidDir);
     } catch (IOException | RuntimeException e) {
-      LOG.warn("Could not renew the owner marker of {}: {}", uuidDir, e.toString());
+      // one directory's failure does not keep the others' heartbeat from being renewed
+      failed("heartbeat", new IOException("could not renew the owner marker of " + uuidDir
+          + ": " + e, e));
     }
   }
 
@@ -268,35 +331,37 @@ public final class RetentionSweeper implements AutoCloseable {
    * marker and schedules a sweep of its root if one is due. Returns at once; never throws.
    */
   public void afterCheckpoint(String rddCheckpointDir, Configuration hadoopConf) {
-    Path current = new Path(rddCheckpointDir).getParent();
-    boolean newlyOwned = own(current);
-    if (owner != null && newlyOwned) {
-      thread.execute(() -> heartbeat(current, hadoopConf));
-    }
-    if (!enabled) {
-      return;
-    }
-    Path root = current.getParent();
-    long interval = Math.max(1_000L, Math.min(olderThanMs, 10 * 60 * 1000L));
     try {
-      thread.execute(() -> {
-        try {
-          // A directory this application stopped reading may be removable now: sweep then
-          // too, not only when the interval has passed.
-          boolean released = prune(hadoopConf) > 0;
-          long now = clock.getAsLong();
-          Long last = lastSweep.get(root.toString());
-          if (!released && last != null && now - last < interval) {
-            return;
-          }
-          lastSweep.put(root.toString(), now);
-          sweep(root, current, root.getFileSystem(hadoopConf), now);
-        } catch (IOException | RuntimeException e) {
-          LOG.warn("Checkpoint retention sweep of {} failed: {}", root, e.toString());
+      Path current = new Path(rddCheckpointDir).getParent();
+      boolean newlyOwned = own(current);
+      if (owner != null && newlyOwned) {
+        heartbeats.execute(guarded("heartbeat", () -> heartbeat(current, hadoopConf)));
+      }
+      if (!enabled) {
+        return;
+      }
+      Path root = current.getParent();
+      long interval = Math.max(1_000L, Math.min(olderThanMs, 10 * 60 * 1000L));
+      sweeps.execute(guarded("sweep", () -> {
+        // A directory this application stopped reading may be removable now: sweep then
+        // too, not only when the interval has passed.
+        boolean released = prune(hadoopConf) > 0;
+        long now = clock.getAsLong();
+        Long last = lastSweep.get(root.toString());
+        if (!released && last != null && now - last < interval) {
+          return;
         }
-      });
+        lastSweep.put(root.toString(), now);
+        try {
+          sweep(root, current, root.getFileSystem(hadoopConf));
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException("sweep of " + root + ": " + e.getMessage(), e);
+        }
+      }));
     } catch (java.util.concurrent.RejectedExecutionException e) {
-      LOG.debug("Retention stopped; no sweep of {}", root);
+      LOG.debug("Retention stopped; no sweep after {}", rddCheckpointDir);
+    } catch (Throwable t) {
+      failed("sweep", t);
     }
   }
 
@@ -305,10 +370,15 @@ public final class RetentionSweeper implements AutoCloseable {
     return owned.putIfAbsent(uuidDir.toUri().getPath(), uuidDir) == null;
   }
 
-  /** Waits until the sweeps scheduled so far are done (tests, and an orderly stop). */
+  /**
+   * Waits until the sweeps and heartbeats scheduled so far are done (tests, and an orderly
+   * stop).
+   */
   void awaitSweeps() throws Exception {
-    Future<?> marker = thread.submit(() -> { });
-    marker.get(120, TimeUnit.SECONDS);
+    Future<?> swept = sweeps.submit(() -> { });
+    Future<?> renewed = heartbeats.submit(() -> { });
+    swept.get(120, TimeUnit.SECONDS);
+    renewed.get(120, TimeUnit.SECONDS);
   }
 
   /** {@link #awaitSweeps()} for every sweeper of this JVM. */
@@ -318,10 +388,15 @@ public final class RetentionSweeper implements AutoCloseable {
     }
   }
 
-  private record Candidate(Path dir, String appName, long lastSeen) {
-  }
-
-  void sweep(Path root, Path current, FileSystem fs, long now) throws IOException {
+  /**
+   * Sweeps {@code root}, where this application's latest checkpoint went to {@code current}:
+   * removes (or, in a dry run, records) what {@link RetentionRules} proves dead, at the time the
+   * storage's clock says. Throws if that clock or the root's listing or streaming metadata
+   * cannot be read: then nothing is removed.
+   */
+  void sweep(Path root, Path current, FileSystem fs) throws IOException {
+    // before the listing: whatever the listing sees is at most this old, or younger
+    long storageNow = StorageClock.now(fs, root);
     FileStatus[] children = fs.listStatus(root);
     List<FileStatus> metadata = new ArrayList<>();
     for (FileStatus s : children) {
@@ -332,61 +407,47 @@ public final class RetentionSweeper implements AutoCloseable {
     // Throws if a metadata file cannot be read: then nothing in this root is swept.
     Set<String> namedByStreamingMetadata = metadata.isEmpty() ? Set.of()
         : StreamingMetadataReferences.uuidNames(fs, metadata);
-    Map<String, List<Candidate>> byApp = new HashMap<>();
+    List<RetentionRules.Candidate> candidates = new ArrayList<>();
     for (FileStatus s : children) {
       String path = s.getPath().toUri().getPath();
       if (s.isDirectory() && UUID.matcher(s.getPath().getName()).matches()
           && !path.equals(current.toUri().getPath()) && !owned.containsKey(path)
           && !namedByStreamingMetadata.contains(s.getPath().getName())
           && !readByThisApplication(s.getPath(), fs)) {
-        Optional<OwnerMarker> marker;
-        long lastSeen;
         try {
-          marker = OwnerMarker.read(fs, s.getPath());
-          lastSeen = Math.max(marker.map(OwnerMarker::heartbeatMs).orElse(0L),
-              latestFileTime(fs, s.getPath(), 2));
+          candidates.add(new RetentionRules.Candidate(s.getPath(),
+              OwnerMarker.read(fs, s.getPath()), RetentionRules.newestFileTime(fs, s.getPath())));
         } catch (IOException | RuntimeException e) {
           // Whether its owner lives cannot be told: keep it, and judge the others.
           LOG.warn("Retention keeps {}: its owner marker or files cannot be read ({})",
               s.getPath(), e.toString());
-          continue;
         }
-        String app = marker.map(OwnerMarker::appName).orElse("");
-        byApp.computeIfAbsent(app, k -> new ArrayList<>())
-            .add(new Candidate(s.getPath(), app, lastSeen));
       }
     }
-    for (List<Candidate> dirs : byApp.values()) {
-      dirs.sort(Comparator.comparingLong(Candidate::lastSeen).reversed());
-      for (int i = keepLast; i < dirs.size(); i++) {
-        Candidate old = dirs.get(i);
-        long idleMs = now - old.lastSeen();
-        if (idleMs < olderThanMs) {
-          continue;
-        }
-        boolean deleted = !dryRun && fs.delete(old.dir(), true);
-        audit.record(audit.event(AuditEvent.Type.CHECKPOINT_CLEANED)
-            .with("dir", old.dir().toString())
-            .with("reason", "retention: a directory of an earlier run"
-                + (old.appName().isEmpty() ? "" : " of " + old.appName()) + ", beyond the newest "
-                + keepLast + ", no heartbeat and no file changed for " + idleMs / 1000 + " s")
-            .with("dryRun", dryRun)
-            .with("deleted", deleted)
-            .build());
+    for (RetentionRules.Decision d : RetentionRules.decide(candidates, storageNow, olderThanMs,
+        keepLast, includeUnowned)) {
+      if (!d.remove()) {
+        continue;
       }
-    }
-  }
-
-  /** The latest modification time of a file under {@code dir}, {@code depth} levels down. */
-  private static long latestFileTime(FileSystem fs, Path dir, int depth) throws IOException {
-    long latest = 0;
-    for (FileStatus child : fs.listStatus(dir)) {
-      if (child.isFile()) {
-        latest = Math.max(latest, child.getModificationTime());
-      } else if (depth > 1) {
-        latest = Math.max(latest, latestFileTime(fs, child.getPath(), depth - 1));
+      Path dir = d.candidate().dir();
+      // just before the delete: nothing written to it since the listing
+      long idleMs = RetentionRules.ageMs(fs, dir, storageNow);
+      if (!RetentionRules.expired(idleMs, olderThanMs)) {
+        continue;
       }
+      boolean deleted = !dryRun && fs.delete(dir, true);
+      String app = d.candidate().appName();
+      audit.record(audit.event(AuditEvent.Type.CHECKPOINT_CLEANED)
+          .with("dir", dir.toString())
+          .with("reason", "retention: a directory of an earlier run"
+              + (d.candidate().owner().isPresent() ? (app.isEmpty() ? "" : " of " + app)
+                  + ", beyond the newest " + keepLast + ", its owner's heartbeat expired:"
+                  : " without owner marker (files.retention.includeUnowned), beyond the newest "
+                  + keepLast + ":")
+              + " no file changed for " + idleMs / 1000 + " s by the storage's clock")
+          .with("dryRun", dryRun)
+          .with("deleted", deleted)
+          .build());
     }
-    return latest;
   }
 }

@@ -2,6 +2,7 @@ package io.checkpointplus.spark.inspector;
 
 import io.checkpointplus.spark.files.CheckpointFileManager;
 import io.checkpointplus.spark.files.OwnerMarker;
+import io.checkpointplus.spark.files.RetentionRules;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -26,12 +27,6 @@ final class CheckpointScan {
   static final Pattern RDD = Pattern.compile("rdd-(\\d+)");
   static final Pattern PART = Pattern.compile("part-(\\d{5,})");
   static final Pattern ATTEMPT = Pattern.compile("\\.part-\\d+-attempt-.*");
-  /**
-   * How recently an owner's heartbeat or a file must have changed for a directory to look
-   * live: the plugin renews heartbeats every 2.5 minutes, and never lets retention judge a
-   * directory idle sooner than 10 minutes (RetentionSweeper's smallest olderThan).
-   */
-  static final long LIVE_WINDOW_MS = 10 * 60 * 1000L;
 
   /** One {@code rdd-N} checkpoint directory. */
   static final class Rdd {
@@ -92,7 +87,7 @@ final class CheckpointScan {
     }
 
     boolean looksLive(long now) {
-      return now - lastSeen() < LIVE_WINDOW_MS;
+      return now - lastSeen() < RetentionRules.LIVE_WINDOW_MS;
     }
 
     long bytes() {
@@ -111,6 +106,26 @@ final class CheckpointScan {
   private CheckpointScan(Path root, FileSystem fs) {
     this.root = root;
     this.fs = fs;
+  }
+
+  /**
+   * A time the storage's clock has certainly reached, for when {@code clean} cannot write its
+   * clock probe (read-only credentials): the newest modification time the storage stamped on
+   * anything this scan saw (never a heartbeat's content, which is a driver's clock). Ages judged
+   * against it are never overstated, only possibly understated; 0 when the scan saw nothing.
+   */
+  long newestStorageTime() {
+    long newest = 0;
+    for (AppDir app : appDirs) {
+      newest = Math.max(newest, app.latestFileTime);
+    }
+    for (FileStatus f : metadataFiles) {
+      newest = Math.max(newest, f.getModificationTime());
+    }
+    for (FileStatus f : otherEntries) {
+      newest = Math.max(newest, f.getModificationTime());
+    }
+    return newest;
   }
 
   /** Scans {@code path}: a root, one {@code <uuid>} directory or one {@code rdd-N} directory. */

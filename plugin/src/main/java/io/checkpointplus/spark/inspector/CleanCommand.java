@@ -3,12 +3,12 @@ package io.checkpointplus.spark.inspector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.checkpointplus.spark.files.RetentionRules;
+import io.checkpointplus.spark.files.StorageClock;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
@@ -21,30 +21,27 @@ import org.apache.hadoop.fs.Path;
  * ({@code spark.checkpointplus.files.retention.*}, see {@code RetentionSweeper}), and only what
  * it can prove dead. ROOT must be a checkpoint root, and only its direct children are removed.
  *
- * <p>Ages are judged on the storage's clock ({@link StorageClock}), never this machine's: a
- * directory's age is that of its newest file at any depth, its owner's heartbeat file
- * included, and a directory is removed once that age reaches {@code olderThan} plus
- * {@link StorageClock#SKEW_MARGIN_MS}. By default only directories with an owner marker are
- * candidates: the owner renews its heartbeat while it runs, so an old heartbeat proves it
- * stopped. A directory without one (stock Spark, an application without the plugin) may be
- * read for hours by a running application without a file changing: only
- * {@code --include-unowned} makes it a candidate. Never removed: one that looks live (a file
- * changed within ten minutes plus the margin), one that a streaming metadata checkpoint in the
+ * <p>What may go is decided by {@link RetentionRules}, as in the driver's sweeps: ages on the
+ * storage's clock ({@link StorageClock}), never this machine's; by default only directories
+ * whose owner's heartbeat expired; a directory without owner marker (stock Spark, an
+ * application without the plugin, which may read it for hours without a file changing) only
+ * with {@code --include-unowned}; never one that looks live, nor, per application name, the
+ * newest {@code keepLast}. Never removed either: one that a streaming metadata checkpoint in the
  * root references (what a restart restores from), a Structured Streaming query location, one
- * holding anything but rdd-N directories and the plugin's files, and, per application name,
- * the newest {@code keepLast}; the age is re-checked just before the delete. If a metadata
+ * holding anything but rdd-N directories and the plugin's files. The age is re-checked just
+ * before the delete. If a metadata
  * file cannot be read, what it references is unknown and nothing is removed. A failed delete
  * is reported and the others go on.
  */
 final class CleanCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|min|h|d)");
-  static final long MIN_OLDER_THAN_MS = CheckpointScan.LIVE_WINDOW_MS;
+  static final long MIN_OLDER_THAN_MS = RetentionRules.LIVE_WINDOW_MS;
 
   private CleanCommand() {
   }
 
-  /** A decision about one directory. */
+  /** A decision about one directory, in words. */
   record Decision(Path dir, String appName, boolean remove, String reason) {
   }
 
@@ -115,7 +112,7 @@ final class CleanCommand {
     CheckpointScan scan = CheckpointScan.of(root, fs, progress);
     if (clockUnread != null) {
       // A dry run with read-only credentials still answers, never overstating an age.
-      storageNow = StorageClock.lowerBound(scan);
+      storageNow = scan.newestStorageTime();
     }
     ListCommand.MetadataReferences refs = ListCommand.MetadataReferences.of(scan, hadoopConf,
         args.sparkConf());
@@ -191,22 +188,15 @@ final class CleanCommand {
   }
 
   /**
-   * Re-checks, just before deleting, that nothing was written to {@code dir} since the listing:
-   * its newest file at any depth (the owner's heartbeat file included) must still be older
-   * than {@code olderThan} plus the margin, on the storage's clock. Returns why the directory is
-   * kept, or null if it is still idle.
+   * Re-checks, just before deleting, that nothing was written to {@code dir} since the listing
+   * ({@link RetentionRules#ageMs}). Returns why the directory is kept, or null if it is still
+   * expired.
    */
   private static String writtenSince(FileSystem fs, Path dir, long storageNow, long olderThan)
       throws IOException {
-    long newest = 0;
-    org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it =
-        fs.listFiles(dir, true);
-    while (it.hasNext()) {
-      newest = Math.max(newest, it.next().getModificationTime());
-    }
-    long idle = storageNow - newest;
-    return idle < olderThan + StorageClock.SKEW_MARGIN_MS ? "written "
-        + Table.age(Math.max(0, idle)) + " ago, since the listing: kept" : null;
+    long idle = RetentionRules.ageMs(fs, dir, storageNow);
+    return RetentionRules.expired(idle, olderThan) ? null : "written "
+        + Table.age(Math.max(0, idle)) + " ago, since the listing: kept";
   }
 
   /**
@@ -216,11 +206,9 @@ final class CleanCommand {
   static List<Decision> decide(CheckpointScan scan, ListCommand.MetadataReferences refs,
       long storageNow, long olderThan, int keepLast, boolean includeUnowned) throws IOException {
     List<Decision> out = new ArrayList<>();
-    Map<String, List<CheckpointScan.AppDir>> byApp = new LinkedHashMap<>();
+    List<RetentionRules.Candidate> candidates = new ArrayList<>();
     for (CheckpointScan.AppDir a : scan.appDirs) {
       String app = a.owner.map(o -> o.appName()).orElse("");
-      // storage times only: the time a driver wrote into its marker is by the driver's clock
-      long idle = storageNow - a.latestFileTime;
       if (StructuredStreamingLocation.isOne(scan.fs, a.path)) {
         out.add(new Decision(a.path, app, false, "a Structured Streaming query location"
             + " (offsets/ or commits/): not an application directory"));
@@ -228,42 +216,37 @@ final class CleanCommand {
         out.add(new Decision(a.path, app, false, "holds " + a.foreignEntries.get(0)
             + (a.foreignEntries.size() > 1 ? " and " + (a.foreignEntries.size() - 1) + " more"
             : "") + ": not only rdd-N directories and the plugin's files"));
-      } else if (idle < CheckpointScan.LIVE_WINDOW_MS + StorageClock.SKEW_MARGIN_MS) {
-        out.add(new Decision(a.path, app, false, "live: heartbeat or a file changed "
-            + Table.age(Math.max(0, idle)) + " ago"));
       } else if (refs.uuidNames.contains(a.path.getName())) {
         out.add(new Decision(a.path, app, false, "referenced by a streaming metadata"
             + " checkpoint: a restart reads it"));
-      } else if (a.owner.isEmpty() && !includeUnowned) {
-        out.add(new Decision(a.path, app, false, "no owner marker (stock Spark or an"
-            + " application without the plugin, which may still read it): whether it is in use"
-            + " cannot be told; --include-unowned removes such directories"));
       } else {
-        byApp.computeIfAbsent(app, k -> new ArrayList<>()).add(a);
+        // storage times only: the time a driver wrote into its marker is by the driver's clock
+        candidates.add(new RetentionRules.Candidate(a.path, a.owner, a.latestFileTime));
       }
     }
-    for (List<CheckpointScan.AppDir> dirs : byApp.values()) {
-      dirs.sort(Comparator.comparingLong((CheckpointScan.AppDir a) -> a.latestFileTime)
-          .reversed());
-      for (int i = 0; i < dirs.size(); i++) {
-        CheckpointScan.AppDir a = dirs.get(i);
-        String app = a.owner.map(o -> o.appName()).orElse("");
-        String who = a.owner.isEmpty() ? "without owner (--include-unowned)" : "of " + app;
-        long idle = storageNow - a.latestFileTime;
-        if (i < keepLast) {
-          out.add(new Decision(a.path, app, false, "among the newest " + keepLast + " " + who));
-        } else if (idle < olderThan + StorageClock.SKEW_MARGIN_MS) {
-          out.add(new Decision(a.path, app, false, "changed " + Table.age(idle) + " ago, less"
-              + " than --older-than plus " + Table.age(StorageClock.SKEW_MARGIN_MS)
-              + " for clock differences"));
-        } else {
-          out.add(new Decision(a.path, app, true, "an earlier run " + who + ", beyond the"
-              + " newest " + keepLast + (a.owner.isPresent() ? ", heartbeat expired:" : ",")
-              + " nothing changed for " + Table.age(idle)));
-        }
-      }
+    for (RetentionRules.Decision d : RetentionRules.decide(candidates, storageNow, olderThan,
+        keepLast, includeUnowned)) {
+      out.add(new Decision(d.candidate().dir(), d.candidate().appName(), d.remove(),
+          reason(d, keepLast)));
     }
     out.sort(Comparator.comparing(d -> d.dir().getName()));
     return out;
+  }
+
+  private static String reason(RetentionRules.Decision d, int keepLast) {
+    boolean owned = d.candidate().owner().isPresent();
+    String who = owned ? "of " + d.candidate().appName() : "without owner (--include-unowned)";
+    long idle = d.idleMs();
+    return switch (d.verdict()) {
+      case LIVE -> "live: heartbeat or a file changed " + Table.age(Math.max(0, idle)) + " ago";
+      case UNOWNED -> "no owner marker (stock Spark or an application without the plugin,"
+          + " which may still read it): whether it is in use cannot be told; --include-unowned"
+          + " removes such directories";
+      case AMONG_NEWEST -> "among the newest " + keepLast + " " + who;
+      case RECENT -> "changed " + Table.age(idle) + " ago, less than --older-than plus "
+          + Table.age(StorageClock.SKEW_MARGIN_MS) + " for clock differences";
+      case EXPIRED -> "an earlier run " + who + ", beyond the newest " + keepLast
+          + (owned ? ", heartbeat expired:" : ",") + " nothing changed for " + Table.age(idle);
+    };
   }
 }

@@ -40,6 +40,66 @@ final class InProcessS3 implements AutoCloseable {
     return new InProcessS3(store, bucket, proxy);
   }
 
+  /**
+   * Ages the objects whose key starts with {@code keyPrefix}, but those {@code keep} accepts:
+   * their Last-Modified, as the store reports it to every client, moves {@code ms} back, as if
+   * they had been written then (the in-memory store stamps each object with its own clock and
+   * has no API to set the time, so the stored metadata is changed in place).
+   */
+  void age(String keyPrefix, long ms, java.util.function.Predicate<String> keep)
+      throws Exception {
+    org.jclouds.blobstore.LocalStorageStrategy stored = storageStrategy(store, 4);
+    if (stored == null || !stored.containerExists(bucket)) {
+      throw new IllegalStateException("no in-memory storage with bucket " + bucket + " behind "
+          + store.getClass());
+    }
+    for (String key : stored.getBlobKeysInsideContainer(bucket, keyPrefix)) {
+      if (key.startsWith(keyPrefix) && !keep.test(key)) {
+        org.jclouds.blobstore.domain.MutableBlobMetadata m = stored.getBlob(bucket, key)
+            .getMetadata();
+        m.setLastModified(new java.util.Date(m.getLastModified().getTime() - ms));
+      }
+    }
+  }
+
+  /**
+   * The in-memory storage behind {@code o} (a proxy of jclouds' LocalBlobStore), found among
+   * the fields of {@code o}, of its invocation handler, and theirs; null if none.
+   */
+  private static org.jclouds.blobstore.LocalStorageStrategy storageStrategy(Object o, int depth)
+      throws IllegalAccessException {
+    if (o instanceof org.jclouds.blobstore.LocalStorageStrategy found) {
+      return found;
+    }
+    if (o == null || depth < 0) {
+      return null;
+    }
+    if (java.lang.reflect.Proxy.isProxyClass(o.getClass())) {
+      return storageStrategy(java.lang.reflect.Proxy.getInvocationHandler(o), depth - 1);
+    }
+    if (!o.getClass().getName().startsWith("org.jclouds")
+        && !o.getClass().getName().startsWith("com.google")) {
+      return null;
+    }
+    for (Class<?> c = o.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+      for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+        if (f.getType().isPrimitive() || java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+          continue;
+        }
+        try {
+          f.setAccessible(true);
+        } catch (RuntimeException inaccessible) {
+          continue;
+        }
+        org.jclouds.blobstore.LocalStorageStrategy found = storageStrategy(f.get(o), depth - 1);
+        if (found != null) {
+          return found;
+        }
+      }
+    }
+    return null;
+  }
+
   /** {@code extra} plus the {@code spark.hadoop.fs.s3a.*} settings that reach this server. */
   Map<String, String> sparkSettings(Map<String, String> extra) {
     Map<String, String> conf = new HashMap<>(extra);

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Retention never deletes a live directory: an application that only reads its checkpoints
- * (no file changed for hours) is alive by its owner marker's heartbeat; the heartbeat thread
+ * (no file changed for hours) is alive by its owner marker's heartbeat, the time the storage
+ * stamped on the marker when its heartbeat thread last renewed it; the heartbeat thread
  * writes that marker; an unsafe {@code olderThan} is refused; the driver's memory of verified
  * and referenced checkpoints stays bounded over 10,000 checkpoints.
  */
@@ -57,11 +58,12 @@ class LiveDirectoryRetentionTest {
     Path root = tmp.resolve("cp");
     Path own = run(root, Duration.ZERO);
     Path reading = run(root, Duration.ofDays(2));
-    marker(reading, Instant.now(), Duration.ofDays(2)); // alive, only reads for days
+    // alive, only reads for days: its heartbeat thread renewed the marker just now
+    marker(reading, Instant.now(), Duration.ZERO);
     Path dead = run(root, Duration.ofDays(2));
     marker(dead, Instant.now().minus(Duration.ofDays(2)), Duration.ofDays(2));
     try (AuditLog audit = new AuditLog("app-test", 100);
-        RetentionSweeper sweeper = new RetentionSweeper(true, 0, 3_600_000L, false, audit)) {
+        RetentionSweeper sweeper = new RetentionSweeper(true, 0, 3_600_000L, false, false, audit)) {
       sweeper.afterCheckpoint(own.resolve("rdd-3").toUri().toString(), conf);
       sweeper.awaitSweeps();
     }
@@ -81,7 +83,7 @@ class LiveDirectoryRetentionTest {
     Path dead = run(root, Duration.ofDays(2));
     marker(dead, Instant.now().minus(Duration.ofDays(2)), Duration.ofDays(2));
     try (AuditLog audit = new AuditLog("app-test", 100);
-        RetentionSweeper sweeper = new RetentionSweeper(true, 0, 3_600_000L, false, audit)) {
+        RetentionSweeper sweeper = new RetentionSweeper(true, 0, 3_600_000L, false, false, audit)) {
       sweeper.afterCheckpoint(own.resolve("rdd-3").toUri().toString(), conf);
       sweeper.awaitSweeps();
     }
@@ -92,17 +94,18 @@ class LiveDirectoryRetentionTest {
   @Test
   void everyDirectoryTheApplicationWroteToIsItsOwnAfterANewCheckpointDir() throws Exception {
     Path root = tmp.resolve("cp");
-    Path first = run(root, Duration.ofDays(2)); // idle for days, no marker: looks abandoned
+    Path first = run(root, Duration.ofDays(2)); // idle for days, heartbeat expired: looks dead
+    marker(first, Instant.now().minus(Duration.ofDays(2)), Duration.ofDays(2));
     Path second = run(root, Duration.ZERO);
     try (AuditLog audit = new AuditLog("app-test", 100);
-        RetentionSweeper sweeper = new RetentionSweeper(true, 0, 3_600_000L, false, audit)) {
+        RetentionSweeper sweeper = new RetentionSweeper(true, 0, 3_600_000L, false, false, audit)) {
       sweeper.afterCheckpoint(first.resolve("rdd-3").toUri().toString(), conf);
       sweeper.awaitSweeps();
       // setCheckpointDir again: later checkpoints go to the second directory, while RDDs
       // checkpointed in the first still read from it.
       sweeper.sweep(new org.apache.hadoop.fs.Path(root.toUri()),
           new org.apache.hadoop.fs.Path(second.toUri()),
-          org.apache.hadoop.fs.FileSystem.getLocal(conf), System.currentTimeMillis());
+          org.apache.hadoop.fs.FileSystem.getLocal(conf));
     }
     assertTrue(Files.exists(first), "the application's earlier directory is never swept");
   }
@@ -111,9 +114,10 @@ class LiveDirectoryRetentionTest {
   void theHeartbeatThreadMarksTheOwnDirectory() throws Exception {
     Path own = Files.createDirectories(tmp.resolve("cp").resolve(UUID.randomUUID().toString()));
     try (AuditLog audit = new AuditLog("app-test", 100);
-        RetentionSweeper sweeper = new RetentionSweeper(false, 1, 3_600_000L, false, audit)) {
+        RetentionSweeper sweeper = new RetentionSweeper(false, 1, 3_600_000L, false, false, audit)) {
       long before = System.currentTimeMillis();
-      sweeper.start("app-1", "my-app", () -> scala.Option.apply(own.toUri().toString()), conf);
+      sweeper.start("app-1", "my-app", () -> scala.Option.apply(own.toUri().toString()), conf,
+          reason -> { });
       sweeper.awaitSweeps();
       OwnerMarker m = OwnerMarker.read(FileSystem.getLocal(conf),
           new org.apache.hadoop.fs.Path(own.toUri())).orElseThrow();
@@ -132,7 +136,7 @@ class LiveDirectoryRetentionTest {
   void theHeartbeatIsFreshEnoughForAnyApplicationSharingTheRoot() throws Exception {
     for (long olderThan : new long[] {600_000L, 3_600_000L, 7 * 86_400_000L}) {
       try (AuditLog audit = new AuditLog("app-test", 100);
-          RetentionSweeper sweeper = new RetentionSweeper(true, 1, olderThan, false, audit)) {
+          RetentionSweeper sweeper = new RetentionSweeper(true, 1, olderThan, false, false, audit)) {
         assertTrue(sweeper.heartbeatPeriodMs() <= RetentionSweeper.MIN_OLDER_THAN_MS / 4,
             "olderThan " + olderThan + " ms: heartbeat every " + sweeper.heartbeatPeriodMs()
                 + " ms, expected at most " + RetentionSweeper.MIN_OLDER_THAN_MS / 4 + " ms");
@@ -154,7 +158,7 @@ class LiveDirectoryRetentionTest {
   @Test
   void tenThousandCheckpointsKeepTheDriversMemoryBounded() throws Exception {
     try (AuditLog audit = new AuditLog("app-test", 100);
-        RetentionSweeper sweeper = new RetentionSweeper(true, 1, 3_600_000L, false, audit)) {
+        RetentionSweeper sweeper = new RetentionSweeper(true, 1, 3_600_000L, false, false, audit)) {
       CheckpointVerifier verifier = new CheckpointVerifier(VerifyMode.SIZE, sweeper, audit);
       Path uuid = tmp.resolve("cp").resolve(UUID.randomUUID().toString());
       Path restored = Files.createDirectories(tmp.resolve("cp").resolve(

@@ -27,14 +27,22 @@ import scala.reflect.ClassTag$;
  */
 class RetentionTest extends WithLocalSpark {
 
-  /** An earlier run's directory holding one checkpoint, last changed {@code age} ago. */
+  /**
+   * An earlier run's directory holding one checkpoint, written by an application with the
+   * plugin that stopped {@code age} ago: its owner marker and files last changed then.
+   */
   private Path earlierRun(Path root, Duration age) throws Exception {
     Path dir = root.resolve(UUID.randomUUID().toString());
     Path rdd = Files.createDirectories(dir.resolve("rdd-1"));
     Files.writeString(rdd.resolve("part-00000"), "x");
-    FileTime when = FileTime.from(Instant.now().minus(age));
-    for (Path p : List.of(rdd.resolve("part-00000"), rdd, dir)) {
-      Files.setLastModifiedTime(p, when);
+    Instant stopped = Instant.now().minus(age);
+    new OwnerMarker("app-earlier", "earlier", stopped.toEpochMilli()).write(
+        org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf.Configuration()),
+        new org.apache.hadoop.fs.Path(dir.toUri()));
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.collect(Collectors.toList())) {
+        Files.setLastModifiedTime(p, FileTime.from(stopped));
+      }
     }
     return dir;
   }
@@ -84,13 +92,14 @@ class RetentionTest extends WithLocalSpark {
     Path kept = earlierRun(root, Duration.ofHours(5));
     Path recent = earlierRun(root, Duration.ofMinutes(5));
 
+    // keepLast counts the earlier runs that are over: "recent" is live, not one of them
     checkpointSomething(Map.of("spark.checkpointplus.files.retention.enabled", "true",
-        "spark.checkpointplus.files.retention.keepLast", "2",
+        "spark.checkpointplus.files.retention.keepLast", "1",
         "spark.checkpointplus.files.retention.olderThan", "1h"), root, readByApp);
 
     assertTrue(Files.exists(readByApp), "a checkpoint this application reads");
     assertTrue(Files.exists(recent), "changed recently: maybe in use");
-    assertTrue(Files.exists(kept), "among the newest two");
+    assertTrue(Files.exists(kept), "the newest earlier run that is over");
     assertFalse(Files.exists(oldest));
     assertFalse(Files.exists(newerOld));
     Path own = Path.of(java.net.URI.create(sc.getCheckpointDir().get()));
@@ -113,6 +122,20 @@ class RetentionTest extends WithLocalSpark {
     assertTrue(cleaned.get("dryRun").asBoolean());
     assertFalse(cleaned.get("deleted").asBoolean());
     assertTrue(cleaned.get("dir").asText().endsWith(old.getFileName().toString()));
+  }
+
+  @Test
+  void directoriesWithoutOwnerMarkerAreSweptOnlyWhenIncludeUnownedOptsIn() throws Exception {
+    Path root = tmp.resolve("cp");
+    Path readByApp = stockCheckpoint(root, Duration.ofDays(3));
+    Path stockRun = stockCheckpoint(root, Duration.ofDays(2)).getParent(); // no owner marker
+    checkpointSomething(Map.of("spark.checkpointplus.files.retention.enabled", "true",
+        "spark.checkpointplus.files.retention.keepLast", "0",
+        "spark.checkpointplus.files.retention.includeUnowned", "true"), root, readByApp);
+    assertFalse(Files.exists(stockRun), "opted in: an unowned directory idle for two days");
+    assertTrue(Files.exists(readByApp), "a checkpoint this application reads");
+    JsonNode cleaned = LocalSpark.events(audit(), "checkpoint.cleaned").get(0);
+    assertTrue(cleaned.get("reason").asText().contains("without owner marker"), cleaned.toString());
   }
 
   @Test

@@ -28,17 +28,18 @@ import org.junit.jupiter.api.Test;
 /**
  * Applications sharing one {@code s3a://} checkpoint root on a real S3 API (s3proxy, in-memory
  * store, behind S3A, which reports every directory's time as 0). Every application is a real
- * SparkContext with the plugin; they run one after another. Nothing ages objects and nothing
- * waits: the applications that run "a day later" take their "now" from a clock one day ahead
- * ({@link RetentionSweeper#useClockForNewSweepers}), so their heartbeats and their sweep are a
- * day after the objects earlier applications wrote, whose times are the store's real ones.
+ * SparkContext with the plugin; they run one after another. Nothing waits: "a day later" is
+ * made by moving the Last-Modified of earlier applications' objects a day back in the store
+ * ({@link InProcessS3#age}), the storage's clock by which retention judges ages. The sweeping
+ * application's driver clock is a day ahead besides ({@link RetentionSweeper#useClockForNewSweepers}):
+ * retention never compares it with a storage time.
  *
  * <ul>
- *   <li>A dead application's directory: its last heartbeat (its heartbeat thread, real clock)
- *       and its objects are a day old at the sweep.</li>
+ *   <li>A dead application's directory: every object, its owner marker included, a day old at
+ *       the sweep.</li>
  *   <li>A live application's directory: its objects are just as old, but its heartbeat thread
- *       wrote a heartbeat "a day later", fresh at the sweep. It is the dead one's twin (same
- *       application name, same checkpoints) but for that heartbeat.</li>
+ *       renewed its owner marker, which the store stamped just now. It is the dead one's twin
+ *       (same application name, same checkpoints) but for that heartbeat.</li>
  * </ul>
  */
 class S3SharedRootRetentionTest extends WithLocalSpark {
@@ -151,47 +152,57 @@ class S3SharedRootRetentionTest extends WithLocalSpark {
     return run.dir().toUri().getPath();
   }
 
+  /** The store's key prefix of the objects under {@code dir}. */
+  private static String key(Path dir) {
+    return dir.toUri().getPath().substring(1) + "/";
+  }
+
+  /** The Last-Modified of {@code dir}'s owner marker, as S3A reports it. */
+  private static long markerTime(Run run) throws Exception {
+    return s3().getFileStatus(new Path(run.dir(), OwnerMarker.FILE_NAME)).getModificationTime();
+  }
+
   /**
-   * keepLast=0: the sweep keeps nothing by count, so only idleness decides. The dead run and
-   * the live one are twins but for the heartbeat; the live one's objects, marker object
-   * included, are as old as the dead one's, so without its heartbeat it would be idle too.
+   * keepLast=0: the sweep keeps nothing by count, so only liveness decides. The dead run and
+   * the live one are twins but for the heartbeat; the live one's objects but its marker are as
+   * old as the dead one's, so without its heartbeat it would be idle too. The sweeping driver's
+   * clock is a day ahead of the store's: the live run's heartbeat, by that clock a day old,
+   * still counts as fresh.
    */
   @Test
   void aLiveApplicationsDirectoryIsNeverSweptADeadOnesIs() throws Exception {
     String root = "s3a://" + BUCKET + "/live-and-dead";
     Run dead = run(root, "alpha", Map.of());
-    long deadStopped = System.currentTimeMillis();
-
-    // A day later: "alpha" runs again and is still running (heartbeat) when "gamma" sweeps.
-    RetentionSweeper.useClockForNewSweepers(() -> System.currentTimeMillis() + DAY_MS);
-    long liveStarted = System.currentTimeMillis();
     Run live = run(root, "alpha", Map.of());
-    long sweepFrom = System.currentTimeMillis() + DAY_MS; // the sweep's "now" is after this
+    s3.age(key(dead.dir()), DAY_MS, k -> false);
+    // its heartbeat thread renewed the marker just now; its checkpoint was written a day ago
+    s3.age(key(live.dir()), DAY_MS, k -> k.endsWith("/" + OwnerMarker.FILE_NAME));
+    long beforeSweep = System.currentTimeMillis();
     // The premises, read before the sweep: the two differ only in their heartbeat.
-    OwnerMarker deadMarker = marker(dead);
-    OwnerMarker liveMarker = marker(live);
-    long deadLatest = latestObjectTime(dead.dir());
-    long liveLatest = latestObjectTime(live.dir());
-    Run sweeper = run(root, "gamma", sweeping(0));
-    long sweepUntil = System.currentTimeMillis() + DAY_MS; // ... and before this
+    assertEquals("alpha", marker(dead).appName());
+    assertEquals("alpha", marker(live).appName());
+    assertTrue(beforeSweep - markerTime(dead) >= DAY_MS, "the dead run's heartbeat is a day old");
+    assertTrue(beforeSweep - latestObjectTime(dead.dir()) >= DAY_MS - 60_000,
+        "the dead run's objects are a day old");
+    assertTrue(beforeSweep - markerTime(live) < OLDER_THAN_MS, "the live run's heartbeat is"
+        + " fresh by the store's clock: " + (beforeSweep - markerTime(live)) + " ms old");
+    long liveCheckpointFiles = 0;
+    RemoteIterator<LocatedFileStatus> files = s3().listFiles(live.dir(), true);
+    while (files.hasNext()) {
+      LocatedFileStatus f = files.next();
+      if (!f.getPath().getName().equals(OwnerMarker.FILE_NAME)) {
+        liveCheckpointFiles++;
+        assertTrue(beforeSweep - f.getModificationTime() >= DAY_MS - 60_000,
+            "without its heartbeat the live run would be idle: " + f.getPath());
+      }
+    }
+    assertTrue(liveCheckpointFiles > 1, "the live run's checkpoint files");
 
-    assertEquals("alpha", deadMarker.appName());
-    assertTrue(deadMarker.heartbeatMs() <= deadStopped
-        && sweepFrom - deadMarker.heartbeatMs() >= OLDER_THAN_MS,
-        "the dead run's last heartbeat is stale at the sweep: " + deadMarker.heartbeatMs());
-    assertTrue(sweepFrom - deadLatest >= OLDER_THAN_MS, "the dead run's objects are old");
-    assertEquals("alpha", liveMarker.appName());
-    assertTrue(liveMarker.heartbeatMs() >= liveStarted + DAY_MS,
-        "the live run's own heartbeat thread wrote its heartbeat a day later: "
-            + liveMarker.heartbeatMs());
-    assertTrue(sweepUntil - liveMarker.heartbeatMs() < OLDER_THAN_MS,
-        "fresh at the sweep: " + (sweepUntil - liveMarker.heartbeatMs()) + " ms old");
-    assertTrue(sweepFrom - liveLatest >= OLDER_THAN_MS,
-        "every object of the live directory, its marker's included, is older than olderThan"
-            + " at the sweep: without its heartbeat it would be idle");
+    RetentionSweeper.useClockForNewSweepers(() -> System.currentTimeMillis() + DAY_MS);
+    Run sweeper = run(root, "gamma", sweeping(0));
 
     assertTrue(exists(live.dir()), "a live application's directory, keepLast=0, objects a day"
-        + " old, is kept by its heartbeat: " + live.dir());
+        + " old, is kept by its heartbeat, whatever the sweeping driver's clock: " + live.dir());
     assertFalse(exists(dead.dir()), "a dead application's directory is swept: " + dead.dir());
     assertTrue(exists(sweeper.dir()), "the sweeping application's own directory");
     assertEquals(Set.of(path(dead)), swept());
@@ -200,7 +211,7 @@ class S3SharedRootRetentionTest extends WithLocalSpark {
   /**
    * keepLast=1 counts per application name: "alpha"'s newest earlier directory is kept though
    * "beta" has two newer ones under the same root; counted over the root, only "beta"'s newest
-   * would be kept. Every earlier run is dead (stale heartbeat, objects a day old).
+   * would be kept. Every earlier run is dead (every object a day old, in the order they ran).
    */
   @Test
   void keepLastCountsTheNewestDirectoriesOfEachApplicationName() throws Exception {
@@ -209,18 +220,17 @@ class S3SharedRootRetentionTest extends WithLocalSpark {
     Run alphaNewest = run(root, "alpha", Map.of());
     Run betaOlder = run(root, "beta", Map.of());
     Run betaNewest = run(root, "beta", Map.of());
-    long lastStopped = System.currentTimeMillis();
-
-    long[] heartbeats = {marker(alphaOlder).heartbeatMs(), marker(alphaNewest).heartbeatMs(),
-        marker(betaOlder).heartbeatMs(), marker(betaNewest).heartbeatMs()};
+    for (Run r : List.of(alphaOlder, alphaNewest, betaOlder, betaNewest)) {
+      s3.age(key(r.dir()), DAY_MS, k -> false);
+    }
+    long[] heartbeats = {markerTime(alphaOlder), markerTime(alphaNewest),
+        markerTime(betaOlder), markerTime(betaNewest)};
     for (int i = 1; i < heartbeats.length; i++) {
-      assertTrue(heartbeats[i - 1] < heartbeats[i], "runs in this order, each newer: "
+      assertTrue(heartbeats[i - 1] <= heartbeats[i], "runs in this order, each newer: "
           + java.util.Arrays.toString(heartbeats));
     }
-    assertTrue(heartbeats[3] <= lastStopped, "all dead by the system clock");
+    assertTrue(System.currentTimeMillis() - heartbeats[3] >= DAY_MS, "all dead a day");
 
-    // A day later "alpha" runs again and sweeps.
-    RetentionSweeper.useClockForNewSweepers(() -> System.currentTimeMillis() + DAY_MS);
     Run alphaNow = run(root, "alpha", sweeping(1));
 
     assertTrue(exists(alphaNow.dir()), "own directory");

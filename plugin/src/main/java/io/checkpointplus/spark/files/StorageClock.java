@@ -1,4 +1,4 @@
-package io.checkpointplus.spark.inspector;
+package io.checkpointplus.spark.files;
 
 import java.io.IOException;
 import org.apache.hadoop.fs.FileStatus;
@@ -9,16 +9,17 @@ import org.apache.hadoop.fs.Path;
  * The current time by the clock of the storage that stamps a root's files: the modification
  * time of an empty probe file written in the root, read back and deleted. Ages of heartbeats
  * and files are judged against it, never against this machine's clock, which may be hours off
- * the storage's (or the drivers').
+ * the storage's (or the drivers'). Retention ({@link RetentionRules}) reads it in the driver's
+ * sweeps and in the inspector's {@code clean}.
  */
-final class StorageClock {
+public final class StorageClock {
   /**
    * Allowance for a storage whose servers' clocks differ among themselves (the probe and a
    * heartbeat may be stamped by different ones): Kerberos' default tolerance.
    */
-  static final long SKEW_MARGIN_MS = 5 * 60 * 1000L;
+  public static final long SKEW_MARGIN_MS = 5 * 60 * 1000L;
   /** The probe's name prefix: a dot file, which Spark and the inspector's listings ignore. */
-  static final String PROBE_PREFIX = "._checkpoint-plus-clock-probe-";
+  public static final String PROBE_PREFIX = "._checkpoint-plus-clock-probe-";
 
   private StorageClock() {
   }
@@ -29,7 +30,7 @@ final class StorageClock {
    *
    * @throws IOException if the probe cannot be written or the storage reports no time for it
    */
-  static long now(FileSystem fs, Path root) throws IOException {
+  public static long now(FileSystem fs, Path root) throws IOException {
     Path probe = new Path(root, PROBE_PREFIX + java.util.UUID.randomUUID());
     try {
       fs.create(probe, false).close();
@@ -46,28 +47,8 @@ final class StorageClock {
       try {
         fs.delete(probe, false);
       } catch (IOException e) {
-        // best effort: an empty dot file, ignored by Spark and by clean
+        // best effort: an empty dot file, ignored by Spark and by retention
       }
     }
-  }
-
-  /**
-   * A time the storage's clock has certainly reached, for when {@link #now} cannot write its
-   * probe (read-only credentials): the newest modification time the storage stamped on anything
-   * {@code scan} saw (never a heartbeat's content, which is a driver's clock). Ages judged
-   * against it are never overstated, only possibly understated; 0 when the scan saw nothing.
-   */
-  static long lowerBound(CheckpointScan scan) {
-    long newest = 0;
-    for (CheckpointScan.AppDir app : scan.appDirs) {
-      newest = Math.max(newest, app.latestFileTime);
-    }
-    for (FileStatus f : scan.metadataFiles) {
-      newest = Math.max(newest, f.getModificationTime());
-    }
-    for (FileStatus f : scan.otherEntries) {
-      newest = Math.max(newest, f.getModificationTime());
-    }
-    return newest;
   }
 }
