@@ -12,15 +12,30 @@ import java.lang.reflect.Modifier;
  * one needs its first non-serializable superclass to have a no-arg constructor accessible to
  * it (not private; public or protected, or in the same package and class loader), and each
  * serializable class's superclass to have some constructor it may call. Otherwise reading an
- * instance throws {@code InvalidClassException: ...; no valid constructor}. Decided by
+ * instance throws {@code InvalidClassException: ...; no valid constructor}; an abstract class
+ * has one, but its instance cannot be created ({@code unable to create instance}). Decided by
  * reflection on the loaded, uninitialised classes: no constructor runs.
  */
 final class SerializationConstructor {
   private SerializationConstructor() {
   }
 
-  /** Why {@code cl} has no serialization constructor; null when it has one. */
+  /**
+   * Why Java serialization cannot instantiate {@code cl}; null when it can. An abstract class
+   * has its serialization constructor, but creating the instance fails
+   * ({@code InstantiationException}, which the read reports as
+   * {@code InvalidClassException: unable to create instance}).
+   */
   static String problem(Class<?> cl) {
+    String noConstructor = constructorProblem(cl);
+    if (noConstructor == null && Modifier.isAbstract(cl.getModifiers())) {
+      return "unable to create instance: " + cl.getName() + " is abstract in the new build";
+    }
+    return noConstructor;
+  }
+
+  /** Why {@code cl} has no serialization constructor; null when it has one. */
+  private static String constructorProblem(Class<?> cl) {
     if (Externalizable.class.isAssignableFrom(cl)) {
       try {
         Constructor<?> c = cl.getDeclaredConstructor();

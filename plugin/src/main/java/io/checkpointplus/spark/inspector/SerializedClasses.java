@@ -24,6 +24,11 @@ final class SerializedClasses {
   final Map<String, String> firstSeenIn = new LinkedHashMap<>();
   /** Classes of which the streams hold an object (not only a descriptor or a superclass). */
   final Set<String> instantiated = new LinkedHashSet<>();
+  /**
+   * Classes the streams name as the class of a value (an object, an array, an enum constant, a
+   * {@code Class}), not only as a superclass of another class: those a read must resolve.
+   */
+  final Set<String> classesOfValues = new LinkedHashSet<>();
   /** Declaring class → object field → the classes of the values it received. */
   final Map<String, Map<String, Set<String>>> fieldValueClasses = new LinkedHashMap<>();
   final Map<String, Set<String>> enumConstants = new LinkedHashMap<>();
@@ -42,6 +47,13 @@ final class SerializedClasses {
       }
     }
     SerialValues.walk(root, new IdentityHashMap<>(), o -> {
+      SerialStream.Desc own = o instanceof SerialStream.Obj obj ? obj.desc
+          : o instanceof SerialStream.Arr arr ? arr.desc()
+          : o instanceof SerialStream.EnumConst e ? e.desc()
+          : o instanceof SerialStream.ClassRef c ? c.desc() : null;
+      if (own != null) {
+        classesOfValues.add(own.name);
+      }
       if (o instanceof SerialStream.EnumConst e) {
         enumConstants.computeIfAbsent(e.desc().name, k -> new TreeSet<>()).add(e.constant());
       }

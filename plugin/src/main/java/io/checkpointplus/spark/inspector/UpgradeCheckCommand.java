@@ -12,6 +12,7 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +33,15 @@ import org.apache.hadoop.fs.Path;
  * has (for a value read through {@code readResolve}, what that gives: a Scala object itself; a
  * serialization proxy's result, which only running it tells, is taken to be of the field's type
  * in the checkpoint, so a field retyped to a type that does not hold that is "cannot tell");
- * and for serialized lambdas, a missing implementation method. The classes compared are
+ * and for serialized lambdas, a missing implementation method; {@code InvalidClassException:
+ * unable to create instance} for a class made abstract. A superclass the checkpoint has but
+ * the new hierarchy does not keep serializable (removed, or no longer {@code Serializable}) is
+ * skipped, as a read skips its data. The new build's own code that a read would run
+ * ({@link ReadHooks}: {@code readObject}, {@code readObjectNoData}, {@code readExternal},
+ * {@code readResolve}, a record's canonical constructor, a non-serializable superclass's
+ * no-arg constructor, unless its bytecode is trivial), and a {@code serialPersistentFields}
+ * (whose value its static initializer sets), make the verdict "cannot tell", naming it; the
+ * platform's code (JDK, Scala, Spark) does not. The classes compared are
  * those of the metadata and of the {@code rdd-N} checkpoints it references (the state of
  * stateful DStreams, which a restart reads too: {@link StreamingRddData}). What cannot be
  * checked (Kryo-written state data, a computed {@code serialVersionUID}) makes the verdict
@@ -107,9 +116,29 @@ final class UpgradeCheckCommand {
 
   /** The verdict for every class {@code classes} holds, in the order first seen. */
   static List<Verdict> check(SerializedClasses classes, ClassLoader loader) {
+    // Superclass descriptors whose data a read gives to a class of the new hierarchy; the
+    // others' data is read and discarded (ObjectStreamClass.getClassDataLayout).
+    Set<String> superclasses = new HashSet<>();
+    Set<String> attached = new HashSet<>();
+    for (SerialStream.Desc d : classes.descriptors.values()) {
+      if (d.superDesc != null) {
+        superclasses.add(d.superDesc.name);
+      }
+    }
+    for (String name : classes.instantiated) {
+      SerialStream.Desc d = classes.descriptors.get(name);
+      Set<String> local = serializableHierarchy(name, loader);
+      for (SerialStream.Desc s = d == null ? null : d.superDesc; s != null; s = s.superDesc) {
+        if (local.contains(s.name)) {
+          attached.add(s.name);
+        }
+      }
+    }
     List<Verdict> out = new ArrayList<>();
     for (SerialStream.Desc d : classes.descriptors.values()) {
-      out.add(verdict(d, loader, classes));
+      boolean detached = superclasses.contains(d.name) && !attached.contains(d.name)
+          && !classes.classesOfValues.contains(d.name);
+      out.add(verdict(d, loader, classes, detached, attached.contains(d.name)));
     }
     for (List<String> lambda : classes.lambdas) {
       Verdict v = lambdaVerdict(lambda.get(0), lambda.get(1), lambda.get(2), loader);
@@ -120,8 +149,36 @@ final class UpgradeCheckCommand {
     return out;
   }
 
+  /**
+   * The names of the new build's class {@code name} and its serializable superclasses: the
+   * classes whose data a read of an instance keeps (none for an Externalizable class); empty
+   * when it cannot be loaded (reported on its own).
+   */
+  private static Set<String> serializableHierarchy(String name, ClassLoader loader) {
+    Set<String> out = new HashSet<>();
+    try {
+      Class<?> c = Class.forName(name, false, loader);
+      if (Externalizable.class.isAssignableFrom(c)) {
+        return out;
+      }
+      for (; c != null && Serializable.class.isAssignableFrom(c); c = c.getSuperclass()) {
+        out.add(c.getName());
+      }
+    } catch (ClassNotFoundException | LinkageError e) {
+      // reported as missing
+    }
+    return out;
+  }
+
+  /**
+   * One class's verdict. {@code detached}: the stream has it only as the superclass of other
+   * classes whose new hierarchy no longer holds it serializable, so a read resolves it (a
+   * changed serialVersionUID or primitive field type still fails) but skips its data: gone or
+   * no longer serializable, it is no problem. {@code attached}: a superclass whose data a read
+   * gives to the new class (its readObject runs).
+   */
   private static Verdict verdict(SerialStream.Desc d, ClassLoader loader,
-      SerializedClasses classes) {
+      SerializedClasses classes, boolean detached, boolean attached) {
     if (d.isProxy()) {
       for (String iface : d.proxyInterfaces) {
         try {
@@ -137,6 +194,10 @@ final class UpgradeCheckCommand {
     try {
       cl = Class.forName(d.name, false, loader);
     } catch (ClassNotFoundException e) {
+      if (detached) {
+        return new Verdict(d.name, "ok", d.suid, null, null, "a superclass in the checkpoint,"
+            + " gone from the new build: its data is skipped");
+      }
       return new Verdict(d.name, "missing", d.suid, null, "ClassNotFoundException",
           "not in the new jar, its dependencies or Spark's class path");
     } catch (LinkageError e) {
@@ -165,6 +226,10 @@ final class UpgradeCheckCommand {
       // runtime class): Java gives non-serializable classes serialVersionUID 0, checks nothing.
       return new Verdict(d.name, "ok", d.suid, serializable ? null : 0L, null, null);
     }
+    if (!serializable && detached) {
+      return new Verdict(d.name, "ok", d.suid, null, null, "a superclass in the checkpoint, no"
+          + " longer serializable: its data is skipped");
+    }
     if (!serializable) {
       return new Verdict(d.name, "incompatible", d.suid, null, "InvalidClassException",
           "class invalid for deserialization: the new class is not Serializable");
@@ -190,12 +255,37 @@ final class UpgradeCheckCommand {
               + (local.declared() ? " (declared)" : " (computed: none declared, so any change"
                   + " to its fields, methods or interfaces changes it)"));
     }
-    String fieldProblem;
+    String fieldProblem = null;
     List<String> undecided = new ArrayList<>();
+    boolean instantiated = classes.instantiated.contains(d.name);
     try {
-      fieldProblem = fieldProblem(d, cl, loader, classes, undecided);
-      if (fieldProblem == null && classes.instantiated.contains(d.name) && !cl.isRecord()) {
+      String readObject = instantiated || attached ? ReadHooks.readObject(cl) : null;
+      if (!ReadHooks.declaresSerialPersistentFields(cl)) {
+        fieldProblem = fieldProblem(d, cl, loader, classes, undecided, detached);
+      } else if (!ReadHooks.isPlatform(cl)) {
+        // (the platform's are the same on both sides: the checkpoint was written with them)
+        undecided.add("it declares serialPersistentFields, the fields a read takes from the"
+            + " checkpoint, whose value its static initializer sets (not run)");
+      }
+      if (fieldProblem != null && readObject != null && fieldProblem.startsWith("cannot assign")) {
+        // its readObject may read the field with readFields and convert it
+        undecided.add(fieldProblem + ", unless its readObject does not assign it");
+        fieldProblem = null;
+      }
+      if (fieldProblem == null && instantiated && !cl.isRecord()) {
         fieldProblem = SerializationConstructor.problem(cl);
+      }
+      if (readObject != null) {
+        undecided.add("its " + readObject + " would run (the new build's code)");
+      }
+      if (instantiated) {
+        Set<String> streamClasses = new HashSet<>();
+        for (SerialStream.Desc s : d.hierarchy()) {
+          streamClasses.add(s.name);
+        }
+        for (String code : ReadHooks.onInstance(cl, streamClasses)) {
+          undecided.add(code + " would run (the new build's code)");
+        }
       }
     } catch (LinkageError | RuntimeException e) {
       // getDeclaredFields resolves every field's type: one that cannot be loaded
@@ -254,7 +344,7 @@ final class UpgradeCheckCommand {
    * it): a new type that does not hold that type is added to {@code undecided}, not passed.
    */
   private static String fieldProblem(SerialStream.Desc d, Class<?> cl, ClassLoader loader,
-      SerializedClasses classes, List<String> undecided) {
+      SerializedClasses classes, List<String> undecided, boolean detached) {
     Map<String, Field> local = new LinkedHashMap<>();
     for (Field f : cl.getDeclaredFields()) {
       if ((f.getModifiers() & (Modifier.STATIC | Modifier.TRANSIENT)) == 0) {
@@ -273,7 +363,7 @@ final class UpgradeCheckCommand {
         return "incompatible types for field " + f.name() + ": " + f.typeName()
             + " in the checkpoint, " + lf.getType().getTypeName() + " now";
       }
-      if (!streamPrimitive) {
+      if (!streamPrimitive && !detached) {
         for (String valueClass : classes.valueClasses(d.name, f.name())) {
           Class<?> vc;
           try {

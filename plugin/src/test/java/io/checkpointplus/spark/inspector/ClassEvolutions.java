@@ -13,7 +13,11 @@ import java.util.Random;
  * static initializers added (which change only a computed {@code serialVersionUID}); a
  * non-serializable superclass added, removed, made serializable or losing its accessible no-arg
  * constructor; the class removed or no longer serializable; enum constants added, removed or
- * reordered; serializable lambdas renumbered, recaptured or retargeted; and, as Scala source,
+ * reordered; serializable lambdas renumbered, recaptured or retargeted; the new build's code
+ * that a read runs (a {@code readObject} that reads more or validates, {@code readExternal},
+ * {@code readResolve} returning another type, a record's compact constructor, a
+ * {@code serialPersistentFields} retyping a field), a class made abstract, a serializable
+ * superclass removed or no longer serializable; and, as Scala source,
  * case classes, case objects and functions ({@link ScalaEvolutions}). Each case lives in its
  * own package {@code c<id>}, so many cases compile in one compiler run per language. Nothing
  * here predicts an outcome: the test compares {@code upgrade-check} with a real read.
@@ -54,7 +58,10 @@ final class ClassEvolutions {
       "enumAdded", "enumRemoved", "enumReordered", "lambdaBefore", "lambdaAfter",
       "lambdaBody", "lambdaCapture", "lambdaOtherInterface", "lambdaSameShape",
       "externalizableCtorHidden", "externalizableSame", "recordAddComponent",
-      "recordRemoveComponent", "recordRetypeComponent", "nestedChanged", "nestedFixed"};
+      "recordRemoveComponent", "recordRetypeComponent", "nestedChanged", "nestedFixed",
+      "madeAbstract", "readObjectAdded", "serialPersistentFieldsAdded",
+      "superSerializableRemoved", "superSerializableDropped", "externalizableReadsMore",
+      "recordValidates", "nestedReadResolve"};
 
   /** The Java kinds, then the Scala ones ({@link ScalaEvolutions}). */
   private static final String[] ALL_KINDS = java.util.stream.Stream.concat(
@@ -96,6 +103,7 @@ final class ClassEvolutions {
   private static final class Shape {
     String pkg;
     boolean serializable = true;
+    boolean isAbstract;
     Long suid;
     List<Field> fields = new ArrayList<>();
     String base; // null: extends Object; "same" or "other" package
@@ -106,7 +114,8 @@ final class ClassEvolutions {
     Map<String, String> render() {
       Map<String, String> out = new LinkedHashMap<>();
       String basePkg = "other".equals(base) ? pkg + ".b" : pkg;
-      StringBuilder x = new StringBuilder("package " + pkg + ";\npublic class X");
+      StringBuilder x = new StringBuilder("package " + pkg + ";\npublic "
+          + (isAbstract ? "abstract " : "") + "class X");
       if (base != null) {
         x.append(" extends ").append(basePkg).append(".Base");
       }
@@ -143,6 +152,7 @@ final class ClassEvolutions {
       Shape s = new Shape();
       s.pkg = pkg;
       s.serializable = serializable;
+      s.isAbstract = isAbstract;
       s.suid = suid;
       for (Field f : fields) {
         s.fields.add(new Field(f.mods, f.type, f.init, f.name));
@@ -183,6 +193,7 @@ final class ClassEvolutions {
     if (kind.startsWith("super") && !kind.equals("superAdded") || r.nextInt(4) == 0
         && !kind.equals("superAdded")) {
       v1.base = r.nextBoolean() ? "same" : "other";
+      v1.baseSerializable = kind.startsWith("superSerializable");
     }
     Shape v2 = v1.copy();
     Field some = v2.fields.get(r.nextInt(v2.fields.size()));
@@ -215,6 +226,22 @@ final class ClassEvolutions {
       case "superRemoved" -> v2.base = null;
       case "notSerializable" -> v2.serializable = false;
       case "removed" -> { }
+      case "madeAbstract" -> v2.isAbstract = true;
+      case "readObjectAdded" -> v2.extra = "  private void readObject(java.io.ObjectInputStream"
+          + " in) throws java.io.IOException, ClassNotFoundException {\n"
+          + "    in.defaultReadObject();\n    " + new String[] {"", "in.readInt();",
+              "if (" + (some.type.equals("boolean") ? some.name : some.name
+              + (isPrimitive(some.type) ? " == 0" : " != null")) + ") throw"
+              + " new java.io.InvalidObjectException(\"" + some.name + "\");"}[r.nextInt(3)]
+          + "\n  }\n";
+      case "serialPersistentFieldsAdded" -> {
+        String type = r.nextBoolean() ? some.type : TYPES[r.nextInt(TYPES.length)][0];
+        v2.extra = "  private static final java.io.ObjectStreamField[] serialPersistentFields"
+            + " = { new java.io.ObjectStreamField(\"" + some.name + "\", "
+            + type.replaceAll("<.*>", "") + ".class) };\n";
+      }
+      case "superSerializableRemoved" -> v2.base = null;
+      case "superSerializableDropped" -> v2.baseSerializable = false;
       default -> throw new IllegalArgumentException(kind);
     }
     Map<String, String> s1 = v1.render();
@@ -226,6 +253,10 @@ final class ClassEvolutions {
         + (s1.containsKey(pkg + ".Base") ? s1.get(pkg + ".Base") : "")
         + (s1.containsKey(pkg + ".b.Base") ? s1.get(pkg + ".b.Base") : "") + "--- v2:\n"
         + String.join("", s2.values()), false);
+  }
+
+  private static boolean isPrimitive(String type) {
+    return Character.isLowerCase(type.charAt(0)) && !type.endsWith("]");
   }
 
   private static Case enumCase(int id, String kind, Place place, boolean inJars, Random r) {
@@ -303,10 +334,11 @@ final class ClassEvolutions {
           + "  public void writeExternal(java.io.ObjectOutput out) throws java.io.IOException"
           + " { out.writeInt(n); }\n"
           + "  public void readExternal(java.io.ObjectInput in) throws java.io.IOException"
-          + " { n = in.readInt(); }\n}\n";
-      s1.put(pkg + ".X", head + "public class X" + body.formatted("public"));
+          + " { n = in.readInt();%s }\n}\n";
+      s1.put(pkg + ".X", head + "public class X" + body.formatted("public", ""));
       s2.put(pkg + ".X", head + "public class X" + body.formatted(
-          kind.endsWith("Hidden") ? (r.nextBoolean() ? "" : "protected") : "public"));
+          kind.endsWith("Hidden") ? (r.nextBoolean() ? "" : "protected") : "public",
+          kind.endsWith("ReadsMore") ? (r.nextBoolean() ? " in.readLong();" : " n++;") : ""));
       make = "new X()";
     } else if (kind.startsWith("record")) {
       String[] t1 = {"int", "long", "String"};
@@ -315,26 +347,33 @@ final class ClassEvolutions {
       s1.put(pkg + ".X", head + "public record X(" + a + " a, int b) implements"
           + " java.io.Serializable { }\n");
       String next = switch (kind) {
+        case "recordValidates" -> a + " a, int b";
         case "recordAddComponent" -> a + " a, int b, String c";
         case "recordRemoveComponent" -> "int b";
         default -> t1[(java.util.Arrays.asList(t1).indexOf(a) + 1 + r.nextInt(2)) % 3]
             + " a, int b";
       };
+      String compact = kind.equals("recordValidates") ? "public X { if (b " + (r.nextBoolean()
+          ? "< 0" : "> 1") + ") throw new IllegalArgumentException(\"b\"); } " : "";
       s2.put(pkg + ".X", head + "public record X(" + next + ") implements java.io.Serializable"
-          + " { }\n");
+          + " { " + compact + "}\n");
       make = "new X(" + init + ", 2)";
     } else {
       // X keeps its serialVersionUID; the class of the object in its field changes.
+      boolean resolve = kind.equals("nestedReadResolve");
       String x = head + "public class X implements java.io.Serializable {\n  private static"
-          + " final long serialVersionUID = 1L;\n  public Object inner = new Y();\n}\n";
-      String suid = kind.equals("nestedFixed")
+          + " final long serialVersionUID = 1L;\n  public " + (resolve ? "Y" : "Object")
+          + " inner = new Y();\n}\n";
+      String suid = kind.equals("nestedFixed") || resolve
           ? "  private static final long serialVersionUID = 3L;\n" : "";
       s1.put(pkg + ".X", x);
       s1.put(pkg + ".Y", head + "public class Y implements java.io.Serializable {\n" + suid
           + "  int n = 1;\n}\n");
       s2.put(pkg + ".X", x);
       s2.put(pkg + ".Y", head + "public class Y implements java.io.Serializable {\n" + suid
-          + "  int n = 1;\n  String added = \"y\";\n}\n");
+          + "  int n = 1;\n" + (resolve ? "  private Object readResolve() { return "
+          + (r.nextBoolean() ? "this" : "\"y\"") + "; }\n" : "  String added = \"y\";\n")
+          + "}\n");
       make = "new X()";
     }
     Map<String, String> v1 = new LinkedHashMap<>(s1);

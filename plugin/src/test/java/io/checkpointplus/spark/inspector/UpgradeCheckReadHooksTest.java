@@ -1,0 +1,274 @@
+package io.checkpointplus.spark.inspector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.ObjectStreamClass;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a restart runs of the new build's own code while it reads an object, and what the new
+ * class file alone decides. Each case's object is written by build 1 and judged by
+ * {@code upgrade-check} against build 2, beside a real {@code ObjectInputStream} read that
+ * resolves classes from build 2: never "would succeed" where the read fails, never "would
+ * FAIL" where it succeeds.
+ *
+ * <ul>
+ *   <li>Decided from the class file: a class made abstract ("unable to create instance"); a
+ *       superclass gone from the hierarchy, or no longer serializable, whose data in the
+ *       checkpoint the read skips (succeeds).
+ *   <li>The application's code that would run ({@code readObject}, {@code readObjectNoData},
+ *       {@code readExternal}, {@code readResolve}, a record's canonical constructor, the values
+ *       of {@code serialPersistentFields}, which its static initializer sets): "cannot tell",
+ *       naming it, unless the bytecode is trivial (a canonical constructor that only assigns
+ *       its parameters to the fields).
+ *   <li>Code of the platform (a {@code java.util.HashMap}'s {@code readObject}) is not the
+ *       upgrade's change: the verdict stays decided.
+ * </ul>
+ */
+class UpgradeCheckReadHooksTest {
+  private static final String S = " implements java.io.Serializable {\n"
+      + "  private static final long serialVersionUID = 1L;\n";
+  /** A static initializer that records that it ran: upgrade-check must not run it. */
+  private static final String CLINIT = "  static { System.setProperty(\"readhooks.clinit\","
+      + " \"ran\"); }\n";
+  private static final String READ_OBJECT = "  private void readObject(java.io.ObjectInputStream"
+      + " in) throws java.io.IOException, ClassNotFoundException {\n    in.defaultReadObject();\n";
+
+  @TempDir
+  static Path tmp;
+  static URLClassLoader v1;
+  static URLClassLoader v2;
+
+  @BeforeAll
+  static void build() throws Exception {
+    Map<String, String> a = new LinkedHashMap<>();
+    Map<String, String> b = new LinkedHashMap<>();
+    a.put("rh.Abs", "package rh; public class Abs" + S + " public int x = 1; }");
+    b.put("rh.Abs", "package rh; public abstract class Abs" + S + " public int x = 1; }");
+
+    a.put("rh.Spf", "package rh; public class Spf" + S + " public int x = 1; }");
+    b.put("rh.Spf", "package rh; public class Spf" + S + " public int x = 1;\n"
+        + "  private static final java.io.ObjectStreamField[] serialPersistentFields ="
+        + " { new java.io.ObjectStreamField(\"x\", long.class) };\n" + CLINIT + "}");
+
+    a.put("rh.ReadsMore", "package rh; public class ReadsMore" + S + " public int x = 1; }");
+    b.put("rh.ReadsMore", "package rh; public class ReadsMore" + S + " public int x = 1;\n"
+        + CLINIT + READ_OBJECT + "    in.readInt();\n  }\n}");
+
+    a.put("rh.Validates", "package rh; public class Validates" + S + " public int x = 1; }");
+    b.put("rh.Validates", "package rh; public class Validates" + S + " public int x = 1;"
+        + " public String y = \"\";\n" + READ_OBJECT + "    if (y == null) throw new"
+        + " java.io.InvalidObjectException(\"y null\");\n  }\n}");
+
+    a.put("rh.NoData", "package rh; public class NoData extends NoDataBase implements"
+        + " java.io.Serializable {\n  private static final long serialVersionUID = 1L; public int x = 1; }");
+    a.put("rh.NoDataBase", "package rh; public class NoDataBase { }");
+    b.put("rh.NoData", a.get("rh.NoData"));
+    b.put("rh.NoDataBase", "package rh; public class NoDataBase" + S + "  private void"
+        + " readObjectNoData() throws java.io.ObjectStreamException { throw new"
+        + " java.io.InvalidObjectException(\"no data\"); }\n}");
+
+    String ext = "package rh; public class Ext implements java.io.Externalizable {\n"
+        + "  private static final long serialVersionUID = 1L;\n  public Ext() { }\n"
+        + "  public void writeExternal(java.io.ObjectOutput o) throws java.io.IOException {"
+        + " o.writeInt(1); %s }\n"
+        + "  public void readExternal(java.io.ObjectInput i) throws java.io.IOException {"
+        + " i.readInt(); %s }\n}";
+    a.put("rh.Ext", ext.formatted("", ""));
+    b.put("rh.Ext", ext.formatted("o.writeLong(2);", "i.readLong();"));
+
+    a.put("rh.Rec", "package rh; public record Rec(int x, String s) implements"
+        + " java.io.Serializable { public Rec() { this(-1, \"a\"); } }");
+    b.put("rh.Rec", "package rh; public record Rec(int x, String s) implements"
+        + " java.io.Serializable { public Rec { if (x < 0) throw new"
+        + " IllegalArgumentException(\"neg\"); } public Rec() { this(1, \"a\"); } }");
+    a.put("rh.PlainRec", "package rh; public record PlainRec(long x, String s, double d)"
+        + " implements java.io.Serializable { public PlainRec() { this(-1, \"a\", 2.0); } }");
+    b.put("rh.PlainRec", "package rh; public record PlainRec(long x, String s, double d)"
+        + " implements java.io.Serializable { public PlainRec() { this(1, \"b\", 0); }"
+        + " public long twice() { return 2 * x; } }");
+
+    a.put("rh.Inner", "package rh; public class Inner" + S + " public int x = 1; }");
+    b.put("rh.Inner", "package rh; public class Inner" + S + " public int x = 1;"
+        + " private Object readResolve() { return \"s\"; } }");
+    a.put("rh.Holder", "package rh; public class Holder" + S + " public Inner f = new Inner(); }");
+    b.put("rh.Holder", a.get("rh.Holder"));
+
+    a.put("rh.Base", "package rh; public class Base" + S + " public int b = 2; }");
+    a.put("rh.Sub", "package rh; public class Sub extends Base {\n"
+        + "  private static final long serialVersionUID = 1L; public int x = 1; }");
+    b.put("rh.Sub", "package rh; public class Sub" + S + " public int x = 1; }");
+
+    a.put("rh.Base2", "package rh; public class Base2" + S + " public int b = 2; }");
+    a.put("rh.Sub2", "package rh; public class Sub2 extends Base2 {\n"
+        + "  private static final long serialVersionUID = 1L; public int x = 1; }");
+    b.put("rh.Base2", "package rh; public class Base2 { public int b = 2; }");
+    b.put("rh.Sub2", "package rh; public class Sub2 extends Base2 implements"
+        + " java.io.Serializable {\n  private static final long serialVersionUID = 1L;"
+        + " public int x = 1; }");
+
+    a.put("rh.Base3", "package rh; public class Base3" + S + " public int b = 2; }");
+    a.put("rh.Sub3", "package rh; public class Sub3 extends Base3 {\n"
+        + "  private static final long serialVersionUID = 1L; public int x = 1; }");
+    b.put("rh.Base3", "package rh; public class Base3 { public int b = 2;"
+        + " public Base3() { System.setProperty(\"readhooks.base3\", \"ran\"); } }");
+    b.put("rh.Sub3", b.get("rh.Sub2").replace("Sub2", "Sub3").replace("Base2", "Base3"));
+
+    String map = "package rh; public class Mapped" + S + " public java.util.HashMap<String,"
+        + " Integer> m = new java.util.HashMap<>(java.util.Map.of(\"a\", 1)); %s }";
+    a.put("rh.Mapped", map.formatted(""));
+    b.put("rh.Mapped", map.formatted("public int size() { return m.size(); }"));
+
+    ClassLoader parent = UpgradeCheckReadHooksTest.class.getClassLoader();
+    v1 = new URLClassLoader(new URL[] {AppBuilds.compile(tmp, "v1", a).toUri().toURL()},
+        parent);
+    v2 = new URLClassLoader(new URL[] {AppBuilds.compile(tmp, "v2", b).toUri().toURL()},
+        parent);
+  }
+
+  @AfterAll
+  static void close() throws IOException {
+    v1.close();
+    v2.close();
+  }
+
+  /** upgrade-check's verdicts on build 1's {@code rh.<name>} object and the real read. */
+  private record Judged(List<UpgradeCheckCommand.Verdict> verdicts, Throwable real) {
+    String overall() {
+      return verdicts.stream().anyMatch(UpgradeCheckCommand.Verdict::fails) ? "would FAIL"
+          : verdicts.stream().anyMatch(v -> v.status().equals("unchecked")) ? "cannot tell"
+          : "would succeed";
+    }
+
+    String reasons() {
+      return verdicts.stream().filter(v -> !v.status().equals("ok"))
+          .map(v -> v.className() + ": " + v.exception() + " " + v.reason())
+          .collect(Collectors.joining("\n"));
+    }
+
+    /** The product's rule, and the expected verdict. */
+    Judged is(String expected) {
+      String seen = overall() + " (real read: " + (real == null ? "succeeds" : real) + ")\n"
+          + reasons();
+      assertEquals(expected, overall(), seen);
+      if (expected.equals("would succeed")) {
+        assertNull(real, seen);
+      }
+      if (expected.equals("would FAIL")) {
+        assertNotNull(real, seen);
+      }
+      return this;
+    }
+  }
+
+  private static Judged judge(String name) throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      var k = Class.forName("rh." + name, true, v1).getDeclaredConstructor();
+      k.setAccessible(true);
+      out.writeObject(k.newInstance());
+    }
+    SerialStream stream = new SerialStream(new ByteArrayInputStream(bytes.toByteArray()));
+    Object root = stream.readTopLevel();
+    SerializedClasses classes = new SerializedClasses();
+    classes.add(root, stream.drainDescriptors(), "test");
+    System.clearProperty("readhooks.clinit");
+    System.clearProperty("readhooks.base3");
+    List<UpgradeCheckCommand.Verdict> verdicts = UpgradeCheckCommand.check(classes, v2);
+    assertNull(System.getProperty("readhooks.clinit"), "upgrade-check ran a static initializer");
+    assertNull(System.getProperty("readhooks.base3"), "upgrade-check ran a constructor");
+    Throwable real = null;
+    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(
+        bytes.toByteArray())) {
+      @Override
+      protected Class<?> resolveClass(ObjectStreamClass d) throws ClassNotFoundException {
+        return Class.forName(d.getName(), false, v2);
+      }
+    }) {
+      in.readObject();
+    } catch (Exception e) {
+      real = e;
+    }
+    return new Judged(verdicts, real);
+  }
+
+  @Test
+  void aClassMadeAbstractCannotBeInstantiated() throws Exception {
+    Judged j = judge("Abs").is("would FAIL");
+    assertTrue(j.reasons().contains("unable to create instance"), j.reasons());
+    assertTrue(j.reasons().contains("abstract"), j.reasons());
+  }
+
+  @Test
+  void serialPersistentFieldsAreSetByCodeThatMustNotRun() throws Exception {
+    Judged j = judge("Spf").is("cannot tell");
+    assertTrue(j.reasons().contains("serialPersistentFields"), j.reasons());
+  }
+
+  @Test
+  void aNewReadObjectIsTheApplicationsCodeRunningOnRead() throws Exception {
+    assertTrue(judge("ReadsMore").is("cannot tell").reasons().contains("readObject"));
+    assertTrue(judge("Validates").is("cannot tell").reasons().contains("readObject"));
+  }
+
+  @Test
+  void aSuperclassMadeSerializableWithReadObjectNoDataRunsIt() throws Exception {
+    Judged j = judge("NoData").is("cannot tell");
+    assertTrue(j.reasons().contains("readObjectNoData"), j.reasons());
+  }
+
+  @Test
+  void readExternalIsTheApplicationsCode() throws Exception {
+    assertTrue(judge("Ext").is("cannot tell").reasons().contains("readExternal"));
+  }
+
+  @Test
+  void aRecordsCanonicalConstructorRunsOnRead() throws Exception {
+    assertTrue(judge("Rec").is("cannot tell").reasons().contains("canonical constructor"));
+    // One that only assigns its parameters (javac's implicit one) cannot fail.
+    judge("PlainRec").is("would succeed");
+  }
+
+  @Test
+  void aFieldsClassGainingReadResolveIsNotCalledCompatible() throws Exception {
+    assertTrue(judge("Holder").is("cannot tell").reasons().contains("readResolve"));
+  }
+
+  @Test
+  void aSuperclassGoneFromTheHierarchyIsSkipped() throws Exception {
+    judge("Sub").is("would succeed");
+  }
+
+  @Test
+  void aSuperclassNoLongerSerializableIsSkippedAndItsNoArgConstructorRuns() throws Exception {
+    // Base2's constructor only assigns a constant to its field: decided.
+    judge("Sub2").is("would succeed");
+    // Base3's calls a method: it is the application's code that runs.
+    Judged j = judge("Sub3").is("cannot tell");
+    assertTrue(j.reasons().contains("rh.Base3()"), j.reasons());
+  }
+
+  @Test
+  void thePlatformsReadObjectIsNotTheUpgradesChange() throws Exception {
+    judge("Mapped").is("would succeed");
+  }
+}
