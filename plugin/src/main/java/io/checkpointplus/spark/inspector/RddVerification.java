@@ -200,8 +200,15 @@ final class RddVerification {
     }
     ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
         ? Thread.currentThread().getContextClassLoader() : RecordSample.class.getClassLoader();
-    for (UpgradeCheckCommand.Verdict v : UpgradeCheckCommand.check(classes, loader)) {
-      String where = classes.firstSeenIn.getOrDefault(v.className(), rdd.path.toString());
+    // check's order: the first descriptors, then the variants, then lambdas
+    List<String> sources = new ArrayList<>();
+    classes.descriptors.keySet().forEach(n -> sources.add(classes.firstSeenIn.get(n)));
+    sources.addAll(classes.variants.values());
+    List<UpgradeCheckCommand.Verdict> verdicts = UpgradeCheckCommand.check(classes, loader);
+    for (int i = 0; i < verdicts.size(); i++) {
+      UpgradeCheckCommand.Verdict v = verdicts.get(i);
+      String where = i < sources.size() && sources.get(i) != null ? sources.get(i)
+          : rdd.path.toString();
       if (v.status().equals("incompatible")) {
         problems.add(new Problem(where, "records of class " + v.className() + " that Spark"
             + " reads with the classes on this class path", v.reason()

@@ -47,6 +47,16 @@ final class SerialStream implements ObjectStreamConstants {
       return proxyInterfaces != null;
     }
 
+    /**
+     * Whether {@code other} describes the class as this does: the same name, serialVersionUID,
+     * flags, fields and proxy interfaces (the superclass descriptors are compared on their own).
+     */
+    boolean sameAs(Desc other) {
+      return name.equals(other.name) && suid == other.suid && flags == other.flags
+          && fields.equals(other.fields)
+          && java.util.Objects.equals(proxyInterfaces, other.proxyInterfaces);
+    }
+
     boolean has(int flag) {
       return (flags & flag) != 0;
     }

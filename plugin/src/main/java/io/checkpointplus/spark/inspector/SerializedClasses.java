@@ -12,7 +12,8 @@ import java.util.TreeSet;
 
 /**
  * What one or more Java serialization streams say about each class they name, gathered for
- * {@code upgrade-check}: the first descriptor of each class, the classes that have instances
+ * {@code upgrade-check} and {@code verify}: the first descriptor of each class (and any later
+ * one that differs from it), the classes that have instances
  * (only those need a serialization constructor), the classes of the values each object field
  * received (a field's new type must still hold them), the enum constants written, and the
  * serialized lambdas. Bounded by the number of distinct classes, not by the number of records:
@@ -22,6 +23,15 @@ final class SerializedClasses {
   /** The first descriptor of each class, in stream order, and where it was first seen. */
   final Map<String, SerialStream.Desc> descriptors = new LinkedHashMap<>();
   final Map<String, String> firstSeenIn = new LinkedHashMap<>();
+  /**
+   * Later descriptors of a class that differ from its first (another serialVersionUID, flags or
+   * fields), each once, and where each was first seen. One build writes one descriptor per
+   * class, over and over (Java serialization resends them after every reset): a second one is
+   * damage, or data of two builds, and is judged as the first is. At most
+   * {@value #MAX_VARIANTS}.
+   */
+  final Map<SerialStream.Desc, String> variants = new LinkedHashMap<>();
+  static final int MAX_VARIANTS = 1000;
   /** Classes of which the streams hold an object (not only a descriptor or a superclass). */
   final Set<String> instantiated = new LinkedHashSet<>();
   /**
@@ -42,8 +52,12 @@ final class SerializedClasses {
    */
   void add(Object root, Collection<SerialStream.Desc> descs, String source) {
     for (SerialStream.Desc d : descs) {
-      if (descriptors.putIfAbsent(d.name, d) == null) {
+      SerialStream.Desc first = descriptors.putIfAbsent(d.name, d);
+      if (first == null) {
         firstSeenIn.put(d.name, source);
+      } else if (first != d && !first.sameAs(d) && variants.size() < MAX_VARIANTS
+          && variants.keySet().stream().noneMatch(v -> v.sameAs(d))) {
+        variants.put(d, source);
       }
     }
     SerialValues.walk(root, new IdentityHashMap<>(), o -> {

@@ -114,7 +114,11 @@ final class UpgradeCheckCommand {
     return check(classes, loader);
   }
 
-  /** The verdict for every class {@code classes} holds, in the order first seen. */
+  /**
+   * The verdict for every class {@code classes} holds: one per first descriptor, in the order
+   * first seen, then one per later descriptor that differs ({@link SerializedClasses#variants},
+   * in their order), then the serialized lambdas'.
+   */
   static List<Verdict> check(SerializedClasses classes, ClassLoader loader) {
     // Superclass descriptors whose data a read gives to a class of the new hierarchy; the
     // others' data is read and discarded (ObjectStreamClass.getClassDataLayout).
@@ -136,6 +140,11 @@ final class UpgradeCheckCommand {
     }
     List<Verdict> out = new ArrayList<>();
     for (SerialStream.Desc d : classes.descriptors.values()) {
+      boolean detached = superclasses.contains(d.name) && !attached.contains(d.name)
+          && !classes.classesOfValues.contains(d.name);
+      out.add(verdict(d, loader, classes, detached, attached.contains(d.name)));
+    }
+    for (SerialStream.Desc d : classes.variants.keySet()) {
       boolean detached = superclasses.contains(d.name) && !attached.contains(d.name)
           && !classes.classesOfValues.contains(d.name);
       out.add(verdict(d, loader, classes, detached, attached.contains(d.name)));
