@@ -21,8 +21,9 @@ import org.apache.spark.api.java.JavaSparkContext;
  * One checkpoint of many partitions, with and without the plugin: what the plugin adds on the
  * driver (manifest, audit event, verification) must grow linearly with the partitions, never
  * faster. For {@code bench.scale.partitions} (default 10,000) and a tenth of it: an RDD of that
- * many one-record partitions is checkpointed and counted by stock Spark and by the plugin
- * (alternating, stock first at the small size and last at the large one); then the plugin's
+ * many one-record partitions is checkpointed and counted by stock Spark and by the plugin in
+ * {@code bench.scale.rounds} (default 3) alternating pairs, each in a new context, medians
+ * reported; then the plugin's
  * checkpoint is verified against its manifest by size and by CRC32C, as a job reading it would.
  * Reports per-partition times at both sizes (linear when they agree), the manifest's and audit
  * event's sizes, and the driver's heap after GC. Spark's own cost per task (milliseconds on
@@ -36,6 +37,8 @@ final class ScaleBenchmark {
   private static final int VERIFY_PARTITIONS =
       Integer.getInteger("bench.scale.verifyPartitions", 100_000);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Alternating stock/plugin pairs per size; the medians are reported. */
+  private static final int ROUNDS = Integer.getInteger("bench.scale.rounds", 3);
 
   private ScaleBenchmark() {
   }
@@ -56,15 +59,22 @@ final class ScaleBenchmark {
       int[] sizes = {PARTITIONS / 10, PARTITIONS};
       for (int i = 0; i < sizes.length; i++) {
         int n = sizes[i];
-        Run stock;
-        Run plugin;
-        if (i % 2 == 0) {
-          stock = checkpoint(work, n, false);
-          plugin = checkpoint(work, n, true);
-        } else {
-          plugin = checkpoint(work, n, true);
-          stock = checkpoint(work, n, false);
+        // ROUNDS alternating pairs (stock first, then plugin first, ...); medians reported
+        List<Run> stocks = new ArrayList<>();
+        List<Run> plugins = new ArrayList<>();
+        for (int round = 0; round < ROUNDS; round++) {
+          if (round % 2 == 0) {
+            stocks.add(checkpoint(work, n, false, round));
+            plugins.add(checkpoint(work, n, true, round));
+          } else {
+            plugins.add(checkpoint(work, n, true, round));
+            stocks.add(checkpoint(work, n, false, round));
+          }
         }
+        Run stock = median(stocks);
+        Run plugin = median(plugins);
+        out.put("n" + n + "_stock_wall_ms_each", stocks.stream().map(Run::wallMs).toList());
+        out.put("n" + n + "_plugin_wall_ms_each", plugins.stream().map(Run::wallMs).toList());
         long verifySize = verify(plugin.dir(), VerifyMode.SIZE);
         long verifyCrc = verify(plugin.dir(), VerifyMode.CHECKSUM);
         long manifestBytes = Files.size(plugin.dir().resolve(CheckpointManifest.FILE_NAME));
@@ -102,8 +112,16 @@ final class ScaleBenchmark {
     Measurements.writeJson(results.resolve("scale.json"), out);
   }
 
-  private static Run checkpoint(Path work, int n, boolean withPlugin) throws IOException {
-    String name = (withPlugin ? "plugin-" : "stock-") + n;
+  /** The run of median wall time. */
+  private static Run median(List<Run> runs) {
+    List<Run> sorted = new ArrayList<>(runs);
+    sorted.sort(java.util.Comparator.comparingLong(Run::wallMs));
+    return sorted.get(sorted.size() / 2);
+  }
+
+  private static Run checkpoint(Path work, int n, boolean withPlugin, int round)
+      throws IOException {
+    String name = (withPlugin ? "plugin-" : "stock-") + n + "-" + round;
     Path audit = work.resolve(name + "-audit.jsonl");
     SparkContext sc = Measurements.context(withPlugin, withPlugin
         ? Map.of("spark.checkpointplus.audit.path", audit.toString()) : Map.of());
