@@ -143,7 +143,7 @@ final class ProgramInterpreter {
     persisted.sort(null);
     run.trace.observations.add("end: persisted RDDs " + persisted);
     run.trace.observations.add("end: live checkpoint-plus-* threads other than the "
-        + "application's own (audit dispatcher, retention heartbeat) " + leftoverThreads());
+        + "application's own (audit dispatcher, retention sweep and heartbeat) " + leftoverThreads());
     if (config.exactPartitioning()) {
       // Sorted RDDs (whose RangePartitioner samples with the RDD id) and the newest one.
       for (int r = 0; r < pool.size(); r++) {
@@ -163,7 +163,7 @@ final class ProgramInterpreter {
 
   /** The plugin's threads that live as long as the SparkContext, not per job. */
   private static final java.util.Set<String> APPLICATION_THREADS = java.util.Set.of(
-      "checkpoint-plus-audit", "checkpoint-plus-retention");
+      "checkpoint-plus-audit", "checkpoint-plus-retention", "checkpoint-plus-heartbeat");
 
   /** Threads named checkpoint-plus-* still alive once finishing ones had 10 s to end. */
   static List<String> leftoverThreads() {
