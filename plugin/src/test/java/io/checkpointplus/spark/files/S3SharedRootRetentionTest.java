@@ -220,13 +220,16 @@ class S3SharedRootRetentionTest extends WithLocalSpark {
     Run alphaNewest = run(root, "alpha", Map.of());
     Run betaOlder = run(root, "beta", Map.of());
     Run betaNewest = run(root, "beta", Map.of());
-    for (Run r : List.of(alphaOlder, alphaNewest, betaOlder, betaNewest)) {
-      s3.age(key(r.dir()), DAY_MS, k -> false);
+    // A day old, 10 s apart in the order they ran: S3 keeps times to the second, and runs a few
+    // milliseconds apart could otherwise tie, leaving which is newest undecided.
+    List<Run> inOrder = List.of(alphaOlder, alphaNewest, betaOlder, betaNewest);
+    for (int i = 0; i < inOrder.size(); i++) {
+      s3.age(key(inOrder.get(i).dir()), DAY_MS + (inOrder.size() - i) * 10_000L, k -> false);
     }
     long[] heartbeats = {markerTime(alphaOlder), markerTime(alphaNewest),
         markerTime(betaOlder), markerTime(betaNewest)};
     for (int i = 1; i < heartbeats.length; i++) {
-      assertTrue(heartbeats[i - 1] <= heartbeats[i], "runs in this order, each newer: "
+      assertTrue(heartbeats[i - 1] < heartbeats[i], "runs in this order, each newer: "
           + java.util.Arrays.toString(heartbeats));
     }
     assertTrue(System.currentTimeMillis() - heartbeats[3] >= DAY_MS, "all dead a day");
