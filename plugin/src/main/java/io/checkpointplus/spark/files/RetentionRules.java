@@ -88,7 +88,9 @@ public final class RetentionRules {
     Map<Candidate, Decision> out = new LinkedHashMap<>();
     Map<String, List<Candidate>> byApp = new LinkedHashMap<>();
     for (Candidate c : candidates) {
-      long idle = storageNow - c.newestFileTime();
+      // No time at all (no file, and a store that keeps no directory times): nothing proves
+      // the directory idle, so it is live (a stock application's fresh checkpoint directory).
+      long idle = c.newestFileTime() <= 0 ? 0 : storageNow - c.newestFileTime();
       if (idle < LIVE_WINDOW_MS + StorageClock.SKEW_MARGIN_MS) {
         out.put(c, new Decision(c, Verdict.LIVE, idle));
       } else if (c.owner().isEmpty() && !includeUnowned) {
@@ -120,15 +122,20 @@ public final class RetentionRules {
 
   /**
    * The newest modification time of any file at any depth below {@code dir}, by the storage's
-   * clock (directories are left out: object stores report their times as 0); 0 if none.
+   * clock (directories are left out: object stores report their times as 0). A directory with
+   * no file at all (the one {@code setCheckpointDir} creates before the first checkpoint) has
+   * its own time where the storage keeps one, else 0: unknown, which {@link #decide} takes for
+   * live.
    */
   public static long newestFileTime(FileSystem fs, Path dir) throws IOException {
     long newest = 0;
+    boolean any = false;
     RemoteIterator<LocatedFileStatus> files = fs.listFiles(dir, true);
     while (files.hasNext()) {
       newest = Math.max(newest, files.next().getModificationTime());
+      any = true;
     }
-    return newest;
+    return any ? newest : Math.max(0, fs.getFileStatus(dir).getModificationTime());
   }
 
   /**
@@ -137,6 +144,7 @@ public final class RetentionRules {
    * to since the listing is kept ({@link #expired}).
    */
   public static long ageMs(FileSystem fs, Path dir, long storageNow) throws IOException {
-    return storageNow - newestFileTime(fs, dir);
+    long newest = newestFileTime(fs, dir);
+    return newest <= 0 ? 0 : storageNow - newest;
   }
 }

@@ -161,8 +161,11 @@ public final class RetentionSweeper implements AutoCloseable {
       for (Path uuidDir : owned.values()) {
         heartbeat(uuidDir, hadoopConf);
       }
-      prune(hadoopConf);
     }), 0, period, TimeUnit.MILLISECONDS);
+    // Not on the heartbeat's thread: a store that stalls an exists call (a NameNode down, with
+    // its retries) would hold back every heartbeat, and this application would look dead.
+    sweeps.scheduleWithFixedDelay(guarded("prune", () -> prune(hadoopConf)), period, period,
+        TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -263,7 +266,8 @@ public final class RetentionSweeper implements AutoCloseable {
       if (rdds == PINNED) {
         return;
       }
-      rdds.add(rdd.toUri().getPath());
+      // The whole URI: prune checks it on its own file system, not the default one.
+      rdds.add(rdd.toString());
       if (rdds.size() > MAX_REFERENCES_PER_DIR) {
         referenced.put(uuid, PINNED);
       }

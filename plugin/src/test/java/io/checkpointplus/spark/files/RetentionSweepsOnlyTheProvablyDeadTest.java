@@ -280,4 +280,134 @@ class RetentionSweepsOnlyTheProvablyDeadTest {
     assertTrue(degraded.get(0).contains("heartbeat") && degraded.get(0).contains("injected"),
         degraded.get(0));
   }
+
+  /**
+   * The directory {@code setCheckpointDir} creates holds no file until the first checkpoint:
+   * nothing proves it idle, so even with unowned directories opted in it is kept (its own time
+   * where the storage keeps one, else unknown: live). It was swept as idle since 1970.
+   */
+  @Test
+  void anEmptyDirectoryOfAJustStartedApplicationIsNotIdle() throws Exception {
+    Path root = tmp.resolve("shared");
+    Path fresh = Files.createDirectories(root.resolve(UUID.randomUUID().toString()));
+    try (AuditLog audit = audit();
+        RetentionSweeper sweeper = new RetentionSweeper(true, 0, HOUR, true, false, audit)) {
+      sweeper.afterCheckpoint(ownCheckpoint(root), conf);
+      sweeper.awaitSweeps();
+    }
+    assertTrue(Files.exists(fresh), "an empty directory created a moment ago: " + cleaned());
+  }
+
+  /** A second store, as s3a:// beside an hdfs:// default file system: its own namespace. */
+  public static final class OtherStore extends org.apache.hadoop.fs.RawLocalFileSystem {
+    static volatile String base;
+
+    @Override
+    public java.net.URI getUri() {
+      return java.net.URI.create("other:///");
+    }
+
+    @Override
+    public String getScheme() {
+      return "other";
+    }
+
+    @Override
+    public java.io.File pathToFile(org.apache.hadoop.fs.Path path) {
+      return new java.io.File(base + path.toUri().getPath());
+    }
+  }
+
+  /**
+   * A checkpoint this application reads on a store that is not the default file system keeps
+   * its directory protected: whether it still exists is asked of its own store. Asked of the
+   * default one, it was "gone", forgotten, and its directory swept.
+   */
+  @Test
+  void aCheckpointReadOnAnotherStoreThanTheDefaultStaysProtected() throws Exception {
+    OtherStore.base = tmp.resolve("store").toString();
+    Configuration other = new Configuration();
+    other.set("fs.other.impl", OtherStore.class.getName());
+    other.setBoolean("fs.other.impl.disable.cache", true);
+    String previous = UUID.randomUUID().toString();
+    Path previousDir = tmp.resolve("store/root/" + previous);
+    Files.writeString(Files.createDirectories(previousDir.resolve("rdd-7")).resolve("part-00000"),
+        "x");
+    new OwnerMarker("app-previous", "job", 0).write(FileSystem.get(
+        java.net.URI.create("other:///"), other), new org.apache.hadoop.fs.Path("other:///root/"
+        + previous));
+    setTimes(previousDir, Instant.now().minus(Duration.ofHours(3)));
+    String own = "other:///root/" + UUID.randomUUID() + "/rdd-1";
+    Files.createDirectories(tmp.resolve("store" + java.net.URI.create(own).getPath()));
+    try (AuditLog audit = audit();
+        RetentionSweeper sweeper = new RetentionSweeper(true, 0, HOUR, false, false, audit)) {
+      sweeper.referenced("other:///root/" + previous + "/rdd-7");
+      assertEquals(0, sweeper.prune(other), "the checkpoint it reads still exists");
+      sweeper.afterCheckpoint(own, other);
+      sweeper.awaitSweeps();
+    }
+    assertTrue(Files.exists(previousDir.resolve("rdd-7/part-00000")),
+        "the previous run's checkpoint this application reads: " + cleaned());
+  }
+
+  /** A store whose every status call hangs until released, as an unreachable NameNode. */
+  public static final class HangingStore extends org.apache.hadoop.fs.RawLocalFileSystem {
+    static volatile java.util.concurrent.CountDownLatch release;
+
+    @Override
+    public java.net.URI getUri() {
+      return java.net.URI.create("hang:///");
+    }
+
+    @Override
+    public String getScheme() {
+      return "hang";
+    }
+
+    @Override
+    public boolean exists(org.apache.hadoop.fs.Path f) throws java.io.IOException {
+      getFileStatus(f); // RawLocalFileSystem answers exists from the local disk directly
+      return false;
+    }
+
+    @Override
+    public org.apache.hadoop.fs.FileStatus getFileStatus(org.apache.hadoop.fs.Path f)
+        throws java.io.IOException {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      throw new java.io.IOException("unreachable: " + f);
+    }
+  }
+
+  /**
+   * Checking whether the checkpoints this application reads still exist never holds up its
+   * heartbeat: with their store hanging, the owner marker is still renewed every period.
+   */
+  @Test
+  void aHangingStoreOfAReadCheckpointDoesNotDelayTheHeartbeat() throws Exception {
+    GatedFileSystem.reset();
+    HangingStore.release = new java.util.concurrent.CountDownLatch(1);
+    Configuration gated = GatedFileSystem.conf();
+    gated.set("fs.hang.impl", HangingStore.class.getName());
+    gated.setBoolean("fs.hang.impl.disable.cache", true);
+    gated.set("fs.defaultFS", "hang:///"); // an hdfs:// default, unreachable for a while
+    String own = GatedFileSystem.path(Files.createDirectories(tmp.resolve("cp"))
+        .resolve(UUID.randomUUID().toString())).toString();
+    try (AuditLog audit = audit();
+        RetentionSweeper sweeper = new RetentionSweeper(false, 0, 4_000L, false, false, audit,
+            System::currentTimeMillis)) {
+      try {
+        sweeper.referenced("hang:///old-root/" + UUID.randomUUID() + "/rdd-7");
+        sweeper.start("app-sweeping", "sweeping", () -> scala.Option.apply(own), gated,
+            degraded::add);
+        assertTrue(GatedFileSystem.markersWritten.tryAcquire(4, 30, TimeUnit.SECONDS),
+            "four heartbeats (one a second) while the read checkpoint's store hangs");
+      } finally {
+        HangingStore.release.countDown();
+      }
+    }
+  }
 }
