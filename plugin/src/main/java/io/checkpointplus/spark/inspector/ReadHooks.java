@@ -133,6 +133,71 @@ final class ReadHooks {
   }
 
   /**
+   * What of the application's static initializers a read runs for {@code cl}: a read
+   * initialises a class whose declared {@code serialVersionUID} {@code ObjectStreamClass}
+   * reads ({@code declaredSuid}), an instantiated class ({@code instantiated}: the
+   * serialization constructor's {@code newInstance}) with its superclasses and the
+   * superinterfaces that declare default methods (JVMS 5.5), and an enum whose constants it
+   * reads ({@code Enum.valueOf}). Each whose {@code <clinit>} is not trivial
+   * ({@link ClassFileCode#trivialStaticInitializer}), or whose class file cannot be read, is
+   * named.
+   */
+  static List<String> staticInitializers(Class<?> cl, boolean declaredSuid,
+      boolean instantiated) {
+    java.util.LinkedHashSet<Class<?>> run = new java.util.LinkedHashSet<>();
+    if (declaredSuid) {
+      run.add(cl);
+    }
+    if (instantiated) {
+      for (Class<?> c = cl; c != null; c = c.getSuperclass()) {
+        run.add(c);
+        addDefaultMethodInterfaces(c, run);
+      }
+    }
+    List<String> out = new ArrayList<>();
+    for (Class<?> c : run) {
+      String reason = staticInitializer(c);
+      if (reason != null) {
+        out.add(reason);
+      }
+    }
+    return out;
+  }
+
+  private static void addDefaultMethodInterfaces(Class<?> c, Set<Class<?>> run) {
+    for (Class<?> i : c.getInterfaces()) {
+      if (isPlatform(i)) {
+        continue;
+      }
+      for (Method m : i.getDeclaredMethods()) {
+        if (m.isDefault()) {
+          run.add(i);
+          break;
+        }
+      }
+      addDefaultMethodInterfaces(i, run);
+    }
+  }
+
+  /**
+   * Why the application's class {@code c}'s static initializer, which a read runs, makes the
+   * verdict "cannot tell"; null when {@code c} is the platform's, has none, or has a trivial
+   * one.
+   */
+  static String staticInitializer(Class<?> c) {
+    if (isPlatform(c)) {
+      return null;
+    }
+    ClassFileCode code = ClassFileCode.of(c);
+    if (code != null && code.trivialStaticInitializer()) {
+      return null;
+    }
+    return c.getName() + ": its static initializer runs when the checkpoint is read"
+        + (code == null ? " (its class file cannot be read)"
+            : " and does more than store constants in its static fields");
+  }
+
+  /**
    * The first of {@code init}'s no-arg constructor and those it calls up its superclasses that
    * is the application's and not trivial; null when none is.
    */
