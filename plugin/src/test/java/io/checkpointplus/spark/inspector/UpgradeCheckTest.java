@@ -59,6 +59,8 @@ class UpgradeCheckTest {
       package app;
       public class Shift implements org.apache.spark.api.java.function.Function<Integer, Integer> {
         private static final long serialVersionUID = 1L;
+        static { System.setProperty("upgradecheck.clinit." + Shift.class.getClassLoader()
+            .getName(), "ran"); }
         private final int by;
         public Shift(int by) { this.by = by; }
         public Integer call(Integer x) { return x + by; }
@@ -68,6 +70,8 @@ class UpgradeCheckTest {
       package app;
       public class Shift implements org.apache.spark.api.java.function.Function<Integer, Integer> {
         private static final long serialVersionUID = 1L;
+        static { System.setProperty("upgradecheck.clinit." + Shift.class.getClassLoader()
+            .getName(), "ran"); }
         private final int by;
         private String note;
         public Shift(int by) { this.by = by; }
@@ -203,6 +207,8 @@ class UpgradeCheckTest {
       }
     }
     assertEquals(List.of("app.Scale"), failing);
+    assertNull(System.getProperty("upgradecheck.clinit.upgrade-check"),
+        "no static initializer of the application ran");
 
     Exception restart = assertThrows(Exception.class, () -> restartWith(build2));
     Throwable cause = restart;
@@ -219,6 +225,8 @@ class UpgradeCheckTest {
         build3.toString());
     assertEquals(0, run.exitCode(), run.toString());
     assertTrue(run.out().contains("Restart would succeed"), run.out());
+    assertNull(System.getProperty("upgradecheck.clinit.upgrade-check"),
+        "no static initializer of the application ran");
     restartWith(build3);
   }
 
