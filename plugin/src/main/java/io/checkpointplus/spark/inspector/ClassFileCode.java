@@ -25,8 +25,6 @@ final class ClassFileCode {
   private final String[] utf8;
   /** Method name + descriptor → its Code attribute's bytecode. */
   private final Map<String, byte[]> code = new HashMap<>();
-  /** Method name + descriptor of every method declared. */
-  private final java.util.Set<String> methods = new java.util.HashSet<>();
 
   private ClassFileCode(byte[] bytes) throws IOException {
     DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
@@ -57,7 +55,7 @@ final class ClassFileCode {
         }
         case 15 -> {
           in.readUnsignedByte();
-          first[i] = in.readUnsignedShort(); // the field or method reference
+          in.readUnsignedShort();
         }
         default -> throw new IOException("unknown constant pool tag " + t + " at " + i);
       }
@@ -78,7 +76,6 @@ final class ClassFileCode {
       in.readUnsignedShort();
       String name = utf8[in.readUnsignedShort()];
       String descriptor = utf8[in.readUnsignedShort()];
-      this.methods.add(name + descriptor);
       int attributes = in.readUnsignedShort();
       for (int a = 0; a < attributes; a++) {
         String attr = utf8[in.readUnsignedShort()];
@@ -139,14 +136,6 @@ final class ClassFileCode {
    * is another class). None of these can throw or reach other code.
    */
   boolean trivialConstructor(String descriptor) {
-    return trivialConstructor(descriptor, "()V");
-  }
-
-  /**
-   * {@link #trivialConstructor(String)} with a call of the superclass's constructor
-   * {@code superDescriptor} ({@code (Ljava/lang/String;I)V}: an enum's, to {@code Enum}'s).
-   */
-  private boolean trivialConstructor(String descriptor, String superDescriptor) {
     byte[] c = code.get("<init>" + descriptor);
     if (c == null) {
       return false;
@@ -182,119 +171,10 @@ final class ClassFileCode {
           return false;
         }
         String[] m = ref(index);
-        if (!m[0].equals(superClass) || !m[1].equals("<init>") || !m[2].equals(superDescriptor)) {
+        if (!m[0].equals(superClass) || !m[1].equals("<init>") || !m[2].equals("()V")) {
           return false;
         }
         calledSuper = true;
-        pc += 3;
-      } else {
-        return false;
-      }
-    }
-    return false;
-  }
-
-  /** Whether the class declares a static initializer ({@code <clinit>}). */
-  boolean hasStaticInitializer() {
-    return methods.contains("<clinit>()V");
-  }
-
-  /** Whether the class declares method {@code name} with {@code descriptor}. */
-  boolean declares(String name, String descriptor) {
-    return methods.contains(name + descriptor);
-  }
-
-  /**
-   * Whether the constant pool holds a method handle of {@code owner.name descriptor} (internal
-   * names): what a {@code $deserializeLambda$} (javac's or scalac's) recreates a serialized
-   * lambda from.
-   */
-  boolean hasMethodHandle(String owner, String name, String descriptor) {
-    for (int i = 1; i < tag.length; i++) {
-      if (tag[i] == 15) {
-        int ref = first[i];
-        if (tag[ref] >= 9 && tag[ref] <= 11) {
-          String[] m = ref(ref);
-          if (m[0].equals(owner) && m[1].equals(name) && m[2].equals(descriptor)) {
-            return true;
-          }
-        }
-      }
-    }
-    return false;
-  }
-
-  /**
-   * Whether the static initializer, if any, is trivial: it only stores constants (numbers,
-   * strings, {@code null}) into this class's own static fields. For an enum (its superclass
-   * {@code java.lang.Enum}), javac's pattern too: each constant {@code new Self(name, ordinal,
-   * constants...)} with a trivial constructor ({@code Enum}'s, then constants or parameters
-   * into its own fields), stored in its field, and the {@code $VALUES} array built from those
-   * fields (inline or by {@code $values()}). Anything else might throw: only running it tells.
-   */
-  boolean trivialStaticInitializer() {
-    byte[] c = code.get("<clinit>()V");
-    return c == null || trivialStatic(c, 0xB1, true);
-  }
-
-  private boolean trivialStatic(byte[] c, int returnOp, boolean mayCallValues) {
-    boolean isEnum = "java/lang/Enum".equals(superClass);
-    int pc = 0;
-    while (pc < c.length) {
-      int op = c[pc] & 0xFF;
-      if (op == returnOp) {
-        return pc == c.length - 1;
-      }
-      if (op == 0x00 || op >= 0x01 && op <= 0x0F) {
-        pc += 1; // nop, constants
-      } else if (op == 0x10) {
-        pc += 2; // bipush
-      } else if (op == 0x11) {
-        pc += 3; // sipush
-      } else if (op == 0x12 || op == 0x13 || op == 0x14) {
-        int index = op == 0x12 ? c[pc + 1] & 0xFF : u2(c, pc + 1);
-        int t = tag[index];
-        if (t != 3 && t != 4 && t != 5 && t != 6 && t != 8) {
-          return false;
-        }
-        pc += op == 0x12 ? 2 : 3;
-      } else if (op == 0xB3 || isEnum && op == 0xB2) { // putstatic; getstatic (enum)
-        int index = u2(c, pc + 1);
-        if (tag[index] != 9 || !ref(index)[0].equals(thisClass)) {
-          return false;
-        }
-        pc += 3;
-      } else if (isEnum && (op == 0xBB || op == 0xBD)) { // new Self, anewarray Self
-        int index = u2(c, pc + 1);
-        if (tag[index] != 7 || !className(index).equals(thisClass)) {
-          return false;
-        }
-        pc += 3;
-      } else if (isEnum && (op == 0x59 || op == 0x53)) { // dup, aastore
-        pc += 1;
-      } else if (isEnum && op == 0xB7) { // invokespecial Self.<init>, a trivial one
-        int index = u2(c, pc + 1);
-        if (tag[index] != 10) {
-          return false;
-        }
-        String[] m = ref(index);
-        if (!m[0].equals(thisClass) || !m[1].equals("<init>")
-            || !m[2].startsWith("(Ljava/lang/String;I")
-            || !trivialConstructor(m[2], "(Ljava/lang/String;I)V")) {
-          return false;
-        }
-        pc += 3;
-      } else if (isEnum && mayCallValues && op == 0xB8) { // invokestatic Self.$values()
-        int index = u2(c, pc + 1);
-        if (tag[index] != 10) {
-          return false;
-        }
-        String[] m = ref(index);
-        byte[] values = code.get(m[1] + m[2]);
-        if (!m[0].equals(thisClass) || !m[1].equals("$values") || !m[2].startsWith("()")
-            || values == null || !trivialStatic(values, 0xB0, false)) {
-          return false;
-        }
         pc += 3;
       } else {
         return false;

@@ -42,10 +42,7 @@ final class SerializedClasses {
   /** Declaring class → object field → the classes of the values it received. */
   final Map<String, Map<String, Set<String>>> fieldValueClasses = new LinkedHashMap<>();
   final Map<String, Set<String>> enumConstants = new LinkedHashMap<>();
-  /**
-   * Serialized lambdas as (implClass, implMethodName, implMethodSignature[, capturingClass]),
-   * each once.
-   */
+  /** Serialized lambdas as (implClass, implMethodName, implMethodSignature), each once. */
   final Set<List<String>> lambdas = new LinkedHashSet<>();
 
   /**
@@ -89,9 +86,7 @@ final class SerializedClasses {
             && obj.field("implClass") instanceof String c
             && obj.field("implMethodName") instanceof String n
             && obj.field("implMethodSignature") instanceof String s) {
-          lambdas.add(obj.field("capturingClass") instanceof SerialStream.ClassRef cap
-              && cap.desc() != null
-              ? List.of(c, n, s, cap.desc().name) : List.of(c, n, s));
+          lambdas.add(List.of(c, n, s));
         }
       }
     }, null);

@@ -142,67 +142,20 @@ final class UpgradeCheckCommand {
     for (SerialStream.Desc d : classes.descriptors.values()) {
       boolean detached = superclasses.contains(d.name) && !attached.contains(d.name)
           && !classes.classesOfValues.contains(d.name);
-      out.add(withStaticInitializers(verdict(d, loader, classes, detached,
-          attached.contains(d.name)), d, loader, classes));
+      out.add(verdict(d, loader, classes, detached, attached.contains(d.name)));
     }
     for (SerialStream.Desc d : classes.variants.keySet()) {
       boolean detached = superclasses.contains(d.name) && !attached.contains(d.name)
           && !classes.classesOfValues.contains(d.name);
-      out.add(withStaticInitializers(verdict(d, loader, classes, detached,
-          attached.contains(d.name)), d, loader, classes));
+      out.add(verdict(d, loader, classes, detached, attached.contains(d.name)));
     }
     for (List<String> lambda : classes.lambdas) {
-      Verdict v = lambdaVerdict(lambda.get(0), lambda.get(1), lambda.get(2),
-          lambda.size() > 3 ? lambda.get(3) : null, loader);
+      Verdict v = lambdaVerdict(lambda.get(0), lambda.get(1), lambda.get(2), loader);
       if (v != null) {
         out.add(v);
       }
     }
     return out;
-  }
-
-  /**
-   * {@code v}, made "cannot tell" by the application's static initializers that reading
-   * {@code d}'s class runs ({@link ReadHooks#staticInitializers}): the class's own when the
-   * read takes its declared {@code serialVersionUID} or the constants of the enum, its
-   * hierarchy's when it is instantiated. A failing verdict stays failing.
-   */
-  private static Verdict withStaticInitializers(Verdict v, SerialStream.Desc d,
-      ClassLoader loader, SerializedClasses classes) {
-    if (v.fails() || d.isProxy()) {
-      return v;
-    }
-    List<String> reasons;
-    try {
-      Class<?> cl = Class.forName(d.name, false, loader);
-      if (cl.isArray()) {
-        return v;
-      }
-      boolean isEnum = Enum.class.isAssignableFrom(cl);
-      boolean declaredSuid = false;
-      if (isEnum) {
-        declaredSuid = !classes.enumConstants.getOrDefault(d.name, Set.of()).isEmpty();
-      } else if (Serializable.class.isAssignableFrom(cl) && !ReadHooks.isPlatform(cl)) {
-        try {
-          cl.getDeclaredField("serialVersionUID");
-          declaredSuid = true; // ObjectStreamClass.getDeclaredSUID reads it reflectively
-        } catch (NoSuchFieldException e) {
-          declaredSuid = false;
-        }
-      }
-      boolean instantiated = !isEnum && classes.instantiated.contains(d.name);
-      reasons = ReadHooks.staticInitializers(cl, declaredSuid, instantiated);
-    } catch (ClassNotFoundException e) {
-      return v;
-    } catch (LinkageError | RuntimeException e) {
-      reasons = List.of("its static initializers cannot be judged: " + e);
-    }
-    if (reasons.isEmpty()) {
-      return v;
-    }
-    String more = String.join("; ", reasons);
-    return new Verdict(v.className(), "unchecked", v.streamSuid(), v.localSuid(), null,
-        v.status().equals("unchecked") && v.reason() != null ? v.reason() + "; " + more : more);
   }
 
   /**
@@ -497,59 +450,8 @@ final class UpgradeCheckCommand {
     }
   }
 
-  /**
-   * A serialized lambda whose implementation method is gone from the new build, or whose
-   * capturing class can no longer deserialize it: {@code SerializedLambda.readResolve} calls
-   * the capturing class's {@code $deserializeLambda$} (initialising that class), which only
-   * recreates the lambdas whose implementation method handle it holds (javac compares the
-   * implementation class, name and signature; scalac's {@code LambdaDeserialize} looks the
-   * handle up among its bootstrap arguments).
-   */
-  private static Verdict lambdaVerdict(String c, String n, String s, String capturing,
-      ClassLoader loader) {
-    Verdict v = implementationVerdict(c, n, s, loader);
-    if (v.fails() || capturing == null) {
-      return v;
-    }
-    String name = v.className();
-    Class<?> cap;
-    try {
-      cap = Class.forName(capturing, false, loader);
-    } catch (ClassNotFoundException e) {
-      return new Verdict(name, "missing", null, null, "ClassNotFoundException",
-          "the lambda's capturing class " + capturing + " is not in the new jar");
-    } catch (LinkageError e) {
-      return new Verdict(name, "missing", null, null, "NoClassDefFoundError",
-          "the lambda's capturing class " + capturing + " cannot be loaded: " + e);
-    }
-    ClassFileCode code = ClassFileCode.of(cap);
-    if (code == null) {
-      return new Verdict(name, "unchecked", null, null, null, "the class file of its capturing"
-          + " class " + capturing + " cannot be read: whether its $deserializeLambda$ recreates"
-          + " the lambda cannot be told");
-    }
-    if (!code.declares("$deserializeLambda$",
-        "(Ljava/lang/invoke/SerializedLambda;)Ljava/lang/Object;")) {
-      return new Verdict(name, "incompatible", null, null, "InvalidObjectException",
-          "ReflectiveOperationException during deserialization: the new " + capturing
-              + " has no $deserializeLambda$ (it no longer creates a serializable lambda)");
-    }
-    if (!code.hasMethodHandle(c, n, s)) {
-      return new Verdict(name, "incompatible", null, null, "InvalidObjectException",
-          "ReflectiveOperationException during deserialization: the new " + capturing
-              + "'s $deserializeLambda$ does not recreate a lambda implemented by "
-              + c.replace('/', '.') + "." + n + s + " (Invalid lambda deserialization)");
-    }
-    String clinit = ReadHooks.staticInitializer(cap);
-    if (clinit != null && !ReadHooks.isPlatform(cap)) {
-      return new Verdict(name, "unchecked", null, null, null, clinit);
-    }
-    return v;
-  }
-
   /** A serialized lambda whose implementation method is gone from the new build. */
-  private static Verdict implementationVerdict(String c, String n, String s,
-      ClassLoader loader) {
+  private static Verdict lambdaVerdict(String c, String n, String s, ClassLoader loader) {
     String name = "lambda " + c.replace('/', '.') + "." + n + s;
     Class<?> cl;
     try {
