@@ -247,14 +247,20 @@ class StreamingMetadataEventsTest extends WithLocalSpark {
 
   /**
    * Waits until the first batch runs and Spark has removed its metadata files: ten later
-   * batches were generated meanwhile, each writing its own.
+   * batches were generated meanwhile, each writing its own. The files count as removed only
+   * once they were seen: Spark's writer thread runs behind the batch's jobs, so the batch can
+   * run before its file is written at all (CI once took that for "removed", and the recorder
+   * then rightly found the file when the batch completed).
    */
   private static long awaitFilesGoneOfFirstBatch(Path dir) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    boolean written = false;
     while (true) {
       long first = firstBatch.get();
-      if (first >= 0 && !Files.exists(dir.resolve("checkpoint-" + first))
-          && !Files.exists(dir.resolve("checkpoint-" + first + ".bk"))) {
+      boolean present = first >= 0 && (Files.exists(dir.resolve("checkpoint-" + first))
+          || Files.exists(dir.resolve("checkpoint-" + first + ".bk")));
+      written |= present;
+      if (written && !present) {
         return first;
       }
       assertTrue(System.nanoTime() < deadline, "the first batch's metadata files removed by "
