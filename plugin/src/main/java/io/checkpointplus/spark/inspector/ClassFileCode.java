@@ -5,7 +5,9 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The bytecode of a class's methods, read from its class file (JVMS chapter 4), to tell without
@@ -15,16 +17,20 @@ import java.util.Map;
  * initialisers such as {@code int b = 2}), or a Scala object's {@code readResolve} that returns
  * its {@code MODULE$}. Anything else (a branch, a call, an array, a cast, a constant that loads
  * a class or runs a bootstrap method) is not trivial: only running it would tell what it does.
+ * Also what a {@code $deserializeLambda$} can recreate: the methods declared and the method
+ * handles of the constant pool.
  */
 final class ClassFileCode {
   private final String thisClass;
   private final String superClass;
   private final int[] tag;
-  private final int[] first; // Class: name; NameAndType: name; refs: class
+  private final int[] first; // Class: name; NameAndType: name; refs: class; MethodHandle: ref
   private final int[] second; // NameAndType: descriptor; refs: name and type
   private final String[] utf8;
   /** Method name + descriptor → its Code attribute's bytecode. */
   private final Map<String, byte[]> code = new HashMap<>();
+  /** Method name + descriptor of every method declared (abstract and native ones too). */
+  private final Set<String> declaredMethods = new HashSet<>();
 
   private ClassFileCode(byte[] bytes) throws IOException {
     DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
@@ -54,8 +60,8 @@ final class ClassFileCode {
           second[i] = in.readUnsignedShort();
         }
         case 15 -> {
-          in.readUnsignedByte();
-          in.readUnsignedShort();
+          in.readUnsignedByte(); // reference kind
+          first[i] = in.readUnsignedShort();
         }
         default -> throw new IOException("unknown constant pool tag " + t + " at " + i);
       }
@@ -76,6 +82,7 @@ final class ClassFileCode {
       in.readUnsignedShort();
       String name = utf8[in.readUnsignedShort()];
       String descriptor = utf8[in.readUnsignedShort()];
+      declaredMethods.add(name + descriptor);
       int attributes = in.readUnsignedShort();
       for (int a = 0; a < attributes; a++) {
         String attr = utf8[in.readUnsignedShort()];
@@ -178,6 +185,30 @@ final class ClassFileCode {
         pc += 3;
       } else {
         return false;
+      }
+    }
+    return false;
+  }
+
+  /** Whether the class declares method {@code name} with {@code descriptor}. */
+  boolean declares(String name, String descriptor) {
+    return declaredMethods.contains(name + descriptor);
+  }
+
+  /**
+   * Whether the constant pool holds a method handle of {@code owner.name descriptor}
+   * (internal names): what a {@code $deserializeLambda$} recreates a serialized lambda from
+   * (javac's creates it with that handle; scalac's {@code LambdaDeserialize} finds it among
+   * the handles it is given). A handle the class uses otherwise (a method reference that is not
+   * serializable) counts too.
+   */
+  boolean hasMethodHandle(String owner, String name, String descriptor) {
+    for (int i = 1; i < tag.length; i++) {
+      if (tag[i] == 15 && tag[first[i]] >= 9 && tag[first[i]] <= 11) {
+        String[] m = ref(first[i]);
+        if (m[0].equals(owner) && m[1].equals(name) && m[2].equals(descriptor)) {
+          return true;
+        }
       }
     }
     return false;

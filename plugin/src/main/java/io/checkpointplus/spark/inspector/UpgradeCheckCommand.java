@@ -33,20 +33,21 @@ import org.apache.hadoop.fs.Path;
  * has (for a value read through {@code readResolve}, what that gives: a Scala object itself; a
  * serialization proxy's result, which only running it tells, is taken to be of the field's type
  * in the checkpoint, so a field retyped to a type that does not hold that is "cannot tell");
- * and for serialized lambdas, a missing implementation method; {@code InvalidClassException:
- * unable to create instance} for a class made abstract. A superclass the checkpoint has but
- * the new hierarchy does not keep serializable (removed, or no longer {@code Serializable}) is
- * skipped, as a read skips its data. The new build's own code that a read would run
- * ({@link ReadHooks}: {@code readObject}, {@code readObjectNoData}, {@code readExternal},
- * {@code readResolve}, a record's canonical constructor, a non-serializable superclass's
- * no-arg constructor, unless its bytecode is trivial), and a {@code serialPersistentFields}
- * (whose value its static initializer sets), make the verdict "cannot tell", naming it; the
- * platform's code (JDK, Scala, Spark) does not. The classes compared are
- * those of the metadata and of the {@code rdd-N} checkpoints it references (the state of
- * stateful DStreams, which a restart reads too: {@link StreamingRddData}). What cannot be
- * checked (Kryo-written state data, a computed {@code serialVersionUID}) makes the verdict
- * "cannot tell", never "would succeed". No class is initialised: no code of the application
- * runs.
+ * for serialized lambdas, a missing implementation method, and {@code InvalidObjectException}
+ * for a capturing class whose {@code $deserializeLambda$} no longer recreates one;
+ * {@code InvalidClassException: unable to create instance} for a class made abstract. A
+ * superclass the checkpoint has but the new hierarchy does not keep serializable (removed, or
+ * no longer {@code Serializable}) is skipped, as a read skips its data. The new build's own
+ * code that a read would run ({@link ReadHooks}: {@code readObject}, {@code readObjectNoData},
+ * {@code readExternal}, {@code readResolve}, a record's canonical constructor, a
+ * non-serializable superclass's no-arg constructor, unless its bytecode is trivial), and a
+ * {@code serialPersistentFields} (whose value its static initializer sets), make the verdict
+ * "cannot tell", naming it; the platform's code (JDK, Scala, Spark) does not. The classes
+ * compared are those of the metadata and of the {@code rdd-N} checkpoints it references (the
+ * state of stateful DStreams, which a restart reads too: {@link StreamingRddData}). What
+ * cannot be checked (Kryo-written state data, a computed {@code serialVersionUID}) makes the
+ * verdict "cannot tell", never "would succeed". No class is initialised: no code of the
+ * application runs.
  */
 final class UpgradeCheckCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -149,13 +150,19 @@ final class UpgradeCheckCommand {
           && !classes.classesOfValues.contains(d.name);
       out.add(verdict(d, loader, classes, detached, attached.contains(d.name)));
     }
-    for (List<String> lambda : classes.lambdas) {
-      Verdict v = lambdaVerdict(lambda.get(0), lambda.get(1), lambda.get(2), loader);
-      if (v != null) {
-        out.add(v);
-      }
+    for (SerializedClasses.Lambda lambda : classes.lambdas) {
+      out.add(lambdaVerdict(lambda, loader));
     }
     return out;
+  }
+
+  /** The new build's class {@code name}, not initialised; null when it cannot be loaded. */
+  private static Class<?> loadedOrNull(String name, ClassLoader loader) {
+    try {
+      return Class.forName(name, false, loader);
+    } catch (ClassNotFoundException | LinkageError e) {
+      return null; // reported as missing
+    }
   }
 
   /**
@@ -450,8 +457,48 @@ final class UpgradeCheckCommand {
     }
   }
 
+  /**
+   * A serialized lambda whose implementation method is gone from the new build, or whose
+   * capturing class can no longer recreate it: {@code SerializedLambda.readResolve} calls the
+   * capturing class's {@code $deserializeLambda$}, which only recreates the lambdas whose
+   * implementation method handle it holds ({@link ClassFileCode#hasMethodHandle}). A
+   * capturing class that is gone is reported as a missing class (the stream names it); the
+   * platform's is the same in both builds.
+   */
+  private static Verdict lambdaVerdict(SerializedClasses.Lambda lambda, ClassLoader loader) {
+    Verdict v = implementationVerdict(lambda.implClass(), lambda.implMethodName(),
+        lambda.implMethodSignature(), loader);
+    Class<?> cap = v.fails() || lambda.capturingClass() == null ? null
+        : loadedOrNull(lambda.capturingClass(), loader);
+    if (cap == null || ReadHooks.isPlatform(cap)) {
+      return v;
+    }
+    ClassFileCode code = ClassFileCode.of(cap);
+    if (code == null) {
+      return new Verdict(v.className(), "unchecked", null, null, null, "the class file of its"
+          + " capturing class " + cap.getName() + " cannot be read: whether its"
+          + " $deserializeLambda$ recreates the lambda cannot be told");
+    }
+    if (!code.declares("$deserializeLambda$",
+        "(Ljava/lang/invoke/SerializedLambda;)Ljava/lang/Object;")) {
+      return new Verdict(v.className(), "incompatible", null, null, "InvalidObjectException",
+          "ReflectiveOperationException during deserialization: the new " + cap.getName()
+              + " has no $deserializeLambda$ (it no longer creates a serializable lambda)");
+    }
+    if (!code.hasMethodHandle(lambda.implClass(), lambda.implMethodName(),
+        lambda.implMethodSignature())) {
+      return new Verdict(v.className(), "incompatible", null, null, "InvalidObjectException",
+          "ReflectiveOperationException during deserialization: the new " + cap.getName()
+              + "'s $deserializeLambda$ does not recreate a lambda implemented by "
+              + lambda.implClass().replace('/', '.') + "." + lambda.implMethodName()
+              + lambda.implMethodSignature() + " (Invalid lambda deserialization)");
+    }
+    return v;
+  }
+
   /** A serialized lambda whose implementation method is gone from the new build. */
-  private static Verdict lambdaVerdict(String c, String n, String s, ClassLoader loader) {
+  private static Verdict implementationVerdict(String c, String n, String s,
+      ClassLoader loader) {
     String name = "lambda " + c.replace('/', '.') + "." + n + s;
     Class<?> cl;
     try {

@@ -42,6 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
  *       its parameters to the fields).
  *   <li>Code of the platform (a {@code java.util.HashMap}'s {@code readObject}) is not the
  *       upgrade's change: the verdict stays decided.
+ *   <li>A serialized method reference whose capturing class's {@code $deserializeLambda$} no
+ *       longer recreates it (retargeted, or no longer serializable) fails, though the method
+ *       it refers to is still there.
  * </ul>
  */
 class UpgradeCheckReadHooksTest {
@@ -137,6 +140,34 @@ class UpgradeCheckReadHooksTest {
         + " Integer> m = new java.util.HashMap<>(java.util.Map.of(\"a\", 1)); %s }";
     a.put("rh.Mapped", map.formatted(""));
     b.put("rh.Mapped", map.formatted("public int size() { return m.size(); }"));
+
+    // Serialized method references: the capturing class's $deserializeLambda$ recreates only
+    // the lambdas whose implementation method handle it holds.
+    String mref = "package rh; public class MRef" + S
+        + " public java.util.function.Function<String, Integer> f = %s; }";
+    String serializable = "(java.util.function.Function<String, Integer>"
+        + " & java.io.Serializable) ";
+    a.put("rh.MRef", mref.formatted(serializable + "String::length"));
+    b.put("rh.MRef", mref.formatted(serializable + "s -> s.length()"));
+    a.put("rh.MRefDropped", mref.replace("MRef", "MRefDropped")
+        .formatted(serializable + "String::length"));
+    b.put("rh.MRefDropped", mref.replace("MRef", "MRefDropped").formatted("String::length"));
+    a.put("rh.MRefKept", mref.replace("MRef", "MRefKept")
+        .formatted(serializable + "String::length"));
+    b.put("rh.MRefKept", a.get("rh.MRefKept"));
+    String own = "package rh; public class OwnRef" + S
+        + " public java.util.function.Supplier<Integer> f ="
+        + " (java.util.function.Supplier<Integer> & java.io.Serializable) OwnRef::%s;"
+        + " static Integer one() { return 1; } static Integer two() { return 2; } }";
+    a.put("rh.OwnRef", own.formatted("one"));
+    b.put("rh.OwnRef", own.formatted("two"));
+    a.put("rh.RefBase", "package rh; public class RefBase { public Integer base() { return 1; } }");
+    b.put("rh.RefBase", a.get("rh.RefBase"));
+    a.put("rh.InheritedRef", "package rh; public class InheritedRef extends RefBase" + S
+        + " public java.util.function.Function<InheritedRef, Integer> f ="
+        + " (java.util.function.Function<InheritedRef, Integer> & java.io.Serializable)"
+        + " InheritedRef::base; }");
+    b.put("rh.InheritedRef", a.get("rh.InheritedRef"));
 
     ClassLoader parent = UpgradeCheckReadHooksTest.class.getClassLoader();
     v1 = new URLClassLoader(new URL[] {AppBuilds.compile(tmp, "v1", a).toUri().toURL()},
@@ -270,5 +301,19 @@ class UpgradeCheckReadHooksTest {
   @Test
   void thePlatformsReadObjectIsNotTheUpgradesChange() throws Exception {
     judge("Mapped").is("would succeed");
+  }
+
+  @Test
+  void aSerializedMethodReferenceNeedsItsCapturingClassToRecreateIt() throws Exception {
+    // String.length is still there, but the new MRef's $deserializeLambda$ only recreates
+    // its lambda s -> s.length(); MRefDropped's reference is no longer serializable.
+    Judged j = judge("MRef").is("would FAIL");
+    assertTrue(j.reasons().contains("does not recreate a lambda implemented by"
+        + " java.lang.String.length()I"), j.reasons());
+    j = judge("MRefDropped").is("would FAIL");
+    assertTrue(j.reasons().contains("has no $deserializeLambda$"), j.reasons());
+    assertTrue(judge("OwnRef").is("would FAIL").reasons().contains("rh.OwnRef.one()"));
+    judge("MRefKept").is("would succeed");
+    judge("InheritedRef").is("would succeed");
   }
 }
