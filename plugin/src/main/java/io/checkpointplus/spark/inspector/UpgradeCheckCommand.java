@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,8 +47,9 @@ import org.apache.hadoop.fs.Path;
  * compared are those of the metadata and of the {@code rdd-N} checkpoints it references (the
  * state of stateful DStreams, which a restart reads too: {@link StreamingRddData}). What
  * cannot be checked (Kryo-written state data, a computed {@code serialVersionUID}) makes the
- * verdict "cannot tell", never "would succeed". No class is initialised: no code of the
- * application runs.
+ * verdict "cannot tell", never "would succeed". The application's static initializers a read
+ * runs are named beside the verdict ({@link #staticInitializers}), which they do not change.
+ * No class is initialised: no code of the application runs.
  */
 final class UpgradeCheckCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -82,9 +84,11 @@ final class UpgradeCheckCommand {
     classes.add(file.root, file.descriptors, file.path.toString());
     StreamingRddData.Scan data = StreamingRddData.scan(file, args.hadoopConf(), classes);
     List<Verdict> verdicts;
+    List<String> staticInitializers;
     try (URLClassLoader loader = new URLClassLoader("upgrade-check", urls.toArray(new URL[0]),
         UpgradeCheckCommand.class.getClassLoader())) {
       verdicts = check(classes, loader);
+      staticInitializers = staticInitializers(classes, loader);
     }
     for (int i = 0; i < verdicts.size(); i++) {
       Verdict v = verdicts.get(i);
@@ -97,7 +101,7 @@ final class UpgradeCheckCommand {
     for (String reason : data.notChecked()) {
       verdicts.add(new Verdict("state data", "unchecked", null, null, null, reason));
     }
-    return outcome(file, jar, verdicts, data);
+    return outcome(file, jar, verdicts, staticInitializers, data);
   }
 
   private static URL url(String jar) throws IOException {
@@ -152,6 +156,62 @@ final class UpgradeCheckCommand {
     }
     for (SerializedClasses.Lambda lambda : classes.lambdas) {
       out.add(lambdaVerdict(lambda, loader));
+    }
+    return out;
+  }
+
+  /**
+   * The application's classes whose static initializer, not trivial
+   * ({@link ReadHooks#nonTrivialStaticInitializer}), a read of {@code classes} runs, in the
+   * order first met: the new build's code, which this check neither runs nor judges (one that
+   * throws fails the restart with {@code ExceptionInInitializerError}, whatever the verdict).
+   * A read initialises ({@link ReadHooks#initialisation}) each serializable class of a
+   * descriptor but a record (it compares serialVersionUIDs: a declared one is read from its
+   * static field, and computing one calls {@code ObjectStreamClass.hasStaticInitializer},
+   * whose JNI {@code GetStaticMethodID} initialises the class), the serializable superclasses
+   * whose static field {@code ObjectStreamClass.lookup} reads
+   * ({@link ReadHooks#lookupReadsStaticField}), each class it instantiates, each enum whose
+   * constants it reads ({@code Enum.valueOf}), and each serialized lambda's capturing class
+   * (whose {@code $deserializeLambda$} {@code SerializedLambda.readResolve} calls). The
+   * platform's classes are not listed.
+   */
+  static List<String> staticInitializers(SerializedClasses classes, ClassLoader loader) {
+    Set<Class<?>> initialised = new LinkedHashSet<>();
+    for (SerialStream.Desc d : classes.descriptors.values()) {
+      Class<?> cl = d.isProxy() ? null : loadedOrNull(d.name, loader);
+      if (cl == null || cl.isArray() || ReadHooks.isPlatform(cl)) {
+        continue;
+      }
+      if (Enum.class.isAssignableFrom(cl)) {
+        if (!classes.enumConstants.getOrDefault(d.name, Set.of()).isEmpty()) {
+          ReadHooks.initialisation(cl, initialised);
+        }
+        continue;
+      }
+      boolean comparesSuid = Serializable.class.isAssignableFrom(cl) && !cl.isRecord()
+          && (d.has(SerialStream.SC_SERIALIZABLE) || d.has(SerialStream.SC_EXTERNALIZABLE));
+      if (comparesSuid || classes.instantiated.contains(d.name)) {
+        ReadHooks.initialisation(cl, initialised);
+      }
+      for (Class<?> c = cl; c != null && Serializable.class.isAssignableFrom(c)
+          && !ReadHooks.isPlatform(c); c = c.getSuperclass()) {
+        if (ReadHooks.lookupReadsStaticField(c)) {
+          ReadHooks.initialisation(c, initialised);
+        }
+      }
+    }
+    for (SerializedClasses.Lambda lambda : classes.lambdas) {
+      Class<?> cl = lambda.capturingClass() == null ? null
+          : loadedOrNull(lambda.capturingClass(), loader);
+      if (cl != null && !ReadHooks.isPlatform(cl)) {
+        ReadHooks.initialisation(cl, initialised);
+      }
+    }
+    List<String> out = new ArrayList<>();
+    for (Class<?> c : initialised) {
+      if (ReadHooks.nonTrivialStaticInitializer(c)) {
+        out.add(c.getName());
+      }
     }
     return out;
   }
@@ -528,7 +588,7 @@ final class UpgradeCheckCommand {
   }
 
   private static Outcome outcome(MetadataFile file, String jar, List<Verdict> verdicts,
-      StreamingRddData.Scan data) {
+      List<String> staticInitializers, StreamingRddData.Scan data) {
     ObjectNode root = JSON.createObjectNode();
     root.put("checkpoint", file.path.toString());
     root.put("jar", jar);
@@ -554,6 +614,8 @@ final class UpgradeCheckCommand {
         n.put("reason", v.reason());
       }
     }
+    ArrayNode initializers = root.putArray("staticInitializers");
+    staticInitializers.forEach(initializers::add);
     StringBuilder out = new StringBuilder();
     out.append("Upgrade check of ").append(file.path).append(" against ").append(jar)
         .append('\n');
@@ -569,6 +631,13 @@ final class UpgradeCheckCommand {
         }
         out.append("\n            ").append(v.reason()).append('\n');
       }
+    }
+    if (!staticInitializers.isEmpty()) {
+      out.append("  NOTE      the restart runs the static initializer")
+          .append(staticInitializers.size() == 1 ? " of " : "s of ")
+          .append(String.join(", ", staticInitializers))
+          .append("\n            the new build's code, neither run nor judged here: one that"
+              + " throws fails the restart (ExceptionInInitializerError)\n");
     }
     String verdict = failing > 0
         ? "Restart would FAIL: " + failing + " of " + verdicts.size() + " classes missing or"
