@@ -5,7 +5,9 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The bytecode of a class's methods, read from its class file (JVMS chapter 4), to tell without
@@ -13,18 +15,23 @@ import java.util.Map;
  * calls its superclass's no-arg constructor and assigns constants or its parameters to the
  * class's own fields (javac's implicit record constructor, {@code Base() { }}, field
  * initialisers such as {@code int b = 2}), or a Scala object's {@code readResolve} that returns
- * its {@code MODULE$}. Anything else (a branch, a call, an array, a cast, a constant that loads
- * a class or runs a bootstrap method) is not trivial: only running it would tell what it does.
+ * its {@code MODULE$}, or a static initializer that only stores constants into the class's own
+ * static fields. Anything else (a branch, a call, an array, a cast, a constant that loads a
+ * class or runs a bootstrap method) is not trivial: only running it would tell what it does.
+ * Also what a {@code $deserializeLambda$} can recreate: the methods declared and the method
+ * handles of the constant pool.
  */
 final class ClassFileCode {
   private final String thisClass;
   private final String superClass;
   private final int[] tag;
-  private final int[] first; // Class: name; NameAndType: name; refs: class
+  private final int[] first; // Class: name; NameAndType: name; refs: class; MethodHandle: ref
   private final int[] second; // NameAndType: descriptor; refs: name and type
   private final String[] utf8;
   /** Method name + descriptor → its Code attribute's bytecode. */
   private final Map<String, byte[]> code = new HashMap<>();
+  /** Method name + descriptor of every method declared (abstract and native ones too). */
+  private final Set<String> declaredMethods = new HashSet<>();
 
   private ClassFileCode(byte[] bytes) throws IOException {
     DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
@@ -54,8 +61,8 @@ final class ClassFileCode {
           second[i] = in.readUnsignedShort();
         }
         case 15 -> {
-          in.readUnsignedByte();
-          in.readUnsignedShort();
+          in.readUnsignedByte(); // reference kind
+          first[i] = in.readUnsignedShort();
         }
         default -> throw new IOException("unknown constant pool tag " + t + " at " + i);
       }
@@ -76,6 +83,7 @@ final class ClassFileCode {
       in.readUnsignedShort();
       String name = utf8[in.readUnsignedShort()];
       String descriptor = utf8[in.readUnsignedShort()];
+      declaredMethods.add(name + descriptor);
       int attributes = in.readUnsignedShort();
       for (int a = 0; a < attributes; a++) {
         String attr = utf8[in.readUnsignedShort()];
@@ -136,6 +144,14 @@ final class ClassFileCode {
    * is another class). None of these can throw or reach other code.
    */
   boolean trivialConstructor(String descriptor) {
+    return trivialConstructor(descriptor, "()V");
+  }
+
+  /**
+   * {@link #trivialConstructor(String)}, calling the superclass's constructor
+   * {@code superDescriptor} ({@code (Ljava/lang/String;I)V}: an enum's, {@code Enum}'s).
+   */
+  private boolean trivialConstructor(String descriptor, String superDescriptor) {
     byte[] c = code.get("<init>" + descriptor);
     if (c == null) {
       return false;
@@ -171,10 +187,117 @@ final class ClassFileCode {
           return false;
         }
         String[] m = ref(index);
-        if (!m[0].equals(superClass) || !m[1].equals("<init>") || !m[2].equals("()V")) {
+        if (!m[0].equals(superClass) || !m[1].equals("<init>") || !m[2].equals(superDescriptor)) {
           return false;
         }
         calledSuper = true;
+        pc += 3;
+      } else {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /** Whether the class declares method {@code name} with {@code descriptor}. */
+  boolean declares(String name, String descriptor) {
+    return declaredMethods.contains(name + descriptor);
+  }
+
+  /**
+   * Whether the constant pool holds a method handle of {@code owner.name descriptor}
+   * (internal names): what a {@code $deserializeLambda$} recreates a serialized lambda from
+   * (javac's creates it with that handle; scalac's {@code LambdaDeserialize} finds it among
+   * the handles it is given). A handle the class uses otherwise (a method reference that is not
+   * serializable) counts too.
+   */
+  boolean hasMethodHandle(String owner, String name, String descriptor) {
+    for (int i = 1; i < tag.length; i++) {
+      if (tag[i] == 15 && tag[first[i]] >= 9 && tag[first[i]] <= 11) {
+        String[] m = ref(first[i]);
+        if (m[0].equals(owner) && m[1].equals(name) && m[2].equals(descriptor)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether the static initializer, if any, is trivial: it only stores constants (numbers,
+   * strings, {@code null}) into this class's own static fields. For an enum (its superclass
+   * {@code java.lang.Enum}), javac's pattern too: each constant {@code new Self(name, ordinal,
+   * constants...)} with a trivial constructor ({@code Enum}'s, then constants or parameters
+   * into its own fields), stored in its field, and the {@code $VALUES} array built from those
+   * fields (inline or by {@code $values()}). Anything else might throw: only running it tells.
+   */
+  boolean trivialStaticInitializer() {
+    byte[] c = code.get("<clinit>()V");
+    return c == null || trivialStatic(c, 0xB1, true);
+  }
+
+  /**
+   * Whether {@code c}, ending with {@code returnOp}, is a trivial static initializer's code
+   * ({@code <clinit>}, or an enum's {@code $values()} when not {@code mayCallValues}).
+   */
+  private boolean trivialStatic(byte[] c, int returnOp, boolean mayCallValues) {
+    boolean isEnum = "java/lang/Enum".equals(superClass);
+    int pc = 0;
+    while (pc < c.length) {
+      int op = c[pc] & 0xFF;
+      if (op == returnOp) {
+        return pc == c.length - 1;
+      }
+      if (op == 0x00 || op >= 0x01 && op <= 0x0F) {
+        pc += 1; // nop, constants
+      } else if (op == 0x10) {
+        pc += 2; // bipush
+      } else if (op == 0x11) {
+        pc += 3; // sipush
+      } else if (op == 0x12 || op == 0x13 || op == 0x14) {
+        int index = op == 0x12 ? c[pc + 1] & 0xFF : u2(c, pc + 1);
+        int t = tag[index];
+        if (t != 3 && t != 4 && t != 5 && t != 6 && t != 8) {
+          return false; // a class, method handle or dynamic constant: loads or runs code
+        }
+        pc += op == 0x12 ? 2 : 3;
+      } else if (op == 0xB3 || isEnum && op == 0xB2) { // putstatic; an enum's getstatic
+        int index = u2(c, pc + 1);
+        if (tag[index] != 9 || !ref(index)[0].equals(thisClass)) {
+          return false;
+        }
+        pc += 3;
+      } else if (isEnum && (op == 0xBB || op == 0xBD)) { // new Self, anewarray Self
+        int index = u2(c, pc + 1);
+        if (tag[index] != 7 || !className(index).equals(thisClass)) {
+          return false;
+        }
+        pc += 3;
+      } else if (isEnum && (op == 0x59 || op == 0x53)) { // dup, aastore
+        pc += 1;
+      } else if (isEnum && op == 0xB7) { // invokespecial Self.<init>, a trivial one
+        int index = u2(c, pc + 1);
+        if (tag[index] != 10) {
+          return false;
+        }
+        String[] m = ref(index);
+        if (!m[0].equals(thisClass) || !m[1].equals("<init>")
+            || !m[2].startsWith("(Ljava/lang/String;I")
+            || !trivialConstructor(m[2], "(Ljava/lang/String;I)V")) {
+          return false;
+        }
+        pc += 3;
+      } else if (isEnum && mayCallValues && op == 0xB8) { // invokestatic Self.$values()
+        int index = u2(c, pc + 1);
+        if (tag[index] != 10) {
+          return false;
+        }
+        String[] m = ref(index);
+        byte[] values = code.get(m[1] + m[2]);
+        if (!m[0].equals(thisClass) || !m[1].equals("$values") || !m[2].startsWith("()")
+            || values == null || !trivialStatic(values, 0xB0, false)) {
+          return false;
+        }
         pc += 3;
       } else {
         return false;

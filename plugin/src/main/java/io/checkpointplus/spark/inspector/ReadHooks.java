@@ -24,7 +24,9 @@ import java.util.Set;
  * ({@link ClassFileCode}). Only the application's classes count: the platform's (the JDK,
  * Scala, Spark: what the inspector itself runs on, and the restarted driver loads first) are
  * not what the upgrade changes; a {@code java.util.HashMap}'s {@code readObject} stays
- * decided.
+ * decided. The static initializers a read runs ({@link #initialisation}) are only named beside
+ * the verdict: nearly every serializable class's runs (a logger, a {@code ClassTag}), and as
+ * reasons for "cannot tell" they would leave no application a verdict.
  */
 final class ReadHooks {
   private ReadHooks() {
@@ -65,6 +67,84 @@ final class ReadHooks {
     } catch (NoSuchFieldException e) {
       return false;
     }
+  }
+
+  /**
+   * Whether {@code ObjectStreamClass.lookup} of the serializable class {@code cl} reads one of
+   * its static fields, which initialises it: a static final {@code serialVersionUID}
+   * ({@code getDeclaredSUID}; an enum's is not read) or a private static final
+   * {@code serialPersistentFields} ({@code getDeclaredSerialFields}; not an
+   * {@code Externalizable} class's). True too when its fields cannot be listed.
+   */
+  static boolean lookupReadsStaticField(Class<?> cl) {
+    if (Enum.class.isAssignableFrom(cl) || cl.isArray()) {
+      return false;
+    }
+    try {
+      for (java.lang.reflect.Field f : cl.getDeclaredFields()) {
+        int mods = f.getModifiers();
+        if (f.getName().equals("serialVersionUID") && Modifier.isStatic(mods)
+            && Modifier.isFinal(mods)
+            || f.getName().equals("serialPersistentFields") && Modifier.isPrivate(mods)
+            && Modifier.isStatic(mods) && Modifier.isFinal(mods)
+            && !Externalizable.class.isAssignableFrom(cl)) {
+          return true;
+        }
+      }
+      return false;
+    } catch (LinkageError e) {
+      return true; // a field's type cannot be loaded: its serialVersionUID may be read
+    }
+  }
+
+  /**
+   * Adds the application's class {@code cl} to {@code out} with what initialising it
+   * initialises first (JVMS 5.5): for a class, its superclasses and their superinterfaces,
+   * direct or not, that declare a non-abstract instance method (a default or private one); an
+   * interface alone.
+   */
+  static void initialisation(Class<?> cl, Set<Class<?>> out) {
+    if (cl.isInterface()) {
+      out.add(cl);
+      return;
+    }
+    for (Class<?> c = cl; c != null && !isPlatform(c); c = c.getSuperclass()) {
+      out.add(c);
+      addInitialisedInterfaces(c, out);
+    }
+  }
+
+  private static void addInitialisedInterfaces(Class<?> c, Set<Class<?>> out) {
+    for (Class<?> i : c.getInterfaces()) {
+      if (!isPlatform(i)) {
+        if (declaresNonAbstractInstanceMethod(i)) {
+          out.add(i);
+        }
+        addInitialisedInterfaces(i, out);
+      }
+    }
+  }
+
+  private static boolean declaresNonAbstractInstanceMethod(Class<?> i) {
+    try {
+      for (Method m : i.getDeclaredMethods()) {
+        if ((m.getModifiers() & (Modifier.ABSTRACT | Modifier.STATIC)) == 0) {
+          return true;
+        }
+      }
+      return false;
+    } catch (LinkageError e) {
+      return true; // a method's types cannot be loaded: it may be initialised
+    }
+  }
+
+  /**
+   * Whether the application's class {@code cl} has a static initializer that is not trivial
+   * ({@link ClassFileCode#trivialStaticInitializer}), or a class file that cannot be read.
+   */
+  static boolean nonTrivialStaticInitializer(Class<?> cl) {
+    ClassFileCode code = ClassFileCode.of(cl);
+    return code == null || !code.trivialStaticInitializer();
   }
 
   /** {@code cl}'s private {@code readObject(ObjectInputStream)}, as the application's code. */

@@ -42,8 +42,18 @@ final class SerializedClasses {
   /** Declaring class → object field → the classes of the values it received. */
   final Map<String, Map<String, Set<String>>> fieldValueClasses = new LinkedHashMap<>();
   final Map<String, Set<String>> enumConstants = new LinkedHashMap<>();
-  /** Serialized lambdas as (implClass, implMethodName, implMethodSignature), each once. */
-  final Set<List<String>> lambdas = new LinkedHashSet<>();
+  /** The serialized lambdas, each once. */
+  final Set<Lambda> lambdas = new LinkedHashSet<>();
+
+  /**
+   * A serialized lambda ({@code java.lang.invoke.SerializedLambda}): its implementation method
+   * (the class as an internal name, {@code a/b/C}) and the class that created it, whose
+   * {@code $deserializeLambda$} recreates it on read (a class name; null when the stream does
+   * not name it).
+   */
+  record Lambda(String implClass, String implMethodName, String implMethodSignature,
+      String capturingClass) {
+  }
 
   /**
    * Adds one decoded object and the descriptors its stream read for it.
@@ -86,7 +96,9 @@ final class SerializedClasses {
             && obj.field("implClass") instanceof String c
             && obj.field("implMethodName") instanceof String n
             && obj.field("implMethodSignature") instanceof String s) {
-          lambdas.add(List.of(c, n, s));
+          lambdas.add(new Lambda(c, n, s, obj.field("capturingClass")
+              instanceof SerialStream.ClassRef cap && cap.desc() != null
+              ? cap.desc().name : null));
         }
       }
     }, null);

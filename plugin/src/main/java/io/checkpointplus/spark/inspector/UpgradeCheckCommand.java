@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,20 +34,22 @@ import org.apache.hadoop.fs.Path;
  * has (for a value read through {@code readResolve}, what that gives: a Scala object itself; a
  * serialization proxy's result, which only running it tells, is taken to be of the field's type
  * in the checkpoint, so a field retyped to a type that does not hold that is "cannot tell");
- * and for serialized lambdas, a missing implementation method; {@code InvalidClassException:
- * unable to create instance} for a class made abstract. A superclass the checkpoint has but
- * the new hierarchy does not keep serializable (removed, or no longer {@code Serializable}) is
- * skipped, as a read skips its data. The new build's own code that a read would run
- * ({@link ReadHooks}: {@code readObject}, {@code readObjectNoData}, {@code readExternal},
- * {@code readResolve}, a record's canonical constructor, a non-serializable superclass's
- * no-arg constructor, unless its bytecode is trivial), and a {@code serialPersistentFields}
- * (whose value its static initializer sets), make the verdict "cannot tell", naming it; the
- * platform's code (JDK, Scala, Spark) does not. The classes compared are
- * those of the metadata and of the {@code rdd-N} checkpoints it references (the state of
- * stateful DStreams, which a restart reads too: {@link StreamingRddData}). What cannot be
- * checked (Kryo-written state data, a computed {@code serialVersionUID}) makes the verdict
- * "cannot tell", never "would succeed". No class is initialised: no code of the application
- * runs.
+ * for serialized lambdas, a missing implementation method, and {@code InvalidObjectException}
+ * for a capturing class whose {@code $deserializeLambda$} no longer recreates one;
+ * {@code InvalidClassException: unable to create instance} for a class made abstract. A
+ * superclass the checkpoint has but the new hierarchy does not keep serializable (removed, or
+ * no longer {@code Serializable}) is skipped, as a read skips its data. The new build's own
+ * code that a read would run ({@link ReadHooks}: {@code readObject}, {@code readObjectNoData},
+ * {@code readExternal}, {@code readResolve}, a record's canonical constructor, a
+ * non-serializable superclass's no-arg constructor, unless its bytecode is trivial), and a
+ * {@code serialPersistentFields} (whose value its static initializer sets), make the verdict
+ * "cannot tell", naming it; the platform's code (JDK, Scala, Spark) does not. The classes
+ * compared are those of the metadata and of the {@code rdd-N} checkpoints it references (the
+ * state of stateful DStreams, which a restart reads too: {@link StreamingRddData}). What
+ * cannot be checked (Kryo-written state data, a computed {@code serialVersionUID}) makes the
+ * verdict "cannot tell", never "would succeed". The application's static initializers a read
+ * runs are named beside the verdict ({@link #staticInitializers}), which they do not change.
+ * No class is initialised: no code of the application runs.
  */
 final class UpgradeCheckCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -81,9 +84,11 @@ final class UpgradeCheckCommand {
     classes.add(file.root, file.descriptors, file.path.toString());
     StreamingRddData.Scan data = StreamingRddData.scan(file, args.hadoopConf(), classes);
     List<Verdict> verdicts;
+    List<String> staticInitializers;
     try (URLClassLoader loader = new URLClassLoader("upgrade-check", urls.toArray(new URL[0]),
         UpgradeCheckCommand.class.getClassLoader())) {
       verdicts = check(classes, loader);
+      staticInitializers = staticInitializers(classes, loader);
     }
     for (int i = 0; i < verdicts.size(); i++) {
       Verdict v = verdicts.get(i);
@@ -96,7 +101,7 @@ final class UpgradeCheckCommand {
     for (String reason : data.notChecked()) {
       verdicts.add(new Verdict("state data", "unchecked", null, null, null, reason));
     }
-    return outcome(file, jar, verdicts, data);
+    return outcome(file, jar, verdicts, staticInitializers, data);
   }
 
   private static URL url(String jar) throws IOException {
@@ -149,13 +154,75 @@ final class UpgradeCheckCommand {
           && !classes.classesOfValues.contains(d.name);
       out.add(verdict(d, loader, classes, detached, attached.contains(d.name)));
     }
-    for (List<String> lambda : classes.lambdas) {
-      Verdict v = lambdaVerdict(lambda.get(0), lambda.get(1), lambda.get(2), loader);
-      if (v != null) {
-        out.add(v);
+    for (SerializedClasses.Lambda lambda : classes.lambdas) {
+      out.add(lambdaVerdict(lambda, loader));
+    }
+    return out;
+  }
+
+  /**
+   * The application's classes whose static initializer, not trivial
+   * ({@link ReadHooks#nonTrivialStaticInitializer}), a read of {@code classes} runs, in the
+   * order first met: the new build's code, which this check neither runs nor judges (one that
+   * throws fails the restart with {@code ExceptionInInitializerError}, whatever the verdict).
+   * A read initialises ({@link ReadHooks#initialisation}) each serializable class of a
+   * descriptor but a record (it compares serialVersionUIDs: a declared one is read from its
+   * static field, and computing one calls {@code ObjectStreamClass.hasStaticInitializer},
+   * whose JNI {@code GetStaticMethodID} initialises the class), the serializable superclasses
+   * whose static field {@code ObjectStreamClass.lookup} reads
+   * ({@link ReadHooks#lookupReadsStaticField}), each class it instantiates, each enum whose
+   * constants it reads ({@code Enum.valueOf}), and each serialized lambda's capturing class
+   * (whose {@code $deserializeLambda$} {@code SerializedLambda.readResolve} calls). The
+   * platform's classes are not listed.
+   */
+  static List<String> staticInitializers(SerializedClasses classes, ClassLoader loader) {
+    Set<Class<?>> initialised = new LinkedHashSet<>();
+    for (SerialStream.Desc d : classes.descriptors.values()) {
+      Class<?> cl = d.isProxy() ? null : loadedOrNull(d.name, loader);
+      if (cl == null || cl.isArray() || ReadHooks.isPlatform(cl)) {
+        continue;
+      }
+      if (Enum.class.isAssignableFrom(cl)) {
+        if (!classes.enumConstants.getOrDefault(d.name, Set.of()).isEmpty()) {
+          ReadHooks.initialisation(cl, initialised);
+        }
+        continue;
+      }
+      boolean comparesSuid = Serializable.class.isAssignableFrom(cl) && !cl.isRecord()
+          && (d.has(SerialStream.SC_SERIALIZABLE) || d.has(SerialStream.SC_EXTERNALIZABLE));
+      if (comparesSuid || classes.instantiated.contains(d.name)) {
+        ReadHooks.initialisation(cl, initialised);
+      }
+      for (Class<?> c = cl; c != null && Serializable.class.isAssignableFrom(c)
+          && !ReadHooks.isPlatform(c); c = c.getSuperclass()) {
+        if (ReadHooks.lookupReadsStaticField(c)) {
+          ReadHooks.initialisation(c, initialised);
+        }
+      }
+    }
+    for (SerializedClasses.Lambda lambda : classes.lambdas) {
+      Class<?> cl = lambda.capturingClass() == null ? null
+          : loadedOrNull(lambda.capturingClass(), loader);
+      if (cl != null && !ReadHooks.isPlatform(cl)) {
+        ReadHooks.initialisation(cl, initialised);
+      }
+    }
+    List<String> out = new ArrayList<>();
+    for (Class<?> c : initialised) {
+      if (ReadHooks.nonTrivialStaticInitializer(c)) {
+        out.add(c.getName());
       }
     }
     return out;
+  }
+
+  /** The new build's class {@code name}, not initialised; null when it cannot be loaded. */
+  private static Class<?> loadedOrNull(String name, ClassLoader loader) {
+    try {
+      return Class.forName(name, false, loader);
+    } catch (ClassNotFoundException | LinkageError e) {
+      return null; // reported as missing
+    }
   }
 
   /**
@@ -450,8 +517,48 @@ final class UpgradeCheckCommand {
     }
   }
 
+  /**
+   * A serialized lambda whose implementation method is gone from the new build, or whose
+   * capturing class can no longer recreate it: {@code SerializedLambda.readResolve} calls the
+   * capturing class's {@code $deserializeLambda$}, which only recreates the lambdas whose
+   * implementation method handle it holds ({@link ClassFileCode#hasMethodHandle}). A
+   * capturing class that is gone is reported as a missing class (the stream names it); the
+   * platform's is the same in both builds.
+   */
+  private static Verdict lambdaVerdict(SerializedClasses.Lambda lambda, ClassLoader loader) {
+    Verdict v = implementationVerdict(lambda.implClass(), lambda.implMethodName(),
+        lambda.implMethodSignature(), loader);
+    Class<?> cap = v.fails() || lambda.capturingClass() == null ? null
+        : loadedOrNull(lambda.capturingClass(), loader);
+    if (cap == null || ReadHooks.isPlatform(cap)) {
+      return v;
+    }
+    ClassFileCode code = ClassFileCode.of(cap);
+    if (code == null) {
+      return new Verdict(v.className(), "unchecked", null, null, null, "the class file of its"
+          + " capturing class " + cap.getName() + " cannot be read: whether its"
+          + " $deserializeLambda$ recreates the lambda cannot be told");
+    }
+    if (!code.declares("$deserializeLambda$",
+        "(Ljava/lang/invoke/SerializedLambda;)Ljava/lang/Object;")) {
+      return new Verdict(v.className(), "incompatible", null, null, "InvalidObjectException",
+          "ReflectiveOperationException during deserialization: the new " + cap.getName()
+              + " has no $deserializeLambda$ (it no longer creates a serializable lambda)");
+    }
+    if (!code.hasMethodHandle(lambda.implClass(), lambda.implMethodName(),
+        lambda.implMethodSignature())) {
+      return new Verdict(v.className(), "incompatible", null, null, "InvalidObjectException",
+          "ReflectiveOperationException during deserialization: the new " + cap.getName()
+              + "'s $deserializeLambda$ does not recreate a lambda implemented by "
+              + lambda.implClass().replace('/', '.') + "." + lambda.implMethodName()
+              + lambda.implMethodSignature() + " (Invalid lambda deserialization)");
+    }
+    return v;
+  }
+
   /** A serialized lambda whose implementation method is gone from the new build. */
-  private static Verdict lambdaVerdict(String c, String n, String s, ClassLoader loader) {
+  private static Verdict implementationVerdict(String c, String n, String s,
+      ClassLoader loader) {
     String name = "lambda " + c.replace('/', '.') + "." + n + s;
     Class<?> cl;
     try {
@@ -481,7 +588,7 @@ final class UpgradeCheckCommand {
   }
 
   private static Outcome outcome(MetadataFile file, String jar, List<Verdict> verdicts,
-      StreamingRddData.Scan data) {
+      List<String> staticInitializers, StreamingRddData.Scan data) {
     ObjectNode root = JSON.createObjectNode();
     root.put("checkpoint", file.path.toString());
     root.put("jar", jar);
@@ -507,6 +614,8 @@ final class UpgradeCheckCommand {
         n.put("reason", v.reason());
       }
     }
+    ArrayNode initializers = root.putArray("staticInitializers");
+    staticInitializers.forEach(initializers::add);
     StringBuilder out = new StringBuilder();
     out.append("Upgrade check of ").append(file.path).append(" against ").append(jar)
         .append('\n');
@@ -522,6 +631,13 @@ final class UpgradeCheckCommand {
         }
         out.append("\n            ").append(v.reason()).append('\n');
       }
+    }
+    if (!staticInitializers.isEmpty()) {
+      out.append("  NOTE      the restart runs the static initializer")
+          .append(staticInitializers.size() == 1 ? " of " : "s of ")
+          .append(String.join(", ", staticInitializers))
+          .append("\n            the new build's code, neither run nor judged here: one that"
+              + " throws fails the restart (ExceptionInInitializerError)\n");
     }
     String verdict = failing > 0
         ? "Restart would FAIL: " + failing + " of " + verdicts.size() + " classes missing or"

@@ -13,7 +13,9 @@ import java.util.Random;
  * static initializers added (which change only a computed {@code serialVersionUID}); a
  * non-serializable superclass added, removed, made serializable or losing its accessible no-arg
  * constructor; the class removed or no longer serializable; enum constants added, removed or
- * reordered; serializable lambdas renumbered, recaptured or retargeted; the new build's code
+ * reordered; serializable lambdas renumbered, recaptured or retargeted, serializable method
+ * references retargeted or no longer serializable (the capturing class's
+ * {@code $deserializeLambda$} no longer recreates them); the new build's code
  * that a read runs (a {@code readObject} that reads more or validates, {@code readExternal},
  * {@code readResolve} returning another type, a record's compact constructor, a
  * {@code serialPersistentFields} retyping a field), a class made abstract, a serializable
@@ -57,6 +59,7 @@ final class ClassEvolutions {
       "superMadeSerializable", "superAdded", "superRemoved", "notSerializable", "removed",
       "enumAdded", "enumRemoved", "enumReordered", "lambdaBefore", "lambdaAfter",
       "lambdaBody", "lambdaCapture", "lambdaOtherInterface", "lambdaSameShape",
+      "lambdaRefSame", "lambdaRefRetargeted", "lambdaRefNotSerializable",
       "externalizableCtorHidden", "externalizableSame", "recordAddComponent",
       "recordRemoveComponent", "recordRetypeComponent", "nestedChanged", "nestedFixed",
       "madeAbstract", "readObjectAdded", "serialPersistentFieldsAdded",
@@ -288,6 +291,16 @@ final class ClassEvolutions {
     String v1Body = target;
     String v2Body;
     String v2Extra = "";
+    // a method reference to X.one: X.one stays, only X's $deserializeLambda$ tells
+    String ref = "return (java.util.function.Supplier<Integer> & java.io.Serializable) X::one;";
+    String refTargets = "  public static Integer one() { return 1; }\n"
+        + "  public static Integer two() { return 2; }\n";
+    String v1Extra = "";
+    if (kind.startsWith("lambdaRef")) {
+      v1Body = ref;
+      v1Extra = refTargets;
+      v2Extra = refTargets;
+    }
     switch (kind) {
       case "lambdaBefore" -> {
         v2Extra = "  public static Runnable first() { return () -> { }; }\n";
@@ -306,12 +319,16 @@ final class ClassEvolutions {
       case "lambdaSameShape" -> v2Body = "java.util.function.Supplier<Integer> s ="
           + " (java.util.function.Supplier<Integer> & java.io.Serializable) () -> 2;\n    "
           + target;
+      case "lambdaRefSame" -> v2Body = ref;
+      case "lambdaRefRetargeted" -> v2Body = ref.replace("X::one", "X::two");
+      case "lambdaRefNotSerializable" -> v2Body = "java.util.function.Supplier<Integer> s ="
+          + " X::one;\n    return s;";
       default -> throw new IllegalArgumentException(kind);
     }
     boolean v2First = kind.equals("lambdaBefore");
     Map<String, String> s1 = new LinkedHashMap<>();
     s1.put(pkg + ".X", "package " + pkg + ";\npublic class X {\n  public static Object lambda()"
-        + " {\n    " + v1Body + "\n  }\n}\n");
+        + " {\n    " + v1Body + "\n  }\n" + v1Extra + "}\n");
     s1.put(pkg + ".Make", "package " + pkg + ";\npublic class Make { public static Object make()"
         + " { return X.lambda(); } }\n");
     String lambdaMethod = "  public static Object lambda() {\n    " + v2Body + "\n  }\n";

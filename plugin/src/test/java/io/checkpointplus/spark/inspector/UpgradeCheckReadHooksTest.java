@@ -42,6 +42,11 @@ import org.junit.jupiter.api.io.TempDir;
  *       its parameters to the fields).
  *   <li>Code of the platform (a {@code java.util.HashMap}'s {@code readObject}) is not the
  *       upgrade's change: the verdict stays decided.
+ *   <li>A serialized method reference whose capturing class's {@code $deserializeLambda$} no
+ *       longer recreates it (retargeted, or no longer serializable) fails, though the method
+ *       it refers to is still there.
+ *   <li>The application's static initializers the read runs are named beside the verdict,
+ *       which they leave as it is: exactly those the real read runs, trivial ones left out.
  * </ul>
  */
 class UpgradeCheckReadHooksTest {
@@ -138,11 +143,127 @@ class UpgradeCheckReadHooksTest {
     a.put("rh.Mapped", map.formatted(""));
     b.put("rh.Mapped", map.formatted("public int size() { return m.size(); }"));
 
+    // Serialized method references: the capturing class's $deserializeLambda$ recreates only
+    // the lambdas whose implementation method handle it holds.
+    String mref = "package rh; public class MRef" + S
+        + " public java.util.function.Function<String, Integer> f = %s; }";
+    String serializable = "(java.util.function.Function<String, Integer>"
+        + " & java.io.Serializable) ";
+    a.put("rh.MRef", mref.formatted(serializable + "String::length"));
+    b.put("rh.MRef", mref.formatted(serializable + "s -> s.length()"));
+    a.put("rh.MRefDropped", mref.replace("MRef", "MRefDropped")
+        .formatted(serializable + "String::length"));
+    b.put("rh.MRefDropped", mref.replace("MRef", "MRefDropped").formatted("String::length"));
+    a.put("rh.MRefKept", mref.replace("MRef", "MRefKept")
+        .formatted(serializable + "String::length"));
+    b.put("rh.MRefKept", a.get("rh.MRefKept"));
+    String own = "package rh; public class OwnRef" + S
+        + " public java.util.function.Supplier<Integer> f ="
+        + " (java.util.function.Supplier<Integer> & java.io.Serializable) OwnRef::%s;"
+        + " static Integer one() { return 1; } static Integer two() { return 2; } }";
+    a.put("rh.OwnRef", own.formatted("one"));
+    b.put("rh.OwnRef", own.formatted("two"));
+    a.put("rh.RefBase", "package rh; public class RefBase { public Integer base() { return 1; } }");
+    b.put("rh.RefBase", a.get("rh.RefBase"));
+    a.put("rh.InheritedRef", "package rh; public class InheritedRef extends RefBase" + S
+        + " public java.util.function.Function<InheritedRef, Integer> f ="
+        + " (java.util.function.Function<InheritedRef, Integer> & java.io.Serializable)"
+        + " InheritedRef::base; }");
+    b.put("rh.InheritedRef", a.get("rh.InheritedRef"));
+
+    // Static initializers a read runs (JVMS 5.5): of a serializable class whose
+    // serialVersionUID it compares (declared: read from the static field; computed:
+    // ObjectStreamClass.hasStaticInitializer initialises the class), of an instantiated class
+    // with its superclasses and the superinterfaces that declare non-abstract methods, of an
+    // enum whose constant it reads, of a lambda's capturing class ($deserializeLambda$). Each
+    // of build 2's that is not trivial records that it ran (ran(name)): the real read must run
+    // exactly those noted.
+    a.put("rh.Clinit", "package rh; public class Clinit" + S + " public int x = 1; }");
+    b.put("rh.Clinit", "package rh; public class Clinit" + S + " public int x = 1;"
+        + ran("Clinit") + "}");
+    a.put("rh.ConstClinit", "package rh; public class ConstClinit" + S + " public int x = 1; }");
+    b.put("rh.ConstClinit", "package rh; public class ConstClinit" + S + " public int x = 1;\n"
+        + " static int limit = 5; static String name = \"n\"; static long big = 1L << 40; }");
+    a.put("rh.NsBase", "package rh; public class NsBase { public int b = 2; }");
+    b.put("rh.NsBase", "package rh; public class NsBase { public int b = 2;" + ran("NsBase") + "}");
+    a.put("rh.NsSub", "package rh; public class NsSub extends NsBase" + S + " public int x = 1; }");
+    b.put("rh.NsSub", a.get("rh.NsSub"));
+    a.put("rh.Color", "package rh; public enum Color { RED }");
+    b.put("rh.Color", "package rh; public enum Color { RED;" + ran("Color") + "}");
+    a.put("rh.HasColor", "package rh; public class HasColor" + S
+        + " public Color c = Color.RED; }");
+    b.put("rh.HasColor", a.get("rh.HasColor"));
+    a.put("rh.Shade", "package rh; public enum Shade { LIGHT, DARK }");
+    b.put("rh.Shade", "package rh; public enum Shade { LIGHT(1, \"l\"), DARK(2, \"d\"),"
+        + " DIM(3, null); private final int level; final String tag; Shade(int level, String tag) {"
+        + " this.level = level; this.tag = tag; } }");
+    a.put("rh.HasShade", "package rh; public class HasShade" + S
+        + " public Shade s = Shade.DARK; }");
+    b.put("rh.HasShade", a.get("rh.HasShade"));
+    b.put("rh.Greets", "package rh; public interface Greets { Object RAN ="
+        + " System.setProperty(\"rh.clinit.rh.Greets\", \"ran\");"
+        + " default int hi() { return 1; } }");
+    b.put("rh.Quiet", "package rh; public interface Quiet { Object RAN ="
+        + " System.setProperty(\"rh.clinit.rh.Quiet\", \"ran\"); }");
+    a.put("rh.Greeter", "package rh; public class Greeter" + S + " public int x = 1; }");
+    b.put("rh.Greeter", "package rh; public class Greeter implements Greets, Quiet,"
+        + S.substring(" implements".length()) + " public int x = 1; }");
+    String tagged = "package rh; public class %s implements java.io.Serializable { %s %s }";
+    String suid = "private static final long serialVersionUID = 1L;";
+    a.put("rh.Tagged", tagged.formatted("Tagged", suid, ""));
+    b.put("rh.Tagged", tagged.formatted("Tagged", suid, ran("Tagged")));
+    // (a computed serialVersionUID counts a static initializer: both builds have one)
+    a.put("rh.Untagged", tagged.formatted("Untagged", "",
+        "static { System.getProperty(\"rh\"); }"));
+    b.put("rh.Untagged", tagged.formatted("Untagged", "", ran("Untagged")));
+    a.put("rh.NotSer", "package rh; public class NotSer { }");
+    b.put("rh.NotSer", "package rh; public class NotSer {" + ran("NotSer") + "}");
+    a.put("rh.HasTag", "package rh; public class HasTag" + S + " public Class<?> t = Tagged.class;"
+        + " public Class<?> u = Untagged.class; public Class<?> n = NotSer.class; }");
+    b.put("rh.HasTag", a.get("rh.HasTag"));
+    String maker = "package rh; public class FnMaker { %s public static java.util.function"
+        + ".Supplier<Integer> make() { return (java.util.function.Supplier<Integer>"
+        + " & java.io.Serializable) () -> 7; } }";
+    a.put("rh.FnMaker", maker.formatted(""));
+    b.put("rh.FnMaker", maker.formatted(ran("FnMaker")));
+    a.put("rh.HoldsFn", "package rh; public class HoldsFn" + S + " public"
+        + " java.util.function.Supplier<Integer> f = FnMaker.make(); }");
+    b.put("rh.HoldsFn", a.get("rh.HoldsFn"));
+    if (SCALA_OBJECT_PROXY) {
+      // Scala 2.13 writes an object as a proxy naming its class (serializable: the read
+      // compares its serialVersionUID), whose readResolve takes its MODULE$
+      String module = "package rh; public final class Obj$ implements java.io.Serializable {"
+          + " public static final Obj$ MODULE$ = new Obj$(); %s }";
+      a.put("rh.Obj$", module.formatted(""));
+      b.put("rh.Obj$", module.formatted(ran("Obj$")));
+      a.put("rh.HoldsObj", "package rh; public class HoldsObj" + S + " public Object o ="
+          + " new scala.runtime.ModuleSerializationProxy(Obj$.class); }");
+      b.put("rh.HoldsObj", a.get("rh.HoldsObj"));
+    }
+
     ClassLoader parent = UpgradeCheckReadHooksTest.class.getClassLoader();
     v1 = new URLClassLoader(new URL[] {AppBuilds.compile(tmp, "v1", a).toUri().toURL()},
         parent);
     v2 = new URLClassLoader(new URL[] {AppBuilds.compile(tmp, "v2", b).toUri().toURL()},
         parent);
+  }
+
+  /** Whether the Scala library writes objects as {@code ModuleSerializationProxy} (2.13). */
+  private static final boolean SCALA_OBJECT_PROXY = UpgradeCheckReadHooksTest.class
+      .getClassLoader().getResource("scala/runtime/ModuleSerializationProxy.class") != null;
+
+  /** A static initializer that records that it ran, as {@code rh.clinit.rh.<name>}. */
+  private static String ran(String name) {
+    return " static { System.setProperty(\"rh.clinit.rh." + name + "\", \"ran\"); } ";
+  }
+
+  /** The classes whose recording static initializer ({@link #ran}) ran, clearing the record. */
+  private static List<String> initialised() {
+    List<String> out = System.getProperties().stringPropertyNames().stream()
+        .filter(k -> k.startsWith("rh.clinit.")).map(k -> k.substring("rh.clinit.".length()))
+        .sorted().toList();
+    out.forEach(n -> System.clearProperty("rh.clinit." + n));
+    return out;
   }
 
   @AfterAll
@@ -151,8 +272,12 @@ class UpgradeCheckReadHooksTest {
     v2.close();
   }
 
-  /** upgrade-check's verdicts on build 1's {@code rh.<name>} object and the real read. */
-  private record Judged(List<UpgradeCheckCommand.Verdict> verdicts, Throwable real) {
+  /**
+   * upgrade-check's verdicts and noted static initializers on build 1's {@code rh.<name>}
+   * object, the real read's outcome and the recording static initializers it ran.
+   */
+  private record Judged(List<UpgradeCheckCommand.Verdict> verdicts,
+      List<String> staticInitializers, Throwable real, List<String> initialised) {
     String overall() {
       return verdicts.stream().anyMatch(UpgradeCheckCommand.Verdict::fails) ? "would FAIL"
           : verdicts.stream().anyMatch(v -> v.status().equals("unchecked")) ? "cannot tell"
@@ -178,6 +303,18 @@ class UpgradeCheckReadHooksTest {
       }
       return this;
     }
+
+    /**
+     * upgrade-check notes exactly {@code classes} as the static initializers the read runs, and
+     * the real read ran every recording one among them ({@code ran}) and no other.
+     */
+    Judged notes(String... classes) {
+      assertEquals(List.of(classes), staticInitializers, "noted; the real read ran "
+          + initialised);
+      assertEquals(List.of(classes).stream().sorted().toList(), initialised,
+          "the real read's static initializers");
+      return this;
+    }
   }
 
   private static Judged judge(String name) throws Exception {
@@ -193,8 +330,11 @@ class UpgradeCheckReadHooksTest {
     classes.add(root, stream.drainDescriptors(), "test");
     System.clearProperty("readhooks.clinit");
     System.clearProperty("readhooks.base3");
+    initialised();
     List<UpgradeCheckCommand.Verdict> verdicts = UpgradeCheckCommand.check(classes, v2);
+    List<String> staticInitializers = UpgradeCheckCommand.staticInitializers(classes, v2);
     assertNull(System.getProperty("readhooks.clinit"), "upgrade-check ran a static initializer");
+    assertEquals(List.of(), initialised(), "upgrade-check ran a static initializer");
     assertNull(System.getProperty("readhooks.base3"), "upgrade-check ran a constructor");
     Throwable real = null;
     try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(
@@ -208,7 +348,7 @@ class UpgradeCheckReadHooksTest {
     } catch (Exception e) {
       real = e;
     }
-    return new Judged(verdicts, real);
+    return new Judged(verdicts, staticInitializers, real, initialised());
   }
 
   @Test
@@ -270,5 +410,39 @@ class UpgradeCheckReadHooksTest {
   @Test
   void thePlatformsReadObjectIsNotTheUpgradesChange() throws Exception {
     judge("Mapped").is("would succeed");
+  }
+
+  @Test
+  void aSerializedMethodReferenceNeedsItsCapturingClassToRecreateIt() throws Exception {
+    // String.length is still there, but the new MRef's $deserializeLambda$ only recreates
+    // its lambda s -> s.length(); MRefDropped's reference is no longer serializable.
+    Judged j = judge("MRef").is("would FAIL");
+    assertTrue(j.reasons().contains("does not recreate a lambda implemented by"
+        + " java.lang.String.length()I"), j.reasons());
+    j = judge("MRefDropped").is("would FAIL");
+    assertTrue(j.reasons().contains("has no $deserializeLambda$"), j.reasons());
+    assertTrue(judge("OwnRef").is("would FAIL").reasons().contains("rh.OwnRef.one()"));
+    judge("MRefKept").is("would succeed");
+    judge("InheritedRef").is("would succeed");
+  }
+
+  @Test
+  void theStaticInitializersAReadRunsAreNotedAndLeaveTheVerdict() throws Exception {
+    judge("Clinit").is("would succeed").notes("rh.Clinit");
+    judge("NsSub").is("would succeed").notes("rh.NsBase");
+    judge("HasColor").is("would succeed").notes("rh.Color");
+    // a superinterface is initialised only when it declares a non-abstract method
+    judge("Greeter").is("would succeed").notes("rh.Greets");
+    // a Class object: initialised when serializable, whose serialVersionUID is compared
+    judge("HasTag").is("would succeed").notes("rh.Tagged", "rh.Untagged");
+    judge("HoldsFn").is("would succeed").notes("rh.FnMaker");
+    if (SCALA_OBJECT_PROXY) {
+      judge("HoldsObj").is("would succeed").notes("rh.Obj$");
+    }
+    // only constants into its own static fields, javac's enum: trivial, not noted
+    judge("ConstClinit").is("would succeed").notes();
+    judge("HasShade").is("would succeed").notes();
+    // the platform's (a HashMap's) are not the application's
+    judge("Mapped").is("would succeed").notes();
   }
 }

@@ -186,6 +186,8 @@ class UpgradeCheckTest {
     assertEquals(0, run.exitCode(), run.toString());
     JsonNode j = run.json();
     assertTrue(j.get("classes").asInt() > 20, "Spark, Scala, JDK and application classes");
+    // Shift's (its declared serialVersionUID is read); none of Spark's, Scala's or the JDK's
+    assertEquals("[\"app.Shift\"]", j.get("staticInitializers").toString(), run.out());
     for (JsonNode v : j.get("verdicts")) {
       // every default serialVersionUID computed here equals the one the JDK wrote
       assertEquals("ok", v.get("status").asText(), v.toString());
@@ -225,9 +227,14 @@ class UpgradeCheckTest {
         build3.toString());
     assertEquals(0, run.exitCode(), run.toString());
     assertTrue(run.out().contains("Restart would succeed"), run.out());
+    assertTrue(run.out().contains("\n  NOTE      the restart runs the static initializer of"
+        + " app.Shift\n"), run.out());
     assertNull(System.getProperty("upgradecheck.clinit.upgrade-check"),
         "no static initializer of the application ran");
+    System.clearProperty("upgradecheck.clinit.null"); // set by build 1's, in AppBuilds.loader
     restartWith(build3);
+    assertEquals("ran", System.getProperty("upgradecheck.clinit.null"),
+        "the restart ran the static initializer noted");
   }
 
   @Test
