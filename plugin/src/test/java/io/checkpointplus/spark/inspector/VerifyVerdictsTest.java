@@ -108,6 +108,146 @@ class VerifyVerdictsTest {
         extra.out());
   }
 
+  /** What stock Spark reads from a checkpoint directory: partitions, records, partitioner. */
+  record SparkRead(int partitions, long records, Integer partitionerCount, String partitioner) {
+  }
+
+  /** Reads {@code dir} as stock Spark reads a checkpoint ({@code sc.checkpointFile}). */
+  private static SparkRead sparkReads(Map<String, String> settings, Path dir) {
+    org.apache.spark.SparkContext sc = io.checkpointplus.spark.LocalSpark.stock(settings);
+    try {
+      org.apache.spark.rdd.RDD<Object> rdd = sc.checkpointFile(dir.toUri().toString(),
+          scala.reflect.ClassTag$.MODULE$.AnyRef());
+      org.apache.spark.Partitioner p = rdd.partitioner().getOrElse(() -> null);
+      return new SparkRead(rdd.partitions().length, rdd.count(),
+          p == null ? null : p.numPartitions(), p == null ? null : p.getClass().getName());
+    } finally {
+      io.checkpointplus.spark.LocalSpark.stop(sc);
+    }
+  }
+
+  /**
+   * A stock checkpoint of {@code sortByKey(true, 4)} over 400 pairs whose keys take
+   * {@code distinctKeys} values: its {@code _partitioner} holds a RangePartitioner, whose
+   * partition count is its range bounds plus one (its {@code partitions} field says what was
+   * asked for, 4, even where fewer distinct keys made fewer ranges).
+   */
+  private static Path sortedCheckpoint(String name, Map<String, String> settings,
+      int distinctKeys) {
+    org.apache.spark.SparkContext sc = io.checkpointplus.spark.LocalSpark.stock(settings);
+    try {
+      sc.setCheckpointDir(tmp.resolve(name).toString());
+      java.util.List<Integer> numbers = new java.util.ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        numbers.add(i);
+      }
+      org.apache.spark.api.java.JavaPairRDD<Integer, String> sorted = new org.apache.spark.api
+          .java.JavaSparkContext(sc).parallelize(numbers, 3)
+          .mapToPair(i -> new scala.Tuple2<>(i % distinctKeys, "v" + i)).sortByKey(true, 4);
+      sorted.checkpoint();
+      assertEquals(400, sorted.count());
+      assertTrue(sorted.rdd().partitioner().get() instanceof org.apache.spark.RangePartitioner);
+      return Path.of(java.net.URI.create(sorted.rdd().getCheckpointFile().get()));
+    } finally {
+      io.checkpointplus.spark.LocalSpark.stop(sc);
+    }
+  }
+
+  /** A copy of {@code dir}, to damage. */
+  private static Path copyOf(Path dir) {
+    Path copy = tmp.resolve(UUID.randomUUID().toString()).resolve(dir.getFileName().toString());
+    RddCheckpoints.copy(dir, copy);
+    return copy;
+  }
+
+  private static String[] withSettings(Map<String, String> settings, String... args) {
+    java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of(args));
+    settings.forEach((k, v) -> {
+      all.add("--conf");
+      all.add(k + "=" + v);
+    });
+    return all.toArray(new String[0]);
+  }
+
+  /**
+   * Review: a stock checkpoint of a sortByKey ({@code _partitioner}: a RangePartitioner of 4
+   * partitions) with a part file removed from the end or one added after it. Stock Spark reads
+   * it without an error: fewer (more) partitions and records than its partitioner says. verify
+   * counted only a HashPartitioner's partitions and called both intact; it must say damaged as
+   * it does for a HashPartitioner, with Java serialization and with Kryo, and still call a
+   * healthy one intact, including one whose few distinct keys made fewer ranges than asked for.
+   */
+  @Test
+  void aPartCountARangePartitionerContradictsIsDamage() throws Exception {
+    for (String serializer : new String[] {CheckpointMatrix.JAVA, CheckpointMatrix.KRYO}) {
+      Map<String, String> settings = Map.of("spark.serializer", serializer,
+          "spark.checkpoint.compress", "false");
+      String kind = serializer.substring(serializer.lastIndexOf('.') + 1) + ": ";
+      Path sorted = sortedCheckpoint("sorted-" + serializer.hashCode(),
+          settings, 400);
+      try (java.util.stream.Stream<Path> parts = Files.list(sorted)) {
+        assertEquals(4, parts.filter(p -> p.getFileName().toString().startsWith("part-"))
+            .count(), kind + "4 ranges");
+      }
+      InspectorRun healthy = InspectorRun.of(withSettings(settings, "verify",
+          sorted.toString()));
+      assertEquals(0, healthy.exitCode(), kind + healthy);
+
+      Path fewer = copyOf(sorted);
+      Files.delete(fewer.resolve("part-00003"));
+      Files.deleteIfExists(fewer.resolve(".part-00003.crc"));
+      SparkRead read = sparkReads(settings, fewer);
+      assertEquals(new SparkRead(3, read.records(), 4, "org.apache.spark.RangePartitioner"),
+          read, kind + "Spark reads 3 partitions under a partitioner of 4, without an error");
+      assertTrue(read.records() < 400, kind + "and fewer records: " + read);
+      InspectorRun run = InspectorRun.of(withSettings(settings, "verify", fewer.toString()));
+      assertEquals(1, run.exitCode(), kind + run);
+      assertTrue(run.out().contains("_partitioner says 4 partitions, found 3 part files"),
+          kind + run.out());
+
+      Path more = copyOf(sorted);
+      Files.copy(more.resolve("part-00000"), more.resolve("part-00004"));
+      SparkRead extra = sparkReads(settings, more);
+      assertEquals(5, extra.partitions(), kind + extra);
+      assertTrue(extra.records() > 400, kind + extra);
+      InspectorRun added = InspectorRun.of(withSettings(settings, "verify", more.toString()));
+      assertEquals(1, added.exitCode(), kind + added);
+      assertTrue(added.out().contains("_partitioner says 4 partitions, found 5 part files"),
+          kind + added.out());
+
+      // two distinct keys: fewer ranges than the 4 the partitioner's "partitions" field says
+      Path two = sortedCheckpoint("sorted-two-" + serializer.hashCode(), settings, 2);
+      SparkRead twoRead = sparkReads(settings, two);
+      assertTrue(twoRead.partitions() < 4 && twoRead.records() == 400
+          && twoRead.partitionerCount() == twoRead.partitions(), kind + twoRead);
+      InspectorRun twoRun = InspectorRun.of(withSettings(settings, "verify", two.toString()));
+      assertEquals(0, twoRun.exitCode(), kind + twoRun);
+    }
+  }
+
+  /**
+   * Review: a damaged {@code _partitioner} holding a RangePartitioner (cut short, .crc gone).
+   * Stock Spark reads the records without a partitioner (a WARN); verify calls it damaged, as
+   * for a HashPartitioner, naming the file.
+   */
+  @Test
+  void aDamagedRangePartitionerIsDamage() throws Exception {
+    for (String serializer : new String[] {CheckpointMatrix.JAVA, CheckpointMatrix.KRYO}) {
+      Map<String, String> settings = Map.of("spark.serializer", serializer,
+          "spark.checkpoint.compress", "false");
+      String kind = serializer.substring(serializer.lastIndexOf('.') + 1) + ": ";
+      Path cut = copyOf(sortedCheckpoint("cut-" + serializer.hashCode(), settings, 400));
+      byte[] bytes = Files.readAllBytes(cut.resolve("_partitioner"));
+      Files.write(cut.resolve("_partitioner"), Arrays.copyOf(bytes, bytes.length - 5));
+      Files.delete(cut.resolve("._partitioner.crc"));
+      SparkRead read = sparkReads(settings, cut);
+      assertEquals(new SparkRead(4, 400, null, null), read, kind + read);
+      InspectorRun run = InspectorRun.of(withSettings(settings, "verify", cut.toString()));
+      assertEquals(1, run.exitCode(), kind + run);
+      assertTrue(run.out().contains("_partitioner: expected"), kind + run.out());
+    }
+  }
+
   @Test
   void aPluginCheckpointWithoutItsPartitionerIsDamage() throws Exception {
     CheckpointMatrix plugin = CheckpointMatrix.of(true, false, false);
