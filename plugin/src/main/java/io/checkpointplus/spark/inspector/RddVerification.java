@@ -204,12 +204,21 @@ final class RddVerification {
     List<String> sources = new ArrayList<>();
     classes.descriptors.keySet().forEach(n -> sources.add(classes.firstSeenIn.get(n)));
     sources.addAll(classes.variants.values());
+    List<SerialStream.Desc> descs = new ArrayList<>(classes.descriptors.values());
+    descs.addAll(classes.variants.keySet());
     List<UpgradeCheckCommand.Verdict> verdicts = UpgradeCheckCommand.check(classes, loader);
     for (int i = 0; i < verdicts.size(); i++) {
       UpgradeCheckCommand.Verdict v = verdicts.get(i);
       String where = i < sources.size() && sources.get(i) != null ? sources.get(i)
           : rdd.path.toString();
-      if (v.status().equals("incompatible")) {
+      // a class not found: missing here, unless the descriptor proves its name corrupted
+      String corrupted = v.status().equals("missing") && "ClassNotFoundException".equals(
+          v.exception()) && i < descs.size() && descs.get(i).name.equals(v.className())
+          ? CorruptedClassName.evidence(descs.get(i), descs, List.of(), loader) : null;
+      if (corrupted != null) {
+        problems.add(new Problem(where, "class names Spark's read can resolve", corrupted
+            + " (Spark's read: ClassNotFoundException: " + v.className() + ")"));
+      } else if (v.status().equals("incompatible")) {
         problems.add(new Problem(where, "records of class " + v.className() + " that Spark"
             + " reads with the classes on this class path", v.reason()
             + (v.exception() != null ? " (Spark's read: " + v.exception() + ")" : "")));

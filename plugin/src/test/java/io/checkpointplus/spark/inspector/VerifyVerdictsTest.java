@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -403,22 +404,148 @@ class VerifyVerdictsTest {
     }
   }
 
+  /** Events of an application: two pairs of classes with the same fields, one pair declaring
+   * the same serialVersionUID (a class copied and renamed), the other computing theirs. */
+  private static Map<String, String> events(boolean withTheSecondOfEachPair) {
+    Map<String, String> sources = new java.util.TreeMap<>();
+    java.util.function.BiFunction<String, String, String> source = (name, suid) -> "package app;"
+        + " public class " + name + " implements java.io.Serializable { " + suid
+        + " public int id; public String label;"
+        + " public " + name + "(int id) { this.id = id; this.label = \"" + name + "-\" + id; } }";
+    sources.put("app.EventA", source.apply("EventA", "private static final long"
+        + " serialVersionUID = 1L;"));
+    sources.put("app.ClickA", source.apply("ClickA", ""));
+    if (withTheSecondOfEachPair) {
+      sources.put("app.EventB", source.apply("EventB", "private static final long"
+          + " serialVersionUID = 1L;"));
+      sources.put("app.ClickB", source.apply("ClickB", ""));
+    }
+    return sources;
+  }
+
   /**
-   * Review of issue 19: a record class that is not on the inspector's class path (here a
-   * damaged name, scala.TupleX; as often an application class without its jar) cannot be
-   * resolved, as Spark's read would with the application's jars: verify cannot tell, and says
-   * how to give it the classes. It said intact.
+   * A stock Java checkpoint of application records (EventA, EventB, ClickA, ClickB), written by
+   * real Spark with the application's jar ({@code spark.jars}); the test's class path has none
+   * of these classes.
+   */
+  private static Path applicationCheckpoint(Path appJar) {
+    org.apache.spark.SparkContext sc = io.checkpointplus.spark.LocalSpark.stock(Map.of(
+        "spark.serializer", CheckpointMatrix.JAVA, "spark.checkpoint.compress", "false",
+        "spark.jars", appJar.toString()));
+    try {
+      sc.setCheckpointDir(tmp.resolve("application").toString());
+      java.util.List<Integer> numbers = new java.util.ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        numbers.add(i);
+      }
+      String[] classes = {"app.EventA", "app.EventB", "app.ClickA", "app.ClickB"};
+      org.apache.spark.api.java.JavaRDD<Object> rdd = new org.apache.spark.api.java
+          .JavaSparkContext(sc).parallelize(numbers, 3).map(i -> Class.forName(
+              classes[i % 4], true, Thread.currentThread().getContextClassLoader())
+              .getConstructor(int.class).newInstance(i));
+      rdd.checkpoint();
+      assertEquals(400, rdd.count());
+      return Path.of(java.net.URI.create(rdd.getCheckpointFile().get()));
+    } finally {
+      io.checkpointplus.spark.LocalSpark.stop(sc);
+    }
+  }
+
+  /** verify run with {@code jar} on its class path, as {@code bin/checkpoint-plus --jars}. */
+  private static InspectorRun verifyWith(Path jar, String... args) throws Exception {
+    Thread t = Thread.currentThread();
+    ClassLoader before = t.getContextClassLoader();
+    try (java.net.URLClassLoader loader = jar == null ? null : AppBuilds.loader(jar)) {
+      if (loader != null) {
+        t.setContextClassLoader(loader);
+      }
+      return InspectorRun.of(args);
+    } finally {
+      t.setContextClassLoader(before);
+    }
+  }
+
+  /**
+   * Review of issue 19: records of application classes that are not on the inspector's class
+   * path cannot be resolved, as Spark's read would with the application's jars: verify cannot
+   * tell, and says how to give it the classes. It said intact. With an older build of the
+   * application that has only one class of each pair (the same fields; EventA and EventB even
+   * declare the same serialVersionUID), the others are still only missing here: "cannot tell",
+   * never "damaged". With the application's jar: intact.
    */
   @Test
   void aJavaRecordClassNotOnTheClassPathIsCannotTell() throws Exception {
-    CheckpointMatrix java = CheckpointMatrix.of(false, false, false);
-    Path copy = damagedCopy(java, "pairs", "part-00000",
-        b -> b[indexOf(b, "scala.Tuple2") + 11] = 'X');
-    InspectorRun run = verify(java, copy, "--checksum", "--json");
+    Path work = Files.createDirectories(tmp.resolve("app-build"));
+    Path appJar = AppBuilds.build(work, "app", events(true));
+    Path olderJar = AppBuilds.build(work, "app-older", events(false));
+    Path dir = applicationCheckpoint(appJar);
+    String[] args = {"verify", dir.toString(), "--checksum", "--json", "--conf",
+        "spark.serializer=" + CheckpointMatrix.JAVA, "--conf", "spark.checkpoint.compress=false"};
+    InspectorRun run = verifyWith(null, args);
     assertEquals(4, run.exitCode(), run.toString());
     assertEquals("cannot tell", run.json().get("verdict").asText(), run.out());
     assertFalse(run.json().get("intact").asBoolean(), run.out());
-    assertTrue(run.out().contains("scala.TupleX") && run.out().contains("--jars"), run.out());
+    assertTrue(run.out().contains("app.EventB") && run.out().contains("--jars"), run.out());
+
+    InspectorRun older = verifyWith(olderJar, args);
+    assertEquals(4, older.exitCode(), older.toString());
+    assertTrue(older.out().contains("app.EventB") && older.out().contains("app.ClickB")
+        && !older.out().contains("app.EventA is not"), older.out());
+
+    InspectorRun full = verifyWith(appJar, args);
+    assertEquals(0, full.exitCode(), full.toString());
+  }
+
+  /**
+   * Review: a record class descriptor whose name was changed in place (scala.Tuple2 to
+   * scala.TupleX in one part file, its .crc gone). Stock Spark fails the read with
+   * ClassNotFoundException. verify called it "cannot tell", as for an application class not on
+   * its class path; but the descriptor is scala.Tuple2's, as the other descriptors of the
+   * checkpoint show: the same fields and the same serialVersionUID, which Tuple2 does not
+   * declare, so it is computed from the class name and no class of another name has it. That is
+   * damage, naming the part file. So is java.lang.InXeger with java.lang.Integer's declared
+   * serialVersionUID and fields (no class outside the JDK can be in a java. package), and a
+   * name no class can have ({@code java/lang.Integer}: a '/'). With the .crc kept, the file
+   * system's checksum already says so.
+   */
+  @Test
+  void aCorruptedRecordClassNameIsDamage() throws Exception {
+    CheckpointMatrix java = CheckpointMatrix.of(false, false, false);
+    Path renamed = damagedCopy(java, "pairs", "part-00000",
+        b -> b[indexOf(b, "scala.Tuple2") + 11] = 'X');
+    Exception sparkFails = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+        () -> sparkReads(java.settings(), renamed));
+    assertTrue(String.valueOf(sparkFails.getMessage()).contains(
+        "ClassNotFoundException: scala.TupleX"), String.valueOf(sparkFails.getMessage()));
+    InspectorRun run = verify(java, renamed, "--checksum", "--json");
+    assertEquals(1, run.exitCode(), run.toString());
+    assertEquals("damaged", run.json().get("verdict").asText(), run.out());
+    JsonNode problem = run.json().get("problems").get(0);
+    assertTrue(problem.get("file").asText().endsWith("/part-00000")
+        && problem.get("found").asText().contains("scala.TupleX")
+        && problem.get("found").asText().contains("scala.Tuple2"), run.out());
+
+    // java.lang.Integer declares its serialVersionUID; only the JDK can define a java. class
+    Path jdk = damagedCopy(java, "pairs", "part-00001",
+        b -> b[indexOf(b, "java.lang.Integer") + 12] = 'X');
+    InspectorRun jdkRun = verify(java, jdk, "--json");
+    assertEquals(1, jdkRun.exitCode(), jdkRun.toString());
+    assertTrue(jdkRun.out().contains("java.lang.InXeger"), jdkRun.out());
+
+    Path slash = damagedCopy(java, "pairs", "part-00001",
+        b -> b[indexOf(b, "java.lang.Integer") + 4] = '/');
+    InspectorRun invalid = verify(java, slash, "--json");
+    assertEquals(1, invalid.exitCode(), invalid.toString());
+    assertTrue(invalid.json().get("problems").get(0).get("file").asText().endsWith(
+        "/part-00001") && invalid.out().contains("java/lang.Integer"), invalid.out());
+
+    Path withCrc = copyOf(java, "pairs");
+    byte[] bytes = Files.readAllBytes(withCrc.resolve("part-00002"));
+    bytes[indexOf(bytes, "scala.Tuple2") + 11] = 'X';
+    Files.write(withCrc.resolve("part-00002"), bytes); // its .crc no longer matches
+    InspectorRun checksummed = verify(java, withCrc);
+    assertEquals(1, checksummed.exitCode(), checksummed.toString());
+    assertTrue(checksummed.out().contains("part-00002"), checksummed.out());
   }
 
   /**
