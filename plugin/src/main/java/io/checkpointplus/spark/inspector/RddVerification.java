@@ -232,6 +232,43 @@ final class RddVerification {
     }
   }
 
+  /** Spark's partitioners: a {@code _partitioner} of a stock application is mostly one. */
+  private static final List<String> SPARK_PARTITIONERS = List.of(
+      "org.apache.spark.HashPartitioner", "org.apache.spark.RangePartitioner");
+
+  /**
+   * Why a Java-serialized {@code _partitioner} names a class whose name is proven corrupted
+   * ({@link CorruptedClassName}: e.g. the serialVersionUID computed from the name of one of
+   * Spark's partitioners under another name); null when none is. A class merely not on this
+   * class path (an application's partitioner) proves nothing.
+   */
+  private static String corruptedPartitionerClass(FileSystem fs, Path p) throws IOException {
+    List<SerialStream.Desc> descs;
+    try {
+      descs = RecordSample.javaDescriptors(fs, p);
+    } catch (IOException e) {
+      return null; // judged by its deserialization
+    }
+    ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
+        ? Thread.currentThread().getContextClassLoader() : RecordSample.class.getClassLoader();
+    for (SerialStream.Desc d : descs) {
+      if (d.isProxy()) {
+        continue;
+      }
+      try {
+        Class.forName(d.name, false, loader);
+      } catch (ClassNotFoundException e) {
+        String why = CorruptedClassName.evidence(d, descs, SPARK_PARTITIONERS, loader);
+        if (why != null) {
+          return why + " (Spark's read: ClassNotFoundException: " + d.name + ")";
+        }
+      } catch (LinkageError e) {
+        // found but not loadable here: not a name's damage
+      }
+    }
+    return null;
+  }
+
   /**
    * The {@code _partitioner}: as the manifest records it, deserializable, and saying as many
    * partitions as there are part files (Spark reads the part files it finds, whatever the
@@ -288,6 +325,14 @@ final class RddVerification {
       problems.add(new Problem(p.toString(), "a partitioner that deserializes with " + serializer
           + " (Spark reads the checkpoint without its partitioner)", e.getMessage()));
       return;
+    }
+    if (!RecordSample.KRYO.equals(serializer)) {
+      String corrupted = corruptedPartitionerClass(fs, p);
+      if (corrupted != null) {
+        problems.add(new Problem(p.toString(), "a partitioner whose classes Spark's read"
+            + " resolves (Spark reads the checkpoint without its partitioner)", corrupted));
+        return;
+      }
     }
     int found = rdd.parts.size();
     if (partitions != null && partitions != found) {

@@ -166,6 +166,15 @@ final class RecordSample {
     }
   }
 
+  /** The class descriptors of a Java-serialized partitioner file, in stream order. */
+  static List<SerialStream.Desc> javaDescriptors(FileSystem fs, Path file) throws IOException {
+    try (InputStream in = new BufferedInputStream(fs.open(file), 8192)) {
+      SerialStream stream = new SerialStream(in);
+      stream.readTopLevel();
+      return stream.descriptors();
+    }
+  }
+
   /**
    * How many partitions a Java-serialized partitioner says there are, read from its fields as
    * its {@code numPartitions} computes them: a {@code HashPartitioner}'s {@code partitions}; a
