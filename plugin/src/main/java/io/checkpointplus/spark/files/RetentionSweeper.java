@@ -46,8 +46,11 @@ import org.slf4j.LoggerFactory;
  * {@link StreamingMetadataReferences}). {@code keepLast} keeps the newest earlier directories
  * per application name, so other applications sharing the root do not use up the count.
  *
- * <p>Heartbeats and sweeps run on two daemon threads of their own, never on the thread of an
- * action, so that a long sweep (a large root on an object store) never delays a heartbeat.
+ * <p>Heartbeats and sweeps run on daemon threads of their own, never on the thread of an
+ * action, so that a long sweep (a large root on an object store) never delays a heartbeat. The
+ * owner markers of each store (scheme and authority) are written on that store's own thread: an
+ * application that owns directories on several stores ({@code setCheckpointDir} called again,
+ * elsewhere) keeps renewing them all when one store hangs; that store's stall is reported.
  * Sweeps run after a checkpoint: once per root every {@code olderThan} (capped at ten minutes),
  * since sooner nothing new could have become idle, and also whenever a checkpoint this
  * application read is gone, since that can free a directory at once. Nothing that fails inside
@@ -68,6 +71,8 @@ public final class RetentionSweeper implements AutoCloseable {
   /** The smallest {@code files.retention.olderThan} accepted ({@code 10min}). */
   static final long MIN_OLDER_THAN_MS = RetentionRules.LIVE_WINDOW_MS;
   private static final Set<String> PINNED = Set.of();
+  /** The name of the heartbeat's threads (the scheduler's and every store's). */
+  static final String HEARTBEAT_THREAD = "checkpoint-plus-heartbeat";
   private static final Set<RetentionSweeper> LIVE = ConcurrentHashMap.newKeySet();
 
   private final boolean enabled;
@@ -85,7 +90,16 @@ public final class RetentionSweeper implements AutoCloseable {
   /** {@code <uuid>} path → the {@code rdd-N} paths read under it, or {@link #PINNED}. */
   private final Map<String, Set<String>> referenced = new HashMap<>();
   private final Map<String, Long> lastSweep = new ConcurrentHashMap<>();
-  private final ScheduledExecutorService heartbeats = daemonThread("checkpoint-plus-heartbeat");
+  /** Schedules the heartbeat; each store's markers are written on that store's own thread. */
+  private final ScheduledExecutorService heartbeats = daemonThread(HEARTBEAT_THREAD);
+  /**
+   * Per store (scheme and authority) the thread that writes the owner markers there: a store
+   * whose calls hang (a NameNode unreachable, retried for 15 minutes a call by default; an S3
+   * endpoint that stopped answering) holds back only its own directories' heartbeat, never the
+   * other stores'.
+   */
+  private final Map<String, StoreHeartbeat> storeHeartbeats = new ConcurrentHashMap<>();
+  private volatile boolean closed;
   private final ScheduledExecutorService sweeps = daemonThread("checkpoint-plus-retention");
   /** The kinds of failure already reported (one WARN and one event each). */
   private final Set<String> reported = ConcurrentHashMap.newKeySet();
@@ -104,6 +118,10 @@ public final class RetentionSweeper implements AutoCloseable {
    * system clock unless a test set another.
    */
   private static volatile LongSupplier clockForNewSweepers = System::currentTimeMillis;
+  /** The heartbeat period of sweepers constructed from now on; 0: the rule's. Tests only. */
+  private static volatile long heartbeatPeriodForNewSweepers;
+  /** This sweeper's heartbeat period if a test set one, else 0. */
+  private final long heartbeatPeriodOverride = heartbeatPeriodForNewSweepers;
 
   public RetentionSweeper(boolean enabled, int keepLast, long olderThanMs,
       boolean includeUnowned, boolean dryRun, AuditLog audit) {
@@ -142,10 +160,19 @@ public final class RetentionSweeper implements AutoCloseable {
   }
 
   /**
+   * Tests: the sweepers the plugin constructs from now on renew their owner markers every
+   * {@code periodMs} (at least 100 ms) instead of every 2.5 minutes; 0 restores the rule.
+   */
+  static void useHeartbeatPeriodForNewSweepers(long periodMs) {
+    heartbeatPeriodForNewSweepers = periodMs <= 0 ? 0 : Math.max(100L, periodMs);
+  }
+
+  /**
    * Starts the heartbeat: from now on, every quarter of the minimum {@code olderThan}, the owner
    * marker of this application's {@code <uuid>} directories (whatever {@code checkpointDir}
    * returns at the time, e.g. {@code sc::getCheckpointDir}, and every one it wrote to) is
-   * renewed, and forgotten references pruned. {@code degraded} records a failure inside
+   * renewed, each store's on a thread of its own, and forgotten references pruned (on the sweep
+   * thread). {@code degraded} records a failure inside
    * retention (its reason) as an audit event; it is called once per kind of failure.
    */
   public void start(String appId, String appName, Supplier<scala.Option<String>> checkpointDir,
@@ -158,9 +185,11 @@ public final class RetentionSweeper implements AutoCloseable {
       if (dir.isDefined()) {
         own(new Path(dir.get()));
       }
+      Map<String, List<Path>> byStore = new java.util.LinkedHashMap<>();
       for (Path uuidDir : owned.values()) {
-        heartbeat(uuidDir, hadoopConf);
+        byStore.computeIfAbsent(store(uuidDir), k -> new ArrayList<>()).add(uuidDir);
       }
+      byStore.forEach((store, dirs) -> renew(store, dirs, hadoopConf, true));
     }), 0, period, TimeUnit.MILLISECONDS);
     // Not on the heartbeat's thread: a store that stalls an exists call (a NameNode down, with
     // its retries) would hold back every heartbeat, and this application would look dead.
@@ -210,6 +239,9 @@ public final class RetentionSweeper implements AutoCloseable {
    * {@code olderThan=10min} sweep a live directory.
    */
   long heartbeatPeriodMs() {
+    if (heartbeatPeriodOverride > 0) {
+      return heartbeatPeriodOverride;
+    }
     return Math.max(1_000L, Math.min(olderThanMs, MIN_OLDER_THAN_MS) / 4);
   }
 
@@ -220,18 +252,91 @@ public final class RetentionSweeper implements AutoCloseable {
    */
   @Override
   public void close() {
+    closed = true;
     heartbeats.shutdown();
     sweeps.shutdown();
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      if (!sweeps.awaitTermination(10, TimeUnit.SECONDS) || !heartbeats.awaitTermination(
-          Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-        LOG.warn("Checkpoint retention still running 10 s after the application stopped");
+      boolean done = sweeps.awaitTermination(10, TimeUnit.SECONDS)
+          && heartbeats.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS);
+      for (StoreHeartbeat s : storeHeartbeats.values()) {
+        s.thread.shutdown();
+      }
+      for (StoreHeartbeat s : storeHeartbeats.values()) {
+        done &= s.thread.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS);
+      }
+      if (!done) {
+        LOG.warn("Checkpoint retention still running 10 s after the application stopped (a"
+            + " store not answering?); its owner-marker writes are interrupted");
+        for (StoreHeartbeat s : storeHeartbeats.values()) {
+          s.thread.shutdownNow();
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
       LIVE.remove(this);
+    }
+  }
+
+  private static long remaining(long deadlineNanos) {
+    return Math.max(0, deadlineNanos - System.nanoTime());
+  }
+
+  /** The store {@code uuidDir} is on: its scheme and authority ("" where it names none). */
+  private static String store(Path uuidDir) {
+    java.net.URI uri = uuidDir.toUri();
+    return (uri.getScheme() == null ? "" : uri.getScheme() + "://")
+        + (uri.getAuthority() == null ? "" : uri.getAuthority());
+  }
+
+  /** The thread that writes the owner markers on one store, and whether it is busy. */
+  private static final class StoreHeartbeat {
+    final ScheduledExecutorService thread = daemonThread(HEARTBEAT_THREAD);
+    /** When the renewal queued last was queued (System.nanoTime), while it is not done; else 0. */
+    final java.util.concurrent.atomic.AtomicLong busySince =
+        new java.util.concurrent.atomic.AtomicLong();
+  }
+
+  /**
+   * Renews the owner markers of {@code dirs}, all on {@code store}, on that store's thread.
+   * {@code scheduled}: the periodic renewal, skipped while the store has not finished the
+   * previous one (reported once, as a failure of the heartbeat on that store, when that has
+   * taken two periods); otherwise (a directory newly owned) queued.
+   */
+  private void renew(String store, List<Path> dirs, Configuration hadoopConf,
+      boolean scheduled) {
+    if (closed) {
+      return;
+    }
+    StoreHeartbeat s = storeHeartbeats.computeIfAbsent(store, k -> new StoreHeartbeat());
+    long now = System.nanoTime();
+    if (scheduled && !s.busySince.compareAndSet(0, now)) {
+      long stalledMs = TimeUnit.NANOSECONDS.toMillis(now - s.busySince.get());
+      if (stalledMs < 2 * heartbeatPeriodMs()) {
+        return; // slow, not yet stalled: a renewal is still under way
+      }
+      long stalledS = stalledMs / 1000;
+      failed("heartbeat on " + (store.isEmpty() ? "the default file system" : store),
+          new IOException("the owner markers of " + dirs + " were not renewed: the store has"
+              + " not answered for " + stalledS + " s (the markers on other stores are renewed"
+              + " meanwhile)"));
+      return;
+    }
+    try {
+      s.thread.execute(guarded("heartbeat", () -> {
+        try {
+          for (Path uuidDir : dirs) {
+            heartbeat(uuidDir, hadoopConf);
+          }
+        } finally {
+          if (scheduled) {
+            s.busySince.set(0);
+          }
+        }
+      }));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      s.busySince.set(0); // closed meanwhile
     }
   }
 
@@ -339,7 +444,7 @@ public final class RetentionSweeper implements AutoCloseable {
       Path current = new Path(rddCheckpointDir).getParent();
       boolean newlyOwned = own(current);
       if (owner != null && newlyOwned) {
-        heartbeats.execute(guarded("heartbeat", () -> heartbeat(current, hadoopConf)));
+        renew(store(current), List.of(current), hadoopConf, false);
       }
       if (!enabled) {
         return;
@@ -383,6 +488,14 @@ public final class RetentionSweeper implements AutoCloseable {
     Future<?> renewed = heartbeats.submit(() -> { });
     swept.get(120, TimeUnit.SECONDS);
     renewed.get(120, TimeUnit.SECONDS);
+    // then what the heartbeat handed to each store's thread
+    List<Future<?>> stores = new ArrayList<>();
+    for (StoreHeartbeat s : storeHeartbeats.values()) {
+      stores.add(s.thread.submit(() -> { }));
+    }
+    for (Future<?> f : stores) {
+      f.get(120, TimeUnit.SECONDS);
+    }
   }
 
   /** {@link #awaitSweeps()} for every sweeper of this JVM. */

@@ -204,12 +204,21 @@ final class RddVerification {
     List<String> sources = new ArrayList<>();
     classes.descriptors.keySet().forEach(n -> sources.add(classes.firstSeenIn.get(n)));
     sources.addAll(classes.variants.values());
+    List<SerialStream.Desc> descs = new ArrayList<>(classes.descriptors.values());
+    descs.addAll(classes.variants.keySet());
     List<UpgradeCheckCommand.Verdict> verdicts = UpgradeCheckCommand.check(classes, loader);
     for (int i = 0; i < verdicts.size(); i++) {
       UpgradeCheckCommand.Verdict v = verdicts.get(i);
       String where = i < sources.size() && sources.get(i) != null ? sources.get(i)
           : rdd.path.toString();
-      if (v.status().equals("incompatible")) {
+      // a class not found: missing here, unless the descriptor proves its name corrupted
+      String corrupted = v.status().equals("missing") && "ClassNotFoundException".equals(
+          v.exception()) && i < descs.size() && descs.get(i).name.equals(v.className())
+          ? CorruptedClassName.evidence(descs.get(i), descs, List.of(), loader) : null;
+      if (corrupted != null) {
+        problems.add(new Problem(where, "class names Spark's read can resolve", corrupted
+            + " (Spark's read: ClassNotFoundException: " + v.className() + ")"));
+      } else if (v.status().equals("incompatible")) {
         problems.add(new Problem(where, "records of class " + v.className() + " that Spark"
             + " reads with the classes on this class path", v.reason()
             + (v.exception() != null ? " (Spark's read: " + v.exception() + ")" : "")));
@@ -221,6 +230,43 @@ final class RddVerification {
             + v.reason());
       }
     }
+  }
+
+  /** Spark's partitioners: a {@code _partitioner} of a stock application is mostly one. */
+  private static final List<String> SPARK_PARTITIONERS = List.of(
+      "org.apache.spark.HashPartitioner", "org.apache.spark.RangePartitioner");
+
+  /**
+   * Why a Java-serialized {@code _partitioner} names a class whose name is proven corrupted
+   * ({@link CorruptedClassName}: e.g. the serialVersionUID computed from the name of one of
+   * Spark's partitioners under another name); null when none is. A class merely not on this
+   * class path (an application's partitioner) proves nothing.
+   */
+  private static String corruptedPartitionerClass(FileSystem fs, Path p) throws IOException {
+    List<SerialStream.Desc> descs;
+    try {
+      descs = RecordSample.javaDescriptors(fs, p);
+    } catch (IOException e) {
+      return null; // judged by its deserialization
+    }
+    ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
+        ? Thread.currentThread().getContextClassLoader() : RecordSample.class.getClassLoader();
+    for (SerialStream.Desc d : descs) {
+      if (d.isProxy()) {
+        continue;
+      }
+      try {
+        Class.forName(d.name, false, loader);
+      } catch (ClassNotFoundException e) {
+        String why = CorruptedClassName.evidence(d, descs, SPARK_PARTITIONERS, loader);
+        if (why != null) {
+          return why + " (Spark's read: ClassNotFoundException: " + d.name + ")";
+        }
+      } catch (LinkageError e) {
+        // found but not loadable here: not a name's damage
+      }
+    }
+    return null;
   }
 
   /**
@@ -279,6 +325,14 @@ final class RddVerification {
       problems.add(new Problem(p.toString(), "a partitioner that deserializes with " + serializer
           + " (Spark reads the checkpoint without its partitioner)", e.getMessage()));
       return;
+    }
+    if (!RecordSample.KRYO.equals(serializer)) {
+      String corrupted = corruptedPartitionerClass(fs, p);
+      if (corrupted != null) {
+        problems.add(new Problem(p.toString(), "a partitioner whose classes Spark's read"
+            + " resolves (Spark reads the checkpoint without its partitioner)", corrupted));
+        return;
+      }
     }
     int found = rdd.parts.size();
     if (partitions != null && partitions != found) {

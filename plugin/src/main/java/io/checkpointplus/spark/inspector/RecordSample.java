@@ -141,7 +141,8 @@ final class RecordSample {
    * compressed) says there are.
    *
    * @return null when that cannot be told without application code: a partitioner of another
-   *     class than {@code HashPartitioner} (Java serialization), or of a class not here (Kryo)
+   *     class than {@code HashPartitioner} or {@code RangePartitioner} (Java serialization), or
+   *     of a class not here (Kryo)
    * @throws IOException when the file does not deserialize
    */
   static Integer partitions(FileSystem fs, Path file, String serializer, SparkConf conf)
@@ -153,12 +154,7 @@ final class RecordSample {
         return p instanceof org.apache.spark.Partitioner partitioner
             ? partitioner.numPartitions() : null;
       }
-      Object p = new SerialStream(in).readTopLevel();
-      if (p instanceof SerialStream.Obj obj && obj.desc.name.equals(
-          "org.apache.spark.HashPartitioner") && obj.field("partitions") instanceof Integer n) {
-        return n;
-      }
-      return null;
+      return javaPartitions(new SerialStream(in).readTopLevel());
     } catch (java.io.EOFException e) {
       throw new IOException("the partitioner is cut off: the file ends inside it");
     } catch (RuntimeException e) {
@@ -168,6 +164,37 @@ final class RecordSample {
       }
       throw new IOException("cannot be read: " + message.lines().findFirst().orElse(""), e);
     }
+  }
+
+  /** The class descriptors of a Java-serialized partitioner file, in stream order. */
+  static List<SerialStream.Desc> javaDescriptors(FileSystem fs, Path file) throws IOException {
+    try (InputStream in = new BufferedInputStream(fs.open(file), 8192)) {
+      SerialStream stream = new SerialStream(in);
+      stream.readTopLevel();
+      return stream.descriptors();
+    }
+  }
+
+  /**
+   * How many partitions a Java-serialized partitioner says there are, read from its fields as
+   * its {@code numPartitions} computes them: a {@code HashPartitioner}'s {@code partitions}; a
+   * {@code RangePartitioner}'s range bounds plus one (its {@code partitions} field is the count
+   * asked for, more than there are where fewer distinct keys made fewer ranges). Null for any
+   * other partitioner, or fields not as expected.
+   */
+  static Integer javaPartitions(Object partitioner) {
+    if (!(partitioner instanceof SerialStream.Obj obj)) {
+      return null;
+    }
+    if (obj.desc.name.equals("org.apache.spark.HashPartitioner")
+        && obj.field("partitions") instanceof Integer n) {
+      return n;
+    }
+    if (obj.desc.name.equals("org.apache.spark.RangePartitioner")
+        && obj.field("rangeBounds") instanceof SerialStream.Arr bounds) {
+      return bounds.elements().size() + 1;
+    }
+    return null;
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -106,6 +107,174 @@ class VerifyVerdictsTest {
     assertEquals(1, extra.exitCode(), extra.toString());
     assertTrue(extra.out().contains("_partitioner says 4 partitions, found 5 part files"),
         extra.out());
+  }
+
+  /** What stock Spark reads from a checkpoint directory: partitions, records, partitioner. */
+  record SparkRead(int partitions, long records, Integer partitionerCount, String partitioner) {
+  }
+
+  /** Reads {@code dir} as stock Spark reads a checkpoint ({@code sc.checkpointFile}). */
+  private static SparkRead sparkReads(Map<String, String> settings, Path dir) {
+    org.apache.spark.SparkContext sc = io.checkpointplus.spark.LocalSpark.stock(settings);
+    try {
+      org.apache.spark.rdd.RDD<Object> rdd = sc.checkpointFile(dir.toUri().toString(),
+          scala.reflect.ClassTag$.MODULE$.AnyRef());
+      org.apache.spark.Partitioner p = rdd.partitioner().getOrElse(() -> null);
+      return new SparkRead(rdd.partitions().length, rdd.count(),
+          p == null ? null : p.numPartitions(), p == null ? null : p.getClass().getName());
+    } finally {
+      io.checkpointplus.spark.LocalSpark.stop(sc);
+    }
+  }
+
+  /**
+   * A stock checkpoint of {@code sortByKey(true, 4)} over 400 pairs whose keys take
+   * {@code distinctKeys} values: its {@code _partitioner} holds a RangePartitioner, whose
+   * partition count is its range bounds plus one (its {@code partitions} field says what was
+   * asked for, 4, even where fewer distinct keys made fewer ranges).
+   */
+  private static Path sortedCheckpoint(String name, Map<String, String> settings,
+      int distinctKeys) {
+    org.apache.spark.SparkContext sc = io.checkpointplus.spark.LocalSpark.stock(settings);
+    try {
+      sc.setCheckpointDir(tmp.resolve(name).toString());
+      java.util.List<Integer> numbers = new java.util.ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        numbers.add(i);
+      }
+      org.apache.spark.api.java.JavaPairRDD<Integer, String> sorted = new org.apache.spark.api
+          .java.JavaSparkContext(sc).parallelize(numbers, 3)
+          .mapToPair(i -> new scala.Tuple2<>(i % distinctKeys, "v" + i)).sortByKey(true, 4);
+      sorted.checkpoint();
+      assertEquals(400, sorted.count());
+      assertTrue(sorted.rdd().partitioner().get() instanceof org.apache.spark.RangePartitioner);
+      return Path.of(java.net.URI.create(sorted.rdd().getCheckpointFile().get()));
+    } finally {
+      io.checkpointplus.spark.LocalSpark.stop(sc);
+    }
+  }
+
+  /** A copy of {@code dir}, to damage. */
+  private static Path copyOf(Path dir) {
+    Path copy = tmp.resolve(UUID.randomUUID().toString()).resolve(dir.getFileName().toString());
+    RddCheckpoints.copy(dir, copy);
+    return copy;
+  }
+
+  private static String[] withSettings(Map<String, String> settings, String... args) {
+    java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of(args));
+    settings.forEach((k, v) -> {
+      all.add("--conf");
+      all.add(k + "=" + v);
+    });
+    return all.toArray(new String[0]);
+  }
+
+  /**
+   * Review: a stock checkpoint of a sortByKey ({@code _partitioner}: a RangePartitioner of 4
+   * partitions) with a part file removed from the end or one added after it. Stock Spark reads
+   * it without an error: fewer (more) partitions and records than its partitioner says. verify
+   * counted only a HashPartitioner's partitions and called both intact; it must say damaged as
+   * it does for a HashPartitioner, with Java serialization and with Kryo, and still call a
+   * healthy one intact, including one whose few distinct keys made fewer ranges than asked for.
+   */
+  @Test
+  void aPartCountARangePartitionerContradictsIsDamage() throws Exception {
+    for (String serializer : new String[] {CheckpointMatrix.JAVA, CheckpointMatrix.KRYO}) {
+      Map<String, String> settings = Map.of("spark.serializer", serializer,
+          "spark.checkpoint.compress", "false");
+      String kind = serializer.substring(serializer.lastIndexOf('.') + 1) + ": ";
+      Path sorted = sortedCheckpoint("sorted-" + serializer.hashCode(),
+          settings, 400);
+      try (java.util.stream.Stream<Path> parts = Files.list(sorted)) {
+        assertEquals(4, parts.filter(p -> p.getFileName().toString().startsWith("part-"))
+            .count(), kind + "4 ranges");
+      }
+      InspectorRun healthy = InspectorRun.of(withSettings(settings, "verify",
+          sorted.toString()));
+      assertEquals(0, healthy.exitCode(), kind + healthy);
+
+      Path fewer = copyOf(sorted);
+      Files.delete(fewer.resolve("part-00003"));
+      Files.deleteIfExists(fewer.resolve(".part-00003.crc"));
+      SparkRead read = sparkReads(settings, fewer);
+      assertEquals(new SparkRead(3, read.records(), 4, "org.apache.spark.RangePartitioner"),
+          read, kind + "Spark reads 3 partitions under a partitioner of 4, without an error");
+      assertTrue(read.records() < 400, kind + "and fewer records: " + read);
+      InspectorRun run = InspectorRun.of(withSettings(settings, "verify", fewer.toString()));
+      assertEquals(1, run.exitCode(), kind + run);
+      assertTrue(run.out().contains("_partitioner says 4 partitions, found 3 part files"),
+          kind + run.out());
+
+      Path more = copyOf(sorted);
+      Files.copy(more.resolve("part-00000"), more.resolve("part-00004"));
+      SparkRead extra = sparkReads(settings, more);
+      assertEquals(5, extra.partitions(), kind + extra);
+      assertTrue(extra.records() > 400, kind + extra);
+      InspectorRun added = InspectorRun.of(withSettings(settings, "verify", more.toString()));
+      assertEquals(1, added.exitCode(), kind + added);
+      assertTrue(added.out().contains("_partitioner says 4 partitions, found 5 part files"),
+          kind + added.out());
+
+      // two distinct keys: fewer ranges than the 4 the partitioner's "partitions" field says
+      Path two = sortedCheckpoint("sorted-two-" + serializer.hashCode(), settings, 2);
+      SparkRead twoRead = sparkReads(settings, two);
+      assertTrue(twoRead.partitions() < 4 && twoRead.records() == 400
+          && twoRead.partitionerCount() == twoRead.partitions(), kind + twoRead);
+      InspectorRun twoRun = InspectorRun.of(withSettings(settings, "verify", two.toString()));
+      assertEquals(0, twoRun.exitCode(), kind + twoRun);
+    }
+  }
+
+  /**
+   * Review: a damaged {@code _partitioner} holding a RangePartitioner (cut short, .crc gone).
+   * Stock Spark reads the records without a partitioner (a WARN); verify calls it damaged, as
+   * for a HashPartitioner, naming the file.
+   */
+  @Test
+  void aDamagedRangePartitionerIsDamage() throws Exception {
+    for (String serializer : new String[] {CheckpointMatrix.JAVA, CheckpointMatrix.KRYO}) {
+      Map<String, String> settings = Map.of("spark.serializer", serializer,
+          "spark.checkpoint.compress", "false");
+      String kind = serializer.substring(serializer.lastIndexOf('.') + 1) + ": ";
+      Path cut = copyOf(sortedCheckpoint("cut-" + serializer.hashCode(), settings, 400));
+      byte[] bytes = Files.readAllBytes(cut.resolve("_partitioner"));
+      Files.write(cut.resolve("_partitioner"), Arrays.copyOf(bytes, bytes.length - 5));
+      Files.delete(cut.resolve("._partitioner.crc"));
+      SparkRead read = sparkReads(settings, cut);
+      assertEquals(new SparkRead(4, 400, null, null), read, kind + read);
+      InspectorRun run = InspectorRun.of(withSettings(settings, "verify", cut.toString()));
+      assertEquals(1, run.exitCode(), kind + run);
+      assertTrue(run.out().contains("_partitioner: expected"), kind + run.out());
+    }
+  }
+
+  /**
+   * Review: a stock Java checkpoint whose {@code _partitioner} names its class wrongly (one
+   * character of org.apache.spark.HashPartitioner or RangePartitioner changed, .crc gone).
+   * Stock Spark cannot resolve it and reads the records without a partitioner (a WARN), as for
+   * a partitioner cut short, which verify calls damaged; verify said intact. The descriptor's
+   * serialVersionUID is the one computed from Spark's partitioner's name: damage.
+   */
+  @Test
+  void aPartitionerWhoseClassNameIsCorruptedIsDamage() throws Exception {
+    Map<String, String> java = Map.of("spark.serializer", CheckpointMatrix.JAVA,
+        "spark.checkpoint.compress", "false");
+    Path hash = copyOf(CheckpointMatrix.of(false, false, false), "pairs");
+    Path range = copyOf(sortedCheckpoint("renamed-range", java, 400));
+    for (Path dir : new Path[] {hash, range}) {
+      byte[] bytes = Files.readAllBytes(dir.resolve("_partitioner"));
+      int at = indexOf(bytes, "Partitioner") + 10;
+      bytes[at] = 'x';
+      Files.write(dir.resolve("_partitioner"), bytes);
+      Files.delete(dir.resolve("._partitioner.crc"));
+      SparkRead read = sparkReads(java, dir);
+      assertEquals(null, read.partitioner(), "Spark drops the partitioner: " + read);
+      InspectorRun run = InspectorRun.of(withSettings(java, "verify", dir.toString()));
+      assertEquals(1, run.exitCode(), run.toString());
+      assertTrue(run.out().contains("_partitioner: expected") && run.out().contains(
+          "Partitionex"), run.out());
+    }
   }
 
   @Test
@@ -263,22 +432,148 @@ class VerifyVerdictsTest {
     }
   }
 
+  /** Events of an application: two pairs of classes with the same fields, one pair declaring
+   * the same serialVersionUID (a class copied and renamed), the other computing theirs. */
+  private static Map<String, String> events(boolean withTheSecondOfEachPair) {
+    Map<String, String> sources = new java.util.TreeMap<>();
+    java.util.function.BiFunction<String, String, String> source = (name, suid) -> "package app;"
+        + " public class " + name + " implements java.io.Serializable { " + suid
+        + " public int id; public String label;"
+        + " public " + name + "(int id) { this.id = id; this.label = \"" + name + "-\" + id; } }";
+    sources.put("app.EventA", source.apply("EventA", "private static final long"
+        + " serialVersionUID = 1L;"));
+    sources.put("app.ClickA", source.apply("ClickA", ""));
+    if (withTheSecondOfEachPair) {
+      sources.put("app.EventB", source.apply("EventB", "private static final long"
+          + " serialVersionUID = 1L;"));
+      sources.put("app.ClickB", source.apply("ClickB", ""));
+    }
+    return sources;
+  }
+
   /**
-   * Review of issue 19: a record class that is not on the inspector's class path (here a
-   * damaged name, scala.TupleX; as often an application class without its jar) cannot be
-   * resolved, as Spark's read would with the application's jars: verify cannot tell, and says
-   * how to give it the classes. It said intact.
+   * A stock Java checkpoint of application records (EventA, EventB, ClickA, ClickB), written by
+   * real Spark with the application's jar ({@code spark.jars}); the test's class path has none
+   * of these classes.
+   */
+  private static Path applicationCheckpoint(Path appJar) {
+    org.apache.spark.SparkContext sc = io.checkpointplus.spark.LocalSpark.stock(Map.of(
+        "spark.serializer", CheckpointMatrix.JAVA, "spark.checkpoint.compress", "false",
+        "spark.jars", appJar.toString()));
+    try {
+      sc.setCheckpointDir(tmp.resolve("application").toString());
+      java.util.List<Integer> numbers = new java.util.ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        numbers.add(i);
+      }
+      String[] classes = {"app.EventA", "app.EventB", "app.ClickA", "app.ClickB"};
+      org.apache.spark.api.java.JavaRDD<Object> rdd = new org.apache.spark.api.java
+          .JavaSparkContext(sc).parallelize(numbers, 3).map(i -> Class.forName(
+              classes[i % 4], true, Thread.currentThread().getContextClassLoader())
+              .getConstructor(int.class).newInstance(i));
+      rdd.checkpoint();
+      assertEquals(400, rdd.count());
+      return Path.of(java.net.URI.create(rdd.getCheckpointFile().get()));
+    } finally {
+      io.checkpointplus.spark.LocalSpark.stop(sc);
+    }
+  }
+
+  /** verify run with {@code jar} on its class path, as {@code bin/checkpoint-plus --jars}. */
+  private static InspectorRun verifyWith(Path jar, String... args) throws Exception {
+    Thread t = Thread.currentThread();
+    ClassLoader before = t.getContextClassLoader();
+    try (java.net.URLClassLoader loader = jar == null ? null : AppBuilds.loader(jar)) {
+      if (loader != null) {
+        t.setContextClassLoader(loader);
+      }
+      return InspectorRun.of(args);
+    } finally {
+      t.setContextClassLoader(before);
+    }
+  }
+
+  /**
+   * Review of issue 19: records of application classes that are not on the inspector's class
+   * path cannot be resolved, as Spark's read would with the application's jars: verify cannot
+   * tell, and says how to give it the classes. It said intact. With an older build of the
+   * application that has only one class of each pair (the same fields; EventA and EventB even
+   * declare the same serialVersionUID), the others are still only missing here: "cannot tell",
+   * never "damaged". With the application's jar: intact.
    */
   @Test
   void aJavaRecordClassNotOnTheClassPathIsCannotTell() throws Exception {
-    CheckpointMatrix java = CheckpointMatrix.of(false, false, false);
-    Path copy = damagedCopy(java, "pairs", "part-00000",
-        b -> b[indexOf(b, "scala.Tuple2") + 11] = 'X');
-    InspectorRun run = verify(java, copy, "--checksum", "--json");
+    Path work = Files.createDirectories(tmp.resolve("app-build"));
+    Path appJar = AppBuilds.build(work, "app", events(true));
+    Path olderJar = AppBuilds.build(work, "app-older", events(false));
+    Path dir = applicationCheckpoint(appJar);
+    String[] args = {"verify", dir.toString(), "--checksum", "--json", "--conf",
+        "spark.serializer=" + CheckpointMatrix.JAVA, "--conf", "spark.checkpoint.compress=false"};
+    InspectorRun run = verifyWith(null, args);
     assertEquals(4, run.exitCode(), run.toString());
     assertEquals("cannot tell", run.json().get("verdict").asText(), run.out());
     assertFalse(run.json().get("intact").asBoolean(), run.out());
-    assertTrue(run.out().contains("scala.TupleX") && run.out().contains("--jars"), run.out());
+    assertTrue(run.out().contains("app.EventB") && run.out().contains("--jars"), run.out());
+
+    InspectorRun older = verifyWith(olderJar, args);
+    assertEquals(4, older.exitCode(), older.toString());
+    assertTrue(older.out().contains("app.EventB") && older.out().contains("app.ClickB")
+        && !older.out().contains("app.EventA is not"), older.out());
+
+    InspectorRun full = verifyWith(appJar, args);
+    assertEquals(0, full.exitCode(), full.toString());
+  }
+
+  /**
+   * Review: a record class descriptor whose name was changed in place (scala.Tuple2 to
+   * scala.TupleX in one part file, its .crc gone). Stock Spark fails the read with
+   * ClassNotFoundException. verify called it "cannot tell", as for an application class not on
+   * its class path; but the descriptor is scala.Tuple2's, as the other descriptors of the
+   * checkpoint show: the same fields and the same serialVersionUID, which Tuple2 does not
+   * declare, so it is computed from the class name and no class of another name has it. That is
+   * damage, naming the part file. So is java.lang.InXeger with java.lang.Integer's declared
+   * serialVersionUID and fields (no class outside the JDK can be in a java. package), and a
+   * name no class can have ({@code java/lang.Integer}: a '/'). With the .crc kept, the file
+   * system's checksum already says so.
+   */
+  @Test
+  void aCorruptedRecordClassNameIsDamage() throws Exception {
+    CheckpointMatrix java = CheckpointMatrix.of(false, false, false);
+    Path renamed = damagedCopy(java, "pairs", "part-00000",
+        b -> b[indexOf(b, "scala.Tuple2") + 11] = 'X');
+    Exception sparkFails = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+        () -> sparkReads(java.settings(), renamed));
+    assertTrue(String.valueOf(sparkFails.getMessage()).contains(
+        "ClassNotFoundException: scala.TupleX"), String.valueOf(sparkFails.getMessage()));
+    InspectorRun run = verify(java, renamed, "--checksum", "--json");
+    assertEquals(1, run.exitCode(), run.toString());
+    assertEquals("damaged", run.json().get("verdict").asText(), run.out());
+    JsonNode problem = run.json().get("problems").get(0);
+    assertTrue(problem.get("file").asText().endsWith("/part-00000")
+        && problem.get("found").asText().contains("scala.TupleX")
+        && problem.get("found").asText().contains("scala.Tuple2"), run.out());
+
+    // java.lang.Integer declares its serialVersionUID; only the JDK can define a java. class
+    Path jdk = damagedCopy(java, "pairs", "part-00001",
+        b -> b[indexOf(b, "java.lang.Integer") + 12] = 'X');
+    InspectorRun jdkRun = verify(java, jdk, "--json");
+    assertEquals(1, jdkRun.exitCode(), jdkRun.toString());
+    assertTrue(jdkRun.out().contains("java.lang.InXeger"), jdkRun.out());
+
+    Path slash = damagedCopy(java, "pairs", "part-00001",
+        b -> b[indexOf(b, "java.lang.Integer") + 4] = '/');
+    InspectorRun invalid = verify(java, slash, "--json");
+    assertEquals(1, invalid.exitCode(), invalid.toString());
+    assertTrue(invalid.json().get("problems").get(0).get("file").asText().endsWith(
+        "/part-00001") && invalid.out().contains("java/lang.Integer"), invalid.out());
+
+    Path withCrc = copyOf(java, "pairs");
+    byte[] bytes = Files.readAllBytes(withCrc.resolve("part-00002"));
+    bytes[indexOf(bytes, "scala.Tuple2") + 11] = 'X';
+    Files.write(withCrc.resolve("part-00002"), bytes); // its .crc no longer matches
+    InspectorRun checksummed = verify(java, withCrc);
+    assertEquals(1, checksummed.exitCode(), checksummed.toString());
+    assertTrue(checksummed.out().contains("part-00002"), checksummed.out());
   }
 
   /**
