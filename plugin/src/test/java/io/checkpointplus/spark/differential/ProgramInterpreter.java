@@ -40,6 +40,7 @@ final class ProgramInterpreter {
   /** false on local-cluster, where shuffle blocks arrive in any order: results are sorted. */
   private final boolean ordered;
   private final CancelOnJobStart canceller = new CancelOnJobStart();
+  private final RunningTasks runningTasks = new RunningTasks();
 
   /** Cancels the job group it is armed with as soon as a job of that group starts. */
   private final class CancelOnJobStart extends SparkListener {
@@ -52,6 +53,47 @@ final class ProgramInterpreter {
       if (g != null && g.equals(group)) {
         sc.cancelJobGroup(g);
       }
+    }
+  }
+
+  /**
+   * Counts the tasks that started and have not ended. A cancelled job fails its action at once,
+   * while its killed tasks are still ending; a task killed while it stored a persisted block then
+   * races the next job's tasks for that block (stock Spark answered the next action with "Block
+   * rdd_0_1 does not exist" in one run of two), so the next step waits for them.
+   */
+  private final class RunningTasks extends SparkListener {
+    private int running;
+
+    @Override
+    public synchronized void onTaskStart(org.apache.spark.scheduler.SparkListenerTaskStart e) {
+      running++;
+    }
+
+    @Override
+    public synchronized void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd e) {
+      running--;
+      notifyAll();
+    }
+
+    /** Waits until every task the listener bus has reported started has ended; false if hung. */
+    boolean awaitNone() throws InterruptedException {
+      try {
+        sc.listenerBus().waitUntilEmpty(TimeUnit.SECONDS.toMillis(HUNG_SECONDS));
+      } catch (java.util.concurrent.TimeoutException e) {
+        return false;
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(HUNG_SECONDS);
+      synchronized (this) {
+        while (running > 0) {
+          long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+          if (left <= 0) {
+            return false;
+          }
+          wait(left);
+        }
+      }
+      return true;
     }
   }
 
@@ -88,6 +130,7 @@ final class ProgramInterpreter {
     this.jsc = new JavaSparkContext(sc);
     this.ordered = ordered;
     sc.addSparkListener(canceller);
+    sc.addSparkListener(runningTasks);
   }
 
   Run run(Program program, Path checkpointDir) {
@@ -292,12 +335,15 @@ final class ProgramInterpreter {
         JavaRDD<Integer> blocking = Functions.blockUntilInterrupted(
             in.ints != null ? in.ints : in.pairs.values());
         canceller.group = group;
+        String result;
         try {
-          return inJobGroup(group, true, () -> s.op == Op.CANCELLED_COUNT
+          result = inJobGroup(group, true, () -> s.op == Op.CANCELLED_COUNT
               ? Long.toString(blocking.count()) : values(blocking.collect(), ordered));
         } finally {
           canceller.group = null;
         }
+        return runningTasks.awaitNone() ? result
+            : result + "; its killed tasks still running after " + HUNG_SECONDS + " s";
       }
       default:
         throw new AssertionError(s.op);
