@@ -226,6 +226,30 @@ public final class DriverActivation implements DriverPlugin {
       cleaner.attachListener(new CleanupRecorder(audit));
       return null;
     });
+    if (settings.sqlEnabled()) {
+      installQueryCheckpoints(sparkVersion);
+    }
+  }
+
+  /**
+   * Structured Streaming's file manager. A failure leaves Spark's own manager (one WARN, a
+   * {@code hook.status} event) and changes nothing else.
+   */
+  private void installQueryCheckpoints(String sparkVersion) {
+    try {
+      QueryCheckpointActivation.install(sc.conf(), audit,
+          Thread.currentThread().getContextClassLoader() != null
+              ? Thread.currentThread().getContextClassLoader() : getClass().getClassLoader())
+          .ifPresent(what -> LOG.info("spark-checkpoint-plus protects Structured Streaming query"
+              + " checkpoints: {}={}", QueryCheckpointActivation.SPARK_KEY, what));
+    } catch (VirtualMachineError fatal) {
+      throw fatal;
+    } catch (Throwable t) {
+      LOG.warn("spark-checkpoint-plus leaves Structured Streaming checkpoints to Spark's own file"
+          + " manager: {}", t.toString());
+      LOG.debug("Structured Streaming installation failure", t);
+      recordHookStatus(sparkVersion, "degraded", "no Structured Streaming file manager: " + t);
+    }
   }
 
   /**
@@ -332,6 +356,7 @@ public final class DriverActivation implements DriverPlugin {
     if (audit == null) {
       return;
     }
+    io.checkpointplus.spark.structured.QueryLocationAudit.uninstall(audit);
     try {
       audit.close();
     } catch (VirtualMachineError fatal) {

@@ -23,7 +23,11 @@ public final class AuditEvent {
     CHECKPOINT_METADATA("checkpoint.metadata"),
     CHECKPOINT_VERIFIED("checkpoint.verified"),
     CHECKPOINT_UNVERIFIED("checkpoint.unverified"),
-    HOOK_STATUS("hook.status");
+    HOOK_STATUS("hook.status"),
+    STREAMING_BATCH_COMMITTED("streaming.batch.committed"),
+    STREAMING_QUERY_RESUMED("streaming.query.resumed"),
+    STREAMING_FILE_DAMAGED("streaming.file.damaged"),
+    STREAMING_UNPROTECTED("streaming.unprotected");
 
     private final String wireName;
 

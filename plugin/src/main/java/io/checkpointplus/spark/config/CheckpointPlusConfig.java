@@ -185,13 +185,23 @@ public final class CheckpointPlusConfig {
           + " Server) when replaying; the oldest are dropped. Its counters and summary"
           + " statistics still count every checkpoint.");
 
+  public static final ConfigEntry<Boolean> SQL_ENABLED = ConfigEntry.bool(
+      PREFIX + "sql.enabled", true,
+      "Structured Streaming: make the plugin's file manager the one Spark uses for query"
+          + " checkpoint locations (spark.sql.streaming.checkpointFileManagerClass), when"
+          + " spark-sql is on the class path. Each file of a location (offsets, commits, metadata,"
+          + " sources, state store files, a file sink's _spark_metadata) gets a size and CRC32C"
+          + " record beside it that stock Spark ignores, and is checked against it when Spark"
+          + " opens it. A manager the application set is wrapped, not replaced. false leaves"
+          + " Spark's own manager.");
+
   /** All settings, in the order the docs list them. */
   public static final List<ConfigEntry<?>> ALL = List.of(
       ENABLED, DIR, REUSE_ENABLED, REUSE_STORAGE_LEVEL, REUSE_UNPERSIST_AFTER, WRITE_BYTE_COPY,
       ANCESTORS_POLICY, ANCESTORS_MAX_LINEAGE_DEPTH, ANCESTORS_PARALLELISM, ANCESTORS_DRY_RUN,
       FILES_COMMIT, FILES_VERIFY, FILES_RETENTION_ENABLED, FILES_RETENTION_KEEP_LAST,
       FILES_RETENTION_OLDER_THAN, FILES_RETENTION_INCLUDE_UNOWNED, FILES_RETENTION_DRY_RUN,
-      AUDIT_SINKS, AUDIT_PATH, AUDIT_QUEUE_SIZE, UI_ENABLED, UI_RETAINED_CHECKPOINTS,
+      AUDIT_SINKS, AUDIT_PATH, AUDIT_QUEUE_SIZE, UI_ENABLED, UI_RETAINED_CHECKPOINTS, SQL_ENABLED,
       TESTING_SPARK_VERSION, TESTING_FAIL_INSTALL, TESTING_FAIL_WITH);
 
   private CheckpointPlusConfig() {

@@ -48,6 +48,7 @@ public final class PluginSettings {
   private final TestingFailure testingFailWith;
   private final List<String> ignoredWhileDisabled;
   private final boolean uiEnabled;
+  private final boolean sqlEnabled;
   private final int uiRetainedCheckpoints;
 
   private PluginSettings(SparkConf conf, Map<String, String> env) {
@@ -87,6 +88,7 @@ public final class PluginSettings {
     this.testingFailInstall = read.value(TESTING_FAIL_INSTALL);
     this.testingFailWith = read.value(TESTING_FAIL_WITH);
     this.uiEnabled = read.value(UI_ENABLED);
+    this.sqlEnabled = read.value(SQL_ENABLED);
     this.uiRetainedCheckpoints = read.value(UI_RETAINED_CHECKPOINTS);
     this.ignoredWhileDisabled = read.ignored();
   }
@@ -292,6 +294,11 @@ public final class PluginSettings {
 
   public TestingFailure testingFailWith() {
     return testingFailWith;
+  }
+
+  /** Whether query checkpoint locations get the plugin's file manager. */
+  public boolean sqlEnabled() {
+    return sqlEnabled;
   }
 
   public boolean uiEnabled() {

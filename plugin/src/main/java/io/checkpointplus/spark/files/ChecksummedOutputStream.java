@@ -6,11 +6,11 @@ import java.io.OutputStream;
 import java.util.zip.CRC32C;
 
 /** Counts and checksums (CRC32C) the bytes that reach the file, i.e. after compression. */
-final class ChecksummedOutputStream extends FilterOutputStream {
+public final class ChecksummedOutputStream extends FilterOutputStream {
   private final CRC32C crc = new CRC32C();
   private long count;
 
-  ChecksummedOutputStream(OutputStream out) {
+  public ChecksummedOutputStream(OutputStream out) {
     super(out);
   }
 
@@ -28,11 +28,11 @@ final class ChecksummedOutputStream extends FilterOutputStream {
     count += len;
   }
 
-  long count() {
+  public long count() {
     return count;
   }
 
-  long crc32c() {
+  public long crc32c() {
     return crc.getValue();
   }
 }

@@ -1,0 +1,173 @@
+package io.checkpointplus.spark.structured;
+
+import io.checkpointplus.spark.files.ChecksummedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.zip.CRC32C;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Integrity for the files of query locations, under whatever {@code CheckpointFileManager} Spark
+ * would have used: each protected file gets its {@link IntegrityRecord} once Spark's commit of
+ * it succeeded, and is checked against that record when Spark opens it. Files without a record
+ * (written by stock Spark, or before the plugin) are read as stock Spark reads them.
+ *
+ * <p>What the plugin adds never fails a query that stock Spark would run: a record that cannot
+ * be written is one WARN per location and an audit event, and the file stays as Spark wrote it.
+ * Damage does fail it, with a {@link QueryFileIntegrityException} naming the file.
+ */
+public final class QueryFileStore {
+  private static final Logger LOG = LoggerFactory.getLogger(QueryFileStore.class);
+
+  /**
+   * Files up to this size are read whole and checked at open, so no reader sees a byte of a
+   * damaged file; larger ones (state files) are checked as they are read, at their end or close.
+   */
+  static final int CHECK_AT_OPEN_BYTES = 1 << 20;
+
+  private final SparkFileManagerCalls spark;
+  private final boolean stateCoveredBySpark;
+
+  /**
+   * @param stateCoveredBySpark Spark 4.1+ with {@code
+   *     spark.sql.streaming.checkpoint.fileChecksum.enabled}: Spark checksums state files itself,
+   *     so the plugin leaves them alone rather than checksum them twice
+   */
+  public QueryFileStore(SparkFileManagerCalls spark, boolean stateCoveredBySpark) {
+    this.spark = spark;
+    this.stateCoveredBySpark = stateCoveredBySpark;
+  }
+
+  private boolean covers(QueryFile file) {
+    return file.isProtected() && !(stateCoveredBySpark && file.kind() == QueryFile.Kind.STATE);
+  }
+
+  /** A write in progress through Spark's {@code createAtomic}. */
+  public final class Write {
+    private final Path path;
+    private final QueryFile file;
+    private final long startNanos = System.nanoTime();
+    private ChecksummedOutputStream counted;
+
+    private Write(Path path, QueryFile file) {
+      this.path = path;
+      this.file = file;
+    }
+
+    /** The stream to hand Spark: counts and checksums what reaches Spark's stream. */
+    public OutputStream wrap(OutputStream sparkStream) {
+      counted = new ChecksummedOutputStream(sparkStream);
+      return counted;
+    }
+
+    /** After Spark's stream closed without error, i.e. the file is published. */
+    public void committed() {
+      IntegrityRecord record = new IntegrityRecord(path.getName(), counted.count(),
+          counted.crc32c());
+      try {
+        writeRecord(path, record);
+      } catch (IOException | RuntimeException e) {
+        QueryLocationAudit.unprotected(file, path, e);
+        return;
+      }
+      QueryLocationAudit.committed(file, path, record, System.nanoTime() - startNanos, spark);
+    }
+  }
+
+  /** Starts a write; {@code null} when {@code path} is not a file the plugin protects. */
+  public Write beginWrite(Path path) {
+    QueryFile file = QueryFile.of(path);
+    return covers(file) ? new Write(path, file) : null;
+  }
+
+  private void writeRecord(Path path, IntegrityRecord record) throws IOException {
+    FSDataOutputStream out = spark.createAtomic(IntegrityRecord.pathFor(path), true);
+    boolean done = false;
+    try {
+      out.write(record.toBytes());
+      done = true;
+    } finally {
+      if (done) {
+        out.close();
+      } else {
+        spark.cancel(out);
+      }
+    }
+  }
+
+  /**
+   * Spark's {@code open}, checked against the file's record when it has one. Small files are
+   * read and checked here; larger ones as they are read.
+   */
+  public FSDataInputStream open(Path path) throws IOException {
+    QueryFile file = QueryFile.of(path);
+    if (!covers(file)) {
+      return spark.open(path);
+    }
+    IntegrityRecord record = readRecord(path);
+    FSDataInputStream in = spark.open(path);
+    if (record == null) {
+      return in;
+    }
+    if (record.bytes() > CHECK_AT_OPEN_BYTES) {
+      return new FSDataInputStream(new VerifyingInputStream(in, path, record, file));
+    }
+    byte[] content;
+    try (InputStream s = in) {
+      content = readUpTo(s, CHECK_AT_OPEN_BYTES + 1L);
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(content, 0, content.length);
+    String difference = record.difference(content.length, crc.getValue());
+    if (difference != null) {
+      throw QueryLocationAudit.damaged(file, path, difference);
+    }
+    QueryLocationAudit.verified(file, path);
+    return new FSDataInputStream(new ByteArraySeekableStream(content));
+  }
+
+  private IntegrityRecord readRecord(Path path) throws IOException {
+    Path recordPath = IntegrityRecord.pathFor(path);
+    byte[] content;
+    try (InputStream in = spark.open(recordPath)) {
+      content = readUpTo(in, 4096);
+    } catch (FileNotFoundException noRecord) {
+      return null;
+    }
+    IntegrityRecord record = IntegrityRecord.parse(content);
+    if (record == null || !record.file().equals(path.getName())) {
+      throw QueryLocationAudit.damaged(QueryFile.of(path), path, "its integrity record "
+          + recordPath.getName() + " is unreadable or names another file");
+    }
+    return record;
+  }
+
+  /** Spark's {@code delete}; the file's record goes with it. */
+  public void deleted(Path path) {
+    if (!covers(QueryFile.of(path))) {
+      return;
+    }
+    try {
+      spark.delete(IntegrityRecord.pathFor(path));
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("Could not delete the integrity record of {}", path, e);
+    }
+  }
+
+  static byte[] readUpTo(InputStream in, long limit) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buf = new byte[8192];
+    int n;
+    while (out.size() < limit && (n = in.read(buf)) > 0) {
+      out.write(buf, 0, n);
+    }
+    return out.toByteArray();
+  }
+}

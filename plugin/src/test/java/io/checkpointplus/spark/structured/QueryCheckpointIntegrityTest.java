@@ -1,0 +1,221 @@
+package io.checkpointplus.spark.structured;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.checkpointplus.spark.LocalSpark;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import org.apache.commons.lang3.exception.ExceptionUtils;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A stateful Structured Streaming query with only {@code spark.plugins} set: every file of its
+ * checkpoint location is recorded, damage is named before a batch uses it, and stock Spark and
+ * the plugin restart each other's locations with stock's output.
+ */
+class QueryCheckpointIntegrityTest {
+  @TempDir
+  Path tmp;
+
+  private Path audit() {
+    return tmp.resolve("audit.jsonl");
+  }
+
+  /** Three batches (files a, b, c) into {@code location}. */
+  private List<String> threeBatches(boolean plugin, Path input, Path location) throws Exception {
+    StatefulQuery.addInput(input, "a.txt", "x", "y", "x");
+    StatefulQuery.addInput(input, "b.txt", "y", "z");
+    StatefulQuery.addInput(input, "c.txt", "x");
+    return StatefulQuery.runOnce(plugin, audit(), input, location, Map.of());
+  }
+
+  @Test
+  void everyFileOfTheLocationHasARecordOfItsSizeAndCrc32c() throws Exception {
+    Path location = tmp.resolve("location");
+    threeBatches(true, tmp.resolve("in"), location);
+
+    List<String> expected = List.of("commits/0", "commits/1", "commits/2", "metadata",
+        "offsets/0", "offsets/1", "offsets/2", "sources/0/0", "sources/0/1", "sources/0/2");
+    List<String> recorded = recordedFiles(location);
+    assertTrue(recorded.containsAll(expected), "records for " + recorded);
+    // State store files of both shuffle partitions: version N+1 after batch N.
+    for (String state : List.of("state/0/0/1.delta", "state/0/0/3.delta", "state/0/1/3.delta")) {
+      assertTrue(recorded.contains(state), state + " among " + recorded);
+    }
+    for (String file : recorded) {
+      Path data = location.resolve(file);
+      byte[] content = Files.readAllBytes(data);
+      CRC32C crc = new CRC32C();
+      crc.update(content);
+      String record = Files.readString(data.resolveSibling("." + data.getFileName()
+          + ".integrity"));
+      assertTrue(record.contains("\"bytes\":" + content.length + ",")
+          && record.contains("\"crc32c\":\"" + Long.toHexString(crc.getValue()) + "\""),
+          file + ": " + record);
+    }
+  }
+
+  @Test
+  void oneAuditEventPerMicroBatchNamesTheQueryAndItsFiles() throws Exception {
+    Path location = tmp.resolve("location");
+    threeBatches(true, tmp.resolve("in"), location);
+    String queryId = Files.readString(location.resolve("metadata")).replaceAll(
+        "(?s).*\"id\":\"([^\"]+)\".*", "$1");
+
+    List<JsonNode> batches = LocalSpark.events(audit(), "streaming.batch.committed");
+    assertEquals(List.of(0L, 1L, 2L), batches.stream().map(e -> e.get("batchId").asLong())
+        .collect(Collectors.toList()));
+    for (JsonNode e : batches) {
+      assertEquals(queryId, e.get("queryId").asText());
+      assertEquals(36, e.get("runId").asText().length(), e.toString());
+      long batch = e.get("batchId").asLong();
+      assertEquals(List.of("offsets/" + batch, "commits/" + batch),
+          List.of(e.get("files").get(0).get("file").asText(),
+              e.get("files").get(1).get("file").asText()));
+      assertEquals(Files.size(location.resolve("offsets/" + batch))
+          + Files.size(location.resolve("commits/" + batch)), e.get("bytes").asLong());
+    }
+    assertTrue(LocalSpark.events(audit(), "streaming.query.resumed").isEmpty());
+
+    StatefulQuery.addInput(tmp.resolve("in"), "d.txt", "z");
+    StatefulQuery.runOnce(true, audit(), tmp.resolve("in"), location, Map.of());
+    List<JsonNode> resumed = LocalSpark.events(audit(), "streaming.query.resumed");
+    assertEquals(1, resumed.size());
+    assertEquals(3, resumed.get(0).get("resumedAtBatch").asLong());
+  }
+
+  @Test
+  void outputEqualsStockSparkAndTheyRestartEachOthersLocations() throws Exception {
+    Path input = tmp.resolve("in");
+    StatefulQuery.addInput(input, "a.txt", "x", "y", "x");
+    StatefulQuery.addInput(input, "b.txt", "y", "z");
+    Path stockOnly = tmp.resolve("stock");
+    Path pluginThenStock = tmp.resolve("plugin-then-stock");
+    Path stockThenPlugin = tmp.resolve("stock-then-plugin");
+    List<String> stockFirst = StatefulQuery.runOnce(false, audit(), input, stockOnly, Map.of());
+    assertEquals(stockFirst, StatefulQuery.runOnce(true, audit(), input, pluginThenStock,
+        Map.of()));
+    assertEquals(stockFirst, StatefulQuery.runOnce(false, audit(), input, stockThenPlugin,
+        Map.of()));
+
+    StatefulQuery.addInput(input, "c.txt", "x", "z");
+    StatefulQuery.addInput(input, "d.txt", "w");
+    List<String> stockSecond = StatefulQuery.runOnce(false, audit(), input, stockOnly, Map.of());
+    assertEquals(List.of("batch 2: [x=3, z=2]", "batch 3: [w=1]"), stockSecond);
+    assertEquals(stockSecond, StatefulQuery.runOnce(false, audit(), input, pluginThenStock,
+        Map.of()), "stock Spark restarting a location the plugin wrote");
+    assertEquals(stockSecond, StatefulQuery.runOnce(true, audit(), input, stockThenPlugin,
+        Map.of()), "the plugin restarting a location stock Spark wrote");
+  }
+
+  @Test
+  void aChangedValueInTheLatestOffsetsFailsTheRestartNamingTheFile() throws Exception {
+    Path input = tmp.resolve("in");
+    Path location = tmp.resolve("location");
+    threeBatches(true, input, location);
+    Path offsets = location.resolve("offsets/2");
+    String content = Files.readString(offsets);
+    assertTrue(content.contains("\"logOffset\":2"), content);
+    // One value changed, size unchanged, and no Hadoop .crc beside it (as on object stores).
+    Files.writeString(offsets, content.replace("\"logOffset\":2", "\"logOffset\":1"));
+    Files.deleteIfExists(location.resolve("offsets/.2.crc"));
+    StatefulQuery.addInput(input, "d.txt", "z");
+
+    Exception failure = assertThrows(Exception.class,
+        () -> StatefulQuery.runOnce(true, audit(), input, location, Map.of()));
+    String message = ExceptionUtils.getStackTrace(failure);
+    assertTrue(message.contains(offsets.toString().replace(tmp.toString(), ""))
+        && message.contains("differs from what was committed") && message.contains("CRC32C"),
+        message);
+    List<JsonNode> damaged = LocalSpark.events(audit(), "streaming.file.damaged");
+    assertEquals(1, damaged.size());
+    assertTrue(damaged.get(0).get("file").asText().endsWith("offsets/2"));
+    assertEquals("offsets", damaged.get(0).get("kind").asText());
+  }
+
+  @Test
+  void aFlippedByteInAStateFileFailsTheBatchThatWouldLoadIt() throws Exception {
+    Path input = tmp.resolve("in");
+    Path location = tmp.resolve("location");
+    threeBatches(true, input, location);
+    Path delta = location.resolve("state/0/0/3.delta");
+    byte[] bytes = Files.readAllBytes(delta);
+    bytes[bytes.length / 2] ^= 0x01;
+    Files.write(delta, bytes);
+    Files.deleteIfExists(location.resolve("state/0/0/.3.delta.crc"));
+    StatefulQuery.addInput(input, "d.txt", "z", "x", "y", "w");
+
+    Exception failure = assertThrows(Exception.class,
+        () -> StatefulQuery.runOnce(true, audit(), input, location, Map.of()));
+    String message = ExceptionUtils.getStackTrace(failure);
+    assertTrue(message.contains("state/0/0/3.delta differs from what was committed"), message);
+  }
+
+  @Test
+  void switchedOffTheLocationIsStocksAlone() throws Exception {
+    Path location = tmp.resolve("location");
+    StatefulQuery.addInput(tmp.resolve("in"), "a.txt", "x");
+    StatefulQuery.runOnce(true, audit(), tmp.resolve("in"), location,
+        Map.of("spark.checkpointplus.sql.enabled", "false"));
+    assertTrue(Files.exists(location.resolve("commits/0")));
+    assertEquals(List.of(), recordedFiles(location));
+  }
+
+  @Test
+  void aManagerTheApplicationSetIsWrappedNotReplaced() throws Exception {
+    Path location = tmp.resolve("location");
+    String sparkFileSystemManager = sparkClass("FileSystemBasedCheckpointFileManager");
+    StatefulQuery.addInput(tmp.resolve("in"), "a.txt", "x");
+    List<String> out = StatefulQuery.runOnce(true, audit(), tmp.resolve("in"), location,
+        Map.of("spark.sql.streaming.checkpointFileManagerClass", sparkFileSystemManager));
+    assertEquals(List.of("batch 0: [x=1]"), out);
+    assertTrue(recordedFiles(location).contains("offsets/0"));
+    JsonNode status = LocalSpark.events(audit(), "hook.status").get(0);
+    assertNotNull(status);
+    assertFalse(status.get("status").asText().equals("degraded"), status.toString());
+  }
+
+  /** Spark's class of that simple name, in the package of the running Spark line. */
+  private static String sparkClass(String simpleName) {
+    for (String pkg : List.of("org.apache.spark.sql.execution.streaming.checkpointing.",
+        "org.apache.spark.sql.execution.streaming.")) {
+      try {
+        Class.forName(pkg + simpleName);
+        return pkg + simpleName;
+      } catch (ClassNotFoundException next) {
+        // try the older package
+      }
+    }
+    throw new AssertionError(simpleName + " not found");
+  }
+
+  /** Files of {@code location} that have an integrity record, relative, sorted. */
+  static List<String> recordedFiles(Path location) throws IOException {
+    try (Stream<Path> files = Files.walk(location)) {
+      return files.filter(p -> IntegrityRecord.isRecordName(p.getFileName().toString()))
+          .map(p -> {
+            String name = p.getFileName().toString();
+            Path data = p.resolveSibling(name.substring(1, name.length()
+                - ".integrity".length()));
+            return location.relativize(data).toString();
+          }).sorted().collect(Collectors.toList());
+    }
+  }
+
+  static String read(Path p) throws IOException {
+    return new String(Files.readAllBytes(p), StandardCharsets.UTF_8);
+  }
+}
