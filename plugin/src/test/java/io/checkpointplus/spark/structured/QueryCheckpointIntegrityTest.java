@@ -51,9 +51,15 @@ class QueryCheckpointIntegrityTest {
         "offsets/0", "offsets/1", "offsets/2", "sources/0/0", "sources/0/1", "sources/0/2");
     List<String> recorded = recordedFiles(location);
     assertTrue(recorded.containsAll(expected), "records for " + recorded);
-    // State store files of both shuffle partitions: version N+1 after batch N.
+    // State store files of both shuffle partitions: version N+1 after batch N. Spark 4.1+
+    // checksums them itself (<file>.crc), and the plugin does not checksum them twice.
     for (String state : List.of("state/0/0/1.delta", "state/0/0/3.delta", "state/0/1/3.delta")) {
-      assertTrue(recorded.contains(state), state + " among " + recorded);
+      if (sparkChecksumsStateFiles()) {
+        assertFalse(recorded.contains(state), state + " among " + recorded);
+        assertTrue(Files.exists(location.resolve(state + ".crc")), state + ".crc");
+      } else {
+        assertTrue(recorded.contains(state), state + " among " + recorded);
+      }
     }
     for (String file : recorded) {
       Path data = location.resolve(file);
@@ -148,9 +154,28 @@ class QueryCheckpointIntegrityTest {
 
   @Test
   void aFlippedByteInAStateFileFailsTheBatchThatWouldLoadIt() throws Exception {
-    Path input = tmp.resolve("in");
-    Path location = tmp.resolve("location");
-    threeBatches(true, input, location);
+    Map<String, String> settings = Map.of();
+    if (sparkChecksumsStateFiles()) {
+      // Spark 4.1+ names the file itself (CHECKPOINT_FILE_CHECKSUM_VERIFICATION_FAILED); with its
+      // checksums off, the plugin's records take over.
+      assertTrue(flipAByteInAStateFile("spark-checksums", Map.of())
+          .contains("Checksum verification failed, the file may be corrupted. File: file:"
+              + tmp.resolve("spark-checksums/location/state/0/0/3.delta")));
+      settings = Map.of("spark.sql.streaming.checkpoint.fileChecksum.enabled", "false");
+    }
+    String message = flipAByteInAStateFile("plugin", settings);
+    assertTrue(message.contains("state/0/0/3.delta differs from what was committed"), message);
+  }
+
+  /** Runs three batches, flips a byte of a state file, restarts; returns the failure. */
+  private String flipAByteInAStateFile(String dir, Map<String, String> settings)
+      throws Exception {
+    Path input = tmp.resolve(dir).resolve("in");
+    Path location = tmp.resolve(dir).resolve("location");
+    StatefulQuery.addInput(input, "a.txt", "x", "y", "x");
+    StatefulQuery.addInput(input, "b.txt", "y", "z");
+    StatefulQuery.addInput(input, "c.txt", "x");
+    StatefulQuery.runOnce(true, audit(), input, location, settings);
     Path delta = location.resolve("state/0/0/3.delta");
     byte[] bytes = Files.readAllBytes(delta);
     bytes[bytes.length / 2] ^= 0x01;
@@ -159,9 +184,14 @@ class QueryCheckpointIntegrityTest {
     StatefulQuery.addInput(input, "d.txt", "z", "x", "y", "w");
 
     Exception failure = assertThrows(Exception.class,
-        () -> StatefulQuery.runOnce(true, audit(), input, location, Map.of()));
-    String message = ExceptionUtils.getStackTrace(failure);
-    assertTrue(message.contains("state/0/0/3.delta differs from what was committed"), message);
+        () -> StatefulQuery.runOnce(true, audit(), input, location, settings));
+    return ExceptionUtils.getStackTrace(failure);
+  }
+
+  /** Spark 4.1+ writes and checks CRC32C files for state store files by default (SPARK-51972). */
+  static boolean sparkChecksumsStateFiles() {
+    String[] v = org.apache.spark.package$.MODULE$.SPARK_VERSION().split("\\.");
+    return Integer.parseInt(v[0]) > 4 || (Integer.parseInt(v[0]) == 4 && Integer.parseInt(v[1]) >= 1);
   }
 
   @Test
