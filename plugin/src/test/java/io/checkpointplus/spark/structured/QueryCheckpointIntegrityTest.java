@@ -152,6 +152,27 @@ class QueryCheckpointIntegrityTest {
     assertEquals("offsets", damaged.get(0).get("kind").asText());
   }
 
+  /** What the README says stock Spark does with the same damage: restarts, and counts twice. */
+  @Test
+  void stockSparkRestartsSilentlyFromTheSameDamageAndCountsAFileTwice() throws Exception {
+    Path input = tmp.resolve("in");
+    Path intact = tmp.resolve("intact");
+    Path damaged = tmp.resolve("damaged");
+    threeBatches(false, input, intact);
+    StatefulQuery.runOnce(false, audit(), input, damaged, Map.of());
+    Path offsets = damaged.resolve("offsets/2");
+    Files.writeString(offsets, Files.readString(offsets)
+        .replace("\"logOffset\":2", "\"logOffset\":1"));
+    Files.deleteIfExists(damaged.resolve("offsets/.2.crc"));
+    StatefulQuery.addInput(input, "d.txt", "z");
+
+    assertEquals(List.of("batch 3: [z=2]"),
+        StatefulQuery.runOnce(false, audit(), input, intact, Map.of()));
+    // c.txt (one x) is read again: x was 3 after batch 2.
+    assertEquals(List.of("batch 3: [x=4, z=2]"),
+        StatefulQuery.runOnce(false, audit(), input, damaged, Map.of()));
+  }
+
   @Test
   void aFlippedByteInAStateFileFailsTheBatchThatWouldLoadIt() throws Exception {
     Map<String, String> settings = Map.of();
