@@ -260,7 +260,8 @@ final class ClassEvolutions {
   }
 
   private static boolean isPrimitive(String type) {
-    return Character.isLowerCase(type.charAt(0)) && !type.endsWith("]");
+    // java.util.List<String> starts with a lower-case letter too
+    return Character.isLowerCase(type.charAt(0)) && !type.endsWith("]") && !type.contains(".");
   }
 
   private static Case enumCase(int id, String kind, Place place, boolean inJars, Random r) {
