@@ -248,34 +248,46 @@ public final class RetentionSweeper implements AutoCloseable {
   /**
    * Stops the heartbeat and the sweeps, and waits (at most ten seconds) for what was already
    * scheduled: once the application is stopped, nothing of it writes a marker any more, so a
-   * marker's file time says for certain when its owner was last alive.
+   * marker's file time says for certain when its owner was last alive. Called on an interrupted
+   * thread, it does not wait: the owner-marker writes are interrupted, the interrupt is kept.
    */
   @Override
   public void close() {
     closed = true;
     heartbeats.shutdown();
     sweeps.shutdown();
+    // Every executor is shut down before any wait: a wait that is interrupted must not leave
+    // a store's thread running for the rest of the JVM.
+    for (StoreHeartbeat s : storeHeartbeats.values()) {
+      s.thread.shutdown();
+    }
     try {
+      // One deadline for all: they were all shut down above and finish side by side, so a
+      // long sweep no longer uses up the time of the stores' last renewals.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      boolean done = sweeps.awaitTermination(10, TimeUnit.SECONDS)
-          && heartbeats.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS);
-      for (StoreHeartbeat s : storeHeartbeats.values()) {
-        s.thread.shutdown();
-      }
+      boolean done = sweeps.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS);
+      done &= heartbeats.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS);
       for (StoreHeartbeat s : storeHeartbeats.values()) {
         done &= s.thread.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS);
       }
       if (!done) {
         LOG.warn("Checkpoint retention still running 10 s after the application stopped (a"
             + " store not answering?); its owner-marker writes are interrupted");
-        for (StoreHeartbeat s : storeHeartbeats.values()) {
-          s.thread.shutdownNow();
-        }
+        stopStoreHeartbeatsNow();
       }
     } catch (InterruptedException e) {
+      stopStoreHeartbeatsNow();
       Thread.currentThread().interrupt();
     } finally {
       LIVE.remove(this);
+    }
+  }
+
+  /** Interrupts the owner-marker writes under way and drops the queued ones. */
+  private void stopStoreHeartbeatsNow() {
+    heartbeats.shutdownNow();
+    for (StoreHeartbeat s : storeHeartbeats.values()) {
+      s.thread.shutdownNow();
     }
   }
 
@@ -310,6 +322,11 @@ public final class RetentionSweeper implements AutoCloseable {
       return;
     }
     StoreHeartbeat s = storeHeartbeats.computeIfAbsent(store, k -> new StoreHeartbeat());
+    if (closed) {
+      // close() ran meanwhile and may not have seen this store's executor: end it here.
+      s.thread.shutdown();
+      return;
+    }
     long now = System.nanoTime();
     if (scheduled && !s.busySince.compareAndSet(0, now)) {
       long stalledMs = TimeUnit.NANOSECONDS.toMillis(now - s.busySince.get());

@@ -18,8 +18,8 @@ import java.util.Set;
  * its {@code MODULE$}, or a static initializer that only stores constants into the class's own
  * static fields. Anything else (a branch, a call, an array, a cast, a constant that loads a
  * class or runs a bootstrap method) is not trivial: only running it would tell what it does.
- * Also what a {@code $deserializeLambda$} can recreate: the methods declared and the method
- * handles of the constant pool.
+ * Also which serialized lambdas a {@code $deserializeLambda$} recreates, from its code and the
+ * class's bootstrap methods ({@link #recreatesLambda}).
  */
 final class ClassFileCode {
   private final String thisClass;
@@ -32,6 +32,11 @@ final class ClassFileCode {
   private final Map<String, byte[]> code = new HashMap<>();
   /** Method name + descriptor of every method declared (abstract and native ones too). */
   private final Set<String> declaredMethods = new HashSet<>();
+  /**
+   * The BootstrapMethods attribute: per entry its method handle's constant pool index, then
+   * its arguments'.
+   */
+  private final int[][] bootstrapMethods;
 
   private ClassFileCode(byte[] bytes) throws IOException {
     DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
@@ -100,6 +105,27 @@ final class ClassFileCode {
         }
       }
     }
+    int[][] bootstraps = new int[0][];
+    int attributes = in.readUnsignedShort();
+    for (int a = 0; a < attributes; a++) {
+      String attr = utf8[in.readUnsignedShort()];
+      int len = in.readInt();
+      if ("BootstrapMethods".equals(attr)) {
+        bootstraps = new int[in.readUnsignedShort()][];
+        for (int b = 0; b < bootstraps.length; b++) {
+          int handle = in.readUnsignedShort();
+          int[] entry = new int[1 + in.readUnsignedShort()];
+          entry[0] = handle;
+          for (int i = 1; i < entry.length; i++) {
+            entry[i] = in.readUnsignedShort();
+          }
+          bootstraps[b] = entry;
+        }
+      } else {
+        in.skipNBytes(len);
+      }
+    }
+    bootstrapMethods = bootstraps;
   }
 
   private static void skipAttributes(DataInputStream in) throws IOException {
@@ -204,23 +230,143 @@ final class ClassFileCode {
     return declaredMethods.contains(name + descriptor);
   }
 
+  /** What {@link #recreatesLambda} can tell of a {@code $deserializeLambda$}. */
+  enum LambdaDeserialization { RECREATES, DOES_NOT_RECREATE, UNKNOWN_FORM }
+
   /**
-   * Whether the constant pool holds a method handle of {@code owner.name descriptor}
-   * (internal names): what a {@code $deserializeLambda$} recreates a serialized lambda from
-   * (javac's creates it with that handle; scalac's {@code LambdaDeserialize} finds it among
-   * the handles it is given). A handle the class uses otherwise (a method reference that is not
-   * serializable) counts too.
+   * Whether this class's {@code $deserializeLambda$} recreates a serialized lambda implemented
+   * by {@code implClass.name descriptor} (internal names). A handle of that method elsewhere in
+   * the class (a lambda or method reference that is not serializable) is no evidence: only the
+   * forms the compilers generate are.
+   *
+   * <ul>
+   *   <li>scalac (2.12, 2.13): an {@code invokedynamic} bootstrapped by
+   *       {@code scala.runtime.LambdaDeserialize}, given the handles of the class's serializable
+   *       lambdas; it recreates the one whose name and descriptor match.
+   *   <li>javac: a switch on {@code getImplMethodName()}, then string comparisons of
+   *       the implementation's class and descriptor (and of the functional interface): each of
+   *       the three must be a string constant of the method.
+   * </ul>
+   *
+   * {@link LambdaDeserialization#UNKNOWN_FORM} when it is neither, or its code cannot be
+   * decoded.
    */
-  boolean hasMethodHandle(String owner, String name, String descriptor) {
-    for (int i = 1; i < tag.length; i++) {
-      if (tag[i] == 15 && tag[first[i]] >= 9 && tag[first[i]] <= 11) {
-        String[] m = ref(first[i]);
-        if (m[0].equals(owner) && m[1].equals(name) && m[2].equals(descriptor)) {
-          return true;
+  LambdaDeserialization recreatesLambda(String implClass, String name, String descriptor) {
+    try {
+      return lambdaDeserialization(implClass, name, descriptor);
+    } catch (RuntimeException e) {
+      return LambdaDeserialization.UNKNOWN_FORM; // a constant index out of the pool
+    }
+  }
+
+  private LambdaDeserialization lambdaDeserialization(String implClass, String name,
+      String descriptor) {
+    byte[] c = code.get("$deserializeLambda$(Ljava/lang/invoke/SerializedLambda;)"
+        + "Ljava/lang/Object;");
+    if (c == null) {
+      return LambdaDeserialization.UNKNOWN_FORM;
+    }
+    Set<String> strings = new HashSet<>();
+    boolean lambdaDeserialize = false;
+    boolean listed = false;
+    boolean readsImplMethodName = false;
+    int pc = 0;
+    while (pc < c.length) {
+      int op = c[pc] & 0xFF;
+      int length = instructionLength(c, pc);
+      if (length <= 0 || pc + length > c.length) {
+        return LambdaDeserialization.UNKNOWN_FORM;
+      }
+      if (op == 0x12 || op == 0x13) { // ldc, ldc_w
+        int index = op == 0x12 ? c[pc + 1] & 0xFF : u2(c, pc + 1);
+        if (tag[index] == 8) {
+          strings.add(utf8[first[index]]);
+        }
+      } else if (op == 0xB6 || op == 0xB9) { // invokevirtual, invokeinterface
+        int index = u2(c, pc + 1);
+        if (tag[index] == 10 || tag[index] == 11) {
+          String[] m = ref(index);
+          readsImplMethodName |= m[0].equals("java/lang/invoke/SerializedLambda")
+              && m[1].equals("getImplMethodName");
+        }
+      } else if (op == 0xBA) { // invokedynamic
+        int index = u2(c, pc + 1);
+        int[] bootstrap = tag[index] == 18 && first[index] < bootstrapMethods.length
+            ? bootstrapMethods[first[index]] : null;
+        if (bootstrap != null && isMethodHandle(bootstrap[0])) {
+          String[] bsm = ref(first[bootstrap[0]]);
+          if (bsm[0].equals("scala/runtime/LambdaDeserialize") && bsm[1].equals("bootstrap")) {
+            lambdaDeserialize = true;
+            for (int i = 1; i < bootstrap.length; i++) {
+              if (isMethodHandle(bootstrap[i])) {
+                // LambdaDeserialize looks the lambda up by name and descriptor only
+                String[] h = ref(first[bootstrap[i]]);
+                listed |= h[1].equals(name) && h[2].equals(descriptor);
+              }
+            }
+          }
         }
       }
+      pc += length;
     }
-    return false;
+    if (lambdaDeserialize) {
+      return listed ? LambdaDeserialization.RECREATES
+          : LambdaDeserialization.DOES_NOT_RECREATE;
+    }
+    if (readsImplMethodName) {
+      return strings.contains(name) && strings.contains(implClass)
+          && strings.contains(descriptor) ? LambdaDeserialization.RECREATES
+          : LambdaDeserialization.DOES_NOT_RECREATE;
+    }
+    return LambdaDeserialization.UNKNOWN_FORM;
+  }
+
+  /** Whether constant {@code index} is a method handle of a field or method. */
+  private boolean isMethodHandle(int index) {
+    return index > 0 && index < tag.length && tag[index] == 15 && tag[first[index]] >= 9
+        && tag[first[index]] <= 11;
+  }
+
+  /**
+   * The length of the instruction at {@code pc} (JVMS 6.5), its operands included; 0 for an
+   * opcode that is not one.
+   */
+  private static int instructionLength(byte[] c, int pc) {
+    int op = c[pc] & 0xFF;
+    if (op == 0xAA || op == 0xAB) { // tableswitch, lookupswitch: padded to 4 bytes
+      int operands = (pc + 4) & ~3;
+      if (operands + 12 > c.length) {
+        return 0;
+      }
+      long entries = op == 0xAA
+          ? (long) readInt(c, operands + 8) - readInt(c, operands + 4) + 1
+          : 2L * readInt(c, operands + 4);
+      long end = operands + (op == 0xAA ? 12 : 8) + 4 * entries;
+      return entries < 0 || end > c.length ? 0 : (int) (end - pc);
+    }
+    if (op == 0xC4) { // wide: iinc's two operands, or a local variable's index
+      return pc + 1 < c.length && (c[pc + 1] & 0xFF) == 0x84 ? 6 : 4;
+    }
+    if (op == 0x10 || op >= 0x15 && op <= 0x19 || op >= 0x36 && op <= 0x3A || op == 0x12
+        || op == 0xA9 || op == 0xBC) {
+      return 2; // bipush, loads, stores, ldc, ret, newarray
+    }
+    if (op == 0x11 || op == 0x13 || op == 0x14 || op == 0x84 || op >= 0x99 && op <= 0xA8
+        || op >= 0xB2 && op <= 0xB8 || op == 0xBB || op == 0xBD || op == 0xC0 || op == 0xC1
+        || op == 0xC6 || op == 0xC7) {
+      return 3;
+    }
+    if (op == 0xC5) {
+      return 4; // multianewarray
+    }
+    if (op == 0xB9 || op == 0xBA || op == 0xC8 || op == 0xC9) {
+      return 5; // invokeinterface, invokedynamic, goto_w, jsr_w
+    }
+    return op <= 0xC3 ? 1 : 0;
+  }
+
+  private static int readInt(byte[] c, int at) {
+    return u2(c, at) << 16 | u2(c, at + 2);
   }
 
   /**

@@ -520,8 +520,9 @@ final class UpgradeCheckCommand {
   /**
    * A serialized lambda whose implementation method is gone from the new build, or whose
    * capturing class can no longer recreate it: {@code SerializedLambda.readResolve} calls the
-   * capturing class's {@code $deserializeLambda$}, which only recreates the lambdas whose
-   * implementation method handle it holds ({@link ClassFileCode#hasMethodHandle}). A
+   * capturing class's {@code $deserializeLambda$}, which only recreates its serializable
+   * lambdas ({@link ClassFileCode#recreatesLambda}): a lambda or method reference that is not
+   * serializable may hold a handle of the same method (one added before it took its name). A
    * capturing class that is gone is reported as a missing class (the stream names it); the
    * platform's is the same in both builds.
    */
@@ -545,8 +546,14 @@ final class UpgradeCheckCommand {
           "ReflectiveOperationException during deserialization: the new " + cap.getName()
               + " has no $deserializeLambda$ (it no longer creates a serializable lambda)");
     }
-    if (!code.hasMethodHandle(lambda.implClass(), lambda.implMethodName(),
-        lambda.implMethodSignature())) {
+    ClassFileCode.LambdaDeserialization recreates = code.recreatesLambda(lambda.implClass(),
+        lambda.implMethodName(), lambda.implMethodSignature());
+    if (recreates == ClassFileCode.LambdaDeserialization.UNKNOWN_FORM) {
+      return new Verdict(v.className(), "unchecked", null, null, null, "the $deserializeLambda$"
+          + " of the new " + cap.getName() + " is neither javac's nor scalac's: whether it"
+          + " recreates the lambda cannot be told");
+    }
+    if (recreates == ClassFileCode.LambdaDeserialization.DOES_NOT_RECREATE) {
       return new Verdict(v.className(), "incompatible", null, null, "InvalidObjectException",
           "ReflectiveOperationException during deserialization: the new " + cap.getName()
               + "'s $deserializeLambda$ does not recreate a lambda implemented by "

@@ -14,8 +14,9 @@ import java.util.Random;
  * non-serializable superclass added, removed, made serializable or losing its accessible no-arg
  * constructor; the class removed or no longer serializable; enum constants added, removed or
  * reordered; serializable lambdas renumbered, recaptured or retargeted, serializable method
- * references retargeted or no longer serializable (the capturing class's
- * {@code $deserializeLambda$} no longer recreates them); the new build's code
+ * references retargeted, no longer serializable or only beside a non-serializable reference to
+ * the same method (the capturing class's {@code $deserializeLambda$} no longer recreates them);
+ * the new build's code
  * that a read runs (a {@code readObject} that reads more or validates, {@code readExternal},
  * {@code readResolve} returning another type, a record's compact constructor, a
  * {@code serialPersistentFields} retyping a field), a class made abstract, a serializable
@@ -59,7 +60,7 @@ final class ClassEvolutions {
       "superMadeSerializable", "superAdded", "superRemoved", "notSerializable", "removed",
       "enumAdded", "enumRemoved", "enumReordered", "lambdaBefore", "lambdaAfter",
       "lambdaBody", "lambdaCapture", "lambdaOtherInterface", "lambdaSameShape",
-      "lambdaRefSame", "lambdaRefRetargeted", "lambdaRefNotSerializable",
+      "lambdaRefSame", "lambdaRefRetargeted", "lambdaRefNotSerializable", "lambdaRefShadowed",
       "externalizableCtorHidden", "externalizableSame", "recordAddComponent",
       "recordRemoveComponent", "recordRetypeComponent", "nestedChanged", "nestedFixed",
       "madeAbstract", "readObjectAdded", "serialPersistentFieldsAdded",
@@ -259,7 +260,8 @@ final class ClassEvolutions {
   }
 
   private static boolean isPrimitive(String type) {
-    return Character.isLowerCase(type.charAt(0)) && !type.endsWith("]");
+    // java.util.List<String> starts with a lower-case letter too
+    return Character.isLowerCase(type.charAt(0)) && !type.endsWith("]") && !type.contains(".");
   }
 
   private static Case enumCase(int id, String kind, Place place, boolean inJars, Random r) {
@@ -321,6 +323,10 @@ final class ClassEvolutions {
           + target;
       case "lambdaRefSame" -> v2Body = ref;
       case "lambdaRefRetargeted" -> v2Body = ref.replace("X::one", "X::two");
+      // X::one still in X, by a reference that is not serializable, beside another lambda
+      // that is: X has a $deserializeLambda$, which does not recreate X::one
+      case "lambdaRefShadowed" -> v2Body = "java.util.function.Supplier<Integer> s = X::one;\n"
+          + "    s.get();\n    " + target;
       case "lambdaRefNotSerializable" -> v2Body = "java.util.function.Supplier<Integer> s ="
           + " X::one;\n    return s;";
       default -> throw new IllegalArgumentException(kind);

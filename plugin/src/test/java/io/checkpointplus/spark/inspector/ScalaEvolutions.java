@@ -19,7 +19,7 @@ import java.util.Random;
  * removed; its fields hold Scala values (options, lists, vectors, maps, sets, tuples, arrays).
  * A case object gains a method, becomes a case class or is removed. A Scala function
  * ({@code (x: Int) => x + 1}, kept in an object, serializable or not) is renumbered by a
- * function added before it, gets a function added in another method, captures a value or
+ * function added before it (a non-serializable one taking its name included), gets a function added in another method, captures a value or
  * changes its body. A case class holds another whose fields change. Each case is in package
  * {@code c<id>} with {@code object Make { def make(): Object }}, whose static forwarder is the
  * {@code Make.make()} the test calls.
@@ -30,7 +30,7 @@ final class ScalaEvolutions {
       "scalaAddTrait", "scalaSuidChanged", "scalaPlainClass", "scalaRemoved",
       "scalaObjectSame", "scalaObjectMethod", "scalaObjectRemoved", "scalaObjectToClass",
       "scalaLambdaSame", "scalaLambdaBefore", "scalaLambdaAfter", "scalaLambdaCapture",
-      "scalaLambdaBody", "scalaInnerChanged", "scalaInnerFixed"};
+      "scalaLambdaBody", "scalaLambdaShadowed", "scalaInnerChanged", "scalaInnerFixed"};
 
   /** Scala types and a value of each (what the checkpoint's object holds). */
   private static final String[][] TYPES = {
@@ -156,6 +156,9 @@ final class ScalaEvolutions {
           body = "(x: Int) => x + k";
         }
         case "scalaLambdaBody" -> body = "(x: Int) => x + 2";
+        // not serializable, first: it takes the serialized function's name and descriptor
+        case "scalaLambdaShadowed" -> before = "    val first: java.util.function.IntUnaryOperator"
+            + " = (x: Int) => x + 1\n    first.applyAsInt(0)\n";
         default -> throw new IllegalArgumentException(kind);
       }
       v1 = holder + " {\n  def lambda(): AnyRef = {\n    " + target + "\n  }\n}\n";

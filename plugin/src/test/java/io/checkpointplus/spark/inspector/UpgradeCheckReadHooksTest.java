@@ -44,7 +44,9 @@ import org.junit.jupiter.api.io.TempDir;
  *       upgrade's change: the verdict stays decided.
  *   <li>A serialized method reference whose capturing class's {@code $deserializeLambda$} no
  *       longer recreates it (retargeted, or no longer serializable) fails, though the method
- *       it refers to is still there.
+ *       it refers to is still there; so does a serialized lambda or method reference whose
+ *       implementation method the new class only uses in one that is not serializable (a
+ *       Scala function renamed by a non-serializable one added before it).
  *   <li>The application's static initializers the read runs are named beside the verdict,
  *       which they leave as it is: exactly those the real read runs, trivial ones left out.
  * </ul>
@@ -170,6 +172,14 @@ class UpgradeCheckReadHooksTest {
         + " (java.util.function.Function<InheritedRef, Integer> & java.io.Serializable)"
         + " InheritedRef::base; }");
     b.put("rh.InheritedRef", a.get("rh.InheritedRef"));
+    // The new MRefShadowed still holds a handle of String.length, from a method reference
+    // that is not serializable: its $deserializeLambda$ recreates only s -> s.length().
+    a.put("rh.MRefShadowed", mref.replace("MRef", "MRefShadowed")
+        .formatted(serializable + "String::length"));
+    b.put("rh.MRefShadowed", "package rh; public class MRefShadowed" + S
+        + " public java.util.function.Function<String, Integer> f = " + serializable
+        + "s -> s.length();\n  static Object plain() { java.util.function.Function<String,"
+        + " Integer> g = String::length; return g; } }");
 
     // Static initializers a read runs (JVMS 5.5): of a serializable class whose
     // serialVersionUID it compares (declared: read from the static field; computed:
@@ -241,11 +251,34 @@ class UpgradeCheckReadHooksTest {
       b.put("rh.HoldsObj", a.get("rh.HoldsObj"));
     }
 
+    // A $deserializeLambda$ written by hand (neither javac's nor scalac's form): the read
+    // runs it, whatever it does; here it returns a method reference that is not serializable.
+    a.put("rh.HandDeserialized", mref.replace("MRef", "HandDeserialized")
+        .formatted(serializable + "String::length"));
+    b.put("rh.HandDeserialized", "package rh; public class HandDeserialized" + S
+        + " public java.util.function.Function<String, Integer> f;\n  private static Object"
+        + " $deserializeLambda$(java.lang.invoke.SerializedLambda l) {\n"
+        + "    java.util.function.Function<String, Integer> g = String::length; return g; } }");
+    // Scala functions: scalac names them $anonfun$<member>$<n> in source order, serializable
+    // or not; the capturing class's $deserializeLambda$ (scala.runtime.LambdaDeserialize)
+    // recreates only those among its bootstrap arguments. In the new ScalaFnShadowed a
+    // non-serializable IntSupplier comes first and takes the name and descriptor
+    // ($anonfun$f$1()I) of the serialized function, which becomes $anonfun$f$2.
+    String fn = "package rh\n@SerialVersionUID(1L) class %s extends Serializable {\n"
+        + "  val f: () => Int = {\n%s    () => 1\n  }\n}\n";
+    String shadow = "    val s: java.util.function.IntSupplier = () => 2\n    s.getAsInt\n";
+    Map<String, String> scalaA = new LinkedHashMap<>();
+    Map<String, String> scalaB = new LinkedHashMap<>();
+    scalaA.put("rh.ScalaFnShadowed", fn.formatted("ScalaFnShadowed", ""));
+    scalaB.put("rh.ScalaFnShadowed", fn.formatted("ScalaFnShadowed", shadow));
+    scalaA.put("rh.ScalaFnKept", fn.formatted("ScalaFnKept", shadow));
+    scalaB.put("rh.ScalaFnKept", scalaA.get("rh.ScalaFnKept"));
+
     ClassLoader parent = UpgradeCheckReadHooksTest.class.getClassLoader();
-    v1 = new URLClassLoader(new URL[] {AppBuilds.compile(tmp, "v1", a).toUri().toURL()},
-        parent);
-    v2 = new URLClassLoader(new URL[] {AppBuilds.compile(tmp, "v2", b).toUri().toURL()},
-        parent);
+    v1 = new URLClassLoader(new URL[] {AppBuilds.compile(tmp, "v1", a).toUri().toURL(),
+        AppBuilds.compileScala(tmp, "v1", scalaA).toUri().toURL()}, parent);
+    v2 = new URLClassLoader(new URL[] {AppBuilds.compile(tmp, "v2", b).toUri().toURL(),
+        AppBuilds.compileScala(tmp, "v2", scalaB).toUri().toURL()}, parent);
   }
 
   /** Whether the Scala library writes objects as {@code ModuleSerializationProxy} (2.13). */
@@ -424,6 +457,37 @@ class UpgradeCheckReadHooksTest {
     assertTrue(judge("OwnRef").is("would FAIL").reasons().contains("rh.OwnRef.one()"));
     judge("MRefKept").is("would succeed");
     judge("InheritedRef").is("would succeed");
+  }
+
+  /**
+   * Review: a handle of the serialized lambda's implementation method anywhere in the new
+   * capturing class's constant pool was taken for "its $deserializeLambda$ recreates it"; a
+   * lambda or method reference that is not serializable holds such a handle too, and then the
+   * read fails with "Invalid lambda deserialization" where upgrade-check said it would succeed.
+   */
+  @Test
+  void aNonSerializableMethodReferenceToTheSameMethodDoesNotRecreateTheSerializedOne()
+      throws Exception {
+    Judged j = judge("MRefShadowed").is("would FAIL");
+    assertTrue(j.reasons().contains("does not recreate a lambda implemented by"
+        + " java.lang.String.length()I"), j.reasons());
+  }
+
+  /** A {@code $deserializeLambda$} of a form no compiler generates is the application's code. */
+  @Test
+  void aHandWrittenDeserializeLambdaCannotBeJudged() throws Exception {
+    Judged j = judge("HandDeserialized").is("cannot tell");
+    assertTrue(j.reasons().contains("neither javac's nor scalac's"), j.reasons());
+  }
+
+  /** The same, for a Scala function renamed by a non-serializable one added before it. */
+  @Test
+  void aNonSerializableScalaFunctionWithTheSerializedOnesNameDoesNotRecreateIt()
+      throws Exception {
+    Judged j = judge("ScalaFnShadowed").is("would FAIL");
+    assertTrue(j.reasons().contains("does not recreate a lambda implemented by"
+        + " rh.ScalaFnShadowed.$anonfun$f$1()I"), j.reasons());
+    judge("ScalaFnKept").is("would succeed");
   }
 
   @Test
