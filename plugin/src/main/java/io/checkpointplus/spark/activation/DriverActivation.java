@@ -84,6 +84,7 @@ public final class DriverActivation implements DriverPlugin {
       }
       if (!settings.enabled()) {
         logSwitchedOff();
+        withdrawQueryCheckpoints();
       }
     } catch (InvalidConfigurationException | VirtualMachineError mustStop) {
       throw mustStop;
@@ -135,6 +136,7 @@ public final class DriverActivation implements DriverPlugin {
         LOG.warn("spark-checkpoint-plus is not active, Spark runs natively: {}",
             verdict.reason());
         recordHookStatus(sparkVersion, "not-installed", verdict.reason());
+        withdrawQueryCheckpoints();
         return;
       }
       install(sparkVersion);
@@ -145,6 +147,24 @@ public final class DriverActivation implements DriverPlugin {
       LOG.warn("spark-checkpoint-plus is not active, Spark runs natively: {}", t.toString());
       LOG.debug("Hook installation failure", t);
       recordHookStatus(sparkVersion, "not-installed", t.toString());
+      withdrawQueryCheckpoints();
+    }
+  }
+
+  /**
+   * Where the plugin does not run: a SparkConf restored from a Spark Streaming checkpoint of a
+   * run with it must not leave its Structured Streaming manager in force.
+   */
+  private void withdrawQueryCheckpoints() {
+    try {
+      if (conf != null && QueryCheckpointActivation.withdraw(conf)) {
+        LOG.info("spark-checkpoint-plus gave {} back to Spark (restored from a checkpoint of a run"
+            + " with the plugin)", QueryCheckpointActivation.SPARK_KEY);
+      }
+    } catch (VirtualMachineError fatal) {
+      throw fatal;
+    } catch (Throwable t) {
+      LOG.debug("Withdrawing the Structured Streaming file manager", t);
     }
   }
 
@@ -228,6 +248,8 @@ public final class DriverActivation implements DriverPlugin {
     });
     if (settings.sqlEnabled()) {
       installQueryCheckpoints(sparkVersion);
+    } else {
+      withdrawQueryCheckpoints();
     }
   }
 
@@ -237,7 +259,7 @@ public final class DriverActivation implements DriverPlugin {
    */
   private void installQueryCheckpoints(String sparkVersion) {
     try {
-      QueryCheckpointActivation.install(sc.conf(), audit,
+      QueryCheckpointActivation.install(sc.conf(), sc.hadoopConfiguration(), audit,
           Thread.currentThread().getContextClassLoader() != null
               ? Thread.currentThread().getContextClassLoader() : getClass().getClassLoader())
           .ifPresent(what -> LOG.info("spark-checkpoint-plus protects Structured Streaming query"
@@ -274,6 +296,7 @@ public final class DriverActivation implements DriverPlugin {
    * audit sinks the settings (when they could be read) or the defaults allow.
    */
   private void recordNotInstalledAfterInitFailure(String appId, PluginContext pluginContext) {
+    withdrawQueryCheckpoints();
     try {
       if (settings == null) {
         settings = PluginSettings.from(new SparkConf(false), Map.of());

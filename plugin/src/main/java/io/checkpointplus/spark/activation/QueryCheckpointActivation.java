@@ -7,16 +7,16 @@ import org.apache.spark.SparkConf;
 
 /**
  * Makes the plugin's Structured Streaming file manager the one Spark uses for query checkpoint
- * locations: sets {@code spark.sql.streaming.checkpointFileManagerClass} in the SparkContext's
- * configuration before any SparkSession copies it into its SQL configuration (and from there into
- * the Hadoop configuration that {@code CheckpointFileManager.create} reads, on the driver and in
- * state store tasks). A manager the application set moves to
- * {@code spark.checkpointplus.sql.wrappedCheckpointFileManagerClass} and is wrapped. Only names
- * are handled here: nothing of {@code spark-sql} is loaded when it is absent.
+ * locations ({@code spark.sql.streaming.checkpointFileManagerClass}, read from the Hadoop
+ * configuration of the session on the driver and, broadcast, in state store tasks), before any
+ * SparkSession copies the configuration. A manager the application set is moved to
+ * {@code spark.checkpointplus.sql.wrappedCheckpointFileManagerClass} and wrapped. Only names are
+ * handled here: nothing of {@code spark-sql} is loaded when it is absent.
  */
 final class QueryCheckpointActivation {
   static final String SPARK_KEY = "spark.sql.streaming.checkpointFileManagerClass";
-  static final String WRAPPED_KEY = "spark.checkpointplus.sql.wrappedCheckpointFileManagerClass";
+  static final String WRAPPED_KEY =
+      io.checkpointplus.spark.config.CheckpointPlusConfig.SQL_WRAPPED_FILE_MANAGER_CLASS.key();
   private static final String TRAIT_BEFORE_41 =
       "org.apache.spark.sql.execution.streaming.CheckpointFileManager";
   private static final String TRAIT_FROM_41 =
@@ -57,24 +57,55 @@ final class QueryCheckpointActivation {
   }
 
   /**
-   * Installs the manager in {@code conf}; returns what it did, for the log, or empty when
-   * spark-sql is absent.
+   * Installs the manager: in the SparkContext's Hadoop configuration, which every session copies
+   * into the configuration {@code CheckpointFileManager.create} reads (its SQL configuration
+   * wins over it, and carries the key only when the application set it). A Spark Streaming
+   * checkpoint saves the SparkConf, not the Hadoop configuration, so nothing of the plugin is
+   * restored into an application that runs without it. Only a manager the application set in
+   * its SparkConf is moved there, to {@value #WRAPPED_KEY}; {@link #withdraw} undoes that.
+   * Returns what it did, for the log, or empty when spark-sql is absent.
    */
-  static Optional<String> install(SparkConf conf, AuditLog audit, ClassLoader loader)
-      throws ClassNotFoundException {
+  static Optional<String> install(SparkConf conf, org.apache.hadoop.conf.Configuration hadoopConf,
+      AuditLog audit, ClassLoader loader) throws ClassNotFoundException {
     Optional<String> adapter = adapterFor(loader);
     if (adapter.isEmpty()) {
       return Optional.empty();
     }
     String mine = adapter.get();
     String theirs = conf.get(SPARK_KEY, "").trim();
-    String wrapped = null;
-    if (!theirs.isEmpty() && !theirs.equals(ADAPTER_BEFORE_41) && !theirs.equals(ADAPTER_FROM_41)) {
-      wrapped = theirs;
-      conf.set(WRAPPED_KEY, theirs);
+    if (isAdapter(theirs)) {
+      theirs = conf.get(WRAPPED_KEY, "").trim();
     }
-    conf.set(SPARK_KEY, mine);
+    hadoopConf.set(SPARK_KEY, mine);
+    if (!theirs.isEmpty()) {
+      conf.set(WRAPPED_KEY, theirs);
+      conf.set(SPARK_KEY, mine);
+      hadoopConf.set(WRAPPED_KEY, theirs);
+    }
     QueryLocationAudit.install(audit);
-    return Optional.of(wrapped == null ? mine : mine + " wrapping " + wrapped);
+    return Optional.of(theirs.isEmpty() ? mine : mine + " wrapping " + theirs);
+  }
+
+  private static boolean isAdapter(String className) {
+    return className.equals(ADAPTER_BEFORE_41) || className.equals(ADAPTER_FROM_41);
+  }
+
+  /**
+   * Where the plugin does not run (switched off, an unsupported Spark, a failed start) but a
+   * configuration restored from a Spark Streaming checkpoint still names its manager: gives the
+   * application's own manager back, or Spark's default. Returns whether anything changed.
+   */
+  static boolean withdraw(SparkConf conf) {
+    if (!isAdapter(conf.get(SPARK_KEY, "").trim())) {
+      return false;
+    }
+    String theirs = conf.get(WRAPPED_KEY, "").trim();
+    if (theirs.isEmpty()) {
+      conf.remove(SPARK_KEY);
+    } else {
+      conf.set(SPARK_KEY, theirs);
+    }
+    conf.remove(WRAPPED_KEY);
+    return true;
   }
 }

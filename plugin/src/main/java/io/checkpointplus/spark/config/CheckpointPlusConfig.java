@@ -195,6 +195,11 @@ public final class CheckpointPlusConfig {
           + " opens it. A manager the application set is wrapped, not replaced. false leaves"
           + " Spark's own manager.");
 
+  public static final ConfigEntry<Optional<String>> SQL_WRAPPED_FILE_MANAGER_CLASS =
+      ConfigEntry.optionalString(PREFIX + "sql.wrappedCheckpointFileManagerClass",
+          "Set by the plugin, not by users: the spark.sql.streaming.checkpointFileManagerClass"
+              + " the application set, which the plugin's manager wraps.").internal();
+
   /** All settings, in the order the docs list them. */
   public static final List<ConfigEntry<?>> ALL = List.of(
       ENABLED, DIR, REUSE_ENABLED, REUSE_STORAGE_LEVEL, REUSE_UNPERSIST_AFTER, WRITE_BYTE_COPY,
@@ -202,6 +207,7 @@ public final class CheckpointPlusConfig {
       FILES_COMMIT, FILES_VERIFY, FILES_RETENTION_ENABLED, FILES_RETENTION_KEEP_LAST,
       FILES_RETENTION_OLDER_THAN, FILES_RETENTION_INCLUDE_UNOWNED, FILES_RETENTION_DRY_RUN,
       AUDIT_SINKS, AUDIT_PATH, AUDIT_QUEUE_SIZE, UI_ENABLED, UI_RETAINED_CHECKPOINTS, SQL_ENABLED,
+      SQL_WRAPPED_FILE_MANAGER_CLASS,
       TESTING_SPARK_VERSION, TESTING_FAIL_INSTALL, TESTING_FAIL_WITH);
 
   private CheckpointPlusConfig() {

@@ -27,7 +27,7 @@ public final class ConfigTable {
       out.append("| `").append(e.key()).append("` | ")
           .append(e.defaultText() == null ? "(none)" : "`" + e.defaultText() + "`").append(" | ")
           .append(e.allowed()).append(" | ")
-          .append(e.isInternal() ? "*Internal, for tests.* " : "")
+          .append(e.isInternal() ? "*Internal.* " : "")
           .append(e.doc().replace("|", "\\|")).append(" |\n");
     }
     return out.toString();
