@@ -27,6 +27,7 @@ public final class AuditEvent {
     STREAMING_BATCH_COMMITTED("streaming.batch.committed"),
     STREAMING_QUERY_RESUMED("streaming.query.resumed"),
     STREAMING_FILE_DAMAGED("streaming.file.damaged"),
+    STREAMING_FILE_UNVERIFIED("streaming.file.unverified"),
     STREAMING_UNPROTECTED("streaming.unprotected");
 
     private final String wireName;

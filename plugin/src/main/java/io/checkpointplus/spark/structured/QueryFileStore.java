@@ -34,20 +34,49 @@ public final class QueryFileStore {
 
   private final SparkFileManagerCalls spark;
   private final boolean stateCoveredBySpark;
+  private final ObjectStoreWrites objectStore;
+  private final org.apache.hadoop.conf.Configuration conf;
 
   /**
    * @param stateCoveredBySpark Spark 4.1+ with {@code
    *     spark.sql.streaming.checkpoint.fileChecksum.enabled}: Spark checksums state files itself,
    *     so the plugin leaves them alone rather than checksum them twice
    */
-  public QueryFileStore(SparkFileManagerCalls spark, boolean stateCoveredBySpark) {
+  public QueryFileStore(SparkFileManagerCalls spark, boolean stateCoveredBySpark,
+      org.apache.hadoop.conf.Configuration conf) {
     this.spark = spark;
     this.stateCoveredBySpark = stateCoveredBySpark;
+    this.objectStore = new ObjectStoreWrites(conf);
+    this.conf = conf;
   }
 
-  private boolean covers(QueryFile file) {
-    return file.isProtected() && !(stateCoveredBySpark && file.kind() == QueryFile.Kind.STATE);
+  /**
+   * For a file of a query location on an object store: a stream that writes its final name and
+   * publishes it on close ({@link ObjectStoreWrites}); {@code null} where Spark's own
+   * {@code createAtomic} is used.
+   */
+  public FSDataOutputStream createDirect(Path path, boolean overwriteIfPossible)
+      throws IOException {
+    return covers(QueryFile.of(path), path) ? objectStore.create(path, overwriteIfPossible)
+        : null;
   }
+
+  /** Drops a stream from {@link #createDirect}: nothing of it is stored. */
+  public static void cancelDirect(FSDataOutputStream out) {
+    ObjectStoreWrites.abort(out);
+  }
+
+  private boolean covers(QueryFile file, Path path) {
+    return file.isProtected() && !(stateCoveredBySpark && file.kind() == QueryFile.Kind.STATE
+        && SPARK_CHECKSUMMED_STATE.matcher(path.getName()).matches());
+  }
+
+  /**
+   * The state store files Spark 4.1+ checksums itself (HDFS-backed provider and RocksDB's file
+   * manager); operator metadata and state schema files it leaves out.
+   */
+  private static final java.util.regex.Pattern SPARK_CHECKSUMMED_STATE =
+      java.util.regex.Pattern.compile(".*\\.(delta|snapshot|zip|changelog)");
 
   /** A write in progress through Spark's {@code createAtomic}. */
   public final class Write {
@@ -84,11 +113,13 @@ public final class QueryFileStore {
   /** Starts a write; {@code null} when {@code path} is not a file the plugin protects. */
   public Write beginWrite(Path path) {
     QueryFile file = QueryFile.of(path);
-    return covers(file) ? new Write(path, file) : null;
+    return covers(file, path) ? new Write(path, file) : null;
   }
 
   private void writeRecord(Path path, IntegrityRecord record) throws IOException {
-    FSDataOutputStream out = spark.createAtomic(IntegrityRecord.pathFor(path), true);
+    Path recordPath = IntegrityRecord.pathFor(path);
+    FSDataOutputStream direct = objectStore.create(recordPath, true);
+    FSDataOutputStream out = direct != null ? direct : spark.createAtomic(recordPath, true);
     boolean done = false;
     try {
       out.write(record.toBytes());
@@ -96,6 +127,8 @@ public final class QueryFileStore {
     } finally {
       if (done) {
         out.close();
+      } else if (direct != null) {
+        cancelDirect(direct);
       } else {
         spark.cancel(out);
       }
@@ -108,16 +141,16 @@ public final class QueryFileStore {
    */
   public FSDataInputStream open(Path path) throws IOException {
     QueryFile file = QueryFile.of(path);
-    if (!covers(file)) {
+    if (!covers(file, path)) {
       return spark.open(path);
     }
-    IntegrityRecord record = readRecord(path);
+    IntegrityRecord record = readRecord(file, path);
     FSDataInputStream in = spark.open(path);
     if (record == null) {
       return in;
     }
     if (record.bytes() > CHECK_AT_OPEN_BYTES) {
-      return new FSDataInputStream(new VerifyingInputStream(in, path, record, file));
+      return new FSDataInputStream(new VerifyingInputStream(in, path, record, file, this));
     }
     byte[] content;
     try (InputStream s = in) {
@@ -126,32 +159,75 @@ public final class QueryFileStore {
     CRC32C crc = new CRC32C();
     crc.update(content, 0, content.length);
     String difference = record.difference(content.length, crc.getValue());
-    if (difference != null) {
-      throw QueryLocationAudit.damaged(file, path, difference);
+    if (difference == null) {
+      QueryLocationAudit.verified(file, path);
+    } else {
+      IOException damage = mismatch(file, path, difference);
+      if (damage != null) {
+        throw damage;
+      }
     }
-    QueryLocationAudit.verified(file, path);
     return new FSDataInputStream(new ByteArraySeekableStream(content));
   }
 
-  private IntegrityRecord readRecord(Path path) throws IOException {
+  /**
+   * A file that differs from its record: damage, or, for a state file that Spark rewrote after
+   * its record was written (Spark rewrites state files in place when it re-runs a batch; a run
+   * without the plugin, or a record write that failed, leaves the old record), a file the
+   * record no longer describes, read as stock Spark reads it. Offsets, commits and the other
+   * logs are never rewritten by Spark, so a difference there is always damage. Returns the
+   * exception to throw, or {@code null} to go on.
+   */
+  IOException mismatch(QueryFile file, Path path, String difference) {
+    if (file.kind() == QueryFile.Kind.STATE) {
+      try {
+        org.apache.hadoop.fs.FileSystem fs = path.getFileSystem(conf);
+        long written = fs.getFileStatus(path).getModificationTime();
+        long recorded = fs.getFileStatus(IntegrityRecord.pathFor(path)).getModificationTime();
+        if (written > recorded) {
+          QueryLocationAudit.unverified(file, path, "rewritten after its integrity record ("
+              + difference + "): a re-run batch without the plugin, or a record write that"
+              + " failed");
+          return null;
+        }
+      } catch (IOException | RuntimeException e) {
+        LOG.debug("Could not compare the times of {} and its record", path, e);
+      }
+    }
+    return QueryLocationAudit.damaged(file, path, difference);
+  }
+
+  /**
+   * The file's record; {@code null} when it has none, or when the record cannot be read or
+   * understood (a failing store, a record cut short by a crash, a newer plugin's format): the
+   * file is then read as stock Spark reads it, with a WARN and an audit event, since only a
+   * well-formed record that disagrees with the file proves damage.
+   */
+  private IntegrityRecord readRecord(QueryFile file, Path path) {
     Path recordPath = IntegrityRecord.pathFor(path);
     byte[] content;
     try (InputStream in = spark.open(recordPath)) {
-      content = readUpTo(in, 4096);
+      content = readUpTo(in, 64 * 1024);
     } catch (FileNotFoundException noRecord) {
+      return null;
+    } catch (IOException | RuntimeException e) {
+      QueryLocationAudit.unverified(file, path, "its integrity record " + recordPath.getName()
+          + " could not be read: " + e);
       return null;
     }
     IntegrityRecord record = IntegrityRecord.parse(content);
     if (record == null || !record.file().equals(path.getName())) {
-      throw QueryLocationAudit.damaged(QueryFile.of(path), path, "its integrity record "
-          + recordPath.getName() + " is unreadable or names another file");
+      QueryLocationAudit.unverified(file, path, "its integrity record " + recordPath.getName()
+          + " is not one this plugin writes for it (cut short, another version, or another"
+          + " file's)");
+      return null;
     }
     return record;
   }
 
   /** Spark's {@code delete}; the file's record goes with it. */
   public void deleted(Path path) {
-    if (!covers(QueryFile.of(path))) {
+    if (!QueryFile.of(path).isProtected()) {
       return;
     }
     try {

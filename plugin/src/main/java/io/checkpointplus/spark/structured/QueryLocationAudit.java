@@ -41,7 +41,27 @@ public final class QueryLocationAudit {
     Map<String, Object> offsetsFile;
     long offsetsWrittenNanos;
     int verified;
-    boolean warnedUnprotected;
+  }
+
+  /**
+   * Locations this JVM has warned about, per kind of warning: one WARN per location, on the
+   * driver and in every executor alike (bounded; a forgotten location may warn again).
+   */
+  private static final java.util.Set<String> WARNED = java.util.Collections.newSetFromMap(
+      new LinkedHashMap<String, Boolean>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+          return size() > LOCATIONS;
+        }
+      });
+
+  private static boolean firstWarning(String kind, QueryFile file, Path path) {
+    String key = kind + " " + (file.location() == null ? path.getParent() : file.location());
+    synchronized (WARNED) {
+      return WARNED.add(key);
+    }
   }
 
   private static final Map<Path, LocationState> LOCATIONS_SEEN =
@@ -159,16 +179,25 @@ public final class QueryLocationAudit {
     if (audit == null || file.location() == null) {
       return;
     }
-    LocationState s = state(file.location());
-    synchronized (s) {
-      s.verified++;
+    LocationState s;
+    synchronized (LOCATIONS_SEEN) {
+      // Only locations whose batches this driver writes: a sink directory a batch job reads
+      // must not push a running query's state out.
+      s = LOCATIONS_SEEN.get(file.location());
+    }
+    if (s != null) {
+      synchronized (s) {
+        s.verified++;
+      }
     }
   }
 
   static QueryFileIntegrityException damaged(QueryFile file, Path path, String difference) {
     String message = "spark-checkpoint-plus: " + path + " differs from what was committed: "
-        + difference + ". The query's checkpoint is damaged; it was not used (restore the file,"
-        + " or roll the location back to an intact batch).";
+        + difference + ". The query's checkpoint is damaged; it was not used. Restore the file"
+        + " as committed, or roll the location back to an intact batch; to accept the file as"
+        + " it is now, delete its integrity record " + IntegrityRecord.pathFor(path).getName()
+        + ".";
     LOG.error(message);
     AuditLog log = audit;
     if (log != null) {
@@ -183,15 +212,7 @@ public final class QueryLocationAudit {
   }
 
   static void unprotected(QueryFile file, Path path, Throwable cause) {
-    boolean first = true;
-    if (file.location() != null && audit != null) {
-      LocationState s = state(file.location());
-      synchronized (s) {
-        first = !s.warnedUnprotected;
-        s.warnedUnprotected = true;
-      }
-    }
-    if (!first) {
+    if (!firstWarning("unprotected", file, path)) {
       LOG.debug("No integrity record for {}", path, cause);
       return;
     }
@@ -204,6 +225,24 @@ public final class QueryLocationAudit {
           .with("location", file.location() == null ? null : file.location().toString())
           .with("file", path.toString())
           .with("reason", cause.toString())
+          .build());
+    }
+  }
+
+  /** A file read as stock Spark reads it, because its record does not describe it. */
+  static void unverified(QueryFile file, Path path, String reason) {
+    if (firstWarning("unverified", file, path)) {
+      LOG.warn("spark-checkpoint-plus read {} unchecked: {} (further such files of this location"
+          + " are logged at DEBUG)", path, reason);
+    } else {
+      LOG.debug("Read {} unchecked: {}", path, reason);
+    }
+    AuditLog log = audit;
+    if (log != null) {
+      log.record(log.event(AuditEvent.Type.STREAMING_FILE_UNVERIFIED)
+          .with("location", file.location() == null ? null : file.location().toString())
+          .with("file", path.toString())
+          .with("reason", reason)
           .build());
     }
   }

@@ -17,17 +17,26 @@ final class VerifyingInputStream extends FSInputStream {
   private final Path path;
   private final IntegrityRecord record;
   private final QueryFile file;
+  private final QueryFileStore store;
   private final CRC32C crc = new CRC32C();
   private long count;
   private boolean seeked;
   private boolean checked;
 
-  VerifyingInputStream(FSDataInputStream in, Path path, IntegrityRecord record, QueryFile file) {
+  VerifyingInputStream(FSDataInputStream in, Path path, IntegrityRecord record, QueryFile file,
+      QueryFileStore store) {
     this.in = in;
     this.path = path;
     this.record = record;
     this.file = file;
+    this.store = store;
   }
+
+  /**
+   * How much of a file not read to its end is read at close to check it; past that (a killed
+   * task, a reader that needed only a header) the file goes unchecked rather than read whole.
+   */
+  private static final long CHECK_AT_CLOSE_BYTES = 8L << 20;
 
   @Override
   public int read() throws IOException {
@@ -59,16 +68,20 @@ final class VerifyingInputStream extends FSInputStream {
     }
     checked = true;
     String difference = record.difference(count, crc.getValue());
-    if (difference != null) {
-      throw QueryLocationAudit.damaged(file, path, difference);
+    if (difference == null) {
+      QueryLocationAudit.verified(file, path);
+      return;
     }
-    QueryLocationAudit.verified(file, path);
+    IOException damage = store.mismatch(file, path, difference);
+    if (damage != null) {
+      throw damage;
+    }
   }
 
   @Override
   public void close() throws IOException {
     try {
-      if (!checked && !seeked) {
+      if (!checked && !seeked && record.bytes() - count <= CHECK_AT_CLOSE_BYTES) {
         byte[] rest = new byte[8192];
         while (read(rest, 0, rest.length) >= 0) {
           // read() checks at the end

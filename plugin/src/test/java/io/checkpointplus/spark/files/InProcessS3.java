@@ -14,30 +14,49 @@ import org.jclouds.blobstore.BlobStoreContext;
  * and the Spark settings that point Hadoop's S3A client at it. The store is what the tests
  * inspect directly: objects as stored, behind S3A's back.
  */
-final class InProcessS3 implements AutoCloseable {
-  final BlobStore store;
+public final class InProcessS3 implements AutoCloseable {
+  public final BlobStore store;
   final String bucket;
   private final S3Proxy proxy;
+  /**
+   * Calls the S3 server made on its store, by method (putBlob, copyBlob, removeBlob,
+   * blobMetadata, list, ...): close to the requests clients sent, counted where they land.
+   */
+  public final java.util.Map<String, java.util.concurrent.atomic.AtomicLong> storeCalls;
 
-  private InProcessS3(BlobStore store, String bucket, S3Proxy proxy) {
+  private InProcessS3(BlobStore store, String bucket, S3Proxy proxy,
+      java.util.Map<String, java.util.concurrent.atomic.AtomicLong> storeCalls) {
     this.store = store;
     this.bucket = bucket;
     this.proxy = proxy;
+    this.storeCalls = storeCalls;
   }
 
-  static InProcessS3 start(String bucket) throws Exception {
+  public static InProcessS3 start(String bucket) throws Exception {
     BlobStoreContext context = ContextBuilder.newBuilder("transient")
         .credentials("access", "secret").build(BlobStoreContext.class);
     BlobStore store = context.getBlobStore();
     store.createContainerInLocation(null, bucket);
-    S3Proxy proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:0"))
+    java.util.Map<String, java.util.concurrent.atomic.AtomicLong> calls =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    BlobStore counted = (BlobStore) java.lang.reflect.Proxy.newProxyInstance(
+        BlobStore.class.getClassLoader(), new Class<?>[] {BlobStore.class}, (p, m, a) -> {
+          calls.computeIfAbsent(m.getName(), k -> new java.util.concurrent.atomic.AtomicLong())
+              .incrementAndGet();
+          try {
+            return m.invoke(store, a);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    S3Proxy proxy = S3Proxy.builder().blobStore(counted).endpoint(URI.create("http://127.0.0.1:0"))
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "access", "secret").build();
     proxy.start();
     while (!proxy.getState().equals("STARTED")) {
       // start() returns before Jetty has bound its port; parked, not spun, between checks
       java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
     }
-    return new InProcessS3(store, bucket, proxy);
+    return new InProcessS3(store, bucket, proxy, calls);
   }
 
   /**
@@ -101,7 +120,7 @@ final class InProcessS3 implements AutoCloseable {
   }
 
   /** {@code extra} plus the {@code spark.hadoop.fs.s3a.*} settings that reach this server. */
-  Map<String, String> sparkSettings(Map<String, String> extra) {
+  public Map<String, String> sparkSettings(Map<String, String> extra) {
     Map<String, String> conf = new HashMap<>(extra);
     conf.put("spark.hadoop.fs.s3a.endpoint", "http://127.0.0.1:" + proxy.getPort());
     conf.put("spark.hadoop.fs.s3a.access.key", "access");
@@ -116,6 +135,12 @@ final class InProcessS3 implements AutoCloseable {
     // bulk DeleteObjects requests; one DeleteObject per file works on every Hadoop line.
     conf.put("spark.hadoop.fs.s3a.multiobjectdelete.enable", "false");
     return conf;
+  }
+
+  /** The calls of one kind the server made on its store so far. */
+  public long calls(String method) {
+    java.util.concurrent.atomic.AtomicLong n = storeCalls.get(method);
+    return n == null ? 0 : n.get();
   }
 
   @Override

@@ -200,13 +200,76 @@ class QueryCheckpointIntegrityTest {
     Path delta = location.resolve("state/0/0/3.delta");
     byte[] bytes = Files.readAllBytes(delta);
     bytes[bytes.length / 2] ^= 0x01;
+    // Damage by the storage (a bit flipped at rest): the file's time is unchanged. A state file
+    // rewritten after its record is read unchecked instead (the next test).
+    java.nio.file.attribute.FileTime written = Files.getLastModifiedTime(delta);
     Files.write(delta, bytes);
+    Files.setLastModifiedTime(delta, written);
     Files.deleteIfExists(location.resolve("state/0/0/.3.delta.crc"));
     StatefulQuery.addInput(input, "d.txt", "z", "x", "y", "w");
 
     Exception failure = assertThrows(Exception.class,
         () -> StatefulQuery.runOnce(true, audit(), input, location, settings));
     return ExceptionUtils.getStackTrace(failure);
+  }
+
+  /**
+   * Spark rewrites a state file in place when it re-runs a batch; a run without the plugin leaves
+   * the old record beside the new file. A state file newer than its record is read unchecked
+   * (a WARN and a streaming.file.unverified event), not called damaged.
+   */
+  @Test
+  void aStateFileRewrittenAfterItsRecordIsReadUncheckedNotCalledDamaged() throws Exception {
+    Map<String, String> settings = sparkChecksumsStateFiles()
+        ? Map.of("spark.sql.streaming.checkpoint.fileChecksum.enabled", "false") : Map.of();
+    Path input = tmp.resolve("in");
+    Path location = tmp.resolve("location");
+    StatefulQuery.addInput(input, "a.txt", "x", "y", "x");
+    StatefulQuery.addInput(input, "b.txt", "y", "z");
+    StatefulQuery.addInput(input, "c.txt", "x");
+    StatefulQuery.runOnce(true, audit(), input, location, settings);
+    // Another run's valid state file of the same version, written after the record.
+    Path otherInput = tmp.resolve("other-in");
+    Path other = tmp.resolve("other");
+    StatefulQuery.addInput(otherInput, "a.txt", "x", "x", "x", "y");
+    StatefulQuery.addInput(otherInput, "b.txt", "y");
+    StatefulQuery.addInput(otherInput, "c.txt", "w");
+    StatefulQuery.runOnce(false, audit(), otherInput, other, settings);
+    Path delta = location.resolve("state/0/0/3.delta");
+    Files.copy(other.resolve("state/0/0/3.delta"), delta,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.deleteIfExists(location.resolve("state/0/0/.3.delta.crc"));
+    Path record = location.resolve("state/0/0/.3.delta.integrity");
+    Files.setLastModifiedTime(delta, java.nio.file.attribute.FileTime.fromMillis(
+        Files.getLastModifiedTime(record).toMillis() + 60_000));
+    StatefulQuery.addInput(input, "d.txt", "z");
+
+    StatefulQuery.runOnce(true, audit(), input, location, settings);
+    List<JsonNode> unverified = LocalSpark.events(audit(), "streaming.file.unverified");
+    assertTrue(unverified.stream().anyMatch(e -> e.get("file").asText().endsWith(
+        "state/0/0/3.delta") && e.get("reason").asText().startsWith("rewritten after")),
+        unverified.toString());
+    assertTrue(LocalSpark.events(audit(), "streaming.file.damaged").isEmpty());
+  }
+
+  /** Only a well-formed record that disagrees with its file proves damage. */
+  @Test
+  void anUnreadableRecordLeavesTheFileToBeReadAsStockReadsIt() throws Exception {
+    Path input = tmp.resolve("in");
+    Path location = tmp.resolve("location");
+    threeBatches(true, input, location);
+    Files.writeString(location.resolve("offsets/.2.integrity"), "{\"version\":9}");
+    Files.write(location.resolve("commits/.2.integrity"), new byte[0]);
+    Files.deleteIfExists(location.resolve("offsets/..2.integrity.crc"));
+    Files.deleteIfExists(location.resolve("commits/..2.integrity.crc"));
+    StatefulQuery.addInput(input, "d.txt", "z");
+
+    assertEquals(List.of("batch 3: [z=2]"),
+        StatefulQuery.runOnce(true, audit(), input, location, Map.of()));
+    List<String> unverified = LocalSpark.events(audit(), "streaming.file.unverified").stream()
+        .map(e -> e.get("file").asText()).collect(Collectors.toList());
+    assertTrue(unverified.stream().anyMatch(f -> f.endsWith("offsets/2"))
+        && unverified.stream().anyMatch(f -> f.endsWith("commits/2")), unverified.toString());
   }
 
   /** Spark 4.1+ writes and checks CRC32C files for state store files by default (SPARK-51972). */

@@ -64,12 +64,17 @@ final class StatefulQuery {
    * what the query failed with.
    */
   static List<String> run(SparkContext sc, Path input, Path location) throws Exception {
+    return run(sc, input, location.toString());
+  }
+
+  /** As {@link #run(SparkContext, Path, Path)}, for a location on any file system (a URI). */
+  static List<String> run(SparkContext sc, Path input, String location) throws Exception {
     SparkSession spark = SparkSession.builder().sparkContext(sc).getOrCreate();
     Dataset<Row> counts = spark.readStream().option("maxFilesPerTrigger", 1)
         .text(input.toString()).groupBy("value").count();
     int from = OUTPUT.size();
     StreamingQuery query = counts.writeStream().outputMode("update")
-        .option("checkpointLocation", location.toString())
+        .option("checkpointLocation", location)
         .trigger(Trigger.AvailableNow())
         .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> {
           List<String> rows = batch.collectAsList().stream()
@@ -90,6 +95,12 @@ final class StatefulQuery {
 
   /** One run in a fresh SparkContext, stock or with the plugin; the context is stopped after. */
   static List<String> runOnce(boolean plugin, Path audit, Path input, Path location,
+      Map<String, String> extra) throws Exception {
+    return runOnce(plugin, audit, input, location.toString(), extra);
+  }
+
+  /** As the other runOnce, for a location on any file system (a URI). */
+  static List<String> runOnce(boolean plugin, Path audit, Path input, String location,
       Map<String, String> extra) throws Exception {
     Map<String, String> settings = new java.util.HashMap<>(settings());
     settings.putAll(extra);

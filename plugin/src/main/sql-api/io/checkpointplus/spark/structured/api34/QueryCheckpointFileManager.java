@@ -45,7 +45,7 @@ public final class QueryCheckpointFileManager implements CheckpointFileManager {
     this.spark = CheckpointFileManager.create(path, forSpark);
     boolean sparkChecksumsState = getClass().getPackage().getName().endsWith(".api41")
         && conf.getBoolean(FILE_CHECKSUM_KEY, true);
-    this.store = new QueryFileStore(new Calls(), sparkChecksumsState);
+    this.store = new QueryFileStore(new Calls(), sparkChecksumsState, conf);
   }
 
   /** The wrapped manager, as the version-neutral store calls it. */
@@ -78,9 +78,34 @@ public final class QueryCheckpointFileManager implements CheckpointFileManager {
 
   @Override
   public CancellableFSDataOutputStream createAtomic(Path path, boolean overwriteIfPossible) {
-    CancellableFSDataOutputStream out = spark.createAtomic(path, overwriteIfPossible);
     QueryFileStore.Write write = store.beginWrite(path);
-    return write == null ? out : new RecordingStream(out, write);
+    if (write == null) {
+      return spark.createAtomic(path, overwriteIfPossible);
+    }
+    FSDataOutputStream direct;
+    try {
+      direct = store.createDirect(path, overwriteIfPossible);
+    } catch (IOException e) {
+      throw sneaky(e);
+    }
+    CancellableFSDataOutputStream out = direct != null ? new DirectStream(direct)
+        : spark.createAtomic(path, overwriteIfPossible);
+    return new RecordingStream(out, write);
+  }
+
+  /** A write to the final name on an object store: close publishes, cancel aborts the upload. */
+  private static final class DirectStream extends CancellableFSDataOutputStream {
+    private final FSDataOutputStream direct;
+
+    DirectStream(FSDataOutputStream direct) {
+      super(direct);
+      this.direct = direct;
+    }
+
+    @Override
+    public void cancel() {
+      QueryFileStore.cancelDirect(direct);
+    }
   }
 
   /** Spark's stream, counted and checksummed; the record is written once Spark's close succeeded. */
