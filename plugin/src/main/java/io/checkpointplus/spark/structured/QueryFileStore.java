@@ -78,6 +78,25 @@ public final class QueryFileStore {
   private static final java.util.regex.Pattern SPARK_CHECKSUMMED_STATE =
       java.util.regex.Pattern.compile(".*\\.(delta|snapshot|zip|changelog)");
 
+  /**
+   * Whether the running Spark checksums state store files itself: Spark 4.1 with
+   * {@code spark.sql.streaming.checkpoint.fileChecksum.enabled} (on by default); from 4.2 only
+   * when also {@code spark.sql.streaming.stateStore.checkpointFormatVersion} is 2 or more (1 by
+   * default). {@code conf} carries only what was set, so each line's defaults are assumed here.
+   */
+  public static boolean sparkChecksumsStateFiles(org.apache.hadoop.conf.Configuration conf,
+      String sparkVersion) {
+    String[] v = sparkVersion.split("[.-]");
+    int major = Integer.parseInt(v[0]);
+    int minor = v.length > 1 ? Integer.parseInt(v[1]) : 0;
+    if (major < 4 || (major == 4 && minor < 1)
+        || !conf.getBoolean("spark.sql.streaming.checkpoint.fileChecksum.enabled", true)) {
+      return false;
+    }
+    return (major == 4 && minor == 1)
+        || conf.getInt("spark.sql.streaming.stateStore.checkpointFormatVersion", 1) >= 2;
+  }
+
   /** A write in progress through Spark's {@code createAtomic}. */
   public final class Write {
     private final Path path;

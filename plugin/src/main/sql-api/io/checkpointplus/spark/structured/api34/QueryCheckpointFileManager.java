@@ -28,8 +28,6 @@ public final class QueryCheckpointFileManager implements CheckpointFileManager {
   /** The application's own manager class, when it set one: the plugin wraps it. */
   public static final String WRAPPED_CLASS_KEY =
       "spark.checkpointplus.sql.wrappedCheckpointFileManagerClass";
-  private static final String FILE_CHECKSUM_KEY =
-      "spark.sql.streaming.checkpoint.fileChecksum.enabled";
 
   private final CheckpointFileManager spark;
   private final QueryFileStore store;
@@ -43,8 +41,8 @@ public final class QueryCheckpointFileManager implements CheckpointFileManager {
       forSpark.set(SPARK_KEY, wrapped);
     }
     this.spark = CheckpointFileManager.create(path, forSpark);
-    boolean sparkChecksumsState = getClass().getPackage().getName().endsWith(".api41")
-        && conf.getBoolean(FILE_CHECKSUM_KEY, true);
+    boolean sparkChecksumsState = QueryFileStore.sparkChecksumsStateFiles(conf,
+        org.apache.spark.package$.MODULE$.SPARK_VERSION());
     this.store = new QueryFileStore(new Calls(), sparkChecksumsState, conf);
   }
 
