@@ -57,8 +57,21 @@ public final class QueryFileStore {
    */
   public FSDataOutputStream createDirect(Path path, boolean overwriteIfPossible)
       throws IOException {
-    return covers(QueryFile.of(path), path) ? objectStore.create(path, overwriteIfPossible)
-        : null;
+    return inQueryLocation(path) ? objectStore.create(path, overwriteIfPossible) : null;
+  }
+
+  /**
+   * Files of query locations, whether or not the plugin records them: Spark 4.1's own
+   * {@code <file>.crc} checksums of state files and the state files they cover are committed
+   * the same way.
+   */
+  private static boolean inQueryLocation(Path path) {
+    String name = path.getName();
+    if (name.endsWith(".crc") && !name.startsWith(".")) {
+      return QueryFile.of(new Path(path.getParent(), name.substring(0, name.length() - 4)))
+          .isProtected();
+    }
+    return QueryFile.of(path).isProtected();
   }
 
   /** Drops a stream from {@link #createDirect}: nothing of it is stored. */

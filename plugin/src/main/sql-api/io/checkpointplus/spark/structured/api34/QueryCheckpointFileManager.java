@@ -76,10 +76,6 @@ public final class QueryCheckpointFileManager implements CheckpointFileManager {
 
   @Override
   public CancellableFSDataOutputStream createAtomic(Path path, boolean overwriteIfPossible) {
-    QueryFileStore.Write write = store.beginWrite(path);
-    if (write == null) {
-      return spark.createAtomic(path, overwriteIfPossible);
-    }
     FSDataOutputStream direct;
     try {
       direct = store.createDirect(path, overwriteIfPossible);
@@ -88,7 +84,8 @@ public final class QueryCheckpointFileManager implements CheckpointFileManager {
     }
     CancellableFSDataOutputStream out = direct != null ? new DirectStream(direct)
         : spark.createAtomic(path, overwriteIfPossible);
-    return new RecordingStream(out, write);
+    QueryFileStore.Write write = store.beginWrite(path);
+    return write == null ? out : new RecordingStream(out, write);
   }
 
   /** A write to the final name on an object store: close publishes, cancel aborts the upload. */
