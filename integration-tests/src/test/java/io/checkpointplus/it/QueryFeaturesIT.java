@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
  * {@code QueryFeatures}, a stateful Structured Streaming query, through SparkSubmit with the
  * release jar and nothing but {@code spark.plugins}: output identical to stock Spark's, every
  * file of the location recorded, one audit event per micro-batch, and stock Spark and the plugin
- * restarting each other's locations. Among the line checks on the lines whose Spark differs from
- * the one the release jar's adapter was compiled against (3.4, 4.0, 4.2).
+ * restarting each other's locations. Among the line checks of 4.0 and 4.2, where the 2.13 release
+ * jar's adapter runs on another Spark than the one it was compiled against.
  */
 class QueryFeaturesIT {
   private static final String APP = "io.checkpointplus.examples.QueryFeatures";
