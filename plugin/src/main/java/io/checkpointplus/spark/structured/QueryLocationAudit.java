@@ -36,6 +36,8 @@ public final class QueryLocationAudit {
   /** What the driver knows of one location in this application. */
   private static final class LocationState {
     String queryId;
+    /** The run whose batches are being recorded: a new run id starts a new run. */
+    String runId;
     long firstBatch = -1;
     long offsetsBatch = -1;
     Map<String, Object> offsetsFile;
@@ -105,6 +107,14 @@ public final class QueryLocationAudit {
     }
     LocationState s = state(file.location());
     synchronized (s) {
+      String run = runId();
+      if (run != null && !run.equals(s.runId)) {
+        // The query stopped and started again in this application: a new run.
+        s.runId = run;
+        s.firstBatch = -1;
+        s.offsetsFile = null;
+        s.offsetsBatch = -1;
+      }
       if (s.firstBatch < 0) {
         s.firstBatch = file.batchId();
         if (file.batchId() > 0) {

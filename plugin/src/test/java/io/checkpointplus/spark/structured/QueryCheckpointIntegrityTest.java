@@ -103,6 +103,31 @@ class QueryCheckpointIntegrityTest {
     assertEquals(3, resumed.get(0).get("resumedAtBatch").asLong());
   }
 
+  /** A query stopped and started again in the same application is a new run. */
+  @Test
+  void aSecondRunInTheSameApplicationIsRecordedAsResumed() throws Exception {
+    Path input = tmp.resolve("in");
+    Path location = tmp.resolve("location");
+    StatefulQuery.addInput(input, "a.txt", "x");
+    StatefulQuery.addInput(input, "b.txt", "y");
+    org.apache.spark.SparkContext sc = LocalSpark.withPlugin(audit(),
+        StatefulQuery.settings());
+    try {
+      StatefulQuery.run(sc, input, location);
+      StatefulQuery.addInput(input, "c.txt", "z");
+      StatefulQuery.run(sc, input, location);
+    } finally {
+      org.apache.spark.sql.SparkSession.clearActiveSession();
+      org.apache.spark.sql.SparkSession.clearDefaultSession();
+      LocalSpark.stop(sc);
+    }
+    List<JsonNode> resumed = LocalSpark.events(audit(), "streaming.query.resumed");
+    assertEquals(1, resumed.size(), resumed.toString());
+    assertEquals(2, resumed.get(0).get("resumedAtBatch").asLong());
+    List<JsonNode> batches = LocalSpark.events(audit(), "streaming.batch.committed");
+    assertEquals(2, batches.stream().map(e -> e.get("runId").asText()).distinct().count());
+  }
+
   @Test
   void outputEqualsStockSparkAndTheyRestartEachOthersLocations() throws Exception {
     Path input = tmp.resolve("in");
