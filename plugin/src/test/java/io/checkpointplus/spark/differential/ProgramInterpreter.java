@@ -93,7 +93,28 @@ final class ProgramInterpreter {
           wait(left);
         }
       }
+      // A task launched just before the kill may have its start event still queued in the
+      // scheduler's event loop: the task scheduler's own count of running tasks is exact.
+      org.apache.spark.scheduler.TaskSchedulerImpl scheduler =
+          (org.apache.spark.scheduler.TaskSchedulerImpl) sc.taskScheduler();
+      while (runningInScheduler(scheduler) > 0) {
+        if (System.nanoTime() > deadline) {
+          return false;
+        }
+        // Parked between looks, as LocalSpark.stop waits: the count has no event to wait on.
+        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+      }
       return true;
+    }
+
+    private int runningInScheduler(org.apache.spark.scheduler.TaskSchedulerImpl scheduler) {
+      int n = 0;
+      scala.collection.Iterator<Object> counts =
+          scheduler.runningTasksByExecutors().valuesIterator();
+      while (counts.hasNext()) {
+        n += (Integer) counts.next();
+      }
+      return n;
     }
   }
 
