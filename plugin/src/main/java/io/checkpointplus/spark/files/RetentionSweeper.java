@@ -323,8 +323,9 @@ public final class RetentionSweeper implements AutoCloseable {
     }
     StoreHeartbeat s = storeHeartbeats.computeIfAbsent(store, k -> new StoreHeartbeat());
     if (closed) {
-      // close() ran meanwhile and may not have seen this store's executor: end it here.
-      s.thread.shutdown();
+      // close() ran meanwhile and may not have seen this store's executor: end it here, with
+      // whatever was queued on it, since no marker may be written after close().
+      s.thread.shutdownNow();
       return;
     }
     long now = System.nanoTime();
