@@ -38,9 +38,9 @@ public final class QueryFileStore {
   private final org.apache.hadoop.conf.Configuration conf;
 
   /**
-   * @param stateCoveredBySpark Spark 4.1+ with {@code
-   *     spark.sql.streaming.checkpoint.fileChecksum.enabled}: Spark checksums state files itself,
-   *     so the plugin leaves them alone rather than checksum them twice
+   * @param stateCoveredBySpark Spark checksums state data files itself
+   *     ({@link #sparkChecksumsStateFiles}), so the plugin leaves them alone rather than checksum
+   *     them twice
    */
   public QueryFileStore(SparkFileManagerCalls spark, boolean stateCoveredBySpark,
       org.apache.hadoop.conf.Configuration conf) {

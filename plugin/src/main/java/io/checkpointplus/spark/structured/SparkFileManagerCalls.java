@@ -18,7 +18,5 @@ public interface SparkFileManagerCalls {
 
   FSDataInputStream open(Path path) throws IOException;
 
-  boolean exists(Path path) throws IOException;
-
   void delete(Path path) throws IOException;
 }

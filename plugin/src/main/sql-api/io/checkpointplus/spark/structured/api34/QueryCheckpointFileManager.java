@@ -64,11 +64,6 @@ public final class QueryCheckpointFileManager implements CheckpointFileManager {
     }
 
     @Override
-    public boolean exists(Path path) {
-      return spark.exists(path);
-    }
-
-    @Override
     public void delete(Path path) {
       spark.delete(path);
     }
@@ -181,10 +176,19 @@ public final class QueryCheckpointFileManager implements CheckpointFileManager {
 
   /** Spark 4.1 added {@code close()} to the trait; earlier lines never call it. */
   public void close() {
+    java.lang.reflect.Method close;
     try {
-      spark.getClass().getMethod("close").invoke(spark);
-    } catch (ReflectiveOperationException noCloseBefore41) {
-      // Spark up to 4.0: nothing to close.
+      close = spark.getClass().getMethod("close");
+    } catch (NoSuchMethodException noCloseBefore41) {
+      return;
+    }
+    try {
+      close.invoke(spark);
+    } catch (java.lang.reflect.InvocationTargetException e) {
+      // The wrapped manager's own failure, as Spark would see it without the plugin.
+      throw sneaky(e.getCause());
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException(e);
     }
   }
 }
