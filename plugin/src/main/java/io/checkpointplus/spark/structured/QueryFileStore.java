@@ -173,6 +173,9 @@ public final class QueryFileStore {
    */
   public FSDataInputStream open(Path path) throws IOException {
     QueryFile file = QueryFile.of(path);
+    if (file.kind() == QueryFile.Kind.COMMITS) {
+      RocksDbRestartCheck.beforeResume(file, this, conf);
+    }
     if (!covers(file, path)) {
       return spark.open(path);
     }
@@ -188,18 +191,42 @@ public final class QueryFileStore {
     try (InputStream s = in) {
       content = readUpTo(s, CHECK_AT_OPEN_BYTES + 1L);
     }
+    check(file, path, record, content);
+    return new FSDataInputStream(new ByteArraySeekableStream(content));
+  }
+
+  /**
+   * A file Spark reads with {@code FileSystem} calls rather than through the manager (RocksDB's
+   * snapshot zips), read whole, up to {@code limit} bytes, the same way, and checked against its
+   * record when it has one.
+   */
+  byte[] readChecked(org.apache.hadoop.fs.FileSystem fs, Path path, long limit)
+      throws IOException {
+    QueryFile file = QueryFile.of(path);
+    IntegrityRecord record = covers(file, path) ? readRecord(file, path) : null;
+    byte[] content;
+    try (InputStream in = fs.open(path)) {
+      content = readUpTo(in, limit);
+    }
+    if (record != null) {
+      check(file, path, record, content);
+    }
+    return content;
+  }
+
+  private void check(QueryFile file, Path path, IntegrityRecord record, byte[] content)
+      throws IOException {
     CRC32C crc = new CRC32C();
     crc.update(content, 0, content.length);
     String difference = record.difference(content.length, crc.getValue());
     if (difference == null) {
       QueryLocationAudit.verified(file, path);
-    } else {
-      IOException damage = mismatch(file, path, difference);
-      if (damage != null) {
-        throw damage;
-      }
+      return;
     }
-    return new FSDataInputStream(new ByteArraySeekableStream(content));
+    IOException damage = mismatch(file, path, difference);
+    if (damage != null) {
+      throw damage;
+    }
   }
 
   /**

@@ -180,7 +180,7 @@ public final class QueryLocationAudit {
   }
 
   /** Spark names the thread that runs a query's batches with its id and run id. */
-  private static String runId() {
+  static String runId() {
     Matcher m = RUN_ID.matcher(Thread.currentThread().getName());
     return m.find() ? m.group(1) : null;
   }
@@ -216,6 +216,30 @@ public final class QueryLocationAudit {
           .with("file", path.toString())
           .with("kind", file.kind().name().toLowerCase(java.util.Locale.ROOT))
           .with("difference", difference)
+          .build());
+    }
+    return new QueryFileIntegrityException(message);
+  }
+
+  /**
+   * A file a RocksDB snapshot needs ({@link RocksDbRestartCheck}), which has no record of its
+   * own: the snapshot's metadata named it.
+   */
+  static QueryFileIntegrityException snapshotFileDamaged(QueryFile snapshot, Path path,
+      String difference, String meaning) {
+    String message = "spark-checkpoint-plus: " + path + " " + difference + ": " + meaning
+        + ". The query's checkpoint is damaged; it was not used. Restore the file as committed,"
+        + " or roll the location back to an intact batch.";
+    LOG.error(message);
+    AuditLog log = audit;
+    if (log != null) {
+      log.record(log.event(AuditEvent.Type.STREAMING_FILE_DAMAGED)
+          .with("location", snapshot.location() == null ? null
+              : snapshot.location().toString())
+          .with("file", path.toString())
+          .with("kind", "state")
+          .with("difference", difference)
+          .with("meaning", meaning)
           .build());
     }
     return new QueryFileIntegrityException(message);
