@@ -3,7 +3,7 @@ package io.checkpointplus.benchmarks;
 import java.nio.file.Path;
 import java.util.Set;
 
-/** Entry point: {@code AllBenchmarks <results dir> [all|interception,reuse,ancestors,write,streaming,scale,audit,heap]}. */
+/** Entry point: {@code AllBenchmarks <results dir> [all|interception,reuse,ancestors,write,streaming,scale,audit,query,heap]}. */
 public final class AllBenchmarks {
   private AllBenchmarks() {
   }
@@ -33,6 +33,9 @@ public final class AllBenchmarks {
     }
     if (which.contains("heap")) { // about 20 minutes: only when named
       StreamingHeapBenchmark.run(results);
+    }
+    if (all || which.contains("query")) {
+      QueryBatchBenchmark.run(results);
     }
     if (all || which.contains("audit")) {
       AuditOverheadBenchmark.run(results);
