@@ -1,7 +1,9 @@
 package io.checkpointplus.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -9,10 +11,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code QueryFeatures}, a stateful Structured Streaming query, through SparkSubmit with the
@@ -41,6 +47,12 @@ class QueryFeaturesIT {
    */
   private static Map<String, String> run(String name, String master, boolean plugin, int files)
       throws IOException {
+    submit(name, master, plugin, files, Map.of()).run(work, name).assertSucceeded();
+    return OutputFiles.committed(work.resolve(name + "-out"));
+  }
+
+  private static SparkSubmitRun submit(String name, String master, boolean plugin, int files,
+      Map<String, String> conf) {
     SparkSubmitRun run = SparkSubmitRun.of(APP).master(master).args(
         "--input", work.resolve(name + "-in").toString(),
         "--checkpoint", work.resolve(name + "-cp").toString(),
@@ -51,8 +63,8 @@ class QueryFeaturesIT {
       run.withPlugin().conf("spark.checkpointplus.audit.path",
           work.resolve(name + "-audit.jsonl").toString());
     }
-    run.run(work, name).assertSucceeded();
-    return OutputFiles.committed(work.resolve(name + "-out"));
+    conf.forEach(run::conf);
+    return run;
   }
 
   private static void assertRecordedAndAudited(String name, int batches) throws IOException {
@@ -77,6 +89,49 @@ class QueryFeaturesIT {
   void identicalOutputWithThePluginOnLocalCluster() throws IOException {
     assertEquals(stockOutput, run("plugin-cluster", SparkSubmitRun.LOCAL_CLUSTER, true, FILES));
     assertRecordedAndAudited("plugin-cluster", FILES);
+  }
+
+  /**
+   * SIGKILL of the driver while a micro-batch runs (its offsets written, its commit not), with
+   * each state store provider, then a restart on the same location: the batch is re-run and the
+   * output of every batch equals an uninterrupted stock run's.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"hdfs", "rocksdb"})
+  void killedDuringABatchRestartsToTheSameOutput(String provider) throws Exception {
+    String name = "kill-" + provider;
+    Map<String, String> conf = provider.equals("rocksdb") ? Map.of(
+        "spark.sql.streaming.stateStore.providerClass",
+        "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider")
+        : Map.of();
+    Path location = work.resolve(name + "-cp");
+    Process first = submit(name, SparkSubmitRun.LOCAL, true, FILES, conf).start(work, name);
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+      // A batch past the first in flight: its offsets are written, its commit is not.
+      while (!(Files.exists(location.resolve("offsets/2"))
+          && !Files.exists(location.resolve("commits/2")))) {
+        if (System.nanoTime() > deadline || !first.isAlive()
+            || Files.exists(location.resolve("commits/2"))) {
+          fail("batch 2 was not seen in flight"
+              + (first.isAlive() ? "" : ": the application exited; see " + name + ".log"));
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+      }
+    } finally {
+      first.destroyForcibly();
+      assertTrue(first.waitFor(60, TimeUnit.SECONDS));
+    }
+    assertFalse(Files.exists(work.resolve(name + "-out/batch-" + (FILES - 1) + ".txt")),
+        "killed before the run ended");
+
+    submit(name, SparkSubmitRun.LOCAL, true, FILES, conf).run(work, name + "-restart")
+        .assertSucceeded();
+    assertEquals(stockOutput, OutputFiles.committed(work.resolve(name + "-out")),
+        "every batch's output equals an uninterrupted run's");
+    AuditTrail audit = AuditTrail.read(work.resolve(name + "-audit.jsonl"));
+    assertTrue(audit.ofType("streaming.file.damaged").isEmpty());
+    assertEquals(2, audit.ofType("hook.status").size(), "both runs appended to the audit");
   }
 
   @Test
