@@ -93,6 +93,7 @@ final class RocksDbRestartCheck {
     }
     long version = committed + 1;
     for (FileStatus operator : numberedDirectories(fs, state)) {
+      partitions:
       for (FileStatus partition : numberedDirectories(fs, operator.getPath())) {
         List<Path> stores = new ArrayList<>();
         stores.add(partition.getPath());
@@ -105,20 +106,29 @@ final class RocksDbRestartCheck {
           }
         }
         for (Path storeDirectory : stores) {
-          checkStore(fs, storeDirectory, version, store, operator.getPath().getName(),
-              partition.getPath().getName());
+          if (!checkStore(fs, storeDirectory, version, store, operator.getPath().getName(),
+              partition.getPath().getName())) {
+            break partitions; // not RocksDB's: the operator's other partitions are alike
+          }
         }
       }
     }
   }
 
-  private static void checkStore(FileSystem fs, Path storeDirectory, long version,
+  /**
+   * Checks one state store directory; returns false when it is not RocksDB's (the HDFS-backed
+   * provider's {@code .delta} and {@code .snapshot} files, opened through the manager).
+   */
+  private static boolean checkStore(FileSystem fs, Path storeDirectory, long version,
       QueryFileStore store, String operator, String partition) throws IOException {
     long snapshot = -1;
     for (FileStatus f : fs.listStatus(storeDirectory)) {
       String name = f.getPath().getName();
+      if (name.endsWith(".delta") || name.endsWith(".snapshot")) {
+        return false;
+      }
       if (name.endsWith(".zip") && name.contains("_")) {
-        return; // checkpoint format version 2: the commit log chooses the zip
+        return true; // checkpoint format version 2: the commit log chooses the zip
       }
       java.util.regex.Matcher m = SNAPSHOT.matcher(name);
       if (m.matches() && f.isFile() && f.getLen() <= ZIP_LIMIT) {
@@ -129,7 +139,7 @@ final class RocksDbRestartCheck {
       }
     }
     if (snapshot < 0) {
-      return;
+      return true;
     }
     Path zip = new Path(storeDirectory, snapshot + ".zip");
     List<RocksDbSnapshot.ImmutableFile> named =
@@ -161,6 +171,7 @@ final class RocksDbRestartCheck {
                 + " bytes", meaning);
       }
     }
+    return true;
   }
 
   private static List<FileStatus> numberedDirectories(FileSystem fs, Path dir)
