@@ -44,9 +44,9 @@ import scala.Option;
  * newest, {@code .bk} included, and every generated batch writes one: a first batch waiting for
  * executors on a cluster loses the files of the five before the newest). So the file is also
  * looked up when the batch is submitted (the writer thread may not have written it yet; it is
- * looked up once more with the next batch), and kept as an observation, not an event: a
- * completed batch whose file is gone is recorded as it was seen then ({@code observedAt:
- * batchSubmitted}). Without either, the directory is listed once and the files of completed
+ * looked up again with each later batch until found, for the 16 newest such batches), and kept
+ * as an observation, not an event: a completed batch whose file is gone is recorded as it was
+ * seen then ({@code observedAt: batchSubmitted}). Without either, the directory is listed once and the files of completed
  * batches not yet recorded (a lookup that failed or was dropped) are recorded from it; later
  * batches' files found there become observations. A batch that never completes gets no event.
  *
@@ -63,6 +63,8 @@ public final class StreamingMetadataRecorder extends SparkListener {
   private static final int PENDING = 64;
   /** Completed batches not yet recorded that are remembered; beyond this the oldest is dropped. */
   private static final int REMEMBERED = 200;
+  /** Batches looked up again at each submission at most: a lookup each, a request on S3. */
+  private static final int NOT_YET_WRITTEN = 16;
   /** A batch's metadata file (its {@code .bk} copy sorts after it, and counts only without it). */
   private static final Pattern BATCH_FILE = Pattern.compile("checkpoint-(\\d+)(\\.bk)?");
 
@@ -76,7 +78,10 @@ public final class StreamingMetadataRecorder extends SparkListener {
   private final ConcurrentSkipListSet<Long> unrecorded = new ConcurrentSkipListSet<>();
   /** Files seen of batches not yet recorded, by batch time (the lookup thread). */
   private final ConcurrentSkipListMap<Long, FileStatus> seen = new ConcurrentSkipListMap<>();
-  /** Submitted batches whose file the writer had not written yet at their lookup. */
+  /**
+   * Submitted batches whose file the writer had not written yet at their lookup, looked up again
+   * with each later batch until found (a writer behind by several batches under load).
+   */
   private final ConcurrentSkipListSet<Long> notYetWritten = new ConcurrentSkipListSet<>();
   /** The checkpoint directory of the StreamingContext that started last (the bus's thread). */
   private volatile Path streamingDir;
@@ -176,16 +181,16 @@ public final class StreamingMetadataRecorder extends SparkListener {
 
   /**
    * On the lookup thread, when batch {@code batchTime} is submitted: remembers its file as
-   * written at generation, and that of the batch before if it was not written at its own
-   * lookup (Spark's writer thread runs behind the listener bus).
+   * written at generation, and those of earlier batches not yet written at their own lookup
+   * (Spark's writer thread runs behind the listener bus, by several batches under load).
    */
   private void observe(Path dir, long batchTime) {
     try {
       FileSystem fs = dir.getFileSystem(hadoopConf);
       for (Long earlier : notYetWritten) {
-        notYetWritten.remove(earlier);
         FileStatus file = find(fs, dir, earlier);
         if (file != null) {
+          notYetWritten.remove(earlier);
           remember(earlier, file);
         }
       }
@@ -194,7 +199,7 @@ public final class StreamingMetadataRecorder extends SparkListener {
         remember(batchTime, file);
       } else {
         notYetWritten.add(batchTime);
-        while (notYetWritten.size() > REMEMBERED) {
+        while (notYetWritten.size() > NOT_YET_WRITTEN) {
           notYetWritten.pollFirst();
         }
       }
