@@ -13,10 +13,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -31,30 +29,27 @@ import scala.reflect.ClassTag$;
  */
 class HdfsCheckpointTest extends WithLocalSpark {
   private static final int RECORDS = 20_000;
-  private static MiniDFSCluster cluster;
+  private static InProcessHdfs hdfs;
   /** Times partition 1 started computing; the second time is the checkpoint job. */
   private static final AtomicInteger PARTITION_ONE_RUNS = new AtomicInteger();
 
   @BeforeAll
   static void startHdfs(@org.junit.jupiter.api.io.TempDir java.nio.file.Path base)
       throws Exception {
-    Configuration conf = new Configuration();
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.toString());
     // Two datanodes: a lost one cannot be replaced, the write carries on with the other.
-    conf.set("dfs.client.block.write.replace-datanode-on-failure.enable", "false");
-    cluster = new MiniDFSCluster.Builder(conf).numDataNodes(2).build();
-    cluster.waitActive();
+    hdfs = InProcessHdfs.start(base, 2,
+        Map.of("dfs.client.block.write.replace-datanode-on-failure.enable", "false"));
   }
 
   @AfterAll
   static void stopHdfs() {
-    if (cluster != null) {
-      cluster.shutdown();
+    if (hdfs != null) {
+      hdfs.close();
     }
   }
 
   private String hdfs(String path) {
-    return "hdfs://localhost:" + cluster.getNameNodePort() + path;
+    return hdfs.uri(path);
   }
 
   private static List<Integer> expected() {
@@ -73,7 +68,7 @@ class HdfsCheckpointTest extends WithLocalSpark {
     String dir = rdd.getCheckpointFile().get();
     assertTrue(dir.startsWith("hdfs://"), dir);
 
-    FileSystem fs = cluster.getFileSystem();
+    FileSystem fs = hdfs.fileSystem();
     CheckpointFileManager files = new CheckpointFileManager(new Path(dir), fs.getConf(),
         CommitMode.AUTO);
     assertEquals(CommitMode.RENAME, files.commitMode());
@@ -101,7 +96,7 @@ class HdfsCheckpointTest extends WithLocalSpark {
         IntStream.range(0, RECORDS).boxed().collect(Collectors.toList()), 4)
         .mapPartitions(records -> {
           if (TaskContext.getPartitionId() == 1 && PARTITION_ONE_RUNS.incrementAndGet() == 2) {
-            cluster.stopDataNode(0);
+            hdfs.cluster.stopDataNode(0);
           }
           List<Integer> out = new ArrayList<>();
           records.forEachRemaining(x -> out.add(x * 3));

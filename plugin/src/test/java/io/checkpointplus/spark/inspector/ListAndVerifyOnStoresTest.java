@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.checkpointplus.spark.files.InProcessHdfs;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,6 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
@@ -34,7 +34,7 @@ class ListAndVerifyOnStoresTest {
   static Path tmp;
   static Path plugin;
   static RddCheckpoints made;
-  static MiniDFSCluster hdfs;
+  static InProcessHdfs hdfs;
   static S3Proxy s3;
 
   @BeforeAll
@@ -42,10 +42,7 @@ class ListAndVerifyOnStoresTest {
     Fixtures.onlyWithTheDefaultSerializer(); // the stores see bytes; ListAndVerifyTest covers Kryo
     plugin = Fixtures.plugin();
     made = Fixtures.pluginMade();
-    Configuration conf = new Configuration();
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("hdfs").toString());
-    hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-    hdfs.waitActive();
+    hdfs = InProcessHdfs.start(tmp.resolve("hdfs"), 1, Map.of());
     BlobStoreContext context = ContextBuilder.newBuilder("transient")
         .credentials("access", "secret").build(BlobStoreContext.class);
     context.getBlobStore().createContainerInLocation(null, "bucket");
@@ -62,7 +59,7 @@ class ListAndVerifyOnStoresTest {
   @AfterAll
   static void stop() throws Exception {
     if (hdfs != null) {
-      hdfs.shutdown();
+      hdfs.close();
     }
     if (s3 != null) {
       s3.stop();
@@ -151,7 +148,7 @@ class ListAndVerifyOnStoresTest {
 
   @Test
   void onHdfs() throws Exception {
-    listVerifyAndDamage("hdfs://localhost:" + hdfs.getNameNodePort() + "/checkpoints",
+    listVerifyAndDamage(hdfs.uri("/checkpoints"),
         Map.of());
   }
 

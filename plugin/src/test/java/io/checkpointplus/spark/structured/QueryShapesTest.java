@@ -3,12 +3,10 @@ package io.checkpointplus.spark.structured;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.checkpointplus.spark.LocalSpark;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.apache.spark.SparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -18,43 +16,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The other shapes of query users write, each against stock Spark: RocksDB's state store (with
- * changelog checkpointing) and a file sink, whose {@code _spark_metadata} log the plugin records
- * and whose output a batch reader of the directory must read exactly as stock's.
+ * A file sink, against stock Spark: the plugin records its {@code _spark_metadata} log, and a
+ * batch reader of the directory reads its output exactly as stock's. The stateful operators and
+ * state store providers are {@link StatefulOperatorsTest}'s.
  */
 class QueryShapesTest {
   @TempDir
   Path tmp;
-
-  private static final String ROCKSDB =
-      "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider";
-
-  @Test
-  void rocksDbStateWithChangelogCheckpointingIsRecordedAndRestartsLikeStock() throws Exception {
-    Map<String, String> rocks = Map.of("spark.sql.streaming.stateStore.providerClass", ROCKSDB,
-        "spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled", "true");
-    Path input = tmp.resolve("in");
-    StatefulQuery.addInput(input, "a.txt", "x", "y", "x");
-    StatefulQuery.addInput(input, "b.txt", "y", "z");
-    Path stock = tmp.resolve("stock");
-    Path plugin = tmp.resolve("plugin");
-    Path audit = tmp.resolve("audit.jsonl");
-    assertEquals(StatefulQuery.runOnce(false, audit, input, stock, rocks),
-        StatefulQuery.runOnce(true, audit, input, plugin, rocks));
-    List<String> recorded = QueryCheckpointIntegrityTest.recordedFiles(plugin);
-    boolean sparkChecksums = QueryCheckpointIntegrityTest.sparkChecksumsStateFiles();
-    List<String> stateRecords = recorded.stream().filter(f -> f.startsWith("state/"))
-        .collect(Collectors.toList());
-    // Changelog checkpointing came with Spark 3.5; Spark 3.4 uploads a .zip per version.
-    String stateFile = org.apache.spark.package$.MODULE$.SPARK_VERSION().startsWith("3.4.")
-        ? ".zip" : ".changelog";
-    assertTrue(sparkChecksums ? stateRecords.stream().noneMatch(f -> f.endsWith(stateFile))
-        : stateRecords.stream().anyMatch(f -> f.endsWith(stateFile)), recorded.toString());
-
-    StatefulQuery.addInput(input, "c.txt", "x", "w");
-    assertEquals(StatefulQuery.runOnce(false, audit, input, stock, rocks),
-        StatefulQuery.runOnce(true, audit, input, plugin, rocks));
-  }
 
   @Test
   void aFileSinksLogIsRecordedAndItsOutputReadsAsStocks() throws Exception {
@@ -72,10 +40,7 @@ class QueryShapesTest {
 
   /** A stateless copy of the text input to a parquet file sink; returns the batch read of it. */
   private List<String> copyToParquet(boolean withPlugin, Path input, Path dir) throws Exception {
-    Map<String, String> settings = StatefulQuery.settings();
-    SparkContext sc = withPlugin ? LocalSpark.withPlugin(tmp.resolve("audit.jsonl"), settings)
-        : LocalSpark.stock(settings);
-    try {
+    return StatefulQuery.inContext(withPlugin, tmp.resolve("audit.jsonl"), Map.of(), sc -> {
       SparkSession spark = SparkSession.builder().sparkContext(sc).getOrCreate();
       Dataset<Row> lines = spark.readStream().option("maxFilesPerTrigger", 1)
           .text(input.toString());
@@ -85,10 +50,6 @@ class QueryShapesTest {
       query.awaitTermination();
       return spark.read().parquet(dir.resolve("out").toString()).collectAsList().stream()
           .map(r -> r.getString(0)).sorted().collect(Collectors.toList());
-    } finally {
-      SparkSession.clearActiveSession();
-      SparkSession.clearDefaultSession();
-      LocalSpark.stop(sc);
-    }
+    });
   }
 }

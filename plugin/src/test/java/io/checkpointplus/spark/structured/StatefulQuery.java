@@ -24,7 +24,8 @@ import org.apache.spark.sql.streaming.Trigger;
 /**
  * The stateful query users write: a file source, {@code groupBy().count()} and
  * {@code foreachBatch} output, run with {@code Trigger.AvailableNow} one file per micro-batch,
- * so that every run is a fixed sequence of batches and can be compared with stock Spark's.
+ * so that every run is a fixed sequence of batches and can be compared with stock Spark's. Any
+ * other query runs the same way ({@link #run(Dataset, String, String)}).
  */
 final class StatefulQuery {
   /** Output of the runs of this JVM, in order: "batch N: key=count". */
@@ -70,23 +71,32 @@ final class StatefulQuery {
   /** As {@link #run(SparkContext, Path, Path)}, for a location on any file system (a URI). */
   static List<String> run(SparkContext sc, Path input, String location) throws Exception {
     SparkSession spark = SparkSession.builder().sparkContext(sc).getOrCreate();
-    Dataset<Row> counts = spark.readStream().option("maxFilesPerTrigger", 1)
-        .text(input.toString()).groupBy("value").count();
+    return run(spark.readStream().option("maxFilesPerTrigger", 1).text(input.toString())
+        .groupBy("value").count(), "update", location);
+  }
+
+  /**
+   * Runs {@code query} (any streaming query, on the session that built it) with
+   * {@code Trigger.AvailableNow} into {@code location}, each micro-batch collected by
+   * {@code foreachBatch}; returns its output lines ("batch N: [row, ...]", each row's columns
+   * joined by "=", sorted). Throws what the query failed with.
+   */
+  static List<String> run(Dataset<Row> query, String outputMode, String location)
+      throws Exception {
     int from = OUTPUT.size();
-    StreamingQuery query = counts.writeStream().outputMode("update")
+    StreamingQuery running = query.writeStream().outputMode(outputMode)
         .option("checkpointLocation", location)
         .trigger(Trigger.AvailableNow())
         .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> {
-          List<String> rows = batch.collectAsList().stream()
-              .map(r -> r.getString(0) + "=" + r.getLong(1)).sorted()
-              .collect(Collectors.toList());
+          List<String> rows = batch.collectAsList().stream().map(r -> r.mkString("="))
+              .sorted().collect(Collectors.toList());
           OUTPUT.add("batch " + id + ": " + rows);
         })
         .start();
     try {
-      query.awaitTermination();
+      running.awaitTermination();
     } finally {
-      query.stop();
+      running.stop();
     }
     synchronized (OUTPUT) {
       return new ArrayList<>(OUTPUT.subList(from, OUTPUT.size()));
@@ -102,11 +112,25 @@ final class StatefulQuery {
   /** As the other runOnce, for a location on any file system (a URI). */
   static List<String> runOnce(boolean plugin, Path audit, Path input, String location,
       Map<String, String> extra) throws Exception {
+    return inContext(plugin, audit, extra, sc -> run(sc, input, location));
+  }
+
+  /** Something run on a SparkContext. */
+  interface InContext<T> {
+    T run(SparkContext sc) throws Exception;
+  }
+
+  /**
+   * Runs {@code body} in a fresh SparkContext with {@link #settings()} and {@code extra}, stock
+   * (the plugin not loaded at all) or with the plugin; the context is stopped after.
+   */
+  static <T> T inContext(boolean plugin, Path audit, Map<String, String> extra,
+      InContext<T> body) throws Exception {
     Map<String, String> settings = new java.util.HashMap<>(settings());
     settings.putAll(extra);
     SparkContext sc = plugin ? LocalSpark.withPlugin(audit, settings) : LocalSpark.stock(settings);
     try {
-      return run(sc, input, location);
+      return body.run(sc);
     } finally {
       SparkSession.clearActiveSession();
       SparkSession.clearDefaultSession();
