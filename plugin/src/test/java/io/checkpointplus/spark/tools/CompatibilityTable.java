@@ -30,7 +30,8 @@ public final class CompatibilityTable {
   /** One Spark line as the build defines it. */
   public record Line(String id, String profile, String sparkVersion, String scala,
       String coreTestsVersion, String coreSuites, String streamingTestsVersion,
-      String differentialPrograms, String itIncludes, String unitExcludes) {
+      String differentialPrograms, String itIncludes, String unitExcludes,
+      String sqlTestsVersion, String sqlSuites) {
     public String jar() {
       return "spark-checkpoint-plus_" + scala + "-<version>.jar";
     }
@@ -69,12 +70,14 @@ public final class CompatibilityTable {
         resolve(props, "spark.streaming.tests.version"),
         resolve(props, "line.differential.programs") + " + "
             + resolve(props, "line.differential.clusterPrograms"),
-        resolve(props, "line.it.includes"), resolve(props, "line.unit.excludes"));
+        resolve(props, "line.it.includes"), resolve(props, "line.unit.excludes"),
+        resolve(props, "spark.sql.tests.version"),
+        suites(resolve(props, "spark.sql.streaming.suites")));
   }
 
   /**
-   * ScalaTest's suite list ({@code Suite} or {@code Suite @test-name} / {@code Suite prefix}) as
-   * the README says it: "`CheckpointSuite`, `CheckpointStorageSuite` (tests "a", "b*")".
+   * ScalaTest's suite list ({@code Suite} or {@code Suite @test-name} / {@code Suite substring})
+   * as the README says it: "`CheckpointSuite`, `CheckpointStorageSuite` (only "a", "*b*")".
    */
   static String suites(String list) {
     Map<String, List<String>> tests = new LinkedHashMap<>();
@@ -84,7 +87,7 @@ public final class CompatibilityTable {
       List<String> names = tests.computeIfAbsent(suite, k -> new ArrayList<>());
       if (parts.length == 2) {
         names.add(parts[1].startsWith("@") ? "\"" + parts[1].substring(1) + "\""
-            : "\"" + parts[1] + "*\"");
+            : "\"*" + parts[1] + "*\"");
       }
     }
     StringBuilder out = new StringBuilder();
@@ -140,6 +143,8 @@ public final class CompatibilityTable {
           .append(l.coreTestsVersion())
           .append(" tests and Streaming's `CheckpointSuite` from ")
           .append(l.streamingTestsVersion())
+          .append("; Spark SQL's ").append(l.sqlSuites()).append(" from spark-sql ")
+          .append(l.sqlTestsVersion()).append(" tests")
           // CI fails, and nothing lands, unless every line passes: the table lists no other kind.
           .append(" | passes | `")
           .append(full ? "mvn -B verify" : "dev/test-spark.sh " + l.id()).append("` |\n");
