@@ -43,6 +43,8 @@ final class QueryBatchBenchmark {
   private static final int KEYS = Integer.getInteger("bench.query.keys", 50_000);
   private static final int PARTITIONS = Integer.getInteger("bench.query.partitions", 20);
   private static final String BUCKET = "bench";
+  private static final List<String> STORAGES =
+      List.of(System.getProperty("bench.query.storages", "local,s3").split(","));
 
   private QueryBatchBenchmark() {
   }
@@ -62,7 +64,7 @@ final class QueryBatchBenchmark {
     Map<String, Object> out = Measurements.fields();
     MachineLoad load = MachineLoad.start();
     try (InProcessS3 s3 = InProcessS3.start(BUCKET)) {
-      for (String storage : List.of("local", "s3")) {
+      for (String storage : STORAGES) {
         Side stock = new Side();
         Side plugin = new Side();
         Map<String, String> settings = storage.equals("s3")

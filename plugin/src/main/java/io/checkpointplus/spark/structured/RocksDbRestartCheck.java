@@ -43,6 +43,8 @@ final class RocksDbRestartCheck {
   /** A snapshot zip larger than this is not a RocksDB metadata zip worth reading at restart. */
   private static final long ZIP_LIMIT = 64L << 20;
   private static final int RUNS = 1000;
+  /** Snapshot zips read at once: requests in flight on object stores. */
+  private static final int PARALLELISM = 8;
 
   /** {@code location|runId} of the runs already checked (bounded, oldest dropped). */
   private static final Set<String> CHECKED = Collections.newSetFromMap(
@@ -62,9 +64,10 @@ final class RocksDbRestartCheck {
    * the first time its query's thread does so in a run.
    *
    * @throws QueryFileIntegrityException when a snapshot the next batch loads is damaged
+   * @throws java.io.InterruptedIOException when the query is stopped meanwhile
    */
   static void beforeResume(QueryFile commitsFile, QueryFileStore store, Configuration conf)
-      throws QueryFileIntegrityException {
+      throws IOException {
     String run = QueryLocationAudit.runId();
     if (run == null) {
       return; // not a query's thread: the inspector, a test, a batch read of the location
@@ -76,91 +79,162 @@ final class RocksDbRestartCheck {
     }
     try {
       check(commitsFile.location(), store, conf);
-    } catch (QueryFileIntegrityException damage) {
-      throw damage;
+    } catch (QueryFileIntegrityException | java.io.InterruptedIOException e) {
+      throw e;
     } catch (IOException | RuntimeException e) {
-      LOG.debug("RocksDB snapshots of {} not checked before resuming", commitsFile.location(), e);
+      QueryLocationAudit.unverified(commitsFile, new Path(commitsFile.location(), "state"),
+          "its RocksDB snapshots could not be checked before the restart: " + e);
     }
   }
 
-  /** Checks what the next batch of the query at {@code location} loads. */
-  static void check(Path location, QueryFileStore store, Configuration conf) throws IOException {
-    FileSystem fs = location.getFileSystem(conf);
-    long committed = latestBatch(fs, new Path(location, "commits"));
-    Path state = new Path(location, "state");
-    if (committed < 0 || !fs.exists(state)) {
-      return;
-    }
-    long version = committed + 1;
-    for (FileStatus operator : numberedDirectories(fs, state)) {
-      partitions:
-      for (FileStatus partition : numberedDirectories(fs, operator.getPath())) {
-        List<Path> stores = new ArrayList<>();
-        stores.add(partition.getPath());
-        for (FileStatus s : fs.listStatus(partition.getPath())) {
-          // A stream-stream join keeps four stores per partition, one directory each.
-          String name = s.getPath().getName();
-          if (s.isDirectory() && !name.equals("SSTs") && !name.equals("logs")
-              && !name.startsWith("_") && !name.startsWith(".")) {
-            stores.add(s.getPath());
-          }
-        }
-        for (Path storeDirectory : stores) {
-          if (!checkStore(fs, storeDirectory, version, store, operator.getPath().getName(),
-              partition.getPath().getName())) {
-            break partitions; // not RocksDB's: the operator's other partitions are alike
-          }
-        }
-      }
-    }
+  /** The files of one state store directory, from the one listing of the location's state. */
+  private static final class StoreFiles {
+    final Map<Long, Long> snapshots = new HashMap<>();
+    /** {@code SSTs/<name>} and {@code logs/<name>} to their sizes. */
+    final Map<String, Long> immutable = new HashMap<>();
+    boolean notRocksDb;
+    boolean formatVersion2;
   }
 
   /**
-   * Checks one state store directory; returns false when it is not RocksDB's (the HDFS-backed
-   * provider's {@code .delta} and {@code .snapshot} files, opened through the manager).
+   * Checks what the next batch of the query at {@code location} loads: one listing of the
+   * location's {@code state} directory (a flat, paged listing on object stores), then the chosen
+   * snapshot zips read and compared with it, several at once.
    */
-  private static boolean checkStore(FileSystem fs, Path storeDirectory, long version,
-      QueryFileStore store, String operator, String partition) throws IOException {
-    long snapshot = -1;
-    for (FileStatus f : fs.listStatus(storeDirectory)) {
-      String name = f.getPath().getName();
-      if (name.endsWith(".delta") || name.endsWith(".snapshot")) {
+  static void check(Path location, QueryFileStore store, Configuration conf) throws IOException {
+    FileSystem fs = location.getFileSystem(conf);
+    long version = versionTheNextBatchLoads(fs, location);
+    Path state = new Path(location, "state");
+    if (version < 0 || !fs.exists(state)) {
+      return;
+    }
+    Map<Path, StoreFiles> stores = listStores(fs, fs.makeQualified(state));
+    List<java.util.concurrent.Callable<Void>> checks = new ArrayList<>();
+    for (Map.Entry<Path, StoreFiles> e : stores.entrySet()) {
+      StoreFiles files = e.getValue();
+      long snapshot = files.snapshots.keySet().stream().filter(v -> v <= version)
+          .mapToLong(Long::longValue).max().orElse(-1);
+      if (files.notRocksDb || files.formatVersion2 || snapshot < 0) {
+        continue; // HDFS-backed; format version 2, whose zip the commit log chooses; no zip yet
+      }
+      Path zip = new Path(e.getKey(), snapshot + ".zip");
+      if (files.snapshots.get(snapshot) > ZIP_LIMIT) {
+        QueryLocationAudit.unverified(QueryFile.of(zip), zip, "a snapshot of "
+            + files.snapshots.get(snapshot) + " bytes is not read at restart (limit "
+            + ZIP_LIMIT + ")");
+        continue;
+      }
+      checks.add(() -> {
+        checkStore(fs, e.getKey(), zip, files, version, store);
+        return null;
+      });
+    }
+    runAll(checks);
+  }
+
+  /** Runs the checks, several at once; the first damage found is thrown. */
+  private static void runAll(List<java.util.concurrent.Callable<Void>> checks)
+      throws IOException {
+    if (checks.isEmpty()) {
+      return;
+    }
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+        Math.min(PARALLELISM, checks.size()), r -> {
+          Thread t = new Thread(r, "checkpoint-plus-restart-check");
+          t.setDaemon(true);
+          return t;
+        });
+    try {
+      for (java.util.concurrent.Future<Void> f : pool.invokeAll(checks)) {
+        try {
+          f.get();
+        } catch (java.util.concurrent.ExecutionException failed) {
+          if (failed.getCause() instanceof QueryFileIntegrityException damage) {
+            throw damage;
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("stopped while checking RocksDB snapshots");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Every state store directory under {@code state}, from one recursive listing. */
+  private static Map<Path, StoreFiles> listStores(FileSystem fs, Path state) throws IOException {
+    Map<Path, StoreFiles> stores = new HashMap<>();
+    org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> files =
+        fs.listFiles(state, true);
+    while (files.hasNext()) {
+      FileStatus f = files.next();
+      Path path = f.getPath();
+      String name = path.getName();
+      Path parent = path.getParent();
+      if (name.startsWith(".") || parent == null) {
+        continue; // integrity records, Hadoop's .crc files, temporary files
+      }
+      boolean immutable = parent.getName().equals("SSTs") || parent.getName().equals("logs");
+      Path storeDirectory = immutable ? parent.getParent() : parent;
+      if (!isStoreDirectory(storeDirectory, state)) {
+        continue; // operator metadata, state schema
+      }
+      StoreFiles store = stores.computeIfAbsent(storeDirectory, d -> new StoreFiles());
+      if (immutable) {
+        store.immutable.put(parent.getName() + "/" + name, f.getLen());
+      } else if (name.endsWith(".delta") || name.endsWith(".snapshot")) {
+        store.notRocksDb = true;
+      } else if (name.endsWith(".zip") && name.contains("_")) {
+        store.formatVersion2 = true;
+      } else {
+        java.util.regex.Matcher m = SNAPSHOT.matcher(name);
+        if (m.matches() && m.group(1).length() < 19) {
+          store.snapshots.put(Long.parseLong(m.group(1)), f.getLen());
+        }
+      }
+    }
+    return stores;
+  }
+
+  /** {@code state/<operator>/<partition>}, or a store directory inside it (a join's). */
+  private static boolean isStoreDirectory(Path dir, Path state) {
+    List<String> names = new ArrayList<>();
+    for (Path p = dir; p != null && !p.equals(state); p = p.getParent()) {
+      names.add(0, p.getName());
+      if (p.getParent() == null) {
         return false;
       }
-      if (name.endsWith(".zip") && name.contains("_")) {
-        return true; // checkpoint format version 2: the commit log chooses the zip
-      }
-      java.util.regex.Matcher m = SNAPSHOT.matcher(name);
-      if (m.matches() && f.isFile() && f.getLen() <= ZIP_LIMIT) {
-        long v = Long.parseLong(m.group(1));
-        if (v <= version && v > snapshot) {
-          snapshot = v;
-        }
-      }
     }
-    if (snapshot < 0) {
-      return true;
+    return (names.size() == 2 || names.size() == 3) && NUMBER.matcher(names.get(0)).matches()
+        && NUMBER.matcher(names.get(1)).matches();
+  }
+
+  private static void checkStore(FileSystem fs, Path storeDirectory, Path zip, StoreFiles files,
+      long version, QueryFileStore store) throws IOException {
+    List<RocksDbSnapshot.ImmutableFile> named;
+    try {
+      named = RocksDbSnapshot.filesNamedBy(store.readChecked(fs, zip, ZIP_LIMIT));
+    } catch (QueryFileIntegrityException | java.io.InterruptedIOException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      QueryLocationAudit.unverified(QueryFile.of(zip), zip,
+          "the restart check could not read the snapshot: " + e);
+      return;
     }
-    Path zip = new Path(storeDirectory, snapshot + ".zip");
-    List<RocksDbSnapshot.ImmutableFile> named =
-        RocksDbSnapshot.filesNamedBy(store.readChecked(fs, zip, ZIP_LIMIT));
-    Map<String, Long> sizes = new HashMap<>();
-    for (String dir : new String[] {"SSTs", "logs"}) {
-      try {
-        for (FileStatus f : fs.listStatus(new Path(storeDirectory, dir))) {
-          sizes.put(dir + "/" + f.getPath().getName(), f.getLen());
-        }
-      } catch (FileNotFoundException none) {
-        // no such files yet
-      }
+    Path state = storeDirectory;
+    while (state.getParent() != null && !state.getName().equals("state")) {
+      state = state.getParent();
     }
-    String meaning = "the state of partition " + partition + " of operator " + operator
-        + (storeDirectory.getName().equals(partition) ? "" : " (" + storeDirectory.getName()
-        + ")") + " at version " + version + ", which the query's next batch loads from "
-        + zip.getName() + ", cannot be loaded";
+    String relative = storeDirectory.toUri().getPath()
+        .substring(state.toUri().getPath().length() + 1);
+    String[] parts = relative.split("/");
+    String meaning = "the state of partition " + parts[1] + " of operator " + parts[0]
+        + (parts.length > 2 ? " (" + parts[2] + ")" : "") + " at version " + version
+        + ", which the query's next batch loads from " + zip.getName() + ", cannot be loaded";
     for (RocksDbSnapshot.ImmutableFile f : named) {
       Path path = f.in(storeDirectory);
-      Long size = sizes.get(path.getParent().getName() + "/" + f.dfsName());
+      Long size = files.immutable.get(path.getParent().getName() + "/" + f.dfsName());
       if (size == null) {
         throw QueryLocationAudit.snapshotFileDamaged(QueryFile.of(zip), path,
             "is missing; " + zip.getName() + " names it with " + f.bytes() + " bytes", meaning);
@@ -171,18 +245,19 @@ final class RocksDbRestartCheck {
                 + " bytes", meaning);
       }
     }
-    return true;
   }
 
-  private static List<FileStatus> numberedDirectories(FileSystem fs, Path dir)
-      throws IOException {
-    List<FileStatus> dirs = new ArrayList<>();
-    for (FileStatus f : fs.listStatus(dir)) {
-      if (f.isDirectory() && NUMBER.matcher(f.getPath().getName()).matches()) {
-        dirs.add(f);
-      }
+  /**
+   * The state version the query's next batch loads, chosen as Spark chooses the batch: after the
+   * latest offsets {@code L}, batch {@code L + 1} when {@code L} committed, else {@code L} again
+   * (batch {@code b} loads version {@code b}); -1 before the first batch.
+   */
+  private static long versionTheNextBatchLoads(FileSystem fs, Path location) throws IOException {
+    long offsets = latestBatch(fs, new Path(location, "offsets"));
+    if (offsets < 0) {
+      return -1;
     }
-    return dirs;
+    return latestBatch(fs, new Path(location, "commits")) == offsets ? offsets + 1 : offsets;
   }
 
   /** The highest batch of a metadata log directory, as Spark's log finds it; -1 when none. */
