@@ -52,6 +52,8 @@ final class QueryBatchBenchmark {
   /** One side's batch durations (ms), the JVM's CPU time (ms) and S3 requests over its runs. */
   private static final class Side {
     final List<Long> batches = new ArrayList<>();
+    /** Spark's own split of the batches' time (addBatch, walCommit, commitOffsets, ...), summed. */
+    final Map<String, Long> phasesMs = new java.util.TreeMap<>();
     long cpuMs;
     long requests;
     long measuredBatches;
@@ -109,6 +111,8 @@ final class QueryBatchBenchmark {
     out.put(p + "batch_ms_p50", percentile(s.batches, 50));
     out.put(p + "batch_ms_p95", percentile(s.batches, 95));
     out.put(p + "cpu_ms_per_batch", s.measuredBatches == 0 ? 0 : s.cpuMs / s.measuredBatches);
+    s.phasesMs.forEach((phase, ms) -> out.put(p + "mean_ms_" + phase,
+        s.batches.isEmpty() ? 0 : ms / s.batches.size()));
     if (storage.equals("s3")) {
       out.put(p + "s3_requests_per_batch", s.measuredBatches == 0 ? 0
           : Math.round(10.0 * s.requests / s.measuredBatches) / 10.0);
@@ -154,6 +158,7 @@ final class QueryBatchBenchmark {
       measured.removeIf(p -> p.batchId() < SKIP || p.numInputRows() == 0);
       for (StreamingQueryProgress p : measured) {
         side.batches.add(p.durationMs().get("triggerExecution"));
+        p.durationMs().forEach((phase, ms) -> side.phasesMs.merge(phase, ms, Long::sum));
       }
       // CPU and requests of the whole run, spread over its batches (warm-up ones included).
       side.cpuMs += cpuMs * measured.size() / Math.max(1, progress.size());

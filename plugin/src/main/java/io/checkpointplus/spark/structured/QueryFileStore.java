@@ -150,6 +150,11 @@ public final class QueryFileStore {
 
   private void writeRecord(Path path, IntegrityRecord record) throws IOException {
     Path recordPath = IntegrityRecord.pathFor(path);
+    org.apache.hadoop.fs.FileSystem fs = recordPath.getFileSystem(conf);
+    if (fs instanceof org.apache.hadoop.fs.LocalFileSystem local) {
+      writeLocalRecord(local.pathToFile(recordPath).toPath(), record.toBytes());
+      return;
+    }
     FSDataOutputStream direct = objectStore.create(recordPath, true);
     FSDataOutputStream out = direct != null ? direct : spark.createAtomic(recordPath, true);
     boolean done = false;
@@ -164,6 +169,26 @@ public final class QueryFileStore {
       } else {
         spark.cancel(out);
       }
+    }
+  }
+
+  /**
+   * A record on the local file system, written to a temporary name and moved into place with
+   * Java's own file calls: Hadoop's local file system sets each new file's permissions, and its
+   * {@code .crc} file's, by running {@code chmod} in a new process where Hadoop's native library
+   * is absent (as with Spark's own jars), which would double what each state file costs a batch.
+   * The record needs no {@code .crc}: a record that does not parse is read as no record.
+   */
+  private static void writeLocalRecord(java.nio.file.Path target, byte[] content)
+      throws IOException {
+    java.nio.file.Path temp = target.resolveSibling(target.getFileName() + "."
+        + java.util.UUID.randomUUID() + ".tmp");
+    try {
+      java.nio.file.Files.write(temp, content);
+      java.nio.file.Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      java.nio.file.Files.deleteIfExists(temp);
     }
   }
 
