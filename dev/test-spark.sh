@@ -34,9 +34,11 @@ if [[ -z "$release" ]]; then
   mvn -B -q clean package -DskipTests -pl plugin/scala-2.12,plugin/scala-2.13 -am
   release="$PWD/target/release-jars"
   rm -rf "$release" && mkdir -p "$release"
-  cp plugin/scala-2.12/target/spark-checkpoint-plus_2.12-*.jar plugin/scala-2.13/target/spark-checkpoint-plus_2.13-*.jar "$release"/
+  # The jars users deploy, not the test classes' jar (-tests.jar) the benchmarks use.
+  cp $(ls plugin/scala-2.12/target/spark-checkpoint-plus_2.12-*.jar \
+    plugin/scala-2.13/target/spark-checkpoint-plus_2.13-*.jar | grep -v -e '-tests\.jar$') "$release"/
 fi
-jar_for() { ls "$release"/spark-checkpoint-plus_"$1"-*.jar; }
+jar_for() { ls "$release"/spark-checkpoint-plus_"$1"-*.jar | grep -v -e '-tests\.jar$'; }
 if [[ "$line" == 3.4 || "$line" == 3.5 ]]; then scala=2.12 other=2.13; else scala=2.13 other=2.12; fi
 echo "== Spark line $line: unit tests on its Spark, release jars end to end"
 exec mvn -B clean verify "${profile[@]}" -pl plugin/scala-2.12,plugin/scala-2.13,examples,integration-tests \
