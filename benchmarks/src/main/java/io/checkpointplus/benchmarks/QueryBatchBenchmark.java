@@ -23,9 +23,9 @@ import org.apache.spark.sql.streaming.Trigger;
  * (file source, one file a batch, {@code groupBy().count()} over {@code bench.query.keys} keys,
  * HDFS-backed state store with {@code bench.query.partitions} partitions, {@code noop} sink) on a
  * local-disk location and on an S3 location (s3proxy in-process, an in-memory store behind a
- * real S3 API and Hadoop's S3A client: what differs is the requests, not the network). Spark keeps the
- * progress of the last 100 batches ({@code spark.sql.streaming.numRecentProgressUpdates}), so
- * {@code bench.query.batches} stays under it.
+ * real S3 API and Hadoop's S3A client: what differs is the requests, not the network). Spark
+ * keeps the progress of the last 100 batches ({@code spark.sql.streaming.numRecentProgressUpdates}),
+ * so {@code bench.query.batches} stays under it.
  *
  * <p>A batch's figure is Spark's own {@code triggerExecution} duration from the query's progress,
  * which contains planning, the offsets write, the batch's job (state files included) and the

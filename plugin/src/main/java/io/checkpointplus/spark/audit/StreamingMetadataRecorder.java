@@ -48,7 +48,8 @@ import scala.Option;
  * as an observation, not an event: a completed batch whose file is gone is recorded as it was
  * seen then ({@code observedAt: batchSubmitted}). Without either, the directory is listed once
  * and the files of completed batches not yet recorded (a lookup that failed or was dropped) are
- * recorded from it; later batches' files found there become observations. A batch that never completes gets no event.
+ * recorded from it; later batches' files found there become observations. A batch that never
+ * completes gets no event.
  *
  * <p>The directory is the one of the StreamingContext as it started: when the application stops
  * it, the listener queue may not have delivered the last batches' completion yet, and by then

@@ -89,11 +89,17 @@ final class RocksDbRestartCheck {
 
   /** The files of one state store directory, from the one listing of the location's state. */
   private static final class StoreFiles {
+    /** {@code <operator>/<partition>[/<store>]} under the location's {@code state}. */
+    final List<String> place;
     final Map<Long, Long> snapshots = new HashMap<>();
     /** {@code SSTs/<name>} and {@code logs/<name>} to their sizes. */
     final Map<String, Long> immutable = new HashMap<>();
     boolean notRocksDb;
     boolean formatVersion2;
+
+    StoreFiles(List<String> place) {
+      this.place = place;
+    }
   }
 
   /**
@@ -177,10 +183,11 @@ final class RocksDbRestartCheck {
       }
       boolean immutable = parent.getName().equals("SSTs") || parent.getName().equals("logs");
       Path storeDirectory = immutable ? parent.getParent() : parent;
-      if (!isStoreDirectory(storeDirectory, state)) {
+      List<String> place = placeOf(storeDirectory, state);
+      if (place == null) {
         continue; // operator metadata, state schema
       }
-      StoreFiles store = stores.computeIfAbsent(storeDirectory, d -> new StoreFiles());
+      StoreFiles store = stores.computeIfAbsent(storeDirectory, d -> new StoreFiles(place));
       if (immutable) {
         store.immutable.put(parent.getName() + "/" + name, f.getLen());
       } else if (name.endsWith(".delta") || name.endsWith(".snapshot")) {
@@ -197,17 +204,21 @@ final class RocksDbRestartCheck {
     return stores;
   }
 
-  /** {@code state/<operator>/<partition>}, or a store directory inside it (a join's). */
-  private static boolean isStoreDirectory(Path dir, Path state) {
+  /**
+   * {@code <operator>/<partition>[/<store>]} when {@code dir} is a state store directory under
+   * {@code state} (a join keeps one per store inside the partition's); null otherwise.
+   */
+  private static List<String> placeOf(Path dir, Path state) {
     List<String> names = new ArrayList<>();
-    for (Path p = dir; p != null && !p.equals(state); p = p.getParent()) {
-      names.add(0, p.getName());
+    for (Path p = dir; !p.equals(state); p = p.getParent()) {
       if (p.getParent() == null) {
-        return false;
+        return null;
       }
+      names.add(0, p.getName());
     }
-    return (names.size() == 2 || names.size() == 3) && NUMBER.matcher(names.get(0)).matches()
-        && NUMBER.matcher(names.get(1)).matches();
+    boolean store = (names.size() == 2 || names.size() == 3)
+        && NUMBER.matcher(names.get(0)).matches() && NUMBER.matcher(names.get(1)).matches();
+    return store ? names : null;
   }
 
   private static void checkStore(FileSystem fs, Path storeDirectory, Path zip, StoreFiles files,
@@ -222,15 +233,9 @@ final class RocksDbRestartCheck {
           "the restart check could not read the snapshot: " + e);
       return;
     }
-    Path state = storeDirectory;
-    while (state.getParent() != null && !state.getName().equals("state")) {
-      state = state.getParent();
-    }
-    String relative = storeDirectory.toUri().getPath()
-        .substring(state.toUri().getPath().length() + 1);
-    String[] parts = relative.split("/");
-    String meaning = "the state of partition " + parts[1] + " of operator " + parts[0]
-        + (parts.length > 2 ? " (" + parts[2] + ")" : "") + " at version " + version
+    List<String> parts = files.place;
+    String meaning = "the state of partition " + parts.get(1) + " of operator " + parts.get(0)
+        + (parts.size() > 2 ? " (" + parts.get(2) + ")" : "") + " at version " + version
         + ", which the query's next batch loads from " + zip.getName() + ", cannot be loaded";
     for (RocksDbSnapshot.ImmutableFile f : named) {
       Path path = f.in(storeDirectory);
