@@ -1,6 +1,8 @@
 package io.checkpointplus.spark.structured;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.fs.Path;
@@ -10,21 +12,38 @@ import org.apache.hadoop.fs.Path;
  * {@code .<name>.integrity}: a name that Spark's metadata logs (which read only numeric names)
  * and state store listings (which read only {@code <version>.<kind>}) skip, so stock Spark
  * ignores it and a location written with the plugin restarts without it.
+ *
+ * <p>A file that more than one writer published (two attempts of one state task, or a batch
+ * re-run after a restart, each replacing the file) has one entry per writer, the latest first:
+ * whichever writer's file is the one that stayed, it matches its own entry, whatever order the
+ * writers' files and records reached the store in.
  */
 public final class IntegrityRecord {
   static final String SUFFIX = ".integrity";
   private static final int VERSION = 1;
+  /** Entries kept for one file: a file rewritten more often keeps its latest writers'. */
+  static final int MAX_ENTRIES = 8;
   private static final Pattern JSON = Pattern.compile(
-      "\\{\"version\":(\\d+),\"file\":\"([^\"]*)\",\"bytes\":(\\d+),\"crc32c\":\"([0-9a-f]{1,8})\"\\}\\s*");
+      "\\{\"version\":(\\d+),\"file\":\"([^\"]*)\",\"bytes\":(\\d+),\"crc32c\":\"([0-9a-f]{1,8})\""
+      + "(?:,\"earlier\":\\[((?:\\{\"bytes\":\\d+,\"crc32c\":\"[0-9a-f]{1,8}\"\\},?)*)\\])?\\}\\s*");
+  private static final Pattern EARLIER = Pattern.compile(
+      "\\{\"bytes\":(\\d+),\"crc32c\":\"([0-9a-f]{1,8})\"\\}");
 
   private final String file;
   private final long bytes;
   private final long crc32c;
+  /** Other writers' versions of the file, latest first, each {bytes, crc32c}. */
+  private final List<long[]> earlier;
 
   IntegrityRecord(String file, long bytes, long crc32c) {
+    this(file, bytes, crc32c, List.of());
+  }
+
+  private IntegrityRecord(String file, long bytes, long crc32c, List<long[]> earlier) {
     this.file = file;
     this.bytes = bytes;
     this.crc32c = crc32c;
+    this.earlier = earlier;
   }
 
   /** Where the record of {@code file} is kept. */
@@ -38,9 +57,18 @@ public final class IntegrityRecord {
   }
 
   byte[] toBytes() {
-    return ("{\"version\":" + VERSION + ",\"file\":\"" + file.replace("\"", "") + "\",\"bytes\":"
-        + bytes + ",\"crc32c\":\"" + Long.toHexString(crc32c) + "\"}\n")
-        .getBytes(StandardCharsets.UTF_8);
+    StringBuilder json = new StringBuilder("{\"version\":").append(VERSION)
+        .append(",\"file\":\"").append(file.replace("\"", "")).append("\",\"bytes\":")
+        .append(bytes).append(",\"crc32c\":\"").append(Long.toHexString(crc32c)).append('"');
+    if (!earlier.isEmpty()) {
+      json.append(",\"earlier\":[");
+      for (int i = 0; i < earlier.size(); i++) {
+        json.append(i > 0 ? "," : "").append("{\"bytes\":").append(earlier.get(i)[0])
+            .append(",\"crc32c\":\"").append(Long.toHexString(earlier.get(i)[1])).append("\"}");
+      }
+      json.append(']');
+    }
+    return json.append("}\n").toString().getBytes(StandardCharsets.UTF_8);
   }
 
   /**
@@ -52,31 +80,82 @@ public final class IntegrityRecord {
     if (!m.matches() || Integer.parseInt(m.group(1)) != VERSION) {
       return null;
     }
+    List<long[]> earlier = new ArrayList<>();
+    if (m.group(5) != null) {
+      Matcher e = EARLIER.matcher(m.group(5));
+      while (e.find()) {
+        earlier.add(new long[] {Long.parseLong(e.group(1)), Long.parseLong(e.group(2), 16)});
+      }
+    }
     return new IntegrityRecord(m.group(2), Long.parseLong(m.group(3)),
-        Long.parseLong(m.group(4), 16));
+        Long.parseLong(m.group(4), 16), List.copyOf(earlier));
+  }
+
+  /**
+   * This writer's record with the entries of {@code existing} (another writer's record of the
+   * same file) after its own, or {@code null} when {@code existing} already has this writer's
+   * size and CRC32C, so nothing needs writing.
+   */
+  IntegrityRecord after(IntegrityRecord existing) {
+    if (existing.matches(bytes, crc32c)) {
+      return null;
+    }
+    List<long[]> all = new ArrayList<>();
+    all.add(new long[] {existing.bytes, existing.crc32c});
+    all.addAll(existing.earlier);
+    return new IntegrityRecord(file, bytes, crc32c,
+        List.copyOf(all.subList(0, Math.min(all.size(), MAX_ENTRIES - 1))));
   }
 
   public String file() {
     return file;
   }
 
+  /** The latest writer's size. */
   public long bytes() {
     return bytes;
   }
 
+  /** The latest writer's CRC32C. */
   public long crc32c() {
     return crc32c;
   }
 
-  /** What differs between this record and what was read, or {@code null} when nothing does. */
+  /** The largest size any writer recorded: how far a reader must read to check the file. */
+  long largestBytes() {
+    long largest = bytes;
+    for (long[] e : earlier) {
+      largest = Math.max(largest, e[0]);
+    }
+    return largest;
+  }
+
+  private boolean matches(long readBytes, long readCrc32c) {
+    if (readBytes == bytes && readCrc32c == crc32c) {
+      return true;
+    }
+    for (long[] e : earlier) {
+      if (readBytes == e[0] && readCrc32c == e[1]) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * What differs between this record and what was read, or {@code null} when what was read is
+   * one writer's file.
+   */
   String difference(long readBytes, long readCrc32c) {
+    if (matches(readBytes, readCrc32c)) {
+      return null;
+    }
+    String others = earlier.isEmpty() ? ""
+        : " (nor any of the " + earlier.size() + " earlier writers' versions it records)";
     if (readBytes != bytes) {
-      return readBytes + " bytes where " + bytes + " were committed";
+      return readBytes + " bytes where " + bytes + " were committed" + others;
     }
-    if (readCrc32c != crc32c) {
-      return "CRC32C " + Long.toHexString(readCrc32c) + " where " + Long.toHexString(crc32c)
-          + " was committed (same size, " + bytes + " bytes)";
-    }
-    return null;
+    return "CRC32C " + Long.toHexString(readCrc32c) + " where " + Long.toHexString(crc32c)
+        + " was committed (same size, " + bytes + " bytes)" + others;
   }
 }

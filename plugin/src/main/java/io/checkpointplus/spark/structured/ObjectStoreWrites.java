@@ -63,6 +63,17 @@ final class ObjectStoreWrites {
     return fs.createFile(path).overwrite(overwriteIfPossible).recursive().build();
   }
 
+  /**
+   * Whether {@link #create} with {@code overwriteIfPossible = false} writes {@code path} only if
+   * it is absent, in the one conditional request (and so at no extra cost).
+   */
+  boolean createsIfAbsent(Path path) throws IOException {
+    FileSystem fs = path.getFileSystem(conf);
+    return mode.resolve(fs.getScheme()) == CommitMode.DIRECT
+        && fs.hasPathCapability(path, CommonPathCapabilities.ABORTABLE_STREAM)
+        && fs.hasPathCapability(path, CONDITIONAL_OVERWRITE);
+  }
+
   /** Drops a direct write: nothing of it is stored. */
   static void abort(FSDataOutputStream out) {
     try {

@@ -148,45 +148,104 @@ public final class QueryFileStore {
     return covers(file, path) ? new Write(path, file) : null;
   }
 
+  /**
+   * Publishes {@code record}; where another writer's record of the same file is already there
+   * (the file was published more than once: two attempts of one state task, or a batch re-run),
+   * both writers' entries are kept ({@link IntegrityRecord#after}), so the file that stayed
+   * matches its writer's entry whichever record reached the store last. On local disk and on
+   * object stores with conditional PUT the first record is created only if absent, which closes
+   * the race; elsewhere the existing record is read just before writing, which leaves it open
+   * only to two writers that both read before either wrote.
+   */
   private void writeRecord(Path path, IntegrityRecord record) throws IOException {
     Path recordPath = IntegrityRecord.pathFor(path);
     org.apache.hadoop.fs.FileSystem fs = recordPath.getFileSystem(conf);
-    if (fs instanceof org.apache.hadoop.fs.LocalFileSystem local) {
-      writeLocalRecord(local.pathToFile(recordPath).toPath(), record.toBytes());
+    java.nio.file.Path local = fs instanceof org.apache.hadoop.fs.LocalFileSystem l
+        ? l.pathToFile(recordPath).toPath() : null;
+    boolean exclusive = local != null || objectStore.createsIfAbsent(recordPath);
+    if (exclusive) {
+      if (publishRecord(recordPath, local, record, false)) {
+        return;
+      }
+    } else if (existingRecord(recordPath) == null) {
+      publishRecord(recordPath, local, record, true);
       return;
     }
-    FSDataOutputStream direct = objectStore.create(recordPath, true);
-    FSDataOutputStream out = direct != null ? direct : spark.createAtomic(recordPath, true);
+    IntegrityRecord existing = existingRecord(recordPath);
+    IntegrityRecord merged = existing == null || !existing.file().equals(record.file())
+        ? record : record.after(existing);
+    if (merged != null) {
+      publishRecord(recordPath, local, merged, true);
+    }
+  }
+
+  /** The record at {@code recordPath}, or {@code null} when there is none or it does not parse. */
+  private IntegrityRecord existingRecord(Path recordPath) throws IOException {
+    try (InputStream in = spark.open(recordPath)) {
+      return IntegrityRecord.parse(readUpTo(in, 64 * 1024));
+    } catch (FileNotFoundException none) {
+      return null;
+    }
+  }
+
+  /**
+   * Writes a record; with {@code overwrite} false, only if none is there. Returns whether it
+   * was written.
+   */
+  private boolean publishRecord(Path recordPath, java.nio.file.Path local, IntegrityRecord record,
+      boolean overwrite) throws IOException {
+    if (local != null) {
+      return writeLocalRecord(local, record.toBytes(), overwrite);
+    }
+    FSDataOutputStream direct = objectStore.create(recordPath, overwrite);
+    FSDataOutputStream out = direct != null ? direct : spark.createAtomic(recordPath, overwrite);
     boolean done = false;
     try {
       out.write(record.toBytes());
       done = true;
     } finally {
-      if (done) {
-        out.close();
-      } else if (direct != null) {
+      if (!done && direct != null) {
         cancelDirect(direct);
-      } else {
+      } else if (!done) {
         spark.cancel(out);
       }
     }
+    try {
+      out.close();
+    } catch (org.apache.hadoop.fs.FileAlreadyExistsException another) {
+      if (overwrite) {
+        throw another;
+      }
+      return false;
+    }
+    return true;
   }
 
   /**
-   * A record on the local file system, written to a temporary name and moved into place with
-   * Java's own file calls: Hadoop's local file system sets each new file's permissions, and its
-   * {@code .crc} file's, by running {@code chmod} in a new process where Hadoop's native library
-   * is absent (as with Spark's own jars), which would double what each state file costs a batch.
-   * The record needs no {@code .crc}: a record that does not parse is read as no record.
+   * A record on the local file system, written to a temporary name and moved (or, when it must
+   * not replace one, linked) into place with Java's own file calls: Hadoop's local file system
+   * sets each new file's permissions, and its {@code .crc} file's, by running {@code chmod} in a
+   * new process where Hadoop's native library is absent (as with Spark's own jars), which would
+   * double what each state file costs a batch. The record needs no {@code .crc}: a record that
+   * does not parse is read as no record.
    */
-  private static void writeLocalRecord(java.nio.file.Path target, byte[] content)
-      throws IOException {
+  private static boolean writeLocalRecord(java.nio.file.Path target, byte[] content,
+      boolean overwrite) throws IOException {
     java.nio.file.Path temp = target.resolveSibling(target.getFileName() + "."
         + java.util.UUID.randomUUID() + ".tmp");
     try {
       java.nio.file.Files.write(temp, content);
+      if (!overwrite) {
+        try {
+          java.nio.file.Files.createLink(target, temp);
+          return true;
+        } catch (java.nio.file.FileAlreadyExistsException another) {
+          return false;
+        }
+      }
       java.nio.file.Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      return true;
     } finally {
       java.nio.file.Files.deleteIfExists(temp);
     }
@@ -209,7 +268,7 @@ public final class QueryFileStore {
     if (record == null) {
       return in;
     }
-    if (record.bytes() > CHECK_AT_OPEN_BYTES) {
+    if (record.largestBytes() > CHECK_AT_OPEN_BYTES) {
       return new FSDataInputStream(new VerifyingInputStream(in, path, record, file, this));
     }
     byte[] content;

@@ -81,7 +81,7 @@ final class VerifyingInputStream extends FSInputStream {
   @Override
   public void close() throws IOException {
     try {
-      if (!checked && !seeked && record.bytes() - count <= CHECK_AT_CLOSE_BYTES) {
+      if (!checked && !seeked && record.largestBytes() - count <= CHECK_AT_CLOSE_BYTES) {
         byte[] rest = new byte[8192];
         while (read(rest, 0, rest.length) >= 0) {
           // read() checks at the end
