@@ -177,6 +177,10 @@ class StatefulOperatorsTest {
         Map.of("spark.sql.shuffle.partitions", "1"), s -> join(s, left, right), "append",
         joinStores, "w=40=41");
     CASES.add(join);
+    Case rocksDbJoin = new Case("streamStreamJoin-rocksdb", Provider.ROCKSDB,
+        Map.of("spark.sql.shuffle.partitions", "1"), s -> join(s, left, right), "append",
+        joinStores, "w=40=41");
+    CASES.add(rocksDbJoin);
     // The rate source whose batches do not depend on the clock (rate-micro-batch, Spark 3.3+),
     // so that each run with AvailableNow is one batch of the next 4 values: after three runs,
     // values 0..11 seen once each (evens sum to 30, odds to 36) prove restarts resumed with no
@@ -197,6 +201,7 @@ class StatefulOperatorsTest {
       boolean lastRound = round == ROUNDS - 1;
       if (lastRound) {
         damage(join.location("plugin"), join.location("damaged"));
+        missingSst = withoutAnSst(rocksDbJoin.location("plugin"), rocksDbJoin.location("damaged"));
       }
       StatefulQuery.inContext(false, audit, Map.of(), sc -> runAll(sc, "stock",
           stockRound ? "mixed" : null));
@@ -208,6 +213,12 @@ class StatefulOperatorsTest {
                 join.location("damaged").toString());
           } catch (Exception e) {
             damagedJoinFailure = ExceptionUtils.getStackTrace(e);
+          }
+          try {
+            StatefulQuery.run(rocksDbJoin.query.apply(session(sc, rocksDbJoin)),
+                rocksDbJoin.outputMode, rocksDbJoin.location("damaged").toString());
+          } catch (Exception e) {
+            missingSstFailure = ExceptionUtils.getStackTrace(e);
           }
         }
         return null;
@@ -239,6 +250,35 @@ class StatefulOperatorsTest {
     Files.setLastModifiedTime(file, written);
     // Hadoop's own checksum of the local file would name it first.
     Files.deleteIfExists(file.resolveSibling("." + file.getFileName() + ".crc"));
+  }
+
+  /** The SST file deleted from a copy of the RocksDB join's location, relative to it. */
+  private static String missingSst;
+  /** How the RocksDB join failed on that copy. */
+  private static String missingSstFailure;
+
+  /**
+   * Copies {@code location} to {@code copy} and deletes there an SST file that the latest
+   * snapshot of the join's right {@code keyWithIndexToValue} store names: the snapshot the next
+   * batch loads, since every batch committed. Returns the file, relative to the location.
+   */
+  private static String withoutAnSst(Path location, Path copy) throws IOException {
+    org.apache.commons.io.FileUtils.copyDirectory(location.toFile(), copy.toFile());
+    Path store = copy.resolve("state/0/0/right-keyWithIndexToValue");
+    long latest;
+    try (Stream<Path> files = Files.list(store)) {
+      latest = files.map(p -> p.getFileName().toString()).filter(n -> n.matches("[0-9]+\\.zip"))
+          .mapToLong(n -> Long.parseLong(n.substring(0, n.length() - 4))).max()
+          .orElseThrow(() -> new AssertionError("no snapshot in " + store));
+    }
+    String sst = RocksDbSnapshot.filesNamedBy(Files.readAllBytes(store.resolve(latest + ".zip")))
+        .stream().filter(RocksDbSnapshot.ImmutableFile::sst).findFirst()
+        .orElseThrow(() -> new AssertionError(latest + ".zip names no SST file in " + store))
+        .dfsName();
+    Path file = store.resolve("SSTs").resolve(sst);
+    Files.delete(file);
+    Files.deleteIfExists(file.resolveSibling("." + sst + ".crc"));
+    return copy.relativize(file).toString();
   }
 
   /** A new session on {@code sc} with the case's provider and settings. */
@@ -364,6 +404,18 @@ class StatefulOperatorsTest {
         + " File: file:" + tmp.resolve("streamStreamJoin-hdfs/damaged").resolve(DAMAGED_STATE)
         : DAMAGED_STATE + " differs from what was committed";
     assertTrue(damagedJoinFailure.contains(named), damagedJoinFailure);
+  }
+
+  /**
+   * RocksDB's SST files, which Spark copies without the file manager, are checked for every
+   * store of the location before the restart plans a batch: here one of the join's four.
+   */
+  @Test
+  void anSstFileMissingFromAJoinStoreOnRocksDbFailsTheRestartNamingItAndItsStore() {
+    assertNotNull(missingSstFailure, "the restart ran on the location without " + missingSst);
+    assertTrue(missingSstFailure.contains(missingSst + " is missing; ")
+        && missingSstFailure.contains("partition 0 of operator 0 (right-keyWithIndexToValue)"),
+        missingSstFailure);
   }
 
   /** State data files: HDFS-backed deltas and snapshots, RocksDB's zips and changelogs. */
