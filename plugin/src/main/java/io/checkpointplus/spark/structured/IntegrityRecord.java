@@ -20,7 +20,9 @@ import org.apache.hadoop.fs.Path;
  */
 public final class IntegrityRecord {
   static final String SUFFIX = ".integrity";
+  /** 1: one writer's entry; 2: several (a plugin that reads only 1 reads the file unchecked). */
   private static final int VERSION = 1;
+  private static final int VERSION_WITH_EARLIER = 2;
   /** Entries kept for one file: a file rewritten more often keeps its latest writers'. */
   static final int MAX_ENTRIES = 8;
   private static final Pattern JSON = Pattern.compile(
@@ -57,7 +59,8 @@ public final class IntegrityRecord {
   }
 
   byte[] toBytes() {
-    StringBuilder json = new StringBuilder("{\"version\":").append(VERSION)
+    StringBuilder json = new StringBuilder("{\"version\":")
+        .append(earlier.isEmpty() ? VERSION : VERSION_WITH_EARLIER)
         .append(",\"file\":\"").append(file.replace("\"", "")).append("\",\"bytes\":")
         .append(bytes).append(",\"crc32c\":\"").append(Long.toHexString(crc32c)).append('"');
     if (!earlier.isEmpty()) {
@@ -77,7 +80,8 @@ public final class IntegrityRecord {
    */
   static IntegrityRecord parse(byte[] content) {
     Matcher m = JSON.matcher(new String(content, StandardCharsets.UTF_8));
-    if (!m.matches() || Integer.parseInt(m.group(1)) != VERSION) {
+    if (!m.matches() || Integer.parseInt(m.group(1)) != (m.group(5) == null ? VERSION
+        : VERSION_WITH_EARLIER)) {
       return null;
     }
     List<long[]> earlier = new ArrayList<>();
@@ -92,19 +96,24 @@ public final class IntegrityRecord {
   }
 
   /**
-   * This writer's record with the entries of {@code existing} (another writer's record of the
-   * same file) after its own, or {@code null} when {@code existing} already has this writer's
-   * size and CRC32C, so nothing needs writing.
+   * This writer's record first, then the entries of {@code existing} (the record of the same
+   * file as other writers left it) but this writer's own, the latest {@link #MAX_ENTRIES} in all.
    */
   IntegrityRecord after(IntegrityRecord existing) {
-    if (existing.matches(bytes, crc32c)) {
-      return null;
+    if (!existing.file.equals(file)) {
+      return this;
     }
     List<long[]> all = new ArrayList<>();
     all.add(new long[] {existing.bytes, existing.crc32c});
     all.addAll(existing.earlier);
+    all.removeIf(e -> e[0] == bytes && e[1] == crc32c);
     return new IntegrityRecord(file, bytes, crc32c,
         List.copyOf(all.subList(0, Math.min(all.size(), MAX_ENTRIES - 1))));
+  }
+
+  /** Whether this record has {@code writer}'s entry (its size and CRC32C). */
+  boolean includes(IntegrityRecord writer) {
+    return matches(writer.bytes, writer.crc32c);
   }
 
   public String file() {

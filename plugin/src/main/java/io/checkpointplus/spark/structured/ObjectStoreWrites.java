@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * With {@code overwriteIfPossible = false} (offsets, commits and the other logs, where a second
  * writer means two runs of one query) the upload is conditional where the Hadoop line has S3's
  * conditional PUT ({@code fs.option.create.conditional.overwrite}, Hadoop 3.4.2+): a second run
- * fails with {@code FileAlreadyExistsException}, as Spark expects, instead of replacing the
+ * fails with {@code FileAlreadyExistsException}, as Spark expects ({@link #close}), instead of replacing the
  * first run's file. On older Hadoop the existence check is S3A's own at create time, as racy as
  * the rename path's. Every other store keeps Spark's rename path. Follows
  * {@code spark.checkpointplus.files.commit} ({@code auto}: direct on object stores).
@@ -72,6 +72,31 @@ final class ObjectStoreWrites {
     return mode.resolve(fs.getScheme()) == CommitMode.DIRECT
         && fs.hasPathCapability(path, CommonPathCapabilities.ABORTABLE_STREAM)
         && fs.hasPathCapability(path, CONDITIONAL_OVERWRITE);
+  }
+
+  /**
+   * Closes, and so publishes, a stream of {@link #create}. A conditional upload that the store
+   * refused because another writer created {@code path} first fails as Spark expects a second
+   * writer to fail, with Hadoop's {@code FileAlreadyExistsException} (Spark's metadata logs turn
+   * it into their "another query is using this location" error): S3A reports the refusal as a
+   * {@code RemoteFileChangedException} (HTTP 412), so any failure of a write that must not
+   * overwrite, where the path now exists, is read as that.
+   */
+  void close(FSDataOutputStream out, Path path, boolean overwriteIfPossible) throws IOException {
+    try {
+      out.close();
+    } catch (org.apache.hadoop.fs.FileAlreadyExistsException exists) {
+      throw exists;
+    } catch (IOException e) {
+      if (overwriteIfPossible || !path.getFileSystem(conf).exists(path)) {
+        throw e;
+      }
+      org.apache.hadoop.fs.FileAlreadyExistsException exists =
+          new org.apache.hadoop.fs.FileAlreadyExistsException(path
+              + " already exists: another writer created it first");
+      exists.initCause(e);
+      throw exists;
+    }
   }
 
   /** Drops a direct write: nothing of it is stored. */

@@ -149,43 +149,62 @@ public final class QueryFileStore {
   }
 
   /**
-   * Publishes {@code record}; where another writer's record of the same file is already there
+   * Publishes {@code record}. Where another writer's record of the same file is already there
    * (the file was published more than once: two attempts of one state task, or a batch re-run),
-   * both writers' entries are kept ({@link IntegrityRecord#after}), so the file that stayed
-   * matches its writer's entry whichever record reached the store last. On local disk and on
-   * object stores with conditional PUT the first record is created only if absent, which closes
-   * the race; elsewhere the existing record is read just before writing, which leaves it open
-   * only to two writers that both read before either wrote.
+   * every writer's entry is kept, this writer's first ({@link IntegrityRecord#after}), so the
+   * file that stayed matches its own writer's entry whichever record reached the store last; the
+   * record is rewritten even when it holds this writer's entry already, so that it is never
+   * older than the file it describes ({@link #mismatch}). The first record is created only if
+   * absent on local disk and on object stores with conditional PUT; elsewhere the record is
+   * read just before it is written, so two first writers that both read before either writes
+   * can still leave one record for the other's file. Writers that merge at once are caught by
+   * reading the record back: each merges again until its entry is there.
    */
   private void writeRecord(Path path, IntegrityRecord record) throws IOException {
     Path recordPath = IntegrityRecord.pathFor(path);
     org.apache.hadoop.fs.FileSystem fs = recordPath.getFileSystem(conf);
     java.nio.file.Path local = fs instanceof org.apache.hadoop.fs.LocalFileSystem l
         ? l.pathToFile(recordPath).toPath() : null;
-    boolean exclusive = local != null || objectStore.createsIfAbsent(recordPath);
-    if (exclusive) {
+    IntegrityRecord existing;
+    if (local != null || objectStore.createsIfAbsent(recordPath)) {
       if (publishRecord(recordPath, local, record, false)) {
         return;
       }
-    } else if (existingRecord(recordPath) == null) {
-      publishRecord(recordPath, local, record, true);
-      return;
+      existing = existingRecord(recordPath);
+    } else {
+      existing = existingRecord(recordPath);
+      if (existing == null) {
+        publishRecord(recordPath, local, record, true);
+        return;
+      }
     }
-    IntegrityRecord existing = existingRecord(recordPath);
-    IntegrityRecord merged = existing == null || !existing.file().equals(record.file())
-        ? record : record.after(existing);
-    if (merged != null) {
-      publishRecord(recordPath, local, merged, true);
+    for (int merges = 0; merges < MAX_MERGES; merges++) {
+      publishRecord(recordPath, local, existing == null ? record : record.after(existing), true);
+      existing = existingRecord(recordPath);
+      if (existing == null || existing.includes(record)) {
+        return;
+      }
     }
   }
 
-  /** The record at {@code recordPath}, or {@code null} when there is none or it does not parse. */
+  /** Times a writer merges its entry into a record that other writers keep replacing. */
+  private static final int MAX_MERGES = 3;
+
+  /**
+   * The record at {@code recordPath}, or {@code null} when there is none, it does not parse, or
+   * it is another file's.
+   */
   private IntegrityRecord existingRecord(Path recordPath) throws IOException {
+    byte[] content;
     try (InputStream in = spark.open(recordPath)) {
-      return IntegrityRecord.parse(readUpTo(in, 64 * 1024));
+      content = readUpTo(in, 64 * 1024);
     } catch (FileNotFoundException none) {
       return null;
     }
+    IntegrityRecord record = IntegrityRecord.parse(content);
+    String name = recordPath.getName();
+    return record != null && name.equals("." + record.file() + IntegrityRecord.SUFFIX) ? record
+        : null;
   }
 
   /**
@@ -211,7 +230,11 @@ public final class QueryFileStore {
       }
     }
     try {
-      out.close();
+      if (direct != null) {
+        objectStore.close(direct, recordPath, overwrite);
+      } else {
+        out.close();
+      }
     } catch (org.apache.hadoop.fs.FileAlreadyExistsException another) {
       if (overwrite) {
         throw another;
@@ -219,6 +242,12 @@ public final class QueryFileStore {
       return false;
     }
     return true;
+  }
+
+  /** Closes a stream of {@link #createDirect}, as {@link ObjectStoreWrites#close} does. */
+  public void closeDirect(FSDataOutputStream out, Path path, boolean overwriteIfPossible)
+      throws IOException {
+    objectStore.close(out, path, overwriteIfPossible);
   }
 
   /**
@@ -241,6 +270,11 @@ public final class QueryFileStore {
           return true;
         } catch (java.nio.file.FileAlreadyExistsException another) {
           return false;
+        } catch (IOException | UnsupportedOperationException noHardLinks) {
+          // A file system without hard links (some FUSE and SMB mounts): read, then write.
+          if (java.nio.file.Files.exists(target)) {
+            return false;
+          }
         }
       }
       java.nio.file.Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
@@ -276,6 +310,11 @@ public final class QueryFileStore {
       content = readUpTo(s, CHECK_AT_OPEN_BYTES + 1L);
     }
     check(file, path, record, content);
+    if (content.length > CHECK_AT_OPEN_BYTES) {
+      // Larger than any writer recorded, and let through (a state file rewritten after its
+      // record): Spark reads it whole, as without the plugin.
+      return spark.open(path);
+    }
     return new FSDataInputStream(new ByteArraySeekableStream(content));
   }
 

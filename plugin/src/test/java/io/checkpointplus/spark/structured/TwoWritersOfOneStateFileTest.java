@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,6 +42,8 @@ class TwoWritersOfOneStateFileTest {
     conf.set("fs." + InterleavingFileSystem.SCHEME + ".impl",
         InterleavingFileSystem.class.getName());
     conf.setBoolean("fs." + InterleavingFileSystem.SCHEME + ".impl.disable.cache", true);
+    // Spark 4.1 checksums state files itself unless told not to; then the plugin records them.
+    conf.setBoolean("spark.sql.streaming.checkpoint.fileChecksum.enabled", false);
     return Class.forName(QueryCheckpointActivationTest.adapter())
         .getConstructor(org.apache.hadoop.fs.Path.class, Configuration.class)
         .newInstance(dir, conf);
@@ -79,8 +80,6 @@ class TwoWritersOfOneStateFileTest {
   @Test
   void theFileThatStayedIsReadWhicheverWritersRecordCameLastAndDamageIsStillNamed()
       throws Exception {
-    assumeFalse(QueryCheckpointIntegrityTest.sparkChecksumsStateFiles(),
-        "Spark 4.1 checksums state files itself; the plugin records none of them");
     Path dir = Files.createDirectories(tmp.resolve("location/state/0/0"));
     org.apache.hadoop.fs.Path file =
         new org.apache.hadoop.fs.Path(InterleavingFileSystem.SCHEME + "://" + dir + "/3.delta");
@@ -121,8 +120,6 @@ class TwoWritersOfOneStateFileTest {
    */
   @Test
   void onLocalDiskEachWritersEntryIsKeptOnce() throws Exception {
-    assumeFalse(QueryCheckpointIntegrityTest.sparkChecksumsStateFiles(),
-        "Spark 4.1 checksums state files itself; the plugin records none of them");
     Path dir = Files.createDirectories(tmp.resolve("location/state/0/1"));
     org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(dir.toUri() + "/5.delta");
     Object manager = manager(file.getParent());
@@ -131,9 +128,22 @@ class TwoWritersOfOneStateFileTest {
     write(manager, file, FIRST);
     String record = Files.readString(dir.resolve(".5.delta.integrity"));
     assertEquals(2, record.split("\"bytes\":").length - 1, record);
+    assertTrue(record.startsWith("{\"version\":2,\"file\":\"5.delta\",\"bytes\":" + FIRST.length),
+        "the latest writer's entry first: " + record);
     assertArrayEquals(FIRST, read(manager, file));
+    // The record was rewritten with the third write, so it is not older than the file, and
+    // damage at rest after it is still damage.
+    Path published = dir.resolve("5.delta");
+    FileTime time = Files.getLastModifiedTime(published);
+    byte[] flipped = FIRST.clone();
+    flipped[1] ^= 0x20;
+    Files.write(published, flipped);
+    Files.setLastModifiedTime(published, time);
+    Files.deleteIfExists(dir.resolve(".5.delta.crc"));
+    assertEquals(QueryFileIntegrityException.class,
+        assertThrows(IOException.class, () -> read(manager, file)).getClass());
     try (java.util.stream.Stream<Path> files = Files.list(dir)) {
-      assertEquals(java.util.List.of(".5.delta.crc", ".5.delta.integrity", "5.delta"),
+      assertEquals(java.util.List.of(".5.delta.integrity", "5.delta"),
           files.map(p -> p.getFileName().toString()).sorted().toList(), "no temporary files");
     }
   }

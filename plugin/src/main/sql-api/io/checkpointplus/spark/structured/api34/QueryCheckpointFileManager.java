@@ -77,7 +77,8 @@ public final class QueryCheckpointFileManager implements CheckpointFileManager {
     } catch (IOException e) {
       throw sneaky(e);
     }
-    CancellableFSDataOutputStream out = direct != null ? new DirectStream(direct)
+    CancellableFSDataOutputStream out = direct != null
+        ? new DirectStream(direct, store, path, overwriteIfPossible)
         : spark.createAtomic(path, overwriteIfPossible);
     QueryFileStore.Write write = store.beginWrite(path);
     return write == null ? out : new RecordingStream(out, write);
@@ -86,10 +87,22 @@ public final class QueryCheckpointFileManager implements CheckpointFileManager {
   /** A write to the final name on an object store: close publishes, cancel aborts the upload. */
   private static final class DirectStream extends CancellableFSDataOutputStream {
     private final FSDataOutputStream direct;
+    private final QueryFileStore store;
+    private final Path path;
+    private final boolean overwriteIfPossible;
 
-    DirectStream(FSDataOutputStream direct) {
+    DirectStream(FSDataOutputStream direct, QueryFileStore store, Path path,
+        boolean overwriteIfPossible) {
       super(direct);
       this.direct = direct;
+      this.store = store;
+      this.path = path;
+      this.overwriteIfPossible = overwriteIfPossible;
+    }
+
+    @Override
+    public void close() throws IOException {
+      store.closeDirect(direct, path, overwriteIfPossible);
     }
 
     @Override
