@@ -227,8 +227,11 @@ class SparkCheckpointSuiteIT {
    * {@code StreamingAggregationSuite} (offsets, commits, state store files, restarts from a
    * checkpoint). Every line runs the quick suites and the aggregation's "simple count, update
    * mode" queries (both state formats, and a restart from a Spark 2.3.1 checkpoint);
-   * the default line runs every aggregation test of the default state format (2) and
-   * {@code FileStreamSinkV1Suite}'s file sink queries read back in batch through the sink's log.
+   * the default line runs every aggregation test of the default state format (2),
+   * {@code FileStreamSinkV1Suite}'s file sink queries read back in batch through the sink's log,
+   * {@code RocksDBStateStoreIntegrationSuite}'s queries on RocksDB and
+   * {@code StreamingStateStoreFormatCompatibilitySuite}'s restarts from Spark 2.4 and 3.0
+   * checkpoints.
    *
    * <p>One difference on Spark 4.1 and later, caused by the plugin and not avoidable while it
    * works as {@code spark.sql.streaming.checkpointFileManagerClass}: Spark creates that class
@@ -250,16 +253,20 @@ class SparkCheckpointSuiteIT {
     }
     if (defaultLine) {
       suites.add("org.apache.spark.sql.streaming.FileStreamSinkV1Suite");
+      suites.add("org.apache.spark.sql.execution.streaming.state"
+          + ".RocksDBStateStoreIntegrationSuite");
+      suites.add("org.apache.spark.sql.streaming.StreamingStateStoreFormatCompatibilitySuite");
     }
     suites.add(STREAMING_AGGREGATION);
     SuiteSetRun run = SuiteSetRun.read("sql-streaming", suites);
     assertEquals(spark41 ? Set.of("org.apache.spark.sql.execution.streaming"
         + ".CheckpointFileManagerSuite: SPARK-52824: CheckpointFileManager.create() throws"
         + " uncategorized error") : Set.of(), run.failed(), "see " + run.dir());
-    // Passed on the runs that set these floors: 3.5 58; 3.4 and 3.5/2.13 39; 4.0 48; 4.1 50;
+    // Passed on the runs that set these floors: 3.5 73 (58 before RocksDB's integration and
+    // the state format compatibility suites); 3.4 and 3.5/2.13 39; 4.0 48; 4.1 50;
     // 4.2 68 (4.x has more tests in these suites, and CommitLogSuite).
     int minSucceeded = switch (line) {
-      case "3.5" -> 58;
+      case "3.5" -> 73;
       case "4.0" -> 48;
       case "4.1" -> 50;
       case "4.2" -> 68;
