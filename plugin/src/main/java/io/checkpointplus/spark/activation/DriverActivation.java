@@ -12,6 +12,7 @@ import io.checkpointplus.spark.audit.MetricsSink;
 import io.checkpointplus.spark.audit.StreamingMetadataRecorder;
 import io.checkpointplus.spark.checkpoint.CheckpointWriter;
 import io.checkpointplus.spark.checkpoint.ReuseLedger;
+import io.checkpointplus.spark.checkpoint.SparkInternals;
 import io.checkpointplus.spark.config.CheckpointPlusConfig;
 import io.checkpointplus.spark.config.InvalidConfigurationException;
 import io.checkpointplus.spark.config.PluginSettings;
@@ -20,6 +21,7 @@ import io.checkpointplus.spark.config.TestingFailure;
 import io.checkpointplus.spark.files.CheckpointVerifier;
 import io.checkpointplus.spark.files.RetentionSweeper;
 import io.checkpointplus.spark.interception.JobSubmissionInterceptor;
+import io.checkpointplus.spark.policy.BackgroundCheckpoints;
 import io.checkpointplus.spark.policy.CheckpointPlanner;
 import io.checkpointplus.spark.policy.PlanRunner;
 import io.checkpointplus.spark.ui.CheckpointsUi;
@@ -59,6 +61,7 @@ public final class DriverActivation implements DriverPlugin {
   private AuditLog audit;
   private RetentionSweeper retention;
   private StreamingMetadataRecorder streamingMetadata;
+  private BackgroundCheckpoints background;
   /** Whether {@code spark.checkpointplus.dir} was applied (undone if installation fails). */
   private boolean checkpointDirSet;
   /** Why {@code init} failed open; {@code null} when it did not. */
@@ -197,6 +200,10 @@ public final class DriverActivation implements DriverPlugin {
   /** After a failed {@link #installChecked}: what it started or set is stopped or unset. */
   private void undoInstall() {
     try {
+      if (background != null) {
+        background.close();
+        background = null;
+      }
       if (retention != null) {
         retention.close();
         retention = null;
@@ -236,7 +243,19 @@ public final class DriverActivation implements DriverPlugin {
         new CheckpointWriter(audit, settings.filesCommit(), retention, settings.writeByteCopy()),
         reuse, planner,
         new CheckpointVerifier(settings.filesVerify(), retention, audit), settings.maxLineageDepth());
-    SchedulerSwap.install(sc, interceptor, new PlanRunner(settings.ancestorParallelism()),
+    if (settings.streamingBackgroundWrite()) {
+      if (SparkInternals.canFinishCheckpointsElsewhere()) {
+        background = new BackgroundCheckpoints();
+      } else {
+        LOG.warn("spark-checkpoint-plus writes Spark Streaming checkpoints before each batch"
+            + " completes, as without {}: this Spark's checkpoint data has no cpRDD field",
+            CheckpointPlusConfig.STREAMING_BACKGROUND_WRITE.key());
+        recordHookStatus(sparkVersion, "degraded", "no background writes of Spark Streaming"
+            + " checkpoints: RDDCheckpointData.cpRDD not found");
+      }
+    }
+    SchedulerSwap.install(sc, interceptor,
+        new PlanRunner(settings.ancestorParallelism(), background),
         t -> recordHookStatus(sparkVersion, "degraded", t.toString()));
     if (StreamingMetadataRecorder.available()) {
       streamingMetadata = new StreamingMetadataRecorder(audit, sc.hadoopConfiguration());
@@ -361,6 +380,14 @@ public final class DriverActivation implements DriverPlugin {
 
   @Override
   public void shutdown() {
+    if (background != null) {
+      try {
+        background.close();
+      } catch (RuntimeException | LinkageError e) {
+        LOG.warn("spark-checkpoint-plus could not stop its background checkpoint writer: {}",
+            e.toString());
+      }
+    }
     if (retention != null) {
       try {
         retention.close();

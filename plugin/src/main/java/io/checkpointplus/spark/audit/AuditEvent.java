@@ -20,6 +20,7 @@ public final class AuditEvent {
     CHECKPOINT_FAILED("checkpoint.failed"),
     CHECKPOINT_ANCESTOR("checkpoint.ancestor"),
     CHECKPOINT_CLEANED("checkpoint.cleaned"),
+    CHECKPOINT_TRUNCATED("checkpoint.truncated"),
     CHECKPOINT_METADATA("checkpoint.metadata"),
     CHECKPOINT_VERIFIED("checkpoint.verified"),
     CHECKPOINT_UNVERIFIED("checkpoint.unverified"),

@@ -334,11 +334,30 @@ public final class CheckpointWriter {
     }
   }
 
+  /**
+   * A checkpoint written in the background became the RDD's: it is checkpointed, its lineage
+   * truncated, {@code afterBatchMs} after its batch's job ended.
+   */
+  void truncated(RDD<?> rdd, String dir) {
+    SparkContext sc = rdd.context();
+    Long batchEnded = number(sc.getLocalProperty(
+        io.checkpointplus.spark.policy.BackgroundCheckpoints.BATCH_ENDED_PROPERTY));
+    audit.record(withJobContext(audit.event(AuditEvent.Type.CHECKPOINT_TRUNCATED), sc, rdd, dir)
+        .with("afterBatchMs", batchEnded == null ? null
+            : System.currentTimeMillis() - batchEnded)
+        .build());
+  }
+
   private static AuditEvent.Builder withJobContext(AuditEvent.Builder event, SparkContext sc,
       RDD<?> rdd, String dir) {
     String batchTime = sc.getLocalProperty(BATCH_TIME_PROPERTY);
     String outputOp = sc.getLocalProperty(OUTPUT_OP_PROPERTY);
+    boolean background = "true".equals(sc.getLocalProperty(
+        io.checkpointplus.spark.policy.BackgroundCheckpoints.BACKGROUND_PROPERTY));
     return event.with("planId", number(sc.getLocalProperty(CheckpointPlan.PLAN_ID_PROPERTY)))
+        .with("background", background)
+        .with("batchWaitedMs", background ? number(sc.getLocalProperty(
+            io.checkpointplus.spark.policy.BackgroundCheckpoints.WAITED_MS_PROPERTY)) : null)
         .with("rddId", rdd.id())
         .with("dir", dir)
         .with("name", rdd.name())

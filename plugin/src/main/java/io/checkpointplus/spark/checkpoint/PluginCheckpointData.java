@@ -59,6 +59,58 @@ public final class PluginCheckpointData<T> extends ReliableRDDCheckpointData<T> 
     }
   }
 
+  /** Whether the RDD is marked and nothing has started writing it. */
+  public boolean isMarked() {
+    synchronized (RDDCheckpointData$.MODULE$) {
+      return cpState() == CheckpointState$.MODULE$.Initialized();
+    }
+  }
+
+  /**
+   * Takes the RDD for a write off the job's thread ({@link #writeClaimed}): flips it from
+   * "marked" to "in progress", as Spark's {@code checkpoint()} does first, so that Spark's own
+   * {@code rdd.doCheckpoint()} after the job finds it taken and returns. False if it is not
+   * marked (checkpointed, or taken by another job).
+   */
+  public boolean claim() {
+    synchronized (RDDCheckpointData$.MODULE$) {
+      if (cpState() != CheckpointState$.MODULE$.Initialized()) {
+        return false;
+      }
+      cpState_$eq(CheckpointState$.MODULE$.CheckpointingInProgress());
+      return true;
+    }
+  }
+
+  /**
+   * Writes a {@linkplain #claim claimed} RDD and finishes it as Spark's {@code checkpoint()}
+   * does, under the same lock: the checkpoint RDD is set, the state is "checkpointed", and the
+   * lineage is truncated ({@code markCheckpointed}), only once every file is written and
+   * verified. Until then the RDD reads as not checkpointed (no checkpoint file, so Spark
+   * Streaming's metadata does not name it) and its jobs use its lineage. On failure the RDD is
+   * put back to "marked" and the failure rethrown.
+   */
+  public void writeClaimed() {
+    CheckpointRDD<T> checkpoint;
+    try {
+      checkpoint = doCheckpoint();
+    } catch (RuntimeException | Error e) {
+      resetAfterFailure();
+      throw e;
+    }
+    synchronized (RDDCheckpointData$.MODULE$) {
+      try {
+        SparkInternals.setCheckpointRdd(this, checkpoint);
+      } catch (IllegalAccessException e) {
+        cpState_$eq(CheckpointState$.MODULE$.Initialized());
+        throw new IllegalStateException("cannot finish the checkpoint of RDD " + rdd.id(), e);
+      }
+      cpState_$eq(CheckpointState$.MODULE$.Checkpointed());
+      rdd.markCheckpointed();
+    }
+    writer.truncated(rdd, dir);
+  }
+
   @Override
   public CheckpointRDD<T> doCheckpoint() {
     ReliableCheckpointRDD<T> checkpoint = writer.write(rdd, dir, rdd.elementClassTag());

@@ -35,6 +35,7 @@ public final class SparkInternals {
   private static final Logger LOG = LoggerFactory.getLogger(SparkInternals.class);
   private static final Field CP_DIR = field(ReliableRDDCheckpointData.class, "cpDir");
   private static final Field DO_CHECKPOINT_CALLED = field(RDD.class, "doCheckpointCalled");
+  private static final Field CP_RDD = field(org.apache.spark.rdd.RDDCheckpointData.class, "cpRDD");
   private static final Field COMPLETION_SUB = completionSub();
   private static final Field READ_LOCKS_BY_TASK =
       field(org.apache.spark.storage.BlockInfoManager.class, "readLocksByTask");
@@ -50,6 +51,20 @@ public final class SparkInternals {
     } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
       return null;
     }
+  }
+
+  /**
+   * Whether a checkpoint written off the job's thread can be finished as Spark's own
+   * {@code RDDCheckpointData.checkpoint()} finishes one: its private {@code cpRDD} is known.
+   */
+  public static boolean canFinishCheckpointsElsewhere() {
+    return CP_RDD != null;
+  }
+
+  /** Spark's {@code cpRDD = Some(checkpoint)}, as {@code checkpoint()} sets it. */
+  static void setCheckpointRdd(org.apache.spark.rdd.RDDCheckpointData<?> data,
+      org.apache.spark.rdd.CheckpointRDD<?> checkpoint) throws IllegalAccessException {
+    CP_RDD.set(data, scala.Option.apply(checkpoint));
   }
 
   /**

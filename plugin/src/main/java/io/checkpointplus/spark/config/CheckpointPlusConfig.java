@@ -92,6 +92,18 @@ public final class CheckpointPlusConfig {
       "Decide and record (checkpoint.ancestor events) what the policy would checkpoint beyond"
           + " Spark's own rule, and write none of it. Spark's own checkpoints are still written.");
 
+  public static final ConfigEntry<Boolean> STREAMING_BACKGROUND_WRITE = ConfigEntry.bool(
+      PREFIX + "streaming.backgroundWrite", false,
+      "Spark Streaming: write the checkpoints a batch's jobs plan (the state of"
+          + " updateStateByKey and mapWithState, windows) on a background thread once the"
+          + " batch's output is done, instead of before the batch completes. Each RDD becomes"
+          + " checkpointed, its lineage truncated, only once its files are complete, so"
+          + " Spark's metadata checkpoint never names an incomplete one. One batch's checkpoints"
+          + " are written at a time: a batch that checkpoints while the previous write is in"
+          + " flight waits for it. A restart resumes from the last complete checkpoint, which"
+          + " may be one checkpoint interval older than without it. Jobs outside Spark"
+          + " Streaming are not affected.");
+
   public static final ConfigEntry<CommitMode> FILES_COMMIT = ConfigEntry.oneOf(
       PREFIX + "files.commit", CommitMode.AUTO,
       "How a partition file is committed; in every mode only the task attempt Spark's"
@@ -204,7 +216,7 @@ public final class CheckpointPlusConfig {
   public static final List<ConfigEntry<?>> ALL = List.of(
       ENABLED, DIR, REUSE_ENABLED, REUSE_STORAGE_LEVEL, REUSE_UNPERSIST_AFTER, WRITE_BYTE_COPY,
       ANCESTORS_POLICY, ANCESTORS_MAX_LINEAGE_DEPTH, ANCESTORS_PARALLELISM, ANCESTORS_DRY_RUN,
-      FILES_COMMIT, FILES_VERIFY, FILES_RETENTION_ENABLED, FILES_RETENTION_KEEP_LAST,
+      STREAMING_BACKGROUND_WRITE, FILES_COMMIT, FILES_VERIFY, FILES_RETENTION_ENABLED, FILES_RETENTION_KEEP_LAST,
       FILES_RETENTION_OLDER_THAN, FILES_RETENTION_INCLUDE_UNOWNED, FILES_RETENTION_DRY_RUN,
       AUDIT_SINKS, AUDIT_PATH, AUDIT_QUEUE_SIZE, UI_ENABLED, UI_RETAINED_CHECKPOINTS, SQL_ENABLED,
       SQL_WRAPPED_FILE_MANAGER_CLASS,

@@ -32,6 +32,7 @@ public final class PluginSettings {
   private final AncestorPolicy ancestorPolicy;
   private final int maxLineageDepth;
   private final int ancestorParallelism;
+  private final boolean streamingBackgroundWrite;
   private final boolean ancestorDryRun;
   private final CommitMode filesCommit;
   private final VerifyMode filesVerify;
@@ -74,6 +75,7 @@ public final class PluginSettings {
     this.maxLineageDepth = read.value(ANCESTORS_MAX_LINEAGE_DEPTH);
     this.ancestorParallelism = read.value(ANCESTORS_PARALLELISM);
     this.ancestorDryRun = read.value(ANCESTORS_DRY_RUN);
+    this.streamingBackgroundWrite = read.value(STREAMING_BACKGROUND_WRITE);
     this.filesCommit = read.value(FILES_COMMIT);
     this.filesVerify = read.value(FILES_VERIFY);
     this.retentionEnabled = read.value(FILES_RETENTION_ENABLED);
@@ -227,6 +229,10 @@ public final class PluginSettings {
 
   public boolean ancestorDryRun() {
     return ancestorDryRun;
+  }
+
+  public boolean streamingBackgroundWrite() {
+    return streamingBackgroundWrite;
   }
 
   public CommitMode filesCommit() {

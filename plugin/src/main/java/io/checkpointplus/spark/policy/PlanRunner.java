@@ -39,14 +39,21 @@ public final class PlanRunner {
   private static final AtomicInteger THREADS = new AtomicInteger();
 
   private final int parallelism;
+  /** Where Spark Streaming's checkpoints go when written in the background; null: nowhere. */
+  private final BackgroundCheckpoints background;
 
   public PlanRunner(int parallelism) {
+    this(parallelism, null);
+  }
+
+  public PlanRunner(int parallelism, BackgroundCheckpoints background) {
     this.parallelism = parallelism;
+    this.background = background;
   }
 
   public void run(SparkContext sc, CheckpointPlan plan) {
     List<RDD<?>> order = plan.order();
-    if (order.isEmpty()) {
+    if (order.isEmpty() || inBackground(sc, plan)) {
       return;
     }
     String previous = sc.getLocalProperty(CheckpointPlan.PLAN_ID_PROPERTY);
@@ -55,6 +62,22 @@ public final class PlanRunner {
       runPlan(sc, plan);
     } finally {
       sc.setLocalProperty(CheckpointPlan.PLAN_ID_PROPERTY, previous);
+    }
+  }
+
+  /** Whether the plan of a Spark Streaming batch went to the background writer. */
+  private boolean inBackground(SparkContext sc, CheckpointPlan plan) {
+    if (background == null) {
+      return false;
+    }
+    try {
+      return background.offer(sc, plan, sc.getLocalProperties());
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable t) {
+      LOG.warn("spark-checkpoint-plus could not write a batch's checkpoints in the background;"
+          + " they are written now, as without it: {}", t.toString());
+      return false;
     }
   }
 

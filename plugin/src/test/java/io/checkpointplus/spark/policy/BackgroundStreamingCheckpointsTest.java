@@ -1,0 +1,206 @@
+package io.checkpointplus.spark.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.checkpointplus.spark.LocalSpark;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.Optional;
+import org.apache.spark.streaming.Durations;
+import org.apache.spark.streaming.api.java.JavaPairDStream;
+import org.apache.spark.streaming.api.java.JavaStreamingContext;
+import org.apache.spark.streaming.scheduler.StreamingListener;
+import org.apache.spark.streaming.scheduler.StreamingListenerBatchCompleted;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import scala.Tuple2;
+
+/**
+ * {@code spark.checkpointplus.streaming.backgroundWrite}: a batch whose state is checkpointed
+ * completes while the checkpoint is still being written, Spark Streaming's metadata checkpoints
+ * written meanwhile do not name the unfinished checkpoint, the state becomes checkpointed (its
+ * lineage truncated) once the write completes, and every batch's output is stock Spark's. The
+ * write is held by the checkpoint directory's file system ({@link HeldWritesFileSystem}) for as
+ * long as the test needs: with the write on the batch's path, no batch could complete meanwhile.
+ */
+class BackgroundStreamingCheckpointsTest {
+  @TempDir
+  Path tmp;
+
+  private static final int BATCHES = 10;
+  private static final long BATCH_MS = 400;
+  private static final List<List<String>> INPUT = List.of(List.of("a", "b", "a"),
+      List.of("b", "c"), List.of("a"), List.of("d", "d"), List.of("c"), List.of("a", "e"),
+      List.of("e"), List.of("b"), List.of("c", "f"), List.of("f"));
+  /** Each batch's state, "word=count" sorted, in batch order. */
+  private static final List<String> OUTPUT = Collections.synchronizedList(new ArrayList<>());
+  /** Counts batches down; static, as Spark Streaming serializes the output function. */
+  private static volatile CountDownLatch done;
+
+  /** Runs the stateful count for {@link #BATCHES} batches; returns each batch's state. */
+  private List<String> run(SparkContext sc, String checkpointDir, Runnable whileRunning)
+      throws Exception {
+    OUTPUT.clear();
+    JavaSparkContext jsc = new JavaSparkContext(sc);
+    JavaStreamingContext ssc = new JavaStreamingContext(jsc, Durations.milliseconds(BATCH_MS));
+    done = new CountDownLatch(BATCHES);
+    try {
+      ssc.checkpoint(checkpointDir);
+      Queue<JavaRDD<String>> queue = new LinkedList<>();
+      for (List<String> words : INPUT) {
+        queue.add(jsc.parallelize(words, 2));
+      }
+      JavaPairDStream<String, Integer> counts = ssc.queueStream(queue, true,
+          jsc.parallelize(List.<String>of(), 2)).mapToPair(w -> new Tuple2<>(w, 1))
+          .updateStateByKey((List<Integer> ones, Optional<Integer> state) ->
+              Optional.of(state.orElse(0) + ones.size()));
+      // Every third batch: the two after a checkpoint batch can complete while its write is
+      // held; the next checkpoint batch then waits for it (one write in flight at most).
+      counts.checkpoint(Durations.milliseconds(3 * BATCH_MS));
+      counts.foreachRDD(rdd -> {
+        List<String> state = rdd.collect().stream().map(t -> t._1() + "=" + t._2()).sorted()
+            .collect(Collectors.toList());
+        OUTPUT.add(String.join(",", state));
+        done.countDown();
+      });
+      ssc.start();
+      whileRunning.run();
+      assertTrue(done.await(120, TimeUnit.SECONDS), BATCHES + " batches within 120 s");
+    } finally {
+      ssc.stop(true, false);
+    }
+    return new ArrayList<>(OUTPUT.subList(0, BATCHES));
+  }
+
+  @Test
+  void aBatchCompletesWhileItsStateIsWrittenAndTheStateIsCheckpointedOnceItIs()
+      throws Exception {
+    List<String> stock;
+    SparkContext stockSc = LocalSpark.stock(Map.of());
+    try {
+      stock = run(stockSc, tmp.resolve("stock-cp").toString(), () -> { });
+    } finally {
+      LocalSpark.stop(stockSc);
+    }
+
+    Path audit = tmp.resolve("audit.jsonl");
+    Map<String, String> settings = new HashMap<>();
+    settings.put("spark.checkpointplus.streaming.backgroundWrite", "true");
+    settings.put("spark.hadoop.fs." + HeldWritesFileSystem.SCHEME + ".impl",
+        HeldWritesFileSystem.class.getName());
+    settings.put("spark.hadoop.fs." + HeldWritesFileSystem.SCHEME + ".impl.disable.cache", "true");
+    HeldWritesFileSystem.arm();
+    SparkContext sc = LocalSpark.withPlugin(audit, settings);
+    Path cp = tmp.resolve("plugin-cp");
+    List<String> metadataWhileHeld = new ArrayList<>();
+    List<String> plugin;
+    try {
+      CountDownLatch completedWhileHeld = new CountDownLatch(2);
+      plugin = run(sc, HeldWritesFileSystem.SCHEME + "://" + cp, () -> {
+        try {
+          assertTrue(HeldWritesFileSystem.holding.await(120, TimeUnit.SECONDS),
+              "a state checkpoint was written");
+          // Counted from here: batches that complete while the checkpoint's write is held.
+          long heldSince = System.currentTimeMillis();
+          new CompletedBatches(completedWhileHeld).register();
+          assertTrue(completedWhileHeld.await(120, TimeUnit.SECONDS),
+              "two batches completed while the state checkpoint was being written");
+          metadataWhileHeld.addAll(metadataFiles(cp, heldSince));
+          assertNamesNoneOf(cp, metadataWhileHeld, HeldWritesFileSystem.firstDirectory.getName(),
+              HeldWritesFileSystem.heldDirectory.getName(), sc.conf());
+        } catch (InterruptedException | java.io.IOException e) {
+          throw new AssertionError(e);
+        } finally {
+          HeldWritesFileSystem.release();
+        }
+      });
+    } finally {
+      HeldWritesFileSystem.release();
+      LocalSpark.stop(sc);
+    }
+
+    assertEquals(stock, plugin, "every batch's state is stock Spark's");
+    assertFalse(metadataWhileHeld.isEmpty(), "metadata checkpoints were written meanwhile");
+    String held = HeldWritesFileSystem.heldDirectory.getName();
+    int heldRdd = Integer.parseInt(held.substring("rdd-".length()));
+    List<JsonNode> completed = LocalSpark.events(audit, "checkpoint.completed").stream()
+        .filter(e -> e.get("rddId").asInt() == heldRdd).collect(Collectors.toList());
+    assertEquals(1, completed.size(), "the held checkpoint completed once: " + completed);
+    assertTrue(completed.get(0).get("background").asBoolean(), completed.toString());
+    assertTrue(completed.get(0).get("batchTime").isNumber(), completed.toString());
+    List<JsonNode> truncated = LocalSpark.events(audit, "checkpoint.truncated").stream()
+        .filter(e -> e.get("rddId").asInt() == heldRdd).collect(Collectors.toList());
+    assertEquals(1, truncated.size(), "its lineage was truncated once it completed");
+    assertTrue(truncated.get(0).get("afterBatchMs").asLong() >= 0, truncated.toString());
+    assertTrue(truncated.get(0).get("time").asLong()
+        >= completed.get(0).get("time").asLong());
+  }
+
+  /** Counts the batches that complete once registered on the active StreamingContext. */
+  private static final class CompletedBatches implements StreamingListener {
+    private final CountDownLatch batches;
+
+    CompletedBatches(CountDownLatch batches) {
+      this.batches = batches;
+    }
+
+    void register() {
+      org.apache.spark.streaming.StreamingContext.getActive().get().addStreamingListener(this);
+    }
+
+    @Override
+    public void onBatchCompleted(StreamingListenerBatchCompleted batch) {
+      batches.countDown();
+    }
+  }
+
+  /** Spark Streaming's metadata checkpoints written since {@code sinceMs}. */
+  private static List<String> metadataFiles(Path cp, long sinceMs) throws java.io.IOException {
+    try (Stream<Path> files = Files.list(cp)) {
+      return files.filter(p -> p.getFileName().toString().matches("checkpoint-[0-9]+(\\.bk)?"))
+          .filter(p -> p.toFile().lastModified() >= sinceMs)
+          .map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
+    }
+  }
+
+  /**
+   * Every metadata checkpoint names the complete checkpoint {@code complete}, none the unfinished
+   * {@code rddDir}: each file is Spark's compressed Java serialization of its {@code Checkpoint},
+   * in which every recorded checkpoint file is a string.
+   */
+  private static void assertNamesNoneOf(Path cp, List<String> files, String complete,
+      String rddDir, org.apache.spark.SparkConf conf) throws java.io.IOException {
+    Pattern named = Pattern.compile(Pattern.quote(rddDir) + "(?![0-9])");
+    org.apache.spark.io.CompressionCodec codec =
+        org.apache.spark.io.CompressionCodec$.MODULE$.createCodec(conf);
+    for (String f : files) {
+      String content;
+      try (java.io.InputStream in = codec.compressedInputStream(
+          Files.newInputStream(cp.resolve(f)))) {
+        content = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+      }
+      assertTrue(Pattern.compile(Pattern.quote(complete) + "(?![0-9])").matcher(content).find(),
+          f + " names the state checkpoint " + complete);
+      assertFalse(named.matcher(content).find(), f + " names the unfinished " + rddDir);
+    }
+  }
+}

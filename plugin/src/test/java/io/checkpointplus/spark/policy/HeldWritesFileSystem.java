@@ -1,0 +1,99 @@
+package io.checkpointplus.spark.policy;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.apache.hadoop.fs.permission.FsPermission;
+import org.apache.hadoop.util.Progressable;
+
+/**
+ * Local files (scheme {@value #SCHEME}) where the first file created inside the second RDD
+ * checkpoint directory ({@code rdd-<id>}) is held, its creating task waiting, until the test
+ * {@linkplain #release releases} it: a checkpoint write that takes as long as the test needs,
+ * after one that completed.
+ * Tasks of {@code local} masters run in the test's JVM, so the latches are shared.
+ */
+public final class HeldWritesFileSystem extends RawLocalFileSystem {
+  static final String SCHEME = "held";
+  static volatile CountDownLatch holding = new CountDownLatch(1);
+  static volatile CountDownLatch released = new CountDownLatch(1);
+  /** The held checkpoint's directory, and the one written before it. */
+  static volatile Path heldDirectory;
+  static volatile Path firstDirectory;
+  private static final java.util.Set<Path> SEEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  static void arm() {
+    holding = new CountDownLatch(1);
+    released = new CountDownLatch(1);
+    heldDirectory = null;
+    firstDirectory = null;
+    SEEN.clear();
+  }
+
+  static void release() {
+    released.countDown();
+  }
+
+  @Override
+  public URI getUri() {
+    return URI.create(SCHEME + ":///");
+  }
+
+  @Override
+  public String getScheme() {
+    return SCHEME;
+  }
+
+  @Override
+  public FSDataOutputStream create(Path f, FsPermission permission, boolean overwrite,
+      int bufferSize, short replication, long blockSize, Progressable progress)
+      throws IOException {
+    holdIfFirstInACheckpoint(f);
+    return super.create(f, permission, overwrite, bufferSize, replication, blockSize, progress);
+  }
+
+  @Override
+  public FSDataOutputStream create(Path f, boolean overwrite, int bufferSize, short replication,
+      long blockSize, Progressable progress) throws IOException {
+    holdIfFirstInACheckpoint(f);
+    return super.create(f, overwrite, bufferSize, replication, blockSize, progress);
+  }
+
+  @Override
+  public FSDataOutputStream createNonRecursive(Path f, FsPermission permission,
+      java.util.EnumSet<org.apache.hadoop.fs.CreateFlag> flags, int bufferSize,
+      short replication, long blockSize, Progressable progress) throws IOException {
+    holdIfFirstInACheckpoint(f);
+    return super.createNonRecursive(f, permission, flags, bufferSize, replication, blockSize,
+        progress);
+  }
+
+  private static void holdIfFirstInACheckpoint(Path f) throws IOException {
+    Path parent = f.getParent();
+    if (parent == null || !parent.getName().startsWith("rdd-") || holding.getCount() == 0) {
+      return;
+    }
+    synchronized (HeldWritesFileSystem.class) {
+      if (SEEN.add(parent) && SEEN.size() == 1) {
+        firstDirectory = parent;
+      }
+      if (holding.getCount() == 0 || parent.equals(firstDirectory)) {
+        return;
+      }
+      heldDirectory = parent;
+      holding.countDown();
+      try {
+        if (!released.await(120, TimeUnit.SECONDS)) {
+          throw new IOException("the test never released the write of " + f);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("held write of " + f);
+      }
+    }
+  }
+}
