@@ -42,4 +42,5 @@ jar_for() { ls "$release"/spark-checkpoint-plus_"$1"-*.jar | grep -v -e '-tests\
 if [[ "$line" == 3.4 || "$line" == 3.5 ]]; then scala=2.12 other=2.13; else scala=2.13 other=2.12; fi
 echo "== Spark line $line: unit tests on its Spark, release jars end to end"
 exec mvn -B clean verify "${profile[@]}" -pl plugin/scala-2.12,plugin/scala-2.13,examples,integration-tests \
-  -Dline.plugin.jar="$(jar_for $scala)" -Dother.plugin.jar="$(jar_for $other)" "$@"
+  -Dline.plugin.jar="$(jar_for $scala)" -Dother.plugin.jar="$(jar_for $other)" \
+  -Dspark.suites.background.skip=true "$@"

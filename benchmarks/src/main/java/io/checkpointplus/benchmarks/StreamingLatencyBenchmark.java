@@ -52,7 +52,9 @@ import scala.reflect.ClassTag$;
  * Medians and 95th percentiles are taken over all measured batches of a side. Beside each
  * batch's wall time, the CPU time its tasks used; beside each side, the CPU time of its whole runs;
  * and the CPU other processes used meanwhile ({@link MachineLoad}): a run on a loaded machine is
- * flagged. Writes {@code streaming.json}.
+ * flagged. With {@code -Dbench.streaming.background=true} the plugin's side writes its state
+ * checkpoints in the background ({@code spark.checkpointplus.streaming.backgroundWrite}); its
+ * checkpoint batches then end before their write does. Writes {@code streaming.json}.
  */
 final class StreamingLatencyBenchmark {
   static final int DEFAULT_EVENTS = 150_000;
@@ -62,6 +64,8 @@ final class StreamingLatencyBenchmark {
   private static final int BATCHES = Integer.getInteger("bench.streaming.batches", 40);
   private static final int SKIP = Integer.getInteger("bench.streaming.skip", 10);
   private static final int PAIRS = Integer.getInteger("bench.streaming.pairs", 4);
+  /** The plugin's side with spark.checkpointplus.streaming.backgroundWrite. */
+  private static final boolean BACKGROUND = Boolean.getBoolean("bench.streaming.background");
   private static final long BATCH_MS = 1000;
   private static final int PARTITIONS = 4;
 
@@ -109,6 +113,7 @@ final class StreamingLatencyBenchmark {
     out.put("measured_batches_per_run", BATCHES - SKIP);
     put(out, "stock", stock);
     put(out, "plugin", plugin);
+    out.put("plugin_background_write", BACKGROUND);
     out.put("ratio_median_checkpoint_batch_plugin_vs_stock",
         Measurements.ratio(median(plugin.checkpointBatches), median(stock.checkpointBatches)));
     out.put("ratio_p95_checkpoint_batch_plugin_vs_stock",
@@ -176,7 +181,8 @@ final class StreamingLatencyBenchmark {
       throws InterruptedException {
     String name = (withPlugin ? "plugin-" : "stock-") + pair;
     SparkContext sc = Measurements.context(withPlugin, withPlugin
-        ? Map.of("spark.checkpointplus.audit.path", work.resolve(name + "-audit.jsonl").toString())
+        ? Map.of("spark.checkpointplus.audit.path", work.resolve(name + "-audit.jsonl").toString(),
+            "spark.checkpointplus.streaming.backgroundWrite", String.valueOf(BACKGROUND))
         : Map.of());
     JavaStreamingContext ssc = new JavaStreamingContext(new JavaSparkContext(sc),
         Durations.milliseconds(BATCH_MS));

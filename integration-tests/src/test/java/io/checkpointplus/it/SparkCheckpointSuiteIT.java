@@ -220,6 +220,37 @@ class SparkCheckpointSuiteIT {
   }
 
   /**
+   * The same suite with {@code spark.checkpointplus.streaming.backgroundWrite}: its recoveries
+   * of every kind of DStream pass. Two tests may fail, by design of the setting: each looks at
+   * a state stream's checkpoint right after the batch that marked it ran ({@code
+   * currentCheckpointFiles} not empty after four batches of a manual clock; every marked RDD
+   * {@code isCheckpointed} right after {@code count()}), where the background write may not
+   * have completed yet. Default line only.
+   */
+  @Test
+  void sparkStreamingCheckpointSuitePassesWithCheckpointsWrittenInTheBackground() {
+    org.junit.jupiter.api.Assumptions.assumeFalse(
+        Boolean.getBoolean("spark.suites.background.skip"), "run on the default line only");
+    SuiteSetRun run = SuiteSetRun.read("streaming-background", STREAMING_SUITES);
+    Set<String> byDesign = Set.of(
+        "org.apache.spark.streaming.CheckpointSuite: basic rdd checkpoints + dstream graph"
+            + " checkpoint recovery",
+        "org.apache.spark.streaming.CheckpointSuite: SPARK-6847: stack overflow when"
+            + " updateStateByKey is followed by a checkpointed dstream");
+    assertTrue(byDesign.containsAll(run.failed()), "failed: " + run.failed() + "; see "
+        + run.dir());
+    run.assertCompleted(16);
+    // Fewer checkpoints complete than with Spark's own write (11 on the run that set this
+    // floor, 20 without the setting): many tests stop their context right after their
+    // batches, which cancels a write still in flight.
+    run.assertThePluginDidTheCheckpointing(18, 6);
+    long background = run.audit().ofType("checkpoint.completed").stream()
+        .filter(e -> e.path("background").asBoolean(false)).count();
+    assertTrue(background >= 6, "checkpoints written in the background: " + background
+        + "; see " + run.dir());
+  }
+
+  /**
    * Spark SQL's Structured Streaming suites from this line's spark-sql tests jar (root pom:
    * spark.sql.streaming.suites), with the defaults, so with the plugin's
    * {@code CheckpointFileManager} in every session: the metadata, offset, commit and file sink
