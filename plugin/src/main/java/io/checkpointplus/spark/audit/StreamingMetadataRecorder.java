@@ -169,6 +169,14 @@ public final class StreamingMetadataRecorder extends SparkListener {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    Path dir = streamingDir;
+    if (dir != null && !unrecorded.isEmpty()) {
+      try {
+        lookups.execute(() -> recordAtStop(dir));
+      } catch (RejectedExecutionException e) {
+        LOG.debug("Streaming metadata lookups are behind at stop; last batches not recorded");
+      }
+    }
     lookups.shutdown();
     try {
       long left = Math.max(0, deadline - System.nanoTime());
@@ -247,6 +255,26 @@ public final class StreamingMetadataRecorder extends SparkListener {
       }
     } catch (Exception | LinkageError e) {
       LOG.debug("Could not record the metadata checkpoint of batch {}", batchTime, e);
+    }
+  }
+
+  /**
+   * On the lookup thread, once the application stopped: completed batches whose file Spark's
+   * writer had not written by their completion (it runs behind under load, and no later batch
+   * came to look again) are looked up once more. StreamingContext.stop waits for that writer,
+   * so their files are there now, unless Spark removed them.
+   */
+  private void recordAtStop(Path dir) {
+    try {
+      FileSystem fs = dir.getFileSystem(hadoopConf);
+      for (Long batchTime : unrecorded) {
+        FileStatus file = find(fs, dir, batchTime);
+        if (file != null) {
+          record(dir, batchTime, file, "stop");
+        }
+      }
+    } catch (Exception | LinkageError e) {
+      LOG.debug("Could not record the last metadata checkpoints at stop", e);
     }
   }
 
