@@ -244,7 +244,13 @@ public final class DriverActivation implements DriverPlugin {
         reuse, planner,
         new CheckpointVerifier(settings.filesVerify(), retention, audit), settings.maxLineageDepth());
     if (settings.streamingBackgroundWrite()) {
-      if (SparkInternals.canFinishCheckpointsElsewhere()) {
+      if (sc.conf().getInt("spark.streaming.concurrentJobs", 1) != 1) {
+        // Batches running at once complete and clear their metadata out of order, which the
+        // argument that a restart finds its input relies on.
+        LOG.warn("spark-checkpoint-plus writes Spark Streaming checkpoints before each batch"
+            + " completes, as without {}: spark.streaming.concurrentJobs is not 1",
+            CheckpointPlusConfig.STREAMING_BACKGROUND_WRITE.key());
+      } else if (SparkInternals.canFinishCheckpointsElsewhere()) {
         background = new BackgroundCheckpoints();
       } else {
         LOG.warn("spark-checkpoint-plus writes Spark Streaming checkpoints before each batch"

@@ -59,6 +59,11 @@ public final class PluginCheckpointData<T> extends ReliableRDDCheckpointData<T> 
     }
   }
 
+  /** The RDD this checkpoint data belongs to. */
+  public int rddId() {
+    return rdd.id();
+  }
+
   /** Whether the RDD is marked and nothing has started writing it. */
   public boolean isMarked() {
     synchronized (RDDCheckpointData$.MODULE$) {
@@ -83,21 +88,28 @@ public final class PluginCheckpointData<T> extends ReliableRDDCheckpointData<T> 
   }
 
   /**
-   * Writes a {@linkplain #claim claimed} RDD and finishes it as Spark's {@code checkpoint()}
-   * does, under the same lock: the checkpoint RDD is set, the state is "checkpointed", and the
-   * lineage is truncated ({@code markCheckpointed}), only once every file is written and
-   * verified. Until then the RDD reads as not checkpointed (no checkpoint file, so Spark
-   * Streaming's metadata does not name it) and its jobs use its lineage. On failure the RDD is
-   * put back to "marked" and the failure rethrown.
+   * Writes the files of a {@linkplain #claim claimed} RDD, off the job's thread. The RDD stays
+   * "in progress", not checkpointed: it has no checkpoint file (so Spark Streaming's metadata
+   * does not name it) and its jobs use its lineage, until {@link #publish}. On failure it is put
+   * back to "marked" and the failure rethrown.
    */
-  public void writeClaimed() {
-    CheckpointRDD<T> checkpoint;
+  public CheckpointRDD<T> writeFiles() {
     try {
-      checkpoint = doCheckpoint();
-    } catch (RuntimeException | Error e) {
+      return doCheckpoint();
+    } catch (Throwable t) {
       resetAfterFailure();
-      throw e;
+      throw t;
     }
+  }
+
+  /**
+   * Makes complete files the RDD's checkpoint, as Spark's {@code checkpoint()} does after its
+   * write, under the same lock: the checkpoint RDD is set, the state is "checkpointed", and the
+   * lineage is truncated ({@code markCheckpointed}). Called on a job's thread between two jobs,
+   * where Spark's own {@code checkpoint()} runs, never while a job on this RDD is being
+   * scheduled (SPARK-23053, SPARK-46861).
+   */
+  public void publish(CheckpointRDD<?> checkpoint) {
     synchronized (RDDCheckpointData$.MODULE$) {
       try {
         SparkInternals.setCheckpointRdd(this, checkpoint);
@@ -108,7 +120,11 @@ public final class PluginCheckpointData<T> extends ReliableRDDCheckpointData<T> 
       cpState_$eq(CheckpointState$.MODULE$.Checkpointed());
       rdd.markCheckpointed();
     }
-    writer.truncated(rdd, dir);
+    try {
+      writer.truncated(rdd, dir);
+    } catch (RuntimeException e) {
+      // The event is the audit's; the checkpoint is done.
+    }
   }
 
   @Override

@@ -61,6 +61,48 @@ public final class SparkInternals {
     return CP_RDD != null;
   }
 
+  /**
+   * Whether {@code rdd} is one a DStream with a checkpoint interval generated, in the graph of
+   * the active StreamingContext: a state (or windowed) stream's RDD, not one a batch's own code
+   * checkpoints. False when unknown.
+   */
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  public static boolean generatedByACheckpointedDStream(RDD<?> rdd) {
+    try {
+      scala.Option<org.apache.spark.streaming.StreamingContext> active =
+          org.apache.spark.streaming.StreamingContext.getActive();
+      if (active.isEmpty()) {
+        return false;
+      }
+      java.util.Deque<org.apache.spark.streaming.dstream.DStream> todo =
+          new java.util.ArrayDeque<>(java.util.Arrays.asList(
+              active.get().graph().getOutputStreams()));
+      java.util.Set<Object> seen =
+          java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      while (!todo.isEmpty()) {
+        org.apache.spark.streaming.dstream.DStream d = todo.pop();
+        if (!seen.add(d)) {
+          continue;
+        }
+        if (d.checkpointDuration() != null) {
+          scala.collection.Iterator it = d.generatedRDDs().valuesIterator();
+          while (it.hasNext()) {
+            if (it.next() == rdd) {
+              return true;
+            }
+          }
+        }
+        scala.collection.Iterator deps = d.dependencies().iterator();
+        while (deps.hasNext()) {
+          todo.push((org.apache.spark.streaming.dstream.DStream) deps.next());
+        }
+      }
+      return false;
+    } catch (RuntimeException | LinkageError e) {
+      return false;
+    }
+  }
+
   /** Spark's {@code cpRDD = Some(checkpoint)}, as {@code checkpoint()} sets it. */
   static void setCheckpointRdd(org.apache.spark.rdd.RDDCheckpointData<?> data,
       org.apache.spark.rdd.CheckpointRDD<?> checkpoint) throws IllegalAccessException {

@@ -95,6 +95,7 @@ abstract class JobInterceptingScheduler extends DAGScheduler {
    * released on every outcome.
    */
   final void interceptRunJob(RDD<?> rdd, Properties properties, Runnable runJob) {
+    planRunner.beforeJob(properties);
     PreparedJob job = prepare(rdd, properties, true);
     try {
       PREPARED.set(rdd);

@@ -1,41 +1,47 @@
 package io.checkpointplus.spark.policy;
 
 import io.checkpointplus.spark.checkpoint.PluginCheckpointData;
+import io.checkpointplus.spark.checkpoint.SparkInternals;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.spark.SparkContext;
+import org.apache.spark.rdd.CheckpointRDD;
 import org.apache.spark.rdd.RDD;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Spark Streaming's checkpoints written off the batch's critical path
- * ({@code spark.checkpointplus.streaming.backgroundWrite}): after a batch's job, the RDDs its
- * plan checkpoints are {@linkplain PluginCheckpointData#claim claimed} on the job's thread, so
- * Spark's own {@code rdd.doCheckpoint()} finds them taken, and written on one background thread
- * from the blocks the batch persisted; each is marked checkpointed, its lineage truncated, only
- * once its files are complete ({@link PluginCheckpointData#writeClaimed}).
+ * Spark Streaming's state checkpoints written off the batch's critical path
+ * ({@code spark.checkpointplus.streaming.backgroundWrite}). After a batch's job, the RDDs its
+ * plan checkpoints, when every one is the RDD of a DStream with a checkpoint interval, are
+ * {@linkplain PluginCheckpointData#claim claimed} on the job's thread, so Spark's own
+ * {@code rdd.doCheckpoint()} finds them taken, and their files are written on one background
+ * thread from the blocks the batch persisted. Complete files become the RDD's checkpoint
+ * ({@link PluginCheckpointData#publish}: lineage truncated) on a streaming job's thread, before
+ * or after one of its jobs, where Spark's own {@code checkpoint()} runs: never while a job is
+ * being scheduled on the RDD (truncating then is what SPARK-23053 and SPARK-46861 were about).
  *
  * <p>Why Spark Streaming's metadata checkpoint can never name an incomplete state checkpoint:
  * {@code DStreamCheckpointData.update}, run for each {@code DoCheckpoint} event, records only the
  * generated RDDs whose {@code getCheckpointFile} is defined, and the plugin's checkpoint data
- * defines it only once the RDD is checkpointed. Until then the metadata names the previous state
- * checkpoint, which Spark keeps ({@code rememberDuration} of a stateful stream is twice its
- * checkpoint interval, and {@code DStreamCheckpointData.cleanup} deletes only files older than
- * the oldest one the latest metadata names); a restart recomputes the batches after it from
- * their input, as it does after any crash between two checkpoints.
+ * defines it only once published. Until then the metadata names the previous state checkpoint,
+ * which Spark keeps ({@code rememberDuration} of a stateful stream is twice its checkpoint
+ * interval, and {@code DStreamCheckpointData.cleanup} deletes only files older than the oldest
+ * one the latest metadata names); a restart recomputes the batches after it from their input.
  *
- * <p>At most one plan is in flight: a batch whose plan arrives while the previous one is still
- * being written waits for it on the job's thread, as the batch would wait for its own write in
- * stock Spark, which bounds how far lineage grows. A failed background write leaves its RDDs
- * marked, not checkpointed (the batch has already completed; the next checkpoint interval writes
- * a later state), and is logged and recorded by the writer.
+ * <p>A batch waits, as every checkpoint batch waits in stock Spark, only when it has a new RDD
+ * to write while an earlier batch's write is in flight: one batch's writes at a time, which
+ * bounds how far lineage grows and keeps the input the restart needs within what Spark
+ * remembers. A failed write of a checkpoint Spark itself would have written fails the next
+ * streaming job on the job's thread, as the batch would have failed in stock Spark.
  */
 public final class BackgroundCheckpoints implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BackgroundCheckpoints.class);
@@ -53,33 +59,83 @@ public final class BackgroundCheckpoints implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
+  /** The latest submitted write and its batch. */
   private Future<?> inFlight;
+  private long inFlightBatch = Long.MIN_VALUE;
+  /** Complete writes waiting to be published on a streaming job's thread. */
+  private final ConcurrentLinkedQueue<Runnable> complete = new ConcurrentLinkedQueue<>();
+  /** A failed write of a checkpoint Spark would have written, for the next streaming job. */
+  private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+  private static long batchTime(Properties properties) {
+    String batch = properties == null ? null : properties.getProperty(BATCH_TIME_PROPERTY);
+    if (batch == null) {
+      return Long.MIN_VALUE;
+    }
+    try {
+      return Long.parseLong(batch);
+    } catch (NumberFormatException e) {
+      return Long.MIN_VALUE;
+    }
+  }
+
+  /**
+   * On a streaming job's thread, before its job: publishes complete writes, and fails the job
+   * with a required write's failure, once.
+   */
+  public void beforeJob(Properties properties) {
+    if (batchTime(properties) == Long.MIN_VALUE) {
+      return;
+    }
+    publishComplete();
+    Throwable failed = failure.getAndSet(null);
+    if (failed != null) {
+      throw PlanRunner.<RuntimeException>rethrow(failed);
+    }
+  }
+
+  private void publishComplete() {
+    for (Runnable publish; (publish = complete.poll()) != null; ) {
+      try {
+        publish.run();
+      } catch (RuntimeException e) {
+        LOG.warn("spark-checkpoint-plus could not make a background write the RDD's"
+            + " checkpoint; the RDD keeps its lineage: {}", e.toString());
+      }
+    }
+  }
 
   /**
    * Takes a batch job's plan for the background: true if its RDDs are claimed and their write
-   * started, false when the caller should write it as usual (not a Spark Streaming job, nothing
-   * to write, or an RDD the plugin does not write).
+   * started (or all are being written already), false when the caller should write it as usual
+   * (not a Spark Streaming job, or an RDD that is not a checkpointed DStream's).
    */
   public boolean offer(SparkContext sc, CheckpointPlan plan, Properties properties) {
-    if (properties == null || properties.getProperty(BATCH_TIME_PROPERTY) == null
-        || plan.order().isEmpty()) {
+    long batch = batchTime(properties);
+    if (batch == Long.MIN_VALUE || plan.order().isEmpty()) {
       return false;
     }
     List<PluginCheckpointData<?>> data = new ArrayList<>();
     for (RDD<?> rdd : plan.order()) {
       if (rdd.checkpointData().isEmpty()
-          || !(rdd.checkpointData().get() instanceof PluginCheckpointData<?> plugin)) {
-        return false;
+          || !(rdd.checkpointData().get() instanceof PluginCheckpointData<?> plugin)
+          || !SparkInternals.generatedByACheckpointedDStream(rdd)) {
+        return false; // a user's checkpoint inside a batch: written as without the setting
       }
       if (plugin.isMarked()) {
         data.add(plugin); // not those being written for an earlier batch
       }
     }
+    publishComplete();
     if (data.isEmpty()) {
-      return true; // nothing new to write: this batch does not wait for the write in flight
+      return true; // nothing new to write: this batch does not wait
     }
     long batchEnded = System.currentTimeMillis();
-    long waitedMs = awaitInFlight();
+    long waitedMs = awaitEarlierBatch(batch);
+    if (waitedMs < 0) {
+      return false; // interrupted: the caller's own write sees it
+    }
+    publishComplete();
     List<PluginCheckpointData<?>> claimed = new ArrayList<>();
     for (PluginCheckpointData<?> d : data) {
       if (d.claim()) {
@@ -87,7 +143,7 @@ public final class BackgroundCheckpoints implements AutoCloseable {
       }
     }
     if (claimed.isEmpty()) {
-      return true; // written by an earlier job: nothing for this one to do, as in Spark
+      return true;
     }
     Properties own = new Properties();
     own.putAll(properties);
@@ -97,7 +153,8 @@ public final class BackgroundCheckpoints implements AutoCloseable {
     own.setProperty(BATCH_ENDED_PROPERTY, String.valueOf(batchEnded));
     synchronized (this) {
       try {
-        inFlight = thread.submit(() -> write(sc, own, claimed));
+        inFlight = thread.submit(() -> write(sc, own, claimed, plan));
+        inFlightBatch = batch;
       } catch (RuntimeException stopped) {
         claimed.forEach(PluginCheckpointData::resetAfterFailure); // Spark's own step writes them
         return false;
@@ -106,30 +163,50 @@ public final class BackgroundCheckpoints implements AutoCloseable {
     return true;
   }
 
-  /** On the background thread: each claimed RDD in the plan's order, parents first. */
-  private static void write(SparkContext sc, Properties own,
-      List<PluginCheckpointData<?>> claimed) {
+  /** On the background thread: each claimed RDD's files in the plan's order, parents first. */
+  private void write(SparkContext sc, Properties own, List<PluginCheckpointData<?>> claimed,
+      CheckpointPlan plan) {
     sc.setLocalProperties(own);
     for (int i = 0; i < claimed.size(); i++) {
+      PluginCheckpointData<?> d = claimed.get(i);
+      CheckpointRDD<?> files;
       try {
-        claimed.get(i).writeClaimed();
+        files = d.writeFiles();
       } catch (Throwable t) {
         LOG.warn("spark-checkpoint-plus could not write a Spark Streaming checkpoint in the"
-            + " background; the RDD stays marked and a later batch's checkpoint follows: {}",
-            t.toString());
+            + " background; the RDD stays marked{}: {}", plan.required().contains(d.rddId())
+            ? " and the next batch fails with this, as this batch would have without the"
+            + " background write" : "", t.toString());
+        if (plan.required().contains(d.rddId())) {
+          failure.compareAndSet(null, t);
+        }
         for (PluginCheckpointData<?> rest : claimed.subList(i + 1, claimed.size())) {
           rest.resetAfterFailure(); // parents first: a child is not written without them
         }
         return;
       }
+      complete.add(() -> {
+        // The event of the truncation belongs to the write's batch, not to the job publishing.
+        Properties jobs = sc.getLocalProperties();
+        sc.setLocalProperties(own);
+        try {
+          d.publish(files);
+        } finally {
+          sc.setLocalProperties(jobs);
+        }
+      });
     }
   }
 
-  /** Waits for the write in flight, if any; returns how long, in milliseconds. */
-  private long awaitInFlight() {
+  /**
+   * Waits for the write in flight when it is an earlier batch's (a batch's several output
+   * operations queue behind one another on the writer's thread without waiting); returns how
+   * long, in milliseconds, or -1 if interrupted.
+   */
+  private long awaitEarlierBatch(long batch) {
     Future<?> previous;
     synchronized (this) {
-      previous = inFlight;
+      previous = inFlightBatch < batch ? inFlight : null;
     }
     if (previous == null || previous.isDone()) {
       return 0;
@@ -139,25 +216,24 @@ public final class BackgroundCheckpoints implements AutoCloseable {
       previous.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return -1;
     } catch (ExecutionException e) {
-      // The write logged its own failure.
+      // The write recorded its own failure.
     }
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
   }
 
   /**
-   * At the context's stop: the write in flight is given a bounded time to end (its jobs end
-   * with the context); its RDDs were never named by a metadata checkpoint if it does not.
+   * At the context's stop (the scheduler has stopped by then, which ends a write in flight):
+   * the writer's thread ends; files written but not yet published are never named by a
+   * metadata checkpoint, and a restart resumes from the last published one.
    */
   @Override
   public void close() {
-    thread.shutdown();
+    thread.shutdownNow();
     try {
-      if (!thread.awaitTermination(30, TimeUnit.SECONDS)) {
-        thread.shutdownNow();
-      }
+      thread.awaitTermination(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
-      thread.shutdownNow();
       Thread.currentThread().interrupt();
     }
   }

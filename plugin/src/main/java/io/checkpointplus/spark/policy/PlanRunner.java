@@ -65,6 +65,17 @@ public final class PlanRunner {
     }
   }
 
+  /**
+   * Before a job, on its thread: background writes that completed become their RDDs'
+   * checkpoints; a failed one that Spark would have written fails this job (a Spark Streaming
+   * batch's), as it would have failed its own batch without the background write.
+   */
+  public void beforeJob(Properties properties) {
+    if (background != null) {
+      background.beforeJob(properties);
+    }
+  }
+
   /** Whether the plan of a Spark Streaming batch went to the background writer. */
   private boolean inBackground(SparkContext sc, CheckpointPlan plan) {
     if (background == null) {
@@ -284,7 +295,7 @@ public final class PlanRunner {
 
   /** Rethrows {@code t} unchanged, checked or not (Spark's job failures are checked). */
   @SuppressWarnings("unchecked")
-  private static <E extends Throwable> E rethrow(Throwable t) throws E {
+  static <E extends Throwable> E rethrow(Throwable t) throws E {
     throw (E) t;
   }
 }

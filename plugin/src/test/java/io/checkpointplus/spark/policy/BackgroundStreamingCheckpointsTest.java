@@ -155,6 +155,46 @@ class BackgroundStreamingCheckpointsTest {
         >= completed.get(0).get("time").asLong());
   }
 
+  /** Whether each user checkpoint inside a batch was checkpointed when its action returned. */
+  private static final List<Boolean> USER_CHECKPOINTED =
+      Collections.synchronizedList(new ArrayList<>());
+
+  /**
+   * Only the RDDs of DStreams with a checkpoint interval go to the background: an RDD a batch's
+   * own code checkpoints is written before its action returns, as without the setting.
+   */
+  @Test
+  void aCheckpointTheBatchsOwnCodeAsksForIsWrittenBeforeItsActionReturns() throws Exception {
+    USER_CHECKPOINTED.clear();
+    SparkContext sc = LocalSpark.withPlugin(tmp.resolve("audit.jsonl"),
+        Map.of("spark.checkpointplus.streaming.backgroundWrite", "true"));
+    JavaSparkContext jsc = new JavaSparkContext(sc);
+    JavaStreamingContext ssc = new JavaStreamingContext(jsc, Durations.milliseconds(BATCH_MS));
+    done = new CountDownLatch(3);
+    try {
+      ssc.checkpoint(tmp.resolve("cp").toString());
+      Queue<JavaRDD<String>> queue = new LinkedList<>();
+      for (List<String> words : INPUT) {
+        queue.add(jsc.parallelize(words, 2));
+      }
+      ssc.queueStream(queue, true).foreachRDD(rdd -> {
+        JavaRDD<Integer> lengths = rdd.map(String::length);
+        lengths.checkpoint();
+        lengths.count();
+        USER_CHECKPOINTED.add(lengths.isCheckpointed());
+        done.countDown();
+      });
+      ssc.start();
+      assertTrue(done.await(120, TimeUnit.SECONDS), "3 batches within 120 s");
+    } finally {
+      ssc.stop(true, false);
+    }
+    assertTrue(USER_CHECKPOINTED.size() >= 3 && !USER_CHECKPOINTED.contains(false),
+        USER_CHECKPOINTED.toString());
+    assertTrue(LocalSpark.events(tmp.resolve("audit.jsonl"), "checkpoint.completed").stream()
+        .noneMatch(e -> e.get("background").asBoolean()));
+  }
+
   /** Counts the batches that complete once registered on the active StreamingContext. */
   private static final class CompletedBatches implements StreamingListener {
     private final CountDownLatch batches;
