@@ -155,6 +155,24 @@ class BackgroundStreamingCheckpointsTest {
         >= completed.get(0).get("time").asLong());
   }
 
+  /** With batches running at once the setting is ignored: every checkpoint is on its batch. */
+  @Test
+  void withConcurrentJobsTheStateIsWrittenOnTheBatchsPath() throws Exception {
+    Path audit = tmp.resolve("concurrent-audit.jsonl");
+    SparkContext sc = LocalSpark.withPlugin(audit, Map.of(
+        "spark.checkpointplus.streaming.backgroundWrite", "true",
+        "spark.streaming.concurrentJobs", "2"));
+    try {
+      run(sc, tmp.resolve("concurrent-cp").toString(), () -> { });
+    } finally {
+      LocalSpark.stop(sc);
+    }
+    List<JsonNode> completed = LocalSpark.events(audit, "checkpoint.completed");
+    assertFalse(completed.isEmpty(), "state checkpoints were written");
+    assertTrue(completed.stream().noneMatch(e -> e.get("background").asBoolean()),
+        completed.toString());
+  }
+
   /** Whether each user checkpoint inside a batch was checkpointed when its action returned. */
   private static final List<Boolean> USER_CHECKPOINTED =
       Collections.synchronizedList(new ArrayList<>());
