@@ -155,6 +155,93 @@ class BackgroundStreamingCheckpointsTest {
         >= completed.get(0).get("time").asLong());
   }
 
+  /**
+   * A state checkpoint that cannot be written fails a batch, with and without the background
+   * write: stock Spark fails the checkpoint's own batch; in the background the write fails after
+   * its batch completed, and the next batch fails with it. Either way the application sees the
+   * write's error once, on a failed output operation, and the batches after it run.
+   */
+  @Test
+  void aFailedBackgroundWriteFailsTheNextBatchWithItsError() throws Exception {
+    Map<String, String> settings = new HashMap<>();
+    settings.put("spark.hadoop.fs." + HeldWritesFileSystem.SCHEME + ".impl",
+        HeldWritesFileSystem.class.getName());
+    settings.put("spark.hadoop.fs." + HeldWritesFileSystem.SCHEME + ".impl.disable.cache", "true");
+    List<String> stockFailures;
+    HeldWritesFileSystem.arm();
+    HeldWritesFileSystem.failInstead = true;
+    SparkContext stockSc = LocalSpark.stock(settings);
+    try {
+      stockFailures = failedOutputs(stockSc, tmp.resolve("stock-cp"));
+    } finally {
+      LocalSpark.stop(stockSc);
+    }
+    HeldWritesFileSystem.arm();
+    HeldWritesFileSystem.failInstead = true;
+    settings.put("spark.checkpointplus.streaming.backgroundWrite", "true");
+    Path audit = tmp.resolve("failed-audit.jsonl");
+    SparkContext sc = LocalSpark.withPlugin(audit, settings);
+    List<String> failures;
+    try {
+      failures = failedOutputs(sc, tmp.resolve("plugin-cp"));
+    } finally {
+      LocalSpark.stop(sc);
+    }
+    assertEquals(1, stockFailures.size(), "stock Spark fails one batch: " + stockFailures);
+    assertTrue(stockFailures.get(0).contains(HeldWritesFileSystem.FAILURE), stockFailures.get(0));
+    assertEquals(1, failures.size(), "one batch fails with the background write's error: "
+        + failures);
+    assertTrue(failures.get(0).contains(HeldWritesFileSystem.FAILURE), failures.get(0));
+    assertTrue(LocalSpark.events(audit, "checkpoint.failed").stream()
+        .anyMatch(e -> e.get("background").asBoolean()),
+        "the failed write is audited as a background one");
+  }
+
+  /**
+   * Runs the stateful count with its second state checkpoint failing, until {@link #BATCHES}
+   * batches completed; returns the failure reason of each failed output operation.
+   */
+  private List<String> failedOutputs(SparkContext sc, Path cp) throws Exception {
+    JavaSparkContext jsc = new JavaSparkContext(sc);
+    JavaStreamingContext ssc = new JavaStreamingContext(jsc, Durations.milliseconds(BATCH_MS));
+    List<String> failures = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch batches = new CountDownLatch(BATCHES);
+    try {
+      ssc.checkpoint(HeldWritesFileSystem.SCHEME + "://" + cp);
+      Queue<JavaRDD<String>> queue = new LinkedList<>();
+      for (List<String> words : INPUT) {
+        queue.add(jsc.parallelize(words, 2));
+      }
+      JavaPairDStream<String, Integer> counts = ssc.queueStream(queue, true,
+          jsc.parallelize(List.<String>of(), 2)).mapToPair(w -> new Tuple2<>(w, 1))
+          .updateStateByKey((List<Integer> ones, Optional<Integer> state) ->
+              Optional.of(state.orElse(0) + ones.size()));
+      counts.checkpoint(Durations.milliseconds(3 * BATCH_MS));
+      counts.foreachRDD(rdd -> {
+        rdd.count();
+      });
+      ssc.addStreamingListener(new StreamingListener() {
+        @Override
+        public void onOutputOperationCompleted(
+            org.apache.spark.streaming.scheduler.StreamingListenerOutputOperationCompleted op) {
+          if (op.outputOperationInfo().failureReason().isDefined()) {
+            failures.add(op.outputOperationInfo().failureReason().get());
+          }
+        }
+
+        @Override
+        public void onBatchCompleted(StreamingListenerBatchCompleted batch) {
+          batches.countDown();
+        }
+      });
+      ssc.start();
+      assertTrue(batches.await(120, TimeUnit.SECONDS), BATCHES + " batches within 120 s");
+    } finally {
+      ssc.stop(true, false);
+    }
+    return new ArrayList<>(failures);
+  }
+
   /** With batches running at once the setting is ignored: every checkpoint is on its batch. */
   @Test
   void withConcurrentJobsTheStateIsWrittenOnTheBatchsPath() throws Exception {

@@ -14,7 +14,7 @@ import org.apache.hadoop.util.Progressable;
  * Local files (scheme {@value #SCHEME}) where the first file created inside the second RDD
  * checkpoint directory ({@code rdd-<id>}) is held, its creating task waiting, until the test
  * {@linkplain #release releases} it: a checkpoint write that takes as long as the test needs,
- * after one that completed.
+ * after one that completed; or, {@link #failInstead}, fails it.
  * Tasks of {@code local} masters run in the test's JVM, so the latches are shared.
  */
 public final class HeldWritesFileSystem extends RawLocalFileSystem {
@@ -24,6 +24,12 @@ public final class HeldWritesFileSystem extends RawLocalFileSystem {
   /** The held checkpoint's directory, and the one written before it. */
   static volatile Path heldDirectory;
   static volatile Path firstDirectory;
+  /**
+   * When set, every file of the held checkpoint fails to be created (an IOException naming
+   * {@link #FAILURE}) instead of waiting.
+   */
+  static volatile boolean failInstead;
+  static final String FAILURE = "the test failed this checkpoint write";
   private static final java.util.Set<Path> SEEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   static void arm() {
@@ -31,6 +37,7 @@ public final class HeldWritesFileSystem extends RawLocalFileSystem {
     released = new CountDownLatch(1);
     heldDirectory = null;
     firstDirectory = null;
+    failInstead = false;
     SEEN.clear();
   }
 
@@ -74,6 +81,9 @@ public final class HeldWritesFileSystem extends RawLocalFileSystem {
 
   private static void holdIfFirstInACheckpoint(Path f) throws IOException {
     Path parent = f.getParent();
+    if (failInstead && parent != null && parent.equals(heldDirectory)) {
+      throw new IOException(FAILURE + " (again): " + f); // every file of it, each retry too
+    }
     if (parent == null || !parent.getName().startsWith("rdd-") || holding.getCount() == 0) {
       return;
     }
@@ -86,6 +96,9 @@ public final class HeldWritesFileSystem extends RawLocalFileSystem {
       }
       heldDirectory = parent;
       holding.countDown();
+      if (failInstead) {
+        throw new IOException(FAILURE + ": " + f);
+      }
       try {
         if (!released.await(120, TimeUnit.SECONDS)) {
           throw new IOException("the test never released the write of " + f);
