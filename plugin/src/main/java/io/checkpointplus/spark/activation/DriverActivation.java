@@ -243,21 +243,26 @@ public final class DriverActivation implements DriverPlugin {
         new CheckpointWriter(audit, settings.filesCommit(), retention, settings.writeByteCopy()),
         reuse, planner,
         new CheckpointVerifier(settings.filesVerify(), retention, audit), settings.maxLineageDepth());
-    if (settings.streamingBackgroundWrite()) {
-      if (sc.conf().getInt("spark.streaming.concurrentJobs", 1) != 1) {
-        // Batches running at once complete and clear their metadata out of order, which the
-        // argument that a restart finds its input relies on.
-        LOG.warn("spark-checkpoint-plus writes Spark Streaming checkpoints before each batch"
-            + " completes, as without {}: spark.streaming.concurrentJobs is not 1",
-            CheckpointPlusConfig.STREAMING_BACKGROUND_WRITE.key());
-      } else if (SparkInternals.canFinishCheckpointsElsewhere()) {
-        background = new BackgroundCheckpoints();
+    boolean streamingInBackground = settings.streamingBackgroundWrite();
+    if (streamingInBackground && sc.conf().getInt("spark.streaming.concurrentJobs", 1) != 1) {
+      // Batches running at once complete and clear their metadata out of order, which the
+      // argument that a restart finds its input relies on.
+      LOG.warn("spark-checkpoint-plus writes Spark Streaming checkpoints before each batch"
+          + " completes, as without {}: spark.streaming.concurrentJobs is not 1",
+          CheckpointPlusConfig.STREAMING_BACKGROUND_WRITE.key());
+      streamingInBackground = false;
+    }
+    if (streamingInBackground || settings.rddBackgroundWrite()) {
+      if (SparkInternals.canFinishCheckpointsElsewhere()) {
+        background = new BackgroundCheckpoints(streamingInBackground, settings.rddBackgroundWrite(),
+            reuse);
       } else {
-        LOG.warn("spark-checkpoint-plus writes Spark Streaming checkpoints before each batch"
-            + " completes, as without {}: this Spark's checkpoint data has no cpRDD field",
-            CheckpointPlusConfig.STREAMING_BACKGROUND_WRITE.key());
-        recordHookStatus(sparkVersion, "degraded", "no background writes of Spark Streaming"
-            + " checkpoints: RDDCheckpointData.cpRDD not found");
+        LOG.warn("spark-checkpoint-plus writes checkpoints before their job completes, as"
+            + " without {} and {}: this Spark's checkpoint data has no cpRDD field",
+            CheckpointPlusConfig.STREAMING_BACKGROUND_WRITE.key(),
+            CheckpointPlusConfig.RDD_BACKGROUND_WRITE.key());
+        recordHookStatus(sparkVersion, "degraded", "no background checkpoint writes:"
+            + " RDDCheckpointData.cpRDD not found");
       }
     }
     SchedulerSwap.install(sc, interceptor,

@@ -110,7 +110,9 @@ public final class CheckpointWriter {
       results = runWriteJob(sc, rdd, new PartitionWriteTask<T>(dir, sc.broadcast(
           new SerializableConfiguration(sc.hadoopConfiguration()),
           ClassTag$.MODULE$.apply(SerializableConfiguration.class)), files.commitMode(), tag,
-          rdd.id(), byteCopy && isSerialized(rdd.getStorageLevel())));
+          rdd.id(), byteCopy && isSerialized(rdd.getStorageLevel()), "true".equals(
+              sc.getLocalProperty(io.checkpointplus.spark.policy.BackgroundCheckpoints
+                  .CACHED_ONLY_PROPERTY))));
       Option<Partitioner> partitioner = rdd.partitioner();
       CheckpointManifest.PartitionerFile partitionerFile = partitioner.isDefined()
           ? files.writePartitioner(partitioner.get(), SparkEnv.get().serializer().newInstance(),

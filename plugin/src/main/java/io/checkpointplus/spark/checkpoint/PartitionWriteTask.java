@@ -28,7 +28,7 @@ import scala.runtime.AbstractFunction2;
  */
 final class PartitionWriteTask<T> extends AbstractFunction2<TaskContext, Iterator<T>, byte[]>
     implements Serializable {
-  private static final long serialVersionUID = 2L;
+  private static final long serialVersionUID = 3L;
 
   private final String dir;
   private final Broadcast<SerializableConfiguration> hadoopConf;
@@ -37,21 +37,33 @@ final class PartitionWriteTask<T> extends AbstractFunction2<TaskContext, Iterato
   private final int rddId;
   /** Whether to try byte copy: enabled, and the RDD's storage level is a serialized one. */
   private final boolean byteCopy;
+  /**
+   * Whether only a partition read from the block manager may be written: a background write
+   * of an RDD checkpoint never writes records computed again after its action returned.
+   */
+  private final boolean cachedOnly;
 
   PartitionWriteTask(String dir, Broadcast<SerializableConfiguration> hadoopConf,
-      CommitMode commit, ClassTag<T> tag, int rddId, boolean byteCopy) {
+      CommitMode commit, ClassTag<T> tag, int rddId, boolean byteCopy, boolean cachedOnly) {
     this.dir = dir;
     this.hadoopConf = hadoopConf;
     this.commit = commit;
     this.tag = tag;
     this.rddId = rddId;
     this.byteCopy = byteCopy;
+    this.cachedOnly = cachedOnly;
   }
 
   @Override
   public byte[] apply(TaskContext context, Iterator<T> records) {
     long start = System.nanoTime();
     boolean fromCache = PartitionSource.readFromBlockManager(records);
+    if (cachedOnly && !fromCache) {
+      throw new IllegalStateException("Partition " + context.partitionId() + " of RDD " + rddId
+          + " is no longer in the block manager (unpersisted or evicted since its action);"
+          + " a background checkpoint write never writes recomputed records, so the RDD stays"
+          + " marked for its next action");
+    }
     SparkEnv env = SparkEnv.get();
     try {
       CheckpointFileManager files =

@@ -64,6 +64,11 @@ public final class PluginCheckpointData<T> extends ReliableRDDCheckpointData<T> 
     return rdd.id();
   }
 
+  /** The RDD this checkpoint data belongs to (Spark's own accessor is private). */
+  public RDD<T> checkpointedRdd() {
+    return rdd;
+  }
+
   /** Whether the RDD is marked and nothing has started writing it. */
   public boolean isMarked() {
     synchronized (RDDCheckpointData$.MODULE$) {

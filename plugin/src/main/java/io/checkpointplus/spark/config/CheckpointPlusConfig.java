@@ -104,6 +104,20 @@ public final class CheckpointPlusConfig {
           + " may be one checkpoint interval older than without it. Jobs outside Spark"
           + " Streaming are not affected.");
 
+  public static final ConfigEntry<Boolean> RDD_BACKGROUND_WRITE = ConfigEntry.bool(
+      PREFIX + "rdd.backgroundWrite", false,
+      "Outside Spark Streaming: the action returns once its job is done, and the checkpoint"
+          + " files are written on a background thread from the blocks the job stored (the"
+          + " application's persist, or the plugin's own with reuse.enabled, held until the"
+          + " write has read it); the RDD becomes checkpointed (isCheckpointed true, lineage"
+          + " truncated) at the first job that starts after the files are complete. Until then"
+          + " jobs use its lineage. A background write never writes recomputed records: a"
+          + " partition whose block is gone fails the write, which is logged and audited, and the"
+          + " RDD stays marked, to be written by its next action. One write in flight at a time:"
+          + " an action that checkpoints while one is in flight waits for it. An RDD with no"
+          + " stored blocks to read (not persisted, reuse off) is written before its action"
+          + " returns, as without the setting.");
+
   public static final ConfigEntry<CommitMode> FILES_COMMIT = ConfigEntry.oneOf(
       PREFIX + "files.commit", CommitMode.AUTO,
       "How a partition file is committed; in every mode only the task attempt Spark's"
@@ -216,7 +230,7 @@ public final class CheckpointPlusConfig {
   public static final List<ConfigEntry<?>> ALL = List.of(
       ENABLED, DIR, REUSE_ENABLED, REUSE_STORAGE_LEVEL, REUSE_UNPERSIST_AFTER, WRITE_BYTE_COPY,
       ANCESTORS_POLICY, ANCESTORS_MAX_LINEAGE_DEPTH, ANCESTORS_PARALLELISM, ANCESTORS_DRY_RUN,
-      STREAMING_BACKGROUND_WRITE, FILES_COMMIT, FILES_VERIFY, FILES_RETENTION_ENABLED, FILES_RETENTION_KEEP_LAST,
+      STREAMING_BACKGROUND_WRITE, RDD_BACKGROUND_WRITE, FILES_COMMIT, FILES_VERIFY, FILES_RETENTION_ENABLED, FILES_RETENTION_KEEP_LAST,
       FILES_RETENTION_OLDER_THAN, FILES_RETENTION_INCLUDE_UNOWNED, FILES_RETENTION_DRY_RUN,
       AUDIT_SINKS, AUDIT_PATH, AUDIT_QUEUE_SIZE, UI_ENABLED, UI_RETAINED_CHECKPOINTS, SQL_ENABLED,
       SQL_WRAPPED_FILE_MANAGER_CLASS,

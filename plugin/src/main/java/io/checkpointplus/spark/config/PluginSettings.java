@@ -33,6 +33,7 @@ public final class PluginSettings {
   private final int maxLineageDepth;
   private final int ancestorParallelism;
   private final boolean streamingBackgroundWrite;
+  private final boolean rddBackgroundWrite;
   private final boolean ancestorDryRun;
   private final CommitMode filesCommit;
   private final VerifyMode filesVerify;
@@ -76,6 +77,7 @@ public final class PluginSettings {
     this.ancestorParallelism = read.value(ANCESTORS_PARALLELISM);
     this.ancestorDryRun = read.value(ANCESTORS_DRY_RUN);
     this.streamingBackgroundWrite = read.value(STREAMING_BACKGROUND_WRITE);
+    this.rddBackgroundWrite = read.value(RDD_BACKGROUND_WRITE);
     this.filesCommit = read.value(FILES_COMMIT);
     this.filesVerify = read.value(FILES_VERIFY);
     this.retentionEnabled = read.value(FILES_RETENTION_ENABLED);
@@ -233,6 +235,10 @@ public final class PluginSettings {
 
   public boolean streamingBackgroundWrite() {
     return streamingBackgroundWrite;
+  }
+
+  public boolean rddBackgroundWrite() {
+    return rddBackgroundWrite;
   }
 
   public CommitMode filesCommit() {

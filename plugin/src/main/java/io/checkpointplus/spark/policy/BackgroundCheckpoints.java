@@ -1,10 +1,13 @@
 package io.checkpointplus.spark.policy;
 
 import io.checkpointplus.spark.checkpoint.PluginCheckpointData;
+import io.checkpointplus.spark.checkpoint.ReuseLedger;
 import io.checkpointplus.spark.checkpoint.SparkInternals;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -42,6 +45,16 @@ import org.slf4j.LoggerFactory;
  * bounds how far lineage grows and keeps the input the restart needs within what Spark
  * remembers. A failed write of a checkpoint Spark itself would have written fails the next
  * streaming job on the job's thread, as the batch would have failed in stock Spark.
+ *
+ * <p>With {@code spark.checkpointplus.rdd.backgroundWrite}, the same for a job outside Spark
+ * Streaming whose planned RDDs are all persisted: the action returns once its job is done. Such a
+ * write reads only the blocks the job stored ({@link #CACHED_ONLY_PROPERTY}): records computed
+ * again after the action returned could differ from the ones it saw (input rewritten, a random
+ * step), so a partition whose block is gone fails the write, and the RDD, put back to marked,
+ * is written by its next action. Its complete files are published before the next job of any
+ * thread, as Spark's own {@code checkpoint()} runs at the end of one thread's job while others
+ * may be scheduling; a failure is logged and audited and fails no job, since the application has
+ * moved on from the action that asked for it.
  */
 public final class BackgroundCheckpoints implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BackgroundCheckpoints.class);
@@ -53,6 +66,14 @@ public final class BackgroundCheckpoints implements AutoCloseable {
   public static final String BATCH_ENDED_PROPERTY = "spark.checkpointplus.internal.batchEndedAt";
   /** Set on the background write's jobs: the events say it was written in the background. */
   public static final String BACKGROUND_PROPERTY = "spark.checkpointplus.internal.background";
+  /** Set on an RDD checkpoint's background write: only partitions read from blocks are written. */
+  public static final String CACHED_ONLY_PROPERTY = "spark.checkpointplus.internal.cachedOnly";
+
+  /** Whether Spark Streaming's batches, and jobs outside Spark Streaming, write in the background. */
+  private final boolean streaming;
+  private final boolean rdds;
+  /** The plugin's persist of an RDD is held until its background write has read it. */
+  private final ReuseLedger reuse;
 
   private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "checkpoint-plus-background");
@@ -62,10 +83,23 @@ public final class BackgroundCheckpoints implements AutoCloseable {
   /** The latest submitted write and its batch. */
   private Future<?> inFlight;
   private long inFlightBatch = Long.MIN_VALUE;
-  /** Complete writes waiting to be published on a streaming job's thread. */
+  /** Complete writes of batches, waiting to be published on a streaming job's thread. */
   private final ConcurrentLinkedQueue<Runnable> complete = new ConcurrentLinkedQueue<>();
+  /** Complete writes of RDD checkpoints, published before the next job of any thread. */
+  private final ConcurrentLinkedQueue<Runnable> completeRdds = new ConcurrentLinkedQueue<>();
   /** A failed write of a checkpoint Spark would have written, for the next streaming job. */
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+  /**
+   * @param streaming whether Spark Streaming batches' checkpoints are written in the background
+   * @param rdds whether those of jobs outside Spark Streaming are, when persisted
+   * @param reuse the plugin's persists for checkpoints, held by a write until it is done
+   */
+  public BackgroundCheckpoints(boolean streaming, boolean rdds, ReuseLedger reuse) {
+    this.streaming = streaming;
+    this.rdds = rdds;
+    this.reuse = reuse;
+  }
 
   private static long batchTime(Properties properties) {
     String batch = properties == null ? null : properties.getProperty(BATCH_TIME_PROPERTY);
@@ -80,22 +114,23 @@ public final class BackgroundCheckpoints implements AutoCloseable {
   }
 
   /**
-   * On a streaming job's thread, before its job: publishes complete writes, and fails the job
-   * with a required write's failure, once.
+   * Before any job, on its thread: publishes complete RDD checkpoints; before a streaming job
+   * also complete batch checkpoints, and fails the job with a required write's failure, once.
    */
   public void beforeJob(Properties properties) {
+    publish(completeRdds);
     if (batchTime(properties) == Long.MIN_VALUE) {
       return;
     }
-    publishComplete();
+    publish(complete);
     Throwable failed = failure.getAndSet(null);
     if (failed != null) {
       throw PlanRunner.<RuntimeException>rethrow(failed);
     }
   }
 
-  private void publishComplete() {
-    for (Runnable publish; (publish = complete.poll()) != null; ) {
+  private static void publish(ConcurrentLinkedQueue<Runnable> writes) {
+    for (Runnable publish; (publish = writes.poll()) != null; ) {
       try {
         publish.run();
       } catch (RuntimeException e) {
@@ -105,41 +140,60 @@ public final class BackgroundCheckpoints implements AutoCloseable {
     }
   }
 
+  /** Publishes the complete writes a job of this kind may publish. */
+  private void publishComplete(boolean streamingJob) {
+    publish(completeRdds);
+    if (streamingJob) {
+      publish(complete);
+    }
+  }
+
   /**
-   * Takes a batch job's plan for the background: true if its RDDs are claimed and their write
-   * started (or all are being written already), false when the caller should write it as usual
-   * (not a Spark Streaming job, or an RDD that is not a checkpointed DStream's).
+   * Takes a job's plan for the background: true if its RDDs are claimed and their write started
+   * (or all are being written already), false when the caller should write it as usual: the
+   * job's kind is not written in the background, or one of its RDDs is not one that may be (in
+   * a batch, an RDD that is not a checkpointed DStream's; outside, one not persisted).
    */
   public boolean offer(SparkContext sc, CheckpointPlan plan, Properties properties) {
     long batch = batchTime(properties);
-    if (batch == Long.MIN_VALUE || plan.order().isEmpty()) {
+    boolean streamingJob = batch != Long.MIN_VALUE;
+    if (plan.order().isEmpty() || !(streamingJob ? streaming : rdds)) {
       return false;
     }
     List<PluginCheckpointData<?>> data = new ArrayList<>();
     for (RDD<?> rdd : plan.order()) {
       if (rdd.checkpointData().isEmpty()
           || !(rdd.checkpointData().get() instanceof PluginCheckpointData<?> plugin)
-          || !SparkInternals.generatedByACheckpointedDStream(rdd)) {
-        return false; // a user's checkpoint inside a batch: written as without the setting
+          || !(streamingJob ? SparkInternals.generatedByACheckpointedDStream(rdd)
+              : rdd.getStorageLevel().isValid())) {
+        // A user's checkpoint inside a batch, or an RDD whose write would compute it again:
+        // written as without the setting.
+        return false;
       }
       if (plugin.isMarked()) {
         data.add(plugin); // not those being written for an earlier batch
       }
     }
-    publishComplete();
+    publishComplete(streamingJob);
     if (data.isEmpty()) {
-      return true; // nothing new to write: this batch does not wait
+      return true; // nothing new to write: this job does not wait
     }
     long batchEnded = System.currentTimeMillis();
-    long waitedMs = awaitEarlierBatch(batch);
+    long waitedMs = awaitPrevious(batch, streamingJob);
     if (waitedMs < 0) {
       return false; // interrupted: the caller's own write sees it
     }
-    publishComplete();
+    publishComplete(streamingJob);
     List<PluginCheckpointData<?>> claimed = new ArrayList<>();
+    List<RDD<?>> held = new ArrayList<>();
     for (PluginCheckpointData<?> d : data) {
       if (d.claim()) {
         claimed.add(d);
+        // The job's own hold on the plugin's persist ends when it returns: the write holds it
+        // too, so the blocks it reads stay until it has read them.
+        if (reuse.acquire(d.checkpointedRdd())) {
+          held.add(d.checkpointedRdd());
+        }
       }
     }
     if (claimed.isEmpty()) {
@@ -151,21 +205,35 @@ public final class BackgroundCheckpoints implements AutoCloseable {
     own.setProperty(BACKGROUND_PROPERTY, "true");
     own.setProperty(WAITED_MS_PROPERTY, String.valueOf(waitedMs));
     own.setProperty(BATCH_ENDED_PROPERTY, String.valueOf(batchEnded));
+    if (!streamingJob) {
+      own.setProperty(CACHED_ONLY_PROPERTY, "true");
+    }
     synchronized (this) {
       try {
-        inFlight = thread.submit(() -> write(sc, own, claimed, plan));
+        inFlight = thread.submit(() -> {
+          Set<Integer> written = new HashSet<>();
+          try {
+            write(sc, own, claimed, plan, streamingJob, written);
+          } finally {
+            held.forEach(rdd -> release(rdd, written.contains(rdd.id())));
+          }
+        });
         inFlightBatch = batch;
       } catch (RuntimeException stopped) {
         claimed.forEach(PluginCheckpointData::resetAfterFailure); // Spark's own step writes them
+        held.forEach(rdd -> release(rdd, false));
         return false;
       }
     }
     return true;
   }
 
-  /** On the background thread: each claimed RDD's files in the plan's order, parents first. */
+  /**
+   * On the background thread: each claimed RDD's files in the plan's order, parents first; the
+   * ids of those written go to {@code written}.
+   */
   private void write(SparkContext sc, Properties own, List<PluginCheckpointData<?>> claimed,
-      CheckpointPlan plan) {
+      CheckpointPlan plan, boolean streamingJob, Set<Integer> written) {
     sc.setLocalProperties(own);
     for (int i = 0; i < claimed.size(); i++) {
       PluginCheckpointData<?> d = claimed.get(i);
@@ -173,11 +241,13 @@ public final class BackgroundCheckpoints implements AutoCloseable {
       try {
         files = d.writeFiles();
       } catch (Throwable t) {
-        LOG.warn("spark-checkpoint-plus could not write a Spark Streaming checkpoint in the"
-            + " background; the RDD stays marked{}: {}", plan.required().contains(d.rddId())
-            ? " and the next batch fails with this, as this batch would have without the"
-            + " background write" : "", t.toString());
-        if (plan.required().contains(d.rddId())) {
+        boolean failsNextBatch = streamingJob && plan.required().contains(d.rddId());
+        LOG.warn("spark-checkpoint-plus could not write {} checkpoint of RDD {} in the"
+            + " background; the RDD stays marked{}: {}", streamingJob ? "a Spark Streaming"
+            : "the", d.rddId(), failsNextBatch ? " and the next batch fails with this, as this"
+            + " batch would have without the background write"
+            : streamingJob ? "" : ", to be written by its next action", t.toString());
+        if (failsNextBatch) {
           failure.compareAndSet(null, t);
         }
         for (PluginCheckpointData<?> rest : claimed.subList(i + 1, claimed.size())) {
@@ -185,7 +255,8 @@ public final class BackgroundCheckpoints implements AutoCloseable {
         }
         return;
       }
-      complete.add(() -> {
+      written.add(d.rddId());
+      (streamingJob ? complete : completeRdds).add(() -> {
         // The event of the truncation belongs to the write's batch, not to the job publishing.
         Properties jobs = sc.getLocalProperties();
         sc.setLocalProperties(own);
@@ -198,15 +269,25 @@ public final class BackgroundCheckpoints implements AutoCloseable {
     }
   }
 
+  /** Gives back a write's hold on the plugin's persist of {@code rdd}; never throws. */
+  private void release(RDD<?> rdd, boolean written) {
+    try {
+      reuse.release(rdd, written);
+    } catch (RuntimeException e) {
+      LOG.warn("Could not unpersist RDD {} persisted for its checkpoint: {}", rdd.id(),
+          e.toString());
+    }
+  }
+
   /**
-   * Waits for the write in flight when it is an earlier batch's (a batch's several output
+   * Waits for the write in flight, unless it is this batch's (a batch's several output
    * operations queue behind one another on the writer's thread without waiting); returns how
    * long, in milliseconds, or -1 if interrupted.
    */
-  private long awaitEarlierBatch(long batch) {
+  private long awaitPrevious(long batch, boolean streamingJob) {
     Future<?> previous;
     synchronized (this) {
-      previous = inFlightBatch < batch ? inFlight : null;
+      previous = !streamingJob || inFlightBatch < batch ? inFlight : null;
     }
     if (previous == null || previous.isDone()) {
       return 0;

@@ -54,6 +54,17 @@ public final class CheckpointRow {
   /** Streaming batch time (ms) and output operation, for checkpoints of DStream jobs. */
   public Long batchTime;
   public Integer outputOpId;
+  /**
+   * True when written off its batch's path ({@code spark.checkpointplus.streaming.backgroundWrite}),
+   * false when on it; absent from older logs.
+   */
+  public Boolean background;
+  /** How long the batch waited for the previous background write; 0 when it did not wait. */
+  public Long batchWaitedMs;
+  /** When a background checkpoint became the RDD's checkpoint (lineage truncated), ms since the epoch. */
+  public Long truncatedAt;
+  /** How long after its batch's job ended that happened. */
+  public Long truncatedAfterBatchMs;
   public String dir;
   /** The Spark jobs that wrote this checkpoint, and their stages. */
   public List<Integer> jobIds;
@@ -196,6 +207,10 @@ public final class CheckpointRow {
     c.lineageDepthAfter = lineageDepthAfter;
     c.batchTime = batchTime;
     c.outputOpId = outputOpId;
+    c.background = background;
+    c.batchWaitedMs = batchWaitedMs;
+    c.truncatedAt = truncatedAt;
+    c.truncatedAfterBatchMs = truncatedAfterBatchMs;
     c.dir = dir;
     c.cause = cause;
     return c;

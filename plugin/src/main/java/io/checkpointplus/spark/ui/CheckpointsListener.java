@@ -260,6 +260,9 @@ public final class CheckpointsListener extends SparkListener {
       case "checkpoint.cleaned":
         cleaned(e);
         break;
+      case "checkpoint.truncated":
+        truncated(e);
+        break;
       case "checkpoint.ancestor":
         ancestor(e);
         break;
@@ -403,6 +406,9 @@ public final class CheckpointsListener extends SparkListener {
     }
     attachPlan(row, e);
     row.durationMs = longOrNull(e.get("durationMs"));
+    Object background = e.get("background");
+    row.background = background instanceof Boolean b ? b : null;
+    row.batchWaitedMs = longOrNull(e.get("batchWaitedMs"));
     return row;
   }
 
@@ -489,6 +495,30 @@ public final class CheckpointsListener extends SparkListener {
     lists.id = id;
     addCleaned(lists, entry);
     store.write(CheckpointDetails.of(id, lists.detailLists()));
+  }
+
+  /** A background checkpoint became its RDD's: the row of its latest checkpoint says when. */
+  private void truncated(Map<String, Object> e) {
+    Integer rdd = integer(e, "rddId");
+    Long id = rdd == null ? null : latestByRdd.get(rdd);
+    Long at = longOrNull(e.get("time"));
+    if (id == null || at == null || inProgress.containsKey(rdd)) {
+      return;
+    }
+    CheckpointRow row;
+    try {
+      row = store.read(CheckpointRow.class, id);
+    } catch (java.util.NoSuchElementException dropped) {
+      return; // beyond the retained rows
+    } catch (Exception ex) {
+      throw new IllegalStateException(ex);
+    }
+    row.truncatedAt = at;
+    row.truncatedAfterBatchMs = longOrNull(e.get("afterBatchMs"));
+    store.write(row, true);
+    if (summary.latestCompleted != null && summary.latestCompleted.id == id) {
+      summary.latestCompleted = row.brief();
+    }
   }
 
   private static void addCleaned(CheckpointRow row, Map<String, Object> entry) {

@@ -30,6 +30,11 @@ public final class HeldWritesFileSystem extends RawLocalFileSystem {
    */
   static volatile boolean failInstead;
   static final String FAILURE = "the test failed this checkpoint write";
+  /**
+   * When set, the hold is at the creation of the checkpoint's directory, on the driver before
+   * the write's job runs, instead of at its first file.
+   */
+  static volatile boolean holdDirectoryCreation;
   private static final java.util.Set<Path> SEEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   static void arm() {
@@ -38,6 +43,7 @@ public final class HeldWritesFileSystem extends RawLocalFileSystem {
     heldDirectory = null;
     firstDirectory = null;
     failInstead = false;
+    holdDirectoryCreation = false;
     SEEN.clear();
   }
 
@@ -79,8 +85,32 @@ public final class HeldWritesFileSystem extends RawLocalFileSystem {
         progress);
   }
 
+  @Override
+  public boolean mkdirs(Path f) throws IOException {
+    holdIfACheckpointDirectory(f);
+    return super.mkdirs(f);
+  }
+
+  @Override
+  public boolean mkdirs(Path f, FsPermission permission) throws IOException {
+    holdIfACheckpointDirectory(f);
+    return super.mkdirs(f, permission);
+  }
+
+  private static void holdIfACheckpointDirectory(Path f) throws IOException {
+    if (holdDirectoryCreation) {
+      hold(f, f);
+    }
+  }
+
   private static void holdIfFirstInACheckpoint(Path f) throws IOException {
-    Path parent = f.getParent();
+    if (!holdDirectoryCreation) {
+      hold(f.getParent(), f);
+    }
+  }
+
+  /** Holds (or fails) the write of {@code f} if it is the second checkpoint directory's. */
+  private static void hold(Path parent, Path f) throws IOException {
     if (failInstead && parent != null && parent.equals(heldDirectory)) {
       throw new IOException(FAILURE + " (again): " + f); // every file of it, each retry too
     }

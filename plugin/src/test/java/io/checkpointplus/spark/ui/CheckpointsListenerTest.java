@@ -229,6 +229,52 @@ class CheckpointsListenerTest {
     }
   }
 
+  /**
+   * A state checkpoint written in the background: its row says so, how long its batch waited
+   * for the previous write, and when its lineage was truncated, in Spark's disk-backed store
+   * as in memory, on the details page as in the API.
+   */
+  @Test
+  void aBackgroundCheckpointShowsItsBatchsWaitAndWhenItsLineageWasTruncated() throws Exception {
+    List<Map<String, Object>> events = List.of(
+        event("checkpoint.started", 5_000, "rddId", 7, "dir", "file:/cp/rdd-7",
+            "batchTime", 4_000L, "background", true),
+        event("checkpoint.completed", 5_400, "rddId", 7, "dir", "file:/cp/rdd-7",
+            "batchTime", 4_000L, "durationMs", 400L, "partitions", 2, "bytes", 10L,
+            "background", true, "batchWaitedMs", 120L),
+        event("checkpoint.started", 6_000, "rddId", 9, "dir", "file:/cp/rdd-9"),
+        event("checkpoint.completed", 6_100, "rddId", 9, "dir", "file:/cp/rdd-9",
+            "durationMs", 100L, "partitions", 2, "bytes", 10L, "background", false,
+            "batchWaitedMs", 0L),
+        event("checkpoint.truncated", 6_800, "rddId", 7, "afterBatchMs", 1_500L));
+    RocksDB disk = new RocksDB(tmp.resolve("background-store").toFile());
+    try {
+      for (KVStore kv : List.<KVStore>of(new InMemoryStore(), disk)) {
+        ElementTrackingStore store = tracking(kv);
+        CheckpointsListener listener = new CheckpointsListener(store, 1000);
+        events.forEach(e -> listener.onOtherEvent(new CheckpointPlusListenerEvent(e)));
+        CheckpointsQueries q = new CheckpointsQueries(store);
+        CheckpointRow background = q.checkpoint(1).orElseThrow();
+        assertEquals(Boolean.TRUE, background.background);
+        assertEquals(120L, background.batchWaitedMs);
+        assertEquals(6_800L, background.truncatedAt);
+        assertEquals(1_500L, background.truncatedAfterBatchMs);
+        String page = CheckpointsPages.details(background);
+        assertTrue(page.contains("in the background, after its batch (the batch waited 120 ms"),
+            page);
+        assertTrue(page.contains("Lineage truncated"), page);
+        CheckpointRow onItsPath = q.checkpoint(2).orElseThrow();
+        assertEquals(Boolean.FALSE, onItsPath.background);
+        assertNull(onItsPath.truncatedAt);
+        assertTrue(CheckpointsPages.details(onItsPath).contains("on its batch's or action's path"));
+        assertEquals(Boolean.TRUE, json(q.history("id", false, 1, 100)).toString()
+            .contains("\"truncatedAfterBatchMs\":1500"), "the API has it");
+      }
+    } finally {
+      disk.close();
+    }
+  }
+
   private static JsonNode json(Object value) {
     return JSON.valueToTree(value);
   }
