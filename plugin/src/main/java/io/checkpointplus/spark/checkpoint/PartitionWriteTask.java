@@ -58,7 +58,8 @@ final class PartitionWriteTask<T> extends AbstractFunction2<TaskContext, Iterato
   public byte[] apply(TaskContext context, Iterator<T> records) {
     long start = System.nanoTime();
     boolean fromCache = PartitionSource.readFromBlockManager(records);
-    if (cachedOnly && !fromCache) {
+    // A retry may read the block an earlier attempt computed (getOrCompute stores it first).
+    if (cachedOnly && (!fromCache || context.attemptNumber() > 0)) {
       throw new IllegalStateException("Partition " + context.partitionId() + " of RDD " + rddId
           + " is no longer in the block manager (unpersisted or evicted since its action);"
           + " a background checkpoint write never writes recomputed records, so the RDD stays"

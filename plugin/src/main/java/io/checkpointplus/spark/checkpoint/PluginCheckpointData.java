@@ -64,11 +64,6 @@ public final class PluginCheckpointData<T> extends ReliableRDDCheckpointData<T> 
     return rdd.id();
   }
 
-  /** The RDD this checkpoint data belongs to (Spark's own accessor is private). */
-  public RDD<T> checkpointedRdd() {
-    return rdd;
-  }
-
   /** Whether the RDD is marked and nothing has started writing it. */
   public boolean isMarked() {
     synchronized (RDDCheckpointData$.MODULE$) {
@@ -118,7 +113,7 @@ public final class PluginCheckpointData<T> extends ReliableRDDCheckpointData<T> 
     synchronized (RDDCheckpointData$.MODULE$) {
       try {
         SparkInternals.setCheckpointRdd(this, checkpoint);
-      } catch (IllegalAccessException e) {
+      } catch (IllegalAccessException | RuntimeException e) {
         cpState_$eq(CheckpointState$.MODULE$.Initialized());
         throw new IllegalStateException("cannot finish the checkpoint of RDD " + rdd.id(), e);
       }

@@ -73,6 +73,11 @@ public final class ReuseLedger {
     }
   }
 
+  /** Whether {@code rdd}'s storage level is the plugin's persist, not one the application set. */
+  public boolean isPluginPersist(RDD<?> rdd) {
+    return rdd.getStorageLevel() == level;
+  }
+
   /** How many RDDs running jobs hold persisted now (for tests and bounded-memory checks). */
   synchronized int held() {
     return holders.size();

@@ -62,6 +62,34 @@ public final class SparkInternals {
   }
 
   /**
+   * Whether every partition of {@code rdd} has a block stored on some executor, as the block
+   * manager master knows it once the job that stored them has ended (executors report each block
+   * synchronously). False when a partition has none (a partial action, an eviction) or when this
+   * cannot be told.
+   */
+  public static boolean everyPartitionStored(RDD<?> rdd) {
+    try {
+      int partitions = rdd.partitions().length;
+      org.apache.spark.storage.BlockId[] ids = new org.apache.spark.storage.BlockId[partitions];
+      for (int p = 0; p < partitions; p++) {
+        ids[p] = new RDDBlockId(rdd.id(), p);
+      }
+      // An IndexedSeq of Seqs of locations; its type differs between Scala 2.12 and 2.13.
+      scala.collection.Iterable<?> locations =
+          SparkEnv.get().blockManager().master().getLocations(ids);
+      for (scala.collection.Iterator<?> it = locations.iterator(); it.hasNext(); ) {
+        if (((scala.collection.Iterable<?>) it.next()).isEmpty()) {
+          return false;
+        }
+      }
+      return locations.size() == partitions;
+    } catch (Exception | LinkageError e) {
+      unknown("the stored blocks of RDD " + rdd.id(), e);
+      return false;
+    }
+  }
+
+  /**
    * Whether {@code rdd} is one a DStream with a checkpoint interval generated, in the graph of
    * the active StreamingContext: a state (or windowed) stream's RDD, not one a batch's own code
    * checkpoints. False when unknown.
@@ -131,6 +159,21 @@ public final class SparkInternals {
       return DO_CHECKPOINT_CALLED != null && DO_CHECKPOINT_CALLED.getBoolean(rdd);
     } catch (ReflectiveOperationException | RuntimeException e) {
       return false;
+    }
+  }
+
+  /**
+   * Undoes {@link #doCheckpointCalled} for {@code rdd}, whose checkpoint an action's background
+   * write failed to write: the next action that reaches it checkpoints it, as Spark would have
+   * after that action. Nothing if the field is unknown.
+   */
+  public static void forgetCheckpointWalk(RDD<?> rdd) {
+    try {
+      if (DO_CHECKPOINT_CALLED != null) {
+        DO_CHECKPOINT_CALLED.setBoolean(rdd, false);
+      }
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      unknown("whether RDD " + rdd.id() + " was walked", e);
     }
   }
 

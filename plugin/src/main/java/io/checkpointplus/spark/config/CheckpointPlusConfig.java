@@ -106,17 +106,16 @@ public final class CheckpointPlusConfig {
 
   public static final ConfigEntry<Boolean> RDD_BACKGROUND_WRITE = ConfigEntry.bool(
       PREFIX + "rdd.backgroundWrite", false,
-      "Outside Spark Streaming: the action returns once its job is done, and the checkpoint"
-          + " files are written on a background thread from the blocks the job stored (the"
-          + " application's persist, or the plugin's own with reuse.enabled, held until the"
-          + " write has read it); the RDD becomes checkpointed (isCheckpointed true, lineage"
-          + " truncated) at the first job that starts after the files are complete. Until then"
-          + " jobs use its lineage. A background write never writes recomputed records: a"
-          + " partition whose block is gone fails the write, which is logged and audited, and the"
-          + " RDD stays marked, to be written by its next action. One write in flight at a time:"
-          + " an action that checkpoints while one is in flight waits for it. An RDD with no"
-          + " stored blocks to read (not persisted, reuse off) is written before its action"
-          + " returns, as without the setting.");
+      "Outside Spark Streaming: when every RDD a job checkpoints was persisted by the"
+          + " application, the action returns once its job is done, and the checkpoint files are"
+          + " written on a background thread from the blocks the job stored; the RDD becomes"
+          + " checkpointed (isCheckpointed true, lineage truncated) at the first job that starts"
+          + " after the files are complete. Until then jobs use its lineage. A background write"
+          + " never writes recomputed records: a partition whose block is gone fails the write,"
+          + " which is logged and audited, and the RDD stays marked, to be written by its next"
+          + " action. One write in flight at a time: an action that checkpoints while one is in"
+          + " flight waits for it. An RDD the application did not persist is written before its"
+          + " action returns, as without the setting.");
 
   public static final ConfigEntry<CommitMode> FILES_COMMIT = ConfigEntry.oneOf(
       PREFIX + "files.commit", CommitMode.AUTO,

@@ -121,6 +121,7 @@ abstract class JobInterceptingScheduler extends DAGScheduler {
     if (PREPARED.get() == rdd) {
       PREPARED.remove();
     } else {
+      planRunner.beforeJob(properties); // an asynchronous action starts a job too
       prepare(rdd, properties, false);
     }
     JobWaiter<U> waiter = submitJob.get();

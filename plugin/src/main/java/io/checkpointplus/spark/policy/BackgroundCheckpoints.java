@@ -1,13 +1,12 @@
 package io.checkpointplus.spark.policy;
 
+import io.checkpointplus.spark.checkpoint.CheckpointWriter;
 import io.checkpointplus.spark.checkpoint.PluginCheckpointData;
 import io.checkpointplus.spark.checkpoint.ReuseLedger;
 import io.checkpointplus.spark.checkpoint.SparkInternals;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -47,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * streaming job on the job's thread, as the batch would have failed in stock Spark.
  *
  * <p>With {@code spark.checkpointplus.rdd.backgroundWrite}, the same for a job outside Spark
- * Streaming whose planned RDDs are all persisted: the action returns once its job is done. Such a
+ * Streaming whose planned RDDs the application persisted: the action returns once its job is
+ * done. Such a
  * write reads only the blocks the job stored ({@link #CACHED_ONLY_PROPERTY}): records computed
  * again after the action returned could differ from the ones it saw (input rewritten, a random
  * step), so a partition whose block is gone fails the write, and the RDD, put back to marked,
@@ -72,7 +72,7 @@ public final class BackgroundCheckpoints implements AutoCloseable {
   /** Whether Spark Streaming's batches, and jobs outside Spark Streaming, write in the background. */
   private final boolean streaming;
   private final boolean rdds;
-  /** The plugin's persist of an RDD is held until its background write has read it. */
+  /** Tells the plugin's own persist of an RDD from the application's. */
   private final ReuseLedger reuse;
 
   private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
@@ -93,7 +93,8 @@ public final class BackgroundCheckpoints implements AutoCloseable {
   /**
    * @param streaming whether Spark Streaming batches' checkpoints are written in the background
    * @param rdds whether those of jobs outside Spark Streaming are, when persisted
-   * @param reuse the plugin's persists for checkpoints, held by a write until it is done
+   * @param reuse the plugin's persists for checkpoints: an RDD only the plugin persisted is
+   *     written before its action returns
    */
   public BackgroundCheckpoints(boolean streaming, boolean rdds, ReuseLedger reuse) {
     this.streaming = streaming;
@@ -118,6 +119,9 @@ public final class BackgroundCheckpoints implements AutoCloseable {
    * also complete batch checkpoints, and fails the job with a required write's failure, once.
    */
   public void beforeJob(Properties properties) {
+    if (CheckpointWriter.isCheckpointJob()) {
+      return; // the plugin's own write jobs (a background write's among them) are not the app's
+    }
     publish(completeRdds);
     if (batchTime(properties) == Long.MIN_VALUE) {
       return;
@@ -133,7 +137,9 @@ public final class BackgroundCheckpoints implements AutoCloseable {
     for (Runnable publish; (publish = writes.poll()) != null; ) {
       try {
         publish.run();
-      } catch (RuntimeException e) {
+      } catch (VirtualMachineError e) {
+        throw e;
+      } catch (Throwable e) {
         LOG.warn("spark-checkpoint-plus could not make a background write the RDD's"
             + " checkpoint; the RDD keeps its lineage: {}", e.toString());
       }
@@ -165,9 +171,13 @@ public final class BackgroundCheckpoints implements AutoCloseable {
       if (rdd.checkpointData().isEmpty()
           || !(rdd.checkpointData().get() instanceof PluginCheckpointData<?> plugin)
           || !(streamingJob ? SparkInternals.generatedByACheckpointedDStream(rdd)
-              : rdd.getStorageLevel().isValid())) {
-        // A user's checkpoint inside a batch, or an RDD whose write would compute it again:
-        // written as without the setting.
+              : rdd.getStorageLevel().isValid() && !reuse.isPluginPersist(rdd)
+                  && SparkInternals.everyPartitionStored(rdd))) {
+        // A user's checkpoint inside a batch, an RDD the application did not persist, or one
+        // with partitions the job did not store (take, first): written as without the setting.
+        // Holding the plugin's own persist past the action would show the application a
+        // storage level it never set, and fail its persist() of another level, which stock
+        // Spark allows once the action has returned.
         return false;
       }
       if (plugin.isMarked()) {
@@ -185,15 +195,9 @@ public final class BackgroundCheckpoints implements AutoCloseable {
     }
     publishComplete(streamingJob);
     List<PluginCheckpointData<?>> claimed = new ArrayList<>();
-    List<RDD<?>> held = new ArrayList<>();
     for (PluginCheckpointData<?> d : data) {
       if (d.claim()) {
         claimed.add(d);
-        // The job's own hold on the plugin's persist ends when it returns: the write holds it
-        // too, so the blocks it reads stay until it has read them.
-        if (reuse.acquire(d.checkpointedRdd())) {
-          held.add(d.checkpointedRdd());
-        }
       }
     }
     if (claimed.isEmpty()) {
@@ -201,6 +205,9 @@ public final class BackgroundCheckpoints implements AutoCloseable {
     }
     Properties own = new Properties();
     own.putAll(properties);
+    // The action's SQL execution has ended by the time the write runs: its jobs are the plugin's.
+    own.remove("spark.sql.execution.id");
+    own.remove("spark.sql.execution.root.id");
     own.setProperty(CheckpointPlan.PLAN_ID_PROPERTY, String.valueOf(plan.id()));
     own.setProperty(BACKGROUND_PROPERTY, "true");
     own.setProperty(WAITED_MS_PROPERTY, String.valueOf(waitedMs));
@@ -210,30 +217,19 @@ public final class BackgroundCheckpoints implements AutoCloseable {
     }
     synchronized (this) {
       try {
-        inFlight = thread.submit(() -> {
-          Set<Integer> written = new HashSet<>();
-          try {
-            write(sc, own, claimed, plan, streamingJob, written);
-          } finally {
-            held.forEach(rdd -> release(rdd, written.contains(rdd.id())));
-          }
-        });
+        inFlight = thread.submit(() -> write(sc, own, claimed, plan, streamingJob));
         inFlightBatch = batch;
       } catch (RuntimeException stopped) {
         claimed.forEach(PluginCheckpointData::resetAfterFailure); // Spark's own step writes them
-        held.forEach(rdd -> release(rdd, false));
         return false;
       }
     }
     return true;
   }
 
-  /**
-   * On the background thread: each claimed RDD's files in the plan's order, parents first; the
-   * ids of those written go to {@code written}.
-   */
+  /** On the background thread: each claimed RDD's files in the plan's order, parents first. */
   private void write(SparkContext sc, Properties own, List<PluginCheckpointData<?>> claimed,
-      CheckpointPlan plan, boolean streamingJob, Set<Integer> written) {
+      CheckpointPlan plan, boolean streamingJob) {
     sc.setLocalProperties(own);
     for (int i = 0; i < claimed.size(); i++) {
       PluginCheckpointData<?> d = claimed.get(i);
@@ -253,29 +249,28 @@ public final class BackgroundCheckpoints implements AutoCloseable {
         for (PluginCheckpointData<?> rest : claimed.subList(i + 1, claimed.size())) {
           rest.resetAfterFailure(); // parents first: a child is not written without them
         }
+        if (!streamingJob) {
+          // Spark's checkpoint step walked past them after their action (SPARK-19215): let the
+          // next action that reaches them write them, as it would an RDD never walked.
+          for (PluginCheckpointData<?> unwritten : claimed.subList(i, claimed.size())) {
+            plan.order().stream().filter(r -> r.id() == unwritten.rddId()).findFirst()
+                .ifPresent(SparkInternals::forgetCheckpointWalk);
+          }
+        }
         return;
       }
-      written.add(d.rddId());
       (streamingJob ? complete : completeRdds).add(() -> {
         // The event of the truncation belongs to the write's batch, not to the job publishing.
         Properties jobs = sc.getLocalProperties();
-        sc.setLocalProperties(own);
+        Properties writes = new Properties();
+        writes.putAll(own); // the writer's thread may be changing its own copy meanwhile
+        sc.setLocalProperties(writes);
         try {
           d.publish(files);
         } finally {
           sc.setLocalProperties(jobs);
         }
       });
-    }
-  }
-
-  /** Gives back a write's hold on the plugin's persist of {@code rdd}; never throws. */
-  private void release(RDD<?> rdd, boolean written) {
-    try {
-      reuse.release(rdd, written);
-    } catch (RuntimeException e) {
-      LOG.warn("Could not unpersist RDD {} persisted for its checkpoint: {}", rdd.id(),
-          e.toString());
     }
   }
 

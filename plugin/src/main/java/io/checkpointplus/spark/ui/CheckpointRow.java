@@ -55,15 +55,15 @@ public final class CheckpointRow {
   public Long batchTime;
   public Integer outputOpId;
   /**
-   * True when written off its batch's path ({@code spark.checkpointplus.streaming.backgroundWrite}),
-   * false when on it; absent from older logs.
+   * True when written off its batch's or action's path ({@code streaming.backgroundWrite},
+   * {@code rdd.backgroundWrite}), false when on it; absent from older logs.
    */
   public Boolean background;
-  /** How long the batch waited for the previous background write; 0 when it did not wait. */
+  /** How long its batch or action waited for the previous background write; 0 if it did not. */
   public Long batchWaitedMs;
-  /** When a background checkpoint became the RDD's checkpoint (lineage truncated), ms since the epoch. */
+  /** When a background checkpoint became the RDD's (lineage truncated), ms since the epoch. */
   public Long truncatedAt;
-  /** How long after its batch's job ended that happened. */
+  /** How long after the job of its batch or action ended that happened. */
   public Long truncatedAfterBatchMs;
   public String dir;
   /** The Spark jobs that wrote this checkpoint, and their stages. */

@@ -290,17 +290,15 @@ final class CheckpointsPages {
       item(h, "Streaming batch", escape(time(r.batchTime)) + ", output operation "
           + escape(r.outputOpId));
     }
-    if (r.background != null) {
-      item(h, "Written", r.background
-          ? "in the background, after its batch (the batch waited "
-              + escape(duration(r.batchWaitedMs == null ? 0L : r.batchWaitedMs))
-              + " for the previous write)"
-          : "on its batch's or action's path");
+    if (Boolean.TRUE.equals(r.background)) {
+      item(h, "Written", "in the background, after its " + (r.batchTime != null ? "batch"
+          : "action") + " (which waited " + escape(duration(r.batchWaitedMs == null ? 0L
+          : r.batchWaitedMs)) + " for the previous background write)");
     }
     if (r.truncatedAt != null) {
       item(h, "Lineage truncated", escape(time(r.truncatedAt))
           + (r.truncatedAfterBatchMs == null ? ""
-              : ", " + escape(duration(r.truncatedAfterBatchMs)) + " after its batch's job ended"));
+              : ", " + escape(duration(r.truncatedAfterBatchMs)) + " after its job ended"));
     }
     item(h, "Jobs", jobLinks(r));
     item(h, "Stages", stageLinks(r));

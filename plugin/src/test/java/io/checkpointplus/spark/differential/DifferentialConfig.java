@@ -13,7 +13,10 @@ enum DifferentialConfig {
   KRYO_PLAIN("kryo", false, false, "marked"),
   KRYO_REGISTERED_COMPRESSED("kryo", true, true, "marked"),
   JAVA_NEAREST("java", false, false, "nearest"),
-  KRYO_COMPRESSED_NEAREST("kryo", false, true, "nearest");
+  KRYO_COMPRESSED_NEAREST("kryo", false, true, "nearest"),
+  /** With {@code spark.checkpointplus.rdd.backgroundWrite}: RDDs become checkpointed later. */
+  JAVA_BACKGROUND("java", false, false, "marked", true),
+  KRYO_COMPRESSED_BACKGROUND("kryo", false, true, "marked", true);
 
   /** Scala 2.13 renamed the wrapper classes results travel in. */
   private static final boolean SCALA_213 =
@@ -44,13 +47,21 @@ enum DifferentialConfig {
   final boolean registrationRequired;
   final boolean compress;
   final String policy;
+  /** Whether the plugin writes RDD checkpoints in the background. */
+  final boolean background;
 
   DifferentialConfig(String serializer, boolean registrationRequired, boolean compress,
       String policy) {
+    this(serializer, registrationRequired, compress, policy, false);
+  }
+
+  DifferentialConfig(String serializer, boolean registrationRequired, boolean compress,
+      String policy, boolean background) {
     this.serializer = serializer;
     this.registrationRequired = registrationRequired;
     this.compress = compress;
     this.policy = policy;
+    this.background = background;
   }
 
   /** Under Spark's own ancestor rule the plugin must not even allocate an extra RDD id. */
@@ -76,6 +87,9 @@ enum DifferentialConfig {
   Map<String, String> pluginSettings() {
     Map<String, String> s = new LinkedHashMap<>(sparkSettings());
     s.put("spark.checkpointplus.ancestors.policy", policy);
+    if (background) {
+      s.put("spark.checkpointplus.rdd.backgroundWrite", "true");
+    }
     return s;
   }
 

@@ -200,6 +200,10 @@ final class ProgramGenerator {
     int in = pick();
     int dice = random.nextInt(100);
     if (dice < 55) {
+      if (config.background && random.nextBoolean()) {
+        // Background writes need the application's persist: the shape Spark's advice gives.
+        add(Op.PERSIST, -1, in, -1, random.nextInt(Step.LEVELS.length), 0, false);
+      }
       add(Op.CHECKPOINT, -1, in, -1, 0, 0, false);
     } else if (dice < 65) {
       add(Op.LOCAL_CHECKPOINT, -1, in, -1, 0, 0, false);

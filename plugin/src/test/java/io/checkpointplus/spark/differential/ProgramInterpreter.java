@@ -227,7 +227,8 @@ final class ProgramInterpreter {
 
   /** The plugin's threads that live as long as the SparkContext, not per job. */
   private static final java.util.Set<String> APPLICATION_THREADS = java.util.Set.of(
-      "checkpoint-plus-audit", "checkpoint-plus-retention", "checkpoint-plus-heartbeat");
+      "checkpoint-plus-audit", "checkpoint-plus-retention", "checkpoint-plus-heartbeat",
+      "checkpoint-plus-background");
 
   /** Threads named checkpoint-plus-* still alive once finishing ones had 10 s to end. */
   static List<String> leftoverThreads() {

@@ -20,14 +20,17 @@ import org.apache.spark.storage.StorageLevel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * {@code spark.checkpointplus.rdd.backgroundWrite}: the action on a persisted RDD returns while
  * its checkpoint is still being written (held by the checkpoint directory's file system,
  * {@link HeldWritesFileSystem}, for as long as the test needs), jobs meanwhile use its lineage
  * and answer as stock Spark, and the RDD becomes checkpointed at a job that starts once the
- * files are complete. A write reads the blocks the action stored (the application's persist or
- * the plugin's), never records computed after the action returned.
+ * files are complete. A write reads the blocks the action stored in the application's persist,
+ * never records computed after the action returned; an RDD the application did not persist is
+ * written before its action returns.
  */
 class BackgroundRddCheckpointsTest {
   private static final List<Integer> INPUT =
@@ -117,56 +120,45 @@ class BackgroundRddCheckpointsTest {
   }
 
   /**
-   * An RDD the application never persisted is persisted by the plugin for its checkpoint
-   * (reuse, on by default): the background write reads that persist, which it holds until it
-   * is done, and then the RDD has stock Spark's storage level again.
+   * An RDD the application did not persist (only the plugin's reuse persists it, for the
+   * action) is written before its action returns: holding that persist past the action would
+   * show a storage level the application never set and fail its {@code persist()} of another.
    */
   @Test
-  void anRddTheApplicationNeverPersistedIsWrittenFromThePluginsPersist() throws Exception {
+  void anRddTheApplicationDidNotPersistIsWrittenBeforeItsActionReturns() {
     HeldWritesFileSystem.arm();
     Path audit = tmp.resolve("audit.jsonl");
     SparkContext sc = pluginSpark(audit, Map.of());
-    int rddId;
-    try {
-      JavaSparkContext jsc = new JavaSparkContext(sc);
-      JavaRDD<Integer> first = jsc.parallelize(INPUT, 4).map(x -> x + 2);
-      first.checkpoint();
-      assertEquals(INPUT.size(), first.count()); // its write is the one not held
-      JavaRDD<Integer> rdd = jsc.parallelize(INPUT, 4).map(x -> x + 1);
-      rddId = rdd.id();
-      rdd.checkpoint();
-      assertEquals(INPUT.size(), rdd.count());
-      assertTrue(HeldWritesFileSystem.holding.await(120, TimeUnit.SECONDS));
-      assertFalse(rdd.isCheckpointed(), "its write is in the background");
-      HeldWritesFileSystem.release();
-      assertEquals(INPUT.size(), checkpointed(jsc, 4).count()); // waits for the write
-      assertTrue(rdd.isCheckpointed());
-      assertEquals(StorageLevel.NONE(), rdd.getStorageLevel(), "the plugin's persist is gone");
-      assertEquals(INPUT.stream().map(x -> x + 1).collect(Collectors.toList()), rdd.collect());
-    } finally {
-      HeldWritesFileSystem.release();
-      LocalSpark.stop(sc);
-    }
-    List<JsonNode> completed = LocalSpark.events(audit, "checkpoint.completed").stream()
-        .filter(e -> e.get("rddId").asInt() == rddId).collect(Collectors.toList());
-    assertEquals(1, completed.size(), completed.toString());
-    assertTrue(completed.get(0).get("background").asBoolean());
-    assertEquals(4, completed.get(0).get("partitionsFromCache").asInt(),
-        "every partition read from the persist the action filled: " + completed);
-  }
-
-  /** Without reuse an RDD that is not persisted would be computed again: written on its path. */
-  @Test
-  void withoutReuseAnRddThatIsNotPersistedIsWrittenBeforeItsActionReturns() {
-    HeldWritesFileSystem.arm();
-    Path audit = tmp.resolve("audit.jsonl");
-    SparkContext sc = pluginSpark(audit, Map.of("spark.checkpointplus.reuse.enabled", "false"));
     try {
       JavaRDD<Integer> rdd = new JavaSparkContext(sc).parallelize(INPUT, 4).map(x -> x + 1);
       rdd.checkpoint();
       assertEquals(INPUT.size(), rdd.count());
       assertTrue(rdd.isCheckpointed(), "written on the action's path, as without the setting");
       assertEquals(StorageLevel.NONE(), rdd.getStorageLevel());
+      rdd.persist(StorageLevel.MEMORY_ONLY()); // as in stock Spark: no level was ever shown
+    } finally {
+      LocalSpark.stop(sc);
+    }
+    List<JsonNode> completed = LocalSpark.events(audit, "checkpoint.completed");
+    assertEquals(1, completed.size());
+    assertFalse(completed.get(0).get("background").asBoolean());
+    assertEquals(4, completed.get(0).get("partitionsFromCache").asInt(), "read from reuse");
+  }
+
+  /**
+   * {@code take(1)} stores only the partitions it computed: the others would be computed after
+   * the action returned, so the checkpoint is written before it returns, as in stock Spark.
+   */
+  @Test
+  void aPartialActionsCheckpointIsWrittenBeforeItReturns() {
+    HeldWritesFileSystem.arm();
+    Path audit = tmp.resolve("audit.jsonl");
+    SparkContext sc = pluginSpark(audit, Map.of());
+    try {
+      JavaRDD<Integer> rdd = checkpointed(new JavaSparkContext(sc), 5);
+      assertEquals(List.of(0), rdd.take(1));
+      assertTrue(rdd.isCheckpointed(), "written on the action's path, as in stock Spark");
+      assertEquals(StorageLevel.MEMORY_ONLY(), rdd.getStorageLevel());
     } finally {
       LocalSpark.stop(sc);
     }
@@ -176,47 +168,58 @@ class BackgroundRddCheckpointsTest {
   }
 
   /**
-   * The application unpersists the RDD before its background write reads it: the write fails
-   * rather than write records computed again, and the RDD's next action writes it (then on its
-   * path, since it is no longer persisted), with stock Spark's values.
+   * The RDD's blocks go before its background write reads them, unpersisted by the application
+   * or evicted (removed from the block manager, the level kept): the write fails rather than
+   * write records computed again, and the RDD's next action writes it, with stock Spark's
+   * values. With task retries, a retry finds the block its failed attempt computed and stored,
+   * and must fail too; under {@code ancestors.policy=nearest} the next action still reaches the
+   * RDD, though Spark's checkpoint step walked past it after the first.
    */
-  @Test
-  void aWriteWhoseBlocksAreGoneFailsAndTheNextActionWritesTheRdd() throws Exception {
+  @ParameterizedTest(name = "{0}, ancestors.policy={1}, blocks {2}")
+  @CsvSource({"local[2], marked, unpersisted", "'local[2,3]', nearest, evicted"})
+  void aWriteWhoseBlocksAreGoneFailsAndTheNextActionWritesTheRdd(String master, String policy,
+      String blocks) throws Exception {
     HeldWritesFileSystem.arm();
     HeldWritesFileSystem.holdDirectoryCreation = true;
     Path audit = tmp.resolve("audit.jsonl");
-    SparkContext sc = pluginSpark(audit, Map.of());
-    int unpersisted;
+    SparkContext sc = pluginSpark(audit, Map.of("spark.master", master,
+        "spark.checkpointplus.ancestors.policy", policy));
+    int rddId;
+    List<Integer> expected = INPUT.stream().map(x -> x * 3).collect(Collectors.toList());
     try {
       JavaSparkContext jsc = new JavaSparkContext(sc);
       assertEquals(INPUT.size(), checkpointed(jsc, 2).count()); // its write is the one not held
       JavaRDD<Integer> rdd = checkpointed(jsc, 3);
-      unpersisted = rdd.id();
+      rddId = rdd.id();
       assertEquals(INPUT.size(), rdd.count());
       assertTrue(HeldWritesFileSystem.holding.await(120, TimeUnit.SECONDS),
           "the write is held before its job reads a block");
-      rdd.unpersist(true);
+      if (blocks.equals("unpersisted")) {
+        rdd.unpersist(true);
+      } else {
+        org.apache.spark.SparkEnv.get().blockManager().master().removeRdd(rddId, true);
+      }
       HeldWritesFileSystem.release();
       assertEquals(INPUT.size(), checkpointed(jsc, 4).count()); // waits for the failed write
       assertFalse(rdd.isCheckpointed(), "the failed write left the RDD marked, not checkpointed");
-      assertEquals(INPUT.stream().map(x -> x * 3).collect(Collectors.toList()), rdd.collect(),
-          "its next action answers as stock");
+      assertEquals(expected, rdd.collect(), "its next action answers as stock");
+      assertEquals(INPUT.size(), checkpointed(jsc, 5).count()); // waits for a write in flight
       assertTrue(rdd.isCheckpointed(), "and writes it");
-      assertEquals(StorageLevel.NONE(), rdd.getStorageLevel());
-      assertEquals(INPUT.stream().map(x -> x * 3).collect(Collectors.toList()), rdd.collect());
+      assertEquals(blocks.equals("unpersisted") ? StorageLevel.NONE() : StorageLevel.MEMORY_ONLY(),
+          rdd.getStorageLevel());
+      assertEquals(expected, rdd.collect());
     } finally {
       HeldWritesFileSystem.release();
       LocalSpark.stop(sc);
     }
     List<JsonNode> failed = LocalSpark.events(audit, "checkpoint.failed").stream()
-        .filter(e -> e.get("rddId").asInt() == unpersisted).collect(Collectors.toList());
+        .filter(e -> e.get("rddId").asInt() == rddId).collect(Collectors.toList());
     assertEquals(1, failed.size(), failed.toString());
     assertTrue(failed.get(0).get("background").asBoolean());
     assertTrue(failed.get(0).get("cause").asText().contains("no longer in the block manager"),
         failed.toString());
     List<JsonNode> completed = LocalSpark.events(audit, "checkpoint.completed").stream()
-        .filter(e -> e.get("rddId").asInt() == unpersisted).collect(Collectors.toList());
+        .filter(e -> e.get("rddId").asInt() == rddId).collect(Collectors.toList());
     assertEquals(1, completed.size(), completed.toString());
-    assertFalse(completed.get(0).get("background").asBoolean(), completed.toString());
   }
 }
