@@ -22,9 +22,12 @@ import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.streaming.Duration;
 import org.apache.spark.streaming.Durations;
+import org.apache.spark.streaming.State;
+import org.apache.spark.streaming.StateSpec;
 import org.apache.spark.streaming.StreamingContext;
 import org.apache.spark.streaming.Time;
 import org.apache.spark.streaming.api.java.JavaDStream;
+import org.apache.spark.streaming.api.java.JavaMapWithStateDStream;
 import org.apache.spark.streaming.api.java.JavaPairDStream;
 import org.apache.spark.streaming.api.java.JavaStreamingContext;
 import org.apache.spark.streaming.dstream.InputDStream;
@@ -52,7 +55,8 @@ import scala.reflect.ClassTag$;
  * Medians and 95th percentiles are taken over all measured batches of a side. Beside each
  * batch's wall time, the CPU time its tasks used; beside each side, the CPU time of its whole runs;
  * and the CPU other processes used meanwhile ({@link MachineLoad}): a run on a loaded machine is
- * flagged. With {@code -Dbench.streaming.background=true} the plugin's side writes its state
+ * flagged. {@code -Dbench.streaming.operator=mapWithState} keeps the state with
+ * {@code mapWithState} instead. With {@code -Dbench.streaming.background=true} the plugin's side writes its state
  * checkpoints in the background ({@code spark.checkpointplus.streaming.backgroundWrite}); its
  * checkpoint batches then end before their write does. Writes {@code streaming.json}.
  */
@@ -66,6 +70,9 @@ final class StreamingLatencyBenchmark {
   private static final int PAIRS = Integer.getInteger("bench.streaming.pairs", 4);
   /** The plugin's side with spark.checkpointplus.streaming.backgroundWrite. */
   private static final boolean BACKGROUND = Boolean.getBoolean("bench.streaming.background");
+  /** The stateful operator: updateStateByKey (the default) or mapWithState. */
+  private static final String OPERATOR =
+      System.getProperty("bench.streaming.operator", "updateStateByKey");
   private static final long BATCH_MS = 1000;
   private static final int PARTITIONS = 4;
 
@@ -107,6 +114,7 @@ final class StreamingLatencyBenchmark {
     machine.putInto(out);
     out.put("events_per_batch", EVENTS);
     out.put("keys", KEYS);
+    out.put("operator", OPERATOR);
     out.put("batch_ms", BATCH_MS);
     out.put("checkpoint_every_batches", CHECKPOINT_EVERY);
     out.put("runs_per_side", PAIRS);
@@ -134,9 +142,9 @@ final class StreamingLatencyBenchmark {
         Measurements.ratio(plugin.processCpuMs, stock.processCpuMs));
     Measurements.writeJson(results.resolve("streaming.json"), out);
 
-    System.out.printf("%nStreaming latency: updateStateByKey, %,d records a %d ms batch, %,d keys,"
+    System.out.printf("%nStreaming latency: %s, %,d records a %d ms batch, %,d keys,"
         + " state checkpointed every %d batches, local[2]; %d alternating runs a side, %d"
-        + " batches each after %d of warm-up; Spark's processing time per batch%n", EVENTS,
+        + " batches each after %d of warm-up; Spark's processing time per batch%n", OPERATOR, EVENTS,
         BATCH_MS, KEYS, CHECKPOINT_EVERY, PAIRS, BATCHES - SKIP, SKIP);
     System.out.printf("  %-32s %10s %10s %10s %10s%n", "", "stock p50", "plugin p50",
         "stock p95", "plugin p95");
@@ -195,10 +203,21 @@ final class StreamingLatencyBenchmark {
       ssc.checkpoint(work.resolve(name).toString());
       JavaDStream<Tuple2<Long, Long>> records = new JavaDStream<>(
           new KeyedRecords(ssc.ssc(), EVENTS, KEYS), KeyedRecords.TAG);
-      JavaPairDStream<Long, Long> state = records.mapToPair(t -> t)
-          .reduceByKey(Long::sum)
-          .updateStateByKey(StreamingLatencyBenchmark::add);
-      state.checkpoint(Durations.milliseconds(BATCH_MS * CHECKPOINT_EVERY));
+      JavaPairDStream<Long, Long> counts = records.mapToPair(t -> t).reduceByKey(Long::sum);
+      JavaPairDStream<Long, Long> state;
+      if (OPERATOR.equals("mapWithState")) {
+        // Its internal state stream is the one checkpointed; the snapshots read all of it.
+        JavaMapWithStateDStream<Long, Long, Long, Long> mapped = counts.mapWithState(
+            StateSpec.function(StreamingLatencyBenchmark::addToState));
+        mapped.checkpoint(Durations.milliseconds(BATCH_MS * CHECKPOINT_EVERY));
+        state = mapped.stateSnapshots();
+      } else if (OPERATOR.equals("updateStateByKey")) {
+        state = counts.updateStateByKey(StreamingLatencyBenchmark::add);
+        state.checkpoint(Durations.milliseconds(BATCH_MS * CHECKPOINT_EVERY));
+      } else {
+        throw new IllegalArgumentException("bench.streaming.operator=" + OPERATOR
+            + ": expected updateStateByKey or mapWithState");
+      }
       state.foreachRDD(rdd -> {
         rdd.count();
       });
@@ -277,6 +296,12 @@ final class StreamingLatencyBenchmark {
       }
     }
     return out + " ms";
+  }
+
+  private static Long addToState(Long key, Optional<Long> count, State<Long> total) {
+    long sum = (total.exists() ? total.get() : 0L) + count.orElse(0L);
+    total.update(sum);
+    return sum;
   }
 
   private static Optional<Long> add(List<Long> counts, Optional<Long> total) {
