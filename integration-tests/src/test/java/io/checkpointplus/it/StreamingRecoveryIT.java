@@ -152,8 +152,10 @@ class StreamingRecoveryIT {
   /**
    * With {@code spark.checkpointplus.streaming.backgroundWrite}, killed while a state checkpoint
    * is written in the background, at a random moment of the write (two trials, the seed
-   * printed): Spark's metadata never named the unfinished checkpoint, so the restart resumes from
-   * the last complete one and every batch's features equal an uninterrupted run's.
+   * printed; the first on {@code local[2]}, the second on {@code local-cluster}, whose
+   * executors outlive the driver's SIGKILL only until they notice it): Spark's metadata never
+   * named the unfinished checkpoint, so the restart resumes from the last complete one and every
+   * batch's features equal an uninterrupted run's.
    */
   @Test
   void killedDuringABackgroundWriteRecoversToTheSameFeatures() throws Exception {
@@ -162,22 +164,23 @@ class StreamingRecoveryIT {
     java.util.Random random = new java.util.Random(seed);
     for (int trial = 0; trial < 2; trial++) {
       String name = "background-crash-" + trial;
+      String master = trial == 0 ? SparkSubmitRun.LOCAL : SparkSubmitRun.LOCAL_CLUSTER;
       Path audit = work.resolve(name + "-audit.jsonl");
-      SparkSubmitRun run = app(name, true)
+      SparkSubmitRun run = app(name, true, master)
           .conf("spark.checkpointplus.streaming.backgroundWrite", "true");
       Process first = run.start(work, name);
       Path out = work.resolve(name + "-out/windowed-clicks");
-      await("batch 4", 240, first, () -> Files.exists(out.resolve("batch-000004.txt")));
+      await("batch 4", 300, first, () -> Files.exists(out.resolve("batch-000004.txt")));
       await("a background checkpoint in flight", 120, first,
           () -> countBackground(audit, "checkpoint.started")
               > countBackground(audit, "checkpoint.completed"));
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(random.nextInt(300)));
       kill(first);
-      restart(app(name, true).conf("spark.checkpointplus.streaming.backgroundWrite", "true"),
-          name, Map.of());
+      restart(app(name, true, master)
+          .conf("spark.checkpointplus.streaming.backgroundWrite", "true"), name, Map.of());
       assertEquals(uninterrupted, OutputFiles.committed(work.resolve(name + "-out")),
-          "trial " + trial + " (seed " + seed + "): every batch's features equal an"
-              + " uninterrupted run's");
+          "trial " + trial + " on " + master + " (seed " + seed + "): every batch's features"
+              + " equal an uninterrupted run's");
       assertTrue(Files.readString(work.resolve(name + "-restart.log"))
           .contains("recovered from checkpoint"), "restarted from the checkpoint");
     }
