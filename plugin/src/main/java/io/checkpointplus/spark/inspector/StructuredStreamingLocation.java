@@ -17,14 +17,21 @@ import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import io.checkpointplus.spark.structured.QueryFile;
+import io.checkpointplus.spark.structured.QueryFileCheck;
+import io.checkpointplus.spark.structured.RocksDbSnapshot;
 
 /**
  * A Structured Streaming checkpoint location, read only: the query id ({@code metadata}), the
  * offset and commit logs ({@code offsets/N}, {@code commits/N}: a version line, then JSON),
  * the sources' logs ({@code sources/}) and the state stores ({@code state/<operator>/<partition>/
- * <version>.delta|.snapshot|.zip|.changelog}). Finds batches with offsets but no commit, gaps in
- * either log, entries that do not parse, and partitions of a stateful operator without the state
- * version the last committed batch needs (version = batch + 1).
+ * <version>.delta|.snapshot|.zip|.changelog}, a join's stores one directory further down).
+ * Finds batches with offsets but no commit, gaps in either log, entries that do not parse, and
+ * state stores that cannot load the version the next batch needs (version = last committed batch
+ * + 1: the newest snapshot at or below it and every delta or changelog after it; for RocksDB, the
+ * SST and log files the snapshot's metadata names, with their sizes). {@code verify} also checks
+ * every file against the integrity record the plugin wrote beside it ({@link QueryFileCheck}),
+ * and says of each damaged file what it means for a restart.
  */
 final class StructuredStreamingLocation {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,13 +47,28 @@ final class StructuredStreamingLocation {
   record Operator(String id, Map<String, TreeSet<Long>> versions) {
   }
 
+  /**
+   * One state store directory ({@code state/<operator>/<partition>[/<store>]}): the versions of
+   * each kind of file, and the sizes of its RocksDB immutable files ({@code SSTs/}, {@code logs/}).
+   */
+  record Store(Path dir, String operator, String partition, String name,
+      TreeMap<Long, TreeSet<String>> versions, Map<String, Long> immutable) {
+    String place() {
+      return "partition " + partition + " of operator " + operator
+          + (name == null ? "" : " (store " + name + ")");
+    }
+  }
+
   final Path path;
   String queryId;
   final TreeMap<Long, FileStatus> offsets = new TreeMap<>();
   final TreeMap<Long, FileStatus> commits = new TreeMap<>();
   final List<String> sources = new ArrayList<>();
   final List<Operator> operators = new ArrayList<>();
+  final List<Store> stores = new ArrayList<>();
   final List<Finding> findings = new ArrayList<>();
+  /** Files checked against integrity records, by verdict ({@code verify} only). */
+  final Map<QueryFileCheck.Verdict, Integer> checked = new TreeMap<>();
 
   private StructuredStreamingLocation(Path path) {
     this.path = path;
@@ -59,6 +81,12 @@ final class StructuredStreamingLocation {
 
   static StructuredStreamingLocation read(FileSystem fs, Path path, Progress progress)
       throws IOException {
+    return read(fs, path, progress, false);
+  }
+
+  /** Reads the location; {@code verify} also reads every file against its integrity record. */
+  static StructuredStreamingLocation read(FileSystem fs, Path path, Progress progress,
+      boolean verify) throws IOException {
     StructuredStreamingLocation loc = new StructuredStreamingLocation(
         fs.getFileStatus(path).getPath());
     Path meta = new Path(path, "metadata");
@@ -84,7 +112,25 @@ final class StructuredStreamingLocation {
       }
     }
     loc.readState(fs, new Path(path, "state"), progress);
+    if (verify) {
+      loc.checkRecords(fs, path, progress);
+    }
+    loc.explainLogDamage();
     return loc;
+  }
+
+  /** Adds to each damaged log entry found while reading the logs what it means for a restart. */
+  private void explainLogDamage() {
+    for (int i = 0; i < findings.size(); i++) {
+      Finding x = findings.get(i);
+      QueryFile.Kind kind = QueryFile.of(new Path(x.file())).kind();
+      if (x.damage() && !x.message().contains("restart") && (kind == QueryFile.Kind.OFFSETS
+          || kind == QueryFile.Kind.COMMITS || kind == QueryFile.Kind.METADATA
+          || kind == QueryFile.Kind.SOURCE_LOG)) {
+        findings.set(i, new Finding(x.file(), x.message() + "; "
+            + restartMeaning(new Path(x.file())), true));
+      }
+    }
   }
 
   private static String readText(FileSystem fs, Path p) throws IOException {
@@ -191,7 +237,6 @@ final class StructuredStreamingLocation {
     if (!fs.isDirectory(state)) {
       return;
     }
-    Long lastCommit = commits.isEmpty() ? null : commits.lastKey();
     for (FileStatus op : fs.listStatus(state)) {
       progress.listed(state.toString());
       if (!op.isDirectory() || !BATCH.matcher(op.getPath().getName()).matches()) {
@@ -203,24 +248,204 @@ final class StructuredStreamingLocation {
         if (!part.isDirectory() || !BATCH.matcher(part.getPath().getName()).matches()) {
           continue;
         }
+        String operator = op.getPath().getName();
+        String partition = part.getPath().getName();
         TreeSet<Long> present = new TreeSet<>();
-        for (FileStatus f : fs.listStatus(part.getPath())) {
-          progress.listed(part.getPath().toString());
-          Matcher m = STATE_FILE.matcher(f.getPath().getName());
-          if (f.isFile() && m.matches()) {
-            present.add(Long.parseLong(m.group(1)));
+        Store store = readStore(fs, part.getPath(), operator, partition, null, progress);
+        if (!store.versions().isEmpty()) {
+          stores.add(store);
+          present.addAll(store.versions().keySet());
+        }
+        for (FileStatus sub : fs.listStatus(part.getPath())) {
+          String name = sub.getPath().getName();
+          if (sub.isDirectory() && !IMMUTABLE_DIRS.contains(name) && !name.startsWith("_")) {
+            Store named = readStore(fs, sub.getPath(), operator, partition, name, progress);
+            if (!named.versions().isEmpty()) {
+              stores.add(named); // a join's stores: state/<op>/<partition>/<store>
+              present.addAll(named.versions().keySet());
+            }
           }
         }
-        versions.put(part.getPath().getName(), present);
-        if (lastCommit != null && !present.contains(lastCommit + 1)) {
-          findings.add(new Finding(part.getPath().toString(), "state version "
-              + (lastCommit + 1) + " (for last committed batch " + lastCommit + ") is missing;"
-              + " versions present: " + (present.isEmpty() ? "none" : present.first() + ".."
-                  + present.last()), true));
-        }
+        versions.put(partition, present);
       }
       operators.add(new Operator(op.getPath().getName(), versions));
     }
+    Long lastCommit = commits.isEmpty() ? null : commits.lastKey();
+    if (lastCommit != null) {
+      for (Store store : stores) {
+        checkLoadable(fs, store, lastCommit + 1);
+      }
+    }
+  }
+
+  /** RocksDB's immutable files, beside the versions in a store's directory. */
+  private static final java.util.Set<String> IMMUTABLE_DIRS = java.util.Set.of("SSTs", "logs");
+
+  private Store readStore(FileSystem fs, Path dir, String operator, String partition,
+      String name, Progress progress) throws IOException {
+    TreeMap<Long, TreeSet<String>> versions = new TreeMap<>();
+    Map<String, Long> immutable = new TreeMap<>();
+    for (FileStatus f : fs.listStatus(dir)) {
+      progress.listed(dir.toString());
+      String fileName = f.getPath().getName();
+      Matcher m = STATE_FILE.matcher(fileName);
+      if (f.isFile() && m.matches()) {
+        versions.computeIfAbsent(Long.parseLong(m.group(1)), v -> new TreeSet<>())
+            .add(m.group(2));
+      } else if (f.isDirectory() && IMMUTABLE_DIRS.contains(fileName)) {
+        for (FileStatus i : fs.listStatus(f.getPath())) {
+          immutable.put(fileName + "/" + i.getPath().getName(), i.getLen());
+        }
+      }
+    }
+    return new Store(dir, operator, partition, name, versions, immutable);
+  }
+
+  /**
+   * Whether {@code store} can load {@code version} as Spark's providers do: from the newest
+   * snapshot ({@code .snapshot}, RocksDB's {@code .zip}) at or below it, then every delta or
+   * changelog after it (from version 1 when there is no snapshot); a finding names what is
+   * missing and what it means for the restart.
+   */
+  private void checkLoadable(FileSystem fs, Store store, long version) throws IOException {
+    Long snapshot = null;
+    for (Map.Entry<Long, TreeSet<String>> e : store.versions().headMap(version, true)
+        .descendingMap().entrySet()) {
+      if (e.getValue().contains("snapshot") || e.getValue().contains("zip")) {
+        snapshot = e.getKey();
+        break;
+      }
+    }
+    String meaning = "the state of " + store.place() + " at version " + version
+        + ", which the next batch (" + version + ") loads, cannot be loaded: the"
+        + " restart fails when it runs that batch";
+    long from = snapshot == null ? 1 : snapshot + 1;
+    for (long v = from; v <= version; v++) {
+      TreeSet<String> kinds = store.versions().get(v);
+      if (kinds == null || !(kinds.contains("delta") || kinds.contains("changelog"))) {
+        findings.add(new Finding(new Path(store.dir(), v + (store.versions().values().stream()
+            .anyMatch(k -> k.contains("zip") || k.contains("changelog")) ? ".changelog"
+                : ".delta")).toString(), "missing, needed "
+            + (snapshot == null ? "(no snapshot at or below version " + version + ")"
+                : "after snapshot " + snapshot) + ": " + meaning, true));
+        return;
+      }
+    }
+    if (snapshot != null && store.versions().get(snapshot).contains("zip")) {
+      checkRocksDbFiles(fs, store, new Path(store.dir(), snapshot + ".zip"), meaning);
+    }
+  }
+
+  /** The SST and log files a RocksDB snapshot's metadata names: present, with their sizes. */
+  private void checkRocksDbFiles(FileSystem fs, Store store, Path zip, String meaning)
+      throws IOException {
+    List<RocksDbSnapshot.ImmutableFile> named;
+    try (InputStream in = fs.open(zip)) {
+      named = RocksDbSnapshot.filesNamedBy(in.readNBytes(64 << 20));
+    } catch (IOException e) {
+      findings.add(new Finding(zip.toString(), "its metadata cannot be read (" + e.getMessage()
+          + "): " + meaning, true));
+      return;
+    }
+    for (RocksDbSnapshot.ImmutableFile f : named) {
+      Long size = store.immutable().get(f.relativePath());
+      if (size == null || size != f.bytes()) {
+        findings.add(new Finding(new Path(store.dir(), f.relativePath()).toString(),
+            (size == null ? "is missing" : "has " + size + " bytes") + "; " + zip.getName()
+                + " names it with " + f.bytes() + " bytes: " + meaning, true));
+      }
+    }
+  }
+
+  /**
+   * Reads every file Spark wrote (the query id, both logs, the sources' logs, the state
+   * stores) against the integrity record the plugin wrote beside it.
+   */
+  private void checkRecords(FileSystem fs, Path location, Progress progress) throws IOException {
+    List<Path> files = new ArrayList<>();
+    org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> all =
+        fs.listFiles(location, true);
+    while (all.hasNext()) {
+      Path f = all.next().getPath();
+      QueryFile file = QueryFile.of(f);
+      if (file.kind() != QueryFile.Kind.OTHER && file.kind() != QueryFile.Kind.SINK_LOG) {
+        files.add(f);
+      }
+    }
+    progress.listed(location.toString());
+    for (Path f : files) {
+      QueryFileCheck check = QueryFileCheck.of(fs, f);
+      checked.merge(check.verdict(), 1, Integer::sum);
+      switch (check.verdict()) {
+        case DAMAGED -> findings.add(new Finding(f.toString(), "differs from what was"
+            + " committed: " + check.detail() + "; " + (check.byFileSystemChecksum()
+            && !restartMeaning(f).contains("no restart reads it")
+            ? "the restart reads it without checking that checksum, and may fail or run on"
+                + " what the damaged bytes decode to" : restartMeaning(f)), true));
+        case UNREADABLE_RECORD, REWRITTEN -> findings.add(
+            new Finding(f.toString(), check.detail() + ": read unchecked", false));
+        default -> { }
+      }
+    }
+  }
+
+  /** What a damaged file means for the query's restart, by what the restart reads. */
+  String restartMeaning(Path file) {
+    QueryFile f = QueryFile.of(file);
+    long lastOffsets = offsets.isEmpty() ? -1 : offsets.lastKey();
+    long lastCommit = commits.isEmpty() ? -1 : commits.lastKey();
+    switch (f.kind()) {
+      case METADATA:
+        return "the restart fails: every restart reads the query id here";
+      case OFFSETS:
+        return f.batchId() >= lastOffsets - 1
+            ? "the restart fails: it reads the two latest batches' offsets (with the plugin it"
+                + " names this file; stock Spark, where nothing in it fails to parse, plans batch "
+                + (lastOffsets > lastCommit ? lastOffsets : lastOffsets + 1)
+                + " from wrong offsets instead)"
+            : "no restart reads it (older than the two latest batches' offsets)";
+      case COMMITS:
+        return f.batchId() == lastCommit
+            ? "the restart fails: it reads the latest commit"
+            : "no restart reads it (not the latest commit)";
+      case SOURCE_LOG:
+        return "the restart fails: it reads the source's log";
+      case STATE:
+        for (Store store : stores) {
+          if (file.getParent().equals(store.dir()) && lastCommit >= 0) {
+            Matcher m = STATE_FILE.matcher(file.getName());
+            long v = m.matches() ? Long.parseLong(m.group(1)) : -1;
+            return neededFor(store, lastCommit + 1, v, file.getName())
+                ? "the state of " + store.place() + " at version " + v + " is unreadable:"
+                    + " the restart fails when batch " + (lastCommit + 1) + " loads it"
+                : "no restart reads it (the state of " + store.place() + " at version " + v
+                    + " is not on the way to the version the next batch loads)";
+          }
+        }
+        return "a state file: a batch that loads it fails";
+      default:
+        return "";
+    }
+  }
+
+  /**
+   * Whether loading {@code version} of {@code store} reads {@code fileName}, of version
+   * {@code v}: the newest snapshot at or below it, and the deltas or changelogs after that.
+   */
+  private static boolean neededFor(Store store, long version, long v, String fileName) {
+    Long snapshot = null;
+    for (Map.Entry<Long, TreeSet<String>> e : store.versions().headMap(version, true)
+        .descendingMap().entrySet()) {
+      if (e.getValue().contains("snapshot") || e.getValue().contains("zip")) {
+        snapshot = e.getKey();
+        break;
+      }
+    }
+    boolean isSnapshot = fileName.endsWith(".snapshot") || fileName.endsWith(".zip");
+    if (isSnapshot) {
+      return snapshot != null && v == snapshot;
+    }
+    return v <= version && v > (snapshot == null ? 0 : snapshot);
   }
 
   boolean damaged() {
@@ -252,6 +477,18 @@ final class StructuredStreamingLocation {
           .mapToLong(TreeSet::last).max().orElse(-1);
       n.put("newestVersion", newest);
     }
+    if (verify) {
+      ObjectNode records = root.putObject("integrityRecords");
+      for (QueryFileCheck.Verdict v : QueryFileCheck.Verdict.values()) {
+        records.put(v.name().toLowerCase(java.util.Locale.ROOT), checked.getOrDefault(v, 0));
+      }
+      ArrayNode st = root.putArray("stateStores");
+      for (Store store : stores) {
+        st.addObject().put("dir", store.dir().toString()).put("operator", store.operator())
+            .put("partition", store.partition()).put("store", store.name())
+            .put("newestVersion", store.versions().isEmpty() ? -1 : store.versions().lastKey());
+      }
+    }
     ArrayNode f = root.putArray("findings");
     for (Finding x : findings) {
       f.addObject().put("file", x.file()).put("message", x.message()).put("damage", x.damage());
@@ -273,9 +510,18 @@ final class StructuredStreamingLocation {
           .append(o.versions().size()).append(" partitions, newest version ").append(newest)
           .append('\n');
     }
+    if (verify) {
+      int recorded = checked.getOrDefault(QueryFileCheck.Verdict.INTACT, 0)
+          + checked.getOrDefault(QueryFileCheck.Verdict.DAMAGED, 0);
+      out.append("  records  ").append(recorded).append(" files checked against their integrity"
+          + " records, ").append(checked.getOrDefault(QueryFileCheck.Verdict.DAMAGED, 0))
+          .append(" damaged; ").append(checked.getOrDefault(QueryFileCheck.Verdict.NO_RECORD, 0))
+          .append(" without a record (written by stock Spark, or left to Spark's own"
+              + " checksums)\n");
+    }
     if (findings.isEmpty()) {
-      out.append(verify ? "OK: logs contiguous and parsable, state present for the last"
-          + " committed batch\n" : "");
+      out.append(verify ? "OK: logs contiguous and parsable, every state store can load the"
+          + " version the next batch needs, every recorded file as committed\n" : "");
     } else {
       out.append('\n');
       for (Finding x : findings) {

@@ -30,7 +30,7 @@ final class VerifyCommand {
     Configuration hadoopConf = args.hadoopConf();
     FileSystem fs = path.getFileSystem(hadoopConf);
     if (StructuredStreamingLocation.isOne(fs, path)) {
-      return StructuredStreamingLocation.read(fs, path, progress).outcome(true);
+      return StructuredStreamingLocation.read(fs, path, progress, true).outcome(true);
     }
     SparkConf conf = args.sparkConf();
     boolean checksum = args.flag("checksum");

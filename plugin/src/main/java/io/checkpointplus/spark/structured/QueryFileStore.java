@@ -366,7 +366,7 @@ public final class QueryFileStore {
         org.apache.hadoop.fs.FileSystem fs = path.getFileSystem(conf);
         long written = fs.getFileStatus(path).getModificationTime();
         long recorded = fs.getFileStatus(IntegrityRecord.pathFor(path)).getModificationTime();
-        if (written > recorded) {
+        if (QueryFileCheck.rewrittenAfterRecord(file, written, recorded)) {
           QueryLocationAudit.unverified(file, path, "rewritten after its integrity record ("
               + difference + "): a re-run batch without the plugin, or a record write that"
               + " failed");

@@ -20,14 +20,19 @@ import org.apache.hadoop.fs.Path;
  * sizes come from here. The metadata format ({@code v1} then JSON) is the same on every Spark
  * line from 3.4 to 4.2.
  */
-final class RocksDbSnapshot {
+public final class RocksDbSnapshot {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** An immutable file a version needs, as its metadata names it. */
-  record ImmutableFile(String dfsName, long bytes, boolean sst) {
+  public record ImmutableFile(String dfsName, long bytes, boolean sst) {
     /** Where Spark keeps it, relative to the state store's directory. */
     Path in(Path storeDirectory) {
-      return new Path(new Path(storeDirectory, sst ? "SSTs" : "logs"), dfsName);
+      return new Path(storeDirectory, relativePath());
+    }
+
+    /** {@code SSTs/<name>} or {@code logs/<name>}. */
+    public String relativePath() {
+      return (sst ? "SSTs/" : "logs/") + dfsName;
     }
   }
 
@@ -38,7 +43,7 @@ final class RocksDbSnapshot {
    *
    * @throws IOException when the zip has no metadata entry Spark could read
    */
-  static List<ImmutableFile> filesNamedBy(byte[] zip) throws IOException {
+  public static List<ImmutableFile> filesNamedBy(byte[] zip) throws IOException {
     try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip))) {
       for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
         if (entry.getName().equals("metadata")) {

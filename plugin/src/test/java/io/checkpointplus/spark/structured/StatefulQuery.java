@@ -27,19 +27,19 @@ import org.apache.spark.sql.streaming.Trigger;
  * so that every run is a fixed sequence of batches and can be compared with stock Spark's. Any
  * other query runs the same way ({@link #run(Dataset, String, String)}).
  */
-final class StatefulQuery {
+public final class StatefulQuery {
   /** Output of the runs of this JVM, in order: "batch N: key=count". */
   private static final List<String> OUTPUT = Collections.synchronizedList(new ArrayList<>());
 
   private StatefulQuery() {}
 
   /** Spark settings every run uses: few shuffle partitions, Spark's default state store. */
-  static Map<String, String> settings() {
+  public static Map<String, String> settings() {
     return Map.of("spark.sql.shuffle.partitions", "2");
   }
 
   /** Adds an input file whose lines are {@code words}, newer than every earlier one. */
-  static void addInput(Path input, String name, String... words) {
+  public static void addInput(Path input, String name, String... words) {
     try {
       Files.createDirectories(input);
       Path file = input.resolve(name);
@@ -104,7 +104,7 @@ final class StatefulQuery {
   }
 
   /** One run in a fresh SparkContext, stock or with the plugin; the context is stopped after. */
-  static List<String> runOnce(boolean plugin, Path audit, Path input, Path location,
+  public static List<String> runOnce(boolean plugin, Path audit, Path input, Path location,
       Map<String, String> extra) throws Exception {
     return runOnce(plugin, audit, input, location.toString(), extra);
   }
