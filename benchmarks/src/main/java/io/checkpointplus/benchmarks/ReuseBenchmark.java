@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
 import scala.reflect.ClassTag$;
@@ -27,7 +28,10 @@ import scala.reflect.ClassTag$;
  *   <li>B: stock Spark, {@code checkpoint()} and the action;</li>
  *   <li>D: stock Spark, Spark's own advice done by hand: {@code persist()} (in memory),
  *       {@code checkpoint()}, the action;</li>
- *   <li>C: the plugin, {@code checkpoint()} and the action.</li>
+ *   <li>C: the plugin, {@code checkpoint()} and the action;</li>
+ *   <li>E: the plugin with {@code spark.checkpointplus.rdd.backgroundWrite}, Spark's advice
+ *       ({@code persist()}, {@code checkpoint()}, the action): until the action returns, and
+ *       until the RDD is checkpointed (trivial jobs every 5 ms publish the write once done).</li>
  * </ul>
  * Stock and plugin contexts alternate round by round; medians after a warm-up round; records computed counted with an accumulator. Also the checkpoint's
  * write throughput beside the raw speed of writing the same bytes to the same disk. Writes
@@ -44,7 +48,10 @@ final class ReuseBenchmark {
   }
 
   /** One timed action and what it left behind. */
-  private record Sample(long nanos, long computed) {
+  private record Sample(long nanos, long computed, long checkpointedNanos) {
+    Sample(long nanos, long computed) {
+      this(nanos, computed, nanos);
+    }
   }
 
   static void run(Path results) throws Exception {
@@ -57,6 +64,8 @@ final class ReuseBenchmark {
       List<Long> b = new ArrayList<>();
       List<Long> d = new ArrayList<>();
       List<Long> c = new ArrayList<>();
+      List<Long> e = new ArrayList<>();
+      List<Long> eCheckpointed = new ArrayList<>();
       long computedStock = 0;
       long computedManual = 0;
       long computedPlugin = 0;
@@ -98,6 +107,20 @@ final class ReuseBenchmark {
             } finally {
               withPlugin.stop();
             }
+            SparkContext background = Measurements.context(true, Map.of(
+                "spark.checkpointplus.audit.path", audit.toString() + ".background",
+                "spark.checkpointplus.rdd.backgroundWrite", "true"));
+            try {
+              background.setCheckpointDir(work.resolve("background-cp").toString());
+              action(background, Mode.NONE);
+              Sample advice = action(background, Mode.PERSIST_THEN_CHECKPOINT_IN_BACKGROUND);
+              if (measured) {
+                e.add(advice.nanos());
+                eCheckpointed.add(advice.checkpointedNanos());
+              }
+            } finally {
+              background.stop();
+            }
           }
         }
       }
@@ -105,6 +128,8 @@ final class ReuseBenchmark {
       long bMedian = median(b);
       long cMedian = median(c);
       long dMedian = median(d);
+      long eMedian = median(e);
+      long eCheckpointedMedian = median(eCheckpointed);
       long[] lastWrite = lastCompleted(audit);
       long pluginBytes = lastWrite[0];
       double pluginMbPerS = pluginBytes / 1e6 / Math.max(1, lastWrite[1]) * 1000;
@@ -123,6 +148,12 @@ final class ReuseBenchmark {
           Measurements.ratio(dMedian, aMedian));
       out.put("ratio_plugin_checkpoint_vs_no_checkpoint", Measurements.ratio(cMedian, aMedian));
       out.put("ratio_plugin_vs_persist_then_checkpoint", Measurements.ratio(cMedian, dMedian));
+      out.put("plugin_background_action_ms", eMedian / 1_000_000);
+      out.put("plugin_background_checkpointed_ms", eCheckpointedMedian / 1_000_000);
+      out.put("ratio_plugin_background_action_vs_persist_then_checkpoint",
+          Measurements.ratio(eMedian, dMedian));
+      out.put("ratio_plugin_background_checkpointed_vs_persist_then_checkpoint",
+          Measurements.ratio(eCheckpointedMedian, dMedian));
       out.put("computed_records_stock", computedStock);
       out.put("computed_records_persist_then_checkpoint", computedManual);
       out.put("computed_records_plugin", computedPlugin);
@@ -143,6 +174,10 @@ final class ReuseBenchmark {
           String.format("%,d", computedManual));
       row("C plugin, checkpoint() + action", cMedian, aMedian, dMedian,
           String.format("%,d", computedPlugin));
+      row("E plugin, background: persist() + checkpoint() + action", eMedian, aMedian,
+          dMedian, "");
+      row("E plugin, background: ... until checkpointed", eCheckpointedMedian, aMedian,
+          dMedian, "");
       System.out.printf("  checkpoint write: %,d bytes at %.1f MB/s (raw disk write of the same"
           + " bytes: %.1f MB/s)%n", pluginBytes, pluginMbPerS, rawMbPerS);
     } finally {
@@ -163,7 +198,7 @@ final class ReuseBenchmark {
 
   /** What the application does around its action. */
   private enum Mode {
-    NONE, CHECKPOINT, PERSIST_THEN_CHECKPOINT
+    NONE, CHECKPOINT, PERSIST_THEN_CHECKPOINT, PERSIST_THEN_CHECKPOINT_IN_BACKGROUND
   }
 
   /** Builds a fresh RDD, marks it as {@code mode} says, runs count() and times it. */
@@ -175,7 +210,9 @@ final class ReuseBenchmark {
       computed.add(1);
       return cpuHeavy((Long) x);
     });
-    if (mode == Mode.PERSIST_THEN_CHECKPOINT) {
+    boolean persisted = mode == Mode.PERSIST_THEN_CHECKPOINT
+        || mode == Mode.PERSIST_THEN_CHECKPOINT_IN_BACKGROUND;
+    if (persisted) {
       heavy.persist(StorageLevel.MEMORY_ONLY()); // Spark's advice: "persisted in memory"
     }
     if (mode != Mode.NONE) {
@@ -187,10 +224,20 @@ final class ReuseBenchmark {
     if (n != RECORDS) {
       throw new IllegalStateException("counted " + n);
     }
-    if (mode == Mode.PERSIST_THEN_CHECKPOINT) {
+    long checkpointedNanos = nanos;
+    if (mode == Mode.PERSIST_THEN_CHECKPOINT_IN_BACKGROUND) {
+      // A background write becomes the RDD's checkpoint at the next job that starts after it.
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
+      while (!heavy.isCheckpointed()) {
+        java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+        jsc.parallelize(java.util.List.of(1), 1).count();
+      }
+      checkpointedNanos = System.nanoTime() - start;
+    }
+    if (persisted) {
       heavy.unpersist(true);
     }
-    return new Sample(nanos, computed.value());
+    return new Sample(nanos, computed.value(), checkpointedNanos);
   }
 
   /** Arithmetic per record ({@code bench.work} rounds), so computing twice is visible. */
