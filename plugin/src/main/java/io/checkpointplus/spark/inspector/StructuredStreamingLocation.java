@@ -38,6 +38,8 @@ final class StructuredStreamingLocation {
   private static final Pattern BATCH = Pattern.compile("\\d+");
   private static final Pattern STATE_FILE = Pattern.compile(
       "(\\d+)\\.(delta|snapshot|zip|changelog)");
+  /** RocksDB's checkpoint format v2 (Spark 4): {@code <version>_<id>.zip|.changelog}. */
+  private static final Pattern STATE_FILE_V2 = Pattern.compile("\\d+_[^.]+\\.(zip|changelog)");
 
   /** One finding: the file it is about and what is wrong; damage or only a note. */
   record Finding(String file, String message, boolean damage) {
@@ -64,11 +66,15 @@ final class StructuredStreamingLocation {
   final TreeMap<Long, FileStatus> offsets = new TreeMap<>();
   final TreeMap<Long, FileStatus> commits = new TreeMap<>();
   final List<String> sources = new ArrayList<>();
+  /** Each source's log entries' names, by source. */
+  final Map<String, List<String>> sourceEntries = new TreeMap<>();
   final List<Operator> operators = new ArrayList<>();
   final List<Store> stores = new ArrayList<>();
   final List<Finding> findings = new ArrayList<>();
   /** Files checked against integrity records, by verdict ({@code verify} only). */
   final Map<QueryFileCheck.Verdict, Integer> checked = new TreeMap<>();
+  /** Store directories in a layout this reader does not know (RocksDB format v2): not checked. */
+  final java.util.Set<String> uncheckedStores = new java.util.TreeSet<>();
 
   private StructuredStreamingLocation(Path path) {
     this.path = path;
@@ -99,7 +105,8 @@ final class StructuredStreamingLocation {
             + " found " + abbreviate(text), true));
       }
     } else {
-      loc.findings.add(new Finding(meta.toString(), "missing: the query id file", true));
+      loc.findings.add(new Finding(meta.toString(), "missing: the query id file; a restart"
+          + " writes a new one and runs under a new query id", false));
     }
     loc.readLog(fs, new Path(path, "offsets"), loc.offsets, progress, true);
     loc.readLog(fs, new Path(path, "commits"), loc.commits, progress, false);
@@ -109,11 +116,24 @@ final class StructuredStreamingLocation {
       for (FileStatus s : fs.listStatus(sources)) {
         progress.listed(sources.toString());
         loc.sources.add(s.getPath().getName());
+        List<String> entries = new ArrayList<>();
+        if (s.isDirectory()) {
+          for (FileStatus e : fs.listStatus(s.getPath())) {
+            if (BATCH.matcher(e.getPath().getName().replace(".compact", "")).matches()) {
+              entries.add(e.getPath().getName());
+            }
+          }
+        }
+        loc.sourceEntries.put(s.getPath().getName(), entries);
       }
     }
     loc.readState(fs, new Path(path, "state"), progress);
     if (verify) {
       loc.checkRecords(fs, path, progress);
+    }
+    for (String dir : loc.uncheckedStores) {
+      loc.findings.add(new Finding(dir, "state in RocksDB's checkpoint format v2"
+          + " (<version>_<id>.zip): its versions are not checked", false));
     }
     loc.explainLogDamage();
     return loc;
@@ -155,7 +175,12 @@ final class StructuredStreamingLocation {
       String name = s.getPath().getName();
       if (s.isFile() && BATCH.matcher(name).matches()) {
         into.put(Long.parseLong(name), s);
-        String problem = parseProblem(readText(fs, s.getPath()), isOffsets);
+        String problem;
+        try {
+          problem = parseProblem(readText(fs, s.getPath()), isOffsets);
+        } catch (org.apache.hadoop.fs.ChecksumException e) {
+          problem = "fails its file system checksum (" + e.getMessage() + ")";
+        }
         if (problem != null) {
           findings.add(new Finding(s.getPath().toString(), problem, true));
         }
@@ -173,7 +198,9 @@ final class StructuredStreamingLocation {
       return "first line is " + abbreviate(lines[0]) + ", expected a version such as v1";
     }
     int jsonLines = 0;
-    for (int i = 1; i < lines.length; i++) {
+    // Spark's CommitLog reads line 2 only, and takes a bare version line for an empty commit.
+    int last = isOffsets ? lines.length : Math.min(lines.length, 2);
+    for (int i = 1; i < last; i++) {
       String line = lines[i];
       if (line.isEmpty() && i == lines.length - 1) {
         continue;
@@ -191,9 +218,7 @@ final class StructuredStreamingLocation {
         return "line " + (i + 1) + " is not JSON: " + abbreviate(line);
       }
     }
-    if (jsonLines == 0 && !isOffsets) {
-      return "has a version line but no JSON (torn write?)";
-    }
+
     if (isOffsets && lines.length < 2) {
       return "has no offset metadata line";
     }
@@ -208,7 +233,8 @@ final class StructuredStreamingLocation {
         findings.add(new Finding(offsets.get(b).getPath().toString(), "batch " + b
             + " has offsets but no commit" + (pending
                 ? ": it was running when the query stopped and is run again on restart"
-                : ", while later batch " + lastCommit + " is committed"), !pending));
+                : ", while later batch " + lastCommit + " is committed; no restart reads"
+                    + " that commit"), false));
       }
     }
     for (Long b : commits.keySet()) {
@@ -270,11 +296,50 @@ final class StructuredStreamingLocation {
       }
       operators.add(new Operator(op.getPath().getName(), versions));
     }
-    Long lastCommit = commits.isEmpty() ? null : commits.lastKey();
-    if (lastCommit != null) {
-      for (Store store : stores) {
-        checkLoadable(fs, store, lastCommit + 1);
+    long next = nextBatch();
+    if (next > 0) {
+      int partitions = shufflePartitions(fs);
+      for (Operator op : operators) {
+        for (int p = 0; p < partitions; p++) {
+          if (!op.versions().containsKey(String.valueOf(p))) {
+            findings.add(new Finding(new Path(new Path(state, op.id()), String.valueOf(p))
+                .toString(), "missing: the state of partition " + p + " of operator " + op.id()
+                + " (the offset log pins " + partitions + " partitions); the restart fails when"
+                + " batch " + next + " loads it", true));
+          }
+        }
       }
+      for (Store store : stores) {
+        checkLoadable(fs, store, next);
+      }
+    }
+  }
+
+  /**
+   * The batch a restart runs first, as {@code MicroBatchExecution.populateStartOffsets} picks
+   * it: the latest batch with offsets when it has no commit, else the one after it (-1 with no
+   * offsets). It loads state version {@code nextBatch}.
+   */
+  long nextBatch() {
+    if (offsets.isEmpty()) {
+      return -1;
+    }
+    long last = offsets.lastKey();
+    return commits.containsKey(last) ? last + 1 : last;
+  }
+
+  /**
+   * {@code spark.sql.shuffle.partitions} as the latest offsets pin it (a restart keeps it), the
+   * number of partitions of every stateful operator; 0 when it cannot be read.
+   */
+  private int shufflePartitions(FileSystem fs) {
+    try {
+      String[] lines = readText(fs, offsets.lastEntry().getValue().getPath()).split("\\n");
+      JsonNode conf = lines.length > 1 ? JSON.readTree(lines[1]).get("conf") : null;
+      JsonNode n = conf == null ? null : conf.get("spark.sql.shuffle.partitions");
+      return n == null ? 0 : Integer.parseInt(n.asText());
+    } catch (IOException | RuntimeException e) {
+      return 0;
     }
   }
 
@@ -292,6 +357,8 @@ final class StructuredStreamingLocation {
       if (f.isFile() && m.matches()) {
         versions.computeIfAbsent(Long.parseLong(m.group(1)), v -> new TreeSet<>())
             .add(m.group(2));
+      } else if (f.isFile() && STATE_FILE_V2.matcher(fileName).matches()) {
+        uncheckedStores.add(dir.toString());
       } else if (f.isDirectory() && IMMUTABLE_DIRS.contains(fileName)) {
         for (FileStatus i : fs.listStatus(f.getPath())) {
           immutable.put(fileName + "/" + i.getPath().getName(), i.getLen());
@@ -377,11 +444,15 @@ final class StructuredStreamingLocation {
       QueryFileCheck check = QueryFileCheck.of(fs, f);
       checked.merge(check.verdict(), 1, Integer::sum);
       switch (check.verdict()) {
-        case DAMAGED -> findings.add(new Finding(f.toString(), "differs from what was"
-            + " committed: " + check.detail() + "; " + (check.byFileSystemChecksum()
-            && !restartMeaning(f).contains("no restart reads it")
-            ? "the restart reads it without checking that checksum, and may fail or run on"
-                + " what the damaged bytes decode to" : restartMeaning(f)), true));
+        case DAMAGED -> {
+          String meaning = restartMeaning(f);
+          findings.add(new Finding(f.toString(), "differs from what was committed: "
+              + check.detail() + "; " + (meaning.contains("no restart reads it") ? meaning
+              : check.byFileSystemChecksum() ? "the restart reads it without checking that"
+                  + " checksum, and may fail or run on what the damaged bytes decode to"
+              : meaning + " (with the plugin, which checks it against its record; stock"
+                  + " Spark reads it unchecked)"), true));
+        }
         case UNREADABLE_RECORD, REWRITTEN -> findings.add(
             new Finding(f.toString(), check.detail() + ": read unchecked", false));
         default -> { }
@@ -396,7 +467,8 @@ final class StructuredStreamingLocation {
     long lastCommit = commits.isEmpty() ? -1 : commits.lastKey();
     switch (f.kind()) {
       case METADATA:
-        return "the restart fails: every restart reads the query id here";
+        return "every restart reads the query id here, past the plugin's check: it may fail"
+            + " (if it no longer parses) or run under the id it reads";
       case OFFSETS:
         return f.batchId() >= lastOffsets - 1
             ? "the restart fails: it reads the two latest batches' offsets (with the plugin it"
@@ -409,23 +481,58 @@ final class StructuredStreamingLocation {
             ? "the restart fails: it reads the latest commit"
             : "no restart reads it (not the latest commit)";
       case SOURCE_LOG:
-        return "the restart fails: it reads the source's log";
+        return sourceLogMeaning(file);
       case STATE:
+        long next = nextBatch();
         for (Store store : stores) {
-          if (file.getParent().equals(store.dir()) && lastCommit >= 0) {
+          if (file.getParent().equals(store.dir()) && next > 0) {
             Matcher m = STATE_FILE.matcher(file.getName());
             long v = m.matches() ? Long.parseLong(m.group(1)) : -1;
-            return neededFor(store, lastCommit + 1, v, file.getName())
-                ? "the state of " + store.place() + " at version " + v + " is unreadable:"
-                    + " the restart fails when batch " + (lastCommit + 1) + " loads it"
-                : "no restart reads it (the state of " + store.place() + " at version " + v
-                    + " is not on the way to the version the next batch loads)";
+            if (!neededFor(store, next, v, file.getName())) {
+              return "no restart reads it (the state of " + store.place() + " at version " + v
+                  + " is not on the way to the version the next batch loads)";
+            }
+            return file.getName().endsWith(".snapshot")
+                ? "the state of " + store.place() + " at version " + v + " is unreadable: the"
+                    + " restart may fail when batch " + next + " loads it (Spark lines that"
+                    + " repair state fall back to an older snapshot and replay the deltas)"
+                : "the state of " + store.place() + " at version " + v + " is unreadable:"
+                    + " the restart fails when batch " + next + " loads it";
           }
         }
-        return "a state file: a batch that loads it fails";
+        return "a state file the restart may read (schema or operator metadata): it may fail";
       default:
         return "";
     }
+  }
+
+  /**
+   * What a restart does with a source's log entry: a file source (one entry a batch) reads its
+   * log from the latest compaction ({@code N.compact}) on; another source (Kafka's one entry)
+   * reads its initial offsets only when it has no offsets yet.
+   */
+  private String sourceLogMeaning(Path file) {
+    long batch;
+    try {
+      batch = Long.parseLong(file.getName().replace(".compact", ""));
+    } catch (NumberFormatException e) {
+      return "the restart may read it: it may fail";
+    }
+    List<String> entries = sourceEntries.getOrDefault(file.getParent().getName(), List.of());
+    long latestCompact = -1;
+    for (String entry : entries) {
+      if (entry.endsWith(".compact")) {
+        latestCompact = Math.max(latestCompact, Long.parseLong(entry.replace(".compact", "")));
+      }
+    }
+    if (entries.size() <= 1) {
+      return "the restart may read it (a source's initial offsets, read while it has no"
+          + " offsets yet): it may fail";
+    }
+    return batch >= latestCompact
+        ? "the restart fails: the file source reads its log from the latest compaction on"
+        : "no restart reads it (before the file source's latest compaction, " + latestCompact
+            + ")";
   }
 
   /**
@@ -522,6 +629,13 @@ final class StructuredStreamingLocation {
     if (findings.isEmpty()) {
       out.append(verify ? "OK: logs contiguous and parsable, every state store can load the"
           + " version the next batch needs, every recorded file as committed\n" : "");
+    } else if (!damaged()) {
+      out.append('\n');
+      for (Finding x : findings) {
+        out.append("note    ").append(x.file()).append(": ").append(x.message()).append('\n');
+      }
+      out.append(verify ? "OK: no damage found; see the notes above for what was not checked\n"
+          : "");
     } else {
       out.append('\n');
       for (Finding x : findings) {
