@@ -375,14 +375,7 @@ final class StructuredStreamingLocation {
    * missing and what it means for the restart.
    */
   private void checkLoadable(FileSystem fs, Store store, long version) throws IOException {
-    Long snapshot = null;
-    for (Map.Entry<Long, TreeSet<String>> e : store.versions().headMap(version, true)
-        .descendingMap().entrySet()) {
-      if (e.getValue().contains("snapshot") || e.getValue().contains("zip")) {
-        snapshot = e.getKey();
-        break;
-      }
-    }
+    Long snapshot = newestSnapshot(store, version);
     String meaning = "the state of " + store.place() + " at version " + version
         + ", which the next batch (" + version + ") loads, cannot be loaded: the"
         + " restart fails when it runs that batch";
@@ -535,19 +528,23 @@ final class StructuredStreamingLocation {
             + ")";
   }
 
+  /** The newest snapshot ({@code .snapshot}, RocksDB's {@code .zip}) at or below {@code version}. */
+  private static Long newestSnapshot(Store store, long version) {
+    for (Map.Entry<Long, TreeSet<String>> e : store.versions().headMap(version, true)
+        .descendingMap().entrySet()) {
+      if (e.getValue().contains("snapshot") || e.getValue().contains("zip")) {
+        return e.getKey();
+      }
+    }
+    return null;
+  }
+
   /**
    * Whether loading {@code version} of {@code store} reads {@code fileName}, of version
    * {@code v}: the newest snapshot at or below it, and the deltas or changelogs after that.
    */
   private static boolean neededFor(Store store, long version, long v, String fileName) {
-    Long snapshot = null;
-    for (Map.Entry<Long, TreeSet<String>> e : store.versions().headMap(version, true)
-        .descendingMap().entrySet()) {
-      if (e.getValue().contains("snapshot") || e.getValue().contains("zip")) {
-        snapshot = e.getKey();
-        break;
-      }
-    }
+    Long snapshot = newestSnapshot(store, version);
     boolean isSnapshot = fileName.endsWith(".snapshot") || fileName.endsWith(".zip");
     if (isSnapshot) {
       return snapshot != null && v == snapshot;

@@ -56,6 +56,26 @@ class BackgroundStreamingCheckpointsTest {
   /** Counts batches down; static, as Spark Streaming serializes the output function. */
   private static volatile CountDownLatch done;
 
+  /**
+   * The stateful count of {@link #INPUT}, one list a batch, its state checkpointed every third
+   * batch: the two after a checkpoint batch can complete while its write is held; the next
+   * checkpoint batch then waits for it (one write in flight at most).
+   */
+  private static JavaPairDStream<String, Integer> statefulCount(JavaSparkContext jsc,
+      JavaStreamingContext ssc, String checkpointDir) {
+    ssc.checkpoint(checkpointDir);
+    Queue<JavaRDD<String>> queue = new LinkedList<>();
+    for (List<String> words : INPUT) {
+      queue.add(jsc.parallelize(words, 2));
+    }
+    JavaPairDStream<String, Integer> counts = ssc.queueStream(queue, true,
+        jsc.parallelize(List.<String>of(), 2)).mapToPair(w -> new Tuple2<>(w, 1))
+        .updateStateByKey((List<Integer> ones, Optional<Integer> state) ->
+            Optional.of(state.orElse(0) + ones.size()));
+    counts.checkpoint(Durations.milliseconds(3 * BATCH_MS));
+    return counts;
+  }
+
   /** Runs the stateful count for {@link #BATCHES} batches; returns each batch's state. */
   private List<String> run(SparkContext sc, String checkpointDir, Runnable whileRunning)
       throws Exception {
@@ -64,18 +84,7 @@ class BackgroundStreamingCheckpointsTest {
     JavaStreamingContext ssc = new JavaStreamingContext(jsc, Durations.milliseconds(BATCH_MS));
     done = new CountDownLatch(BATCHES);
     try {
-      ssc.checkpoint(checkpointDir);
-      Queue<JavaRDD<String>> queue = new LinkedList<>();
-      for (List<String> words : INPUT) {
-        queue.add(jsc.parallelize(words, 2));
-      }
-      JavaPairDStream<String, Integer> counts = ssc.queueStream(queue, true,
-          jsc.parallelize(List.<String>of(), 2)).mapToPair(w -> new Tuple2<>(w, 1))
-          .updateStateByKey((List<Integer> ones, Optional<Integer> state) ->
-              Optional.of(state.orElse(0) + ones.size()));
-      // Every third batch: the two after a checkpoint batch can complete while its write is
-      // held; the next checkpoint batch then waits for it (one write in flight at most).
-      counts.checkpoint(Durations.milliseconds(3 * BATCH_MS));
+      JavaPairDStream<String, Integer> counts = statefulCount(jsc, ssc, checkpointDir);
       counts.foreachRDD(rdd -> {
         List<String> state = rdd.collect().stream().map(t -> t._1() + "=" + t._2()).sorted()
             .collect(Collectors.toList());
@@ -207,16 +216,8 @@ class BackgroundStreamingCheckpointsTest {
     List<String> failures = Collections.synchronizedList(new ArrayList<>());
     CountDownLatch batches = new CountDownLatch(BATCHES);
     try {
-      ssc.checkpoint(HeldWritesFileSystem.SCHEME + "://" + cp);
-      Queue<JavaRDD<String>> queue = new LinkedList<>();
-      for (List<String> words : INPUT) {
-        queue.add(jsc.parallelize(words, 2));
-      }
-      JavaPairDStream<String, Integer> counts = ssc.queueStream(queue, true,
-          jsc.parallelize(List.<String>of(), 2)).mapToPair(w -> new Tuple2<>(w, 1))
-          .updateStateByKey((List<Integer> ones, Optional<Integer> state) ->
-              Optional.of(state.orElse(0) + ones.size()));
-      counts.checkpoint(Durations.milliseconds(3 * BATCH_MS));
+      JavaPairDStream<String, Integer> counts =
+          statefulCount(jsc, ssc, HeldWritesFileSystem.SCHEME + "://" + cp);
       counts.foreachRDD(rdd -> {
         rdd.count();
       });
