@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import io.checkpointplus.spark.activation.SparkRuntime;
 import io.checkpointplus.spark.structured.QueryFile;
 import io.checkpointplus.spark.structured.QueryFileCheck;
 import io.checkpointplus.spark.structured.RocksDbSnapshot;
@@ -65,6 +66,10 @@ final class StructuredStreamingLocation {
   String queryId;
   final TreeMap<Long, FileStatus> offsets = new TreeMap<>();
   final TreeMap<Long, FileStatus> commits = new TreeMap<>();
+  /** The Spark a restart is assumed to run on: the one on the inspector's class path. */
+  private static final SparkRuntime SPARK =
+      SparkRuntime.of(StructuredStreamingLocation.class.getClassLoader());
+  private boolean metadataMissing;
   final List<String> sources = new ArrayList<>();
   /** Each source's log entries' names, by source. */
   final Map<String, List<String>> sourceEntries = new TreeMap<>();
@@ -105,11 +110,20 @@ final class StructuredStreamingLocation {
             + " found " + abbreviate(text), true));
       }
     } else {
-      loc.findings.add(new Finding(meta.toString(), "missing: the query id file; a restart"
-          + " writes a new one and runs under a new query id", false));
+      loc.metadataMissing = true;
     }
     loc.readLog(fs, new Path(path, "offsets"), loc.offsets, progress, true);
     loc.readLog(fs, new Path(path, "commits"), loc.commits, progress, false);
+    if (loc.metadataMissing) {
+      // Spark 4.2 refuses it (STREAMING_CHECKPOINT_MISSING_METADATA_FILE); earlier lines write
+      // a new id. Verdicts are for the Spark on the inspector's class path.
+      boolean refused = SPARK.sparkAtLeast(4, 2)
+          && !(loc.offsets.isEmpty() && loc.commits.isEmpty());
+      loc.findings.add(new Finding(meta.toString(), "missing: the query id file; " + (refused
+          ? "the restart fails: Spark " + SPARK.sparkVersion() + " refuses a location whose"
+              + " logs hold batches without it"
+          : "a restart writes a new one and runs under a new query id"), refused));
+    }
     loc.checkBatches();
     Path sources = new Path(path, "sources");
     if (fs.isDirectory(sources)) {
