@@ -90,14 +90,18 @@ public final class PluginCheckpointData<T> extends ReliableRDDCheckpointData<T> 
   /**
    * Writes the files of a {@linkplain #claim claimed} RDD, off the job's thread. The RDD stays
    * "in progress", not checkpointed: it has no checkpoint file (so Spark Streaming's metadata
-   * does not name it) and its jobs use its lineage, until {@link #publish}. On failure it is put
-   * back to "marked" and the failure rethrown.
+   * does not name it) and its jobs use its lineage, until {@link #publish}. On failure the
+   * failure is rethrown, and the RDD is put back to "marked" if {@code markAgainOnFailure}, for
+   * a later job to write; else it stays "in progress", never written again, as Spark leaves an
+   * RDD whose checkpoint failed.
    */
-  public CheckpointRDD<T> writeFiles() {
+  public CheckpointRDD<T> writeFiles(boolean markAgainOnFailure) {
     try {
       return doCheckpoint();
     } catch (Throwable t) {
-      resetAfterFailure();
+      if (markAgainOnFailure) {
+        resetAfterFailure();
+      }
       throw t;
     }
   }

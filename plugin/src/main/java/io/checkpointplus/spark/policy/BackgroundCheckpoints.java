@@ -235,7 +235,10 @@ public final class BackgroundCheckpoints implements AutoCloseable {
       PluginCheckpointData<?> d = claimed.get(i);
       CheckpointRDD<?> files;
       try {
-        files = d.writeFiles();
+        // A batch's failed checkpoint is left as Spark leaves one (never written again, which
+        // later batches' plans would otherwise do, failing batch after batch); an action's is
+        // marked again for its next action.
+        files = d.writeFiles(!streamingJob);
       } catch (Throwable t) {
         boolean failsNextBatch = streamingJob && plan.required().contains(d.rddId());
         LOG.warn("spark-checkpoint-plus could not write {} checkpoint of RDD {} in the"
