@@ -133,8 +133,9 @@ public final class CompatibilityTable {
                     + " 2.12 and with Scala 2.13 on every 4.x line)"
                   : l.id().equals("3.4") || l.id().equals("4.0") || l.id().equals("4.1")
                   ? "the unit tests of the scheduler binding, activation, checkpoint writing,"
-                    + " background writes, Structured Streaming and random programs (compiled"
-                    + " against this Spark; the others run on Spark 3.5 and 4.2)"
+                    + (l.id().equals("3.4") ? "" : " background writes,")
+                    + " Structured Streaming and random programs (compiled against this Spark;"
+                    + " the others run on Spark 3.5 and 4.2)"
                   : "every unit test" + excluded(l.unitExcludes())
                     + " (compiled against this Spark)")
                 + ", and with the release jars: the"
