@@ -202,9 +202,11 @@ class InspectorIT {
     Path noMiddleCommit = copy(location, "ss-no-commit-0");
     Files.delete(noMiddleCommit.resolve("commits/0"));
     Run gap = inspect("verify", noMiddleCommit.toString());
-    assertEquals(1, gap.exitCode(), gap.toString());
-    assertTrue(gap.out().contains("batch 0 has offsets but no commit, while later batch 1 is"
-        + " committed"), gap.out());
+    // A restart reads only the newest commit, so an older one missing is a note, not damage
+    // (QueryLocationVerifyTest proves that verdict against a real restart).
+    assertEquals(0, gap.exitCode(), gap.toString());
+    assertTrue(gap.out().contains("note") && gap.out().contains("batch 0 has offsets but no"
+        + " commit, while later batch 1 is committed; no restart reads that commit"), gap.out());
 
     Path pending = copy(location, "ss-pending");
     Files.delete(pending.resolve("commits/1"));
