@@ -107,12 +107,19 @@ public final class CheckpointWriter {
       files.createDirectory();
       recordCleaned(sc, rdd, dir, files.clearLeftovers(),
           "files an earlier failed write or lost task attempts left");
+      boolean background = isBackgroundWrite(sc);
+      boolean cachedOnly = "true".equals(sc.getLocalProperty(
+          io.checkpointplus.spark.policy.BackgroundCheckpoints.CACHED_ONLY_PROPERTY));
+      // A background write's failure must not abort stages the running batch shares: its last
+      // allowed attempt reports the failure (a cached-only write has one attempt; a retry
+      // could only write a recomputed block).
+      int reportFailuresFrom = !background ? Integer.MAX_VALUE
+          : cachedOnly ? 0 : SparkInternals.maxTaskFailures(sc) - 1;
       results = runWriteJob(sc, rdd, new PartitionWriteTask<T>(dir, sc.broadcast(
           new SerializableConfiguration(sc.hadoopConfiguration()),
           ClassTag$.MODULE$.apply(SerializableConfiguration.class)), files.commitMode(), tag,
-          rdd.id(), byteCopy && isSerialized(rdd.getStorageLevel()), "true".equals(
-              sc.getLocalProperty(io.checkpointplus.spark.policy.BackgroundCheckpoints
-                  .CACHED_ONLY_PROPERTY))));
+          rdd.id(), byteCopy && isSerialized(rdd.getStorageLevel()), cachedOnly,
+          reportFailuresFrom));
       Option<Partitioner> partitioner = rdd.partitioner();
       CheckpointManifest.PartitionerFile partitionerFile = partitioner.isDefined()
           ? files.writePartitioner(partitioner.get(), SparkEnv.get().serializer().newInstance(),
@@ -175,6 +182,10 @@ public final class CheckpointWriter {
       byte[][] encoded = (byte[][]) sc.runJob(rdd, task, ENCODED_RESULT);
       PartitionWriteResult[] results = new PartitionWriteResult[encoded.length];
       for (int i = 0; i < encoded.length; i++) {
+        if (PartitionWriteFailure.isFailure(encoded[i])) {
+          throw CheckpointWriter.<RuntimeException>rethrow(
+              PartitionWriteFailure.fromBytes(encoded[i]).toException(rdd.id()));
+        }
         results[i] = PartitionWriteResult.fromBytes(encoded[i]);
       }
       return results;
@@ -350,12 +361,17 @@ public final class CheckpointWriter {
         .build());
   }
 
+  /** Whether this thread's write runs in the background, off the batch's or action's path. */
+  private static boolean isBackgroundWrite(SparkContext sc) {
+    return "true".equals(sc.getLocalProperty(
+        io.checkpointplus.spark.policy.BackgroundCheckpoints.BACKGROUND_PROPERTY));
+  }
+
   private static AuditEvent.Builder withJobContext(AuditEvent.Builder event, SparkContext sc,
       RDD<?> rdd, String dir) {
     String batchTime = sc.getLocalProperty(BATCH_TIME_PROPERTY);
     String outputOp = sc.getLocalProperty(OUTPUT_OP_PROPERTY);
-    boolean background = "true".equals(sc.getLocalProperty(
-        io.checkpointplus.spark.policy.BackgroundCheckpoints.BACKGROUND_PROPERTY));
+    boolean background = isBackgroundWrite(sc);
     return event.with("planId", number(sc.getLocalProperty(CheckpointPlan.PLAN_ID_PROPERTY)))
         .with("background", background)
         .with("batchWaitedMs", background ? number(sc.getLocalProperty(

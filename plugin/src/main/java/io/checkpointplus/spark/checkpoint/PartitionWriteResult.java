@@ -16,7 +16,9 @@ import java.io.UncheckedIOException;
  *
  * <p>Task results travel through the application's {@code spark.serializer}, which may be Kryo
  * with {@code registrationRequired}: a task returns this record encoded as a {@code byte[]}
- * ({@link #toBytes()}), which every Spark serializer handles.
+ * ({@link #toBytes()}), which every Spark serializer handles. A task whose failure is reported
+ * rather than thrown returns a {@link PartitionWriteFailure} in the same way; the first byte
+ * tells the two apart.
  */
 public record PartitionWriteResult(int partition, String file, long bytes, long records,
     long crc32c, boolean fromCache, long writeNanos, WritePath writePath, long taskAttemptId) {
@@ -29,9 +31,13 @@ public record PartitionWriteResult(int partition, String file, long bytes, long 
     return records != NOT_COUNTED;
   }
 
+  /** The first byte of an encoded result. */
+  static final byte WRITTEN = 'W';
+
   public byte[] toBytes() {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream(64);
     try (DataOutputStream out = new DataOutputStream(buffer)) {
+      out.writeByte(WRITTEN);
       out.writeInt(partition);
       out.writeUTF(file);
       out.writeLong(bytes);
@@ -49,6 +55,9 @@ public record PartitionWriteResult(int partition, String file, long bytes, long 
 
   public static PartitionWriteResult fromBytes(byte[] encoded) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(encoded))) {
+      if (in.readByte() != WRITTEN) {
+        throw new IOException("not an encoded PartitionWriteResult");
+      }
       return new PartitionWriteResult(in.readInt(), in.readUTF(), in.readLong(), in.readLong(),
           in.readLong(), in.readBoolean(), in.readLong(), WritePath.fromWireName(in.readUTF()),
           in.readLong());

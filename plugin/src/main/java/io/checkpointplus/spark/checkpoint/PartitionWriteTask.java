@@ -42,9 +42,17 @@ final class PartitionWriteTask<T> extends AbstractFunction2<TaskContext, Iterato
    * of an RDD checkpoint never writes records computed again after its action returned.
    */
   private final boolean cachedOnly;
+  /**
+   * From this attempt number on, a failure is reported as the task's result
+   * ({@link PartitionWriteFailure}) instead of failing the task: a background write's last
+   * allowed attempt, so that its failure aborts no stage a running job shares.
+   * {@link Integer#MAX_VALUE} for a write on the action's path, which fails as Spark's does.
+   */
+  private final int reportFailuresFromAttempt;
 
   PartitionWriteTask(String dir, Broadcast<SerializableConfiguration> hadoopConf,
-      CommitMode commit, ClassTag<T> tag, int rddId, boolean byteCopy, boolean cachedOnly) {
+      CommitMode commit, ClassTag<T> tag, int rddId, boolean byteCopy, boolean cachedOnly,
+      int reportFailuresFromAttempt) {
     this.dir = dir;
     this.hadoopConf = hadoopConf;
     this.commit = commit;
@@ -52,10 +60,24 @@ final class PartitionWriteTask<T> extends AbstractFunction2<TaskContext, Iterato
     this.rddId = rddId;
     this.byteCopy = byteCopy;
     this.cachedOnly = cachedOnly;
+    this.reportFailuresFromAttempt = reportFailuresFromAttempt;
   }
 
   @Override
   public byte[] apply(TaskContext context, Iterator<T> records) {
+    try {
+      return write(context, records);
+    } catch (Exception e) {
+      // A killed task (job cancelled, application stopping) stays killed.
+      if (context.attemptNumber() < reportFailuresFromAttempt || context.isInterrupted()) {
+        throw e;
+      }
+      return new PartitionWriteFailure(context.partitionId(), context.taskAttemptId(),
+          context.attemptNumber(), e).toBytes();
+    }
+  }
+
+  private byte[] write(TaskContext context, Iterator<T> records) {
     long start = System.nanoTime();
     boolean fromCache = PartitionSource.readFromBlockManager(records);
     // A retry may read the block an earlier attempt computed (getOrCompute stores it first).

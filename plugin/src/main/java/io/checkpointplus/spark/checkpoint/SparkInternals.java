@@ -62,6 +62,23 @@ public final class SparkInternals {
   }
 
   /**
+   * How many times the task scheduler tries a task before it aborts the stage: 1 on
+   * {@code local[N]}, {@code F} on {@code local[N,F]}, {@code spark.task.maxFailures} on a
+   * cluster. 1 when this cannot be told: a caller that reports the last attempt's failure
+   * then reports the first, which only gives up a retry.
+   */
+  static int maxTaskFailures(org.apache.spark.SparkContext sc) {
+    try {
+      if (sc.taskScheduler() instanceof org.apache.spark.scheduler.TaskSchedulerImpl scheduler) {
+        return Math.max(1, scheduler.maxTaskFailures());
+      }
+    } catch (RuntimeException | LinkageError e) {
+      LOG.debug("Task scheduler's maxTaskFailures unknown", e);
+    }
+    return 1;
+  }
+
+  /**
    * Whether every partition of {@code rdd} has a block stored on some executor, as the block
    * manager master knows it once the job that stored them has ended (executors report each block
    * synchronously). False when a partition has none (a partial action, an eviction) or when this

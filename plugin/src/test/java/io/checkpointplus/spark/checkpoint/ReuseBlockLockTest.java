@@ -98,7 +98,7 @@ class ReuseBlockLockTest extends WithLocalSpark {
     PartitionWriteTask<Integer> write = new PartitionWriteTask<>(dir, sc.broadcast(
         new SerializableConfiguration(sc.hadoopConfiguration()),
         ClassTag$.MODULE$.apply(SerializableConfiguration.class)), CommitMode.RENAME,
-        rdd.rdd().elementClassTag(), rdd.id(), true, false);
+        rdd.rdd().elementClassTag(), rdd.id(), true, false, Integer.MAX_VALUE);
 
     byte[][] results = assertTimeoutPreemptively(Duration.ofSeconds(120), () ->
         (byte[][]) sc.runJob(rdd.rdd(), new DeleteBlockFileThenWrite<>(rdd.id(), write),

@@ -207,11 +207,100 @@ class BackgroundStreamingCheckpointsTest {
         "the failed write is audited as a background one");
   }
 
+  /** A task of the batch after the held write's, reading the state while the write is held. */
+  private static volatile CountDownLatch readingWhileHeld;
+  /** Opened once the held write's job has ended: the reading task then finishes. */
+  private static volatile CountDownLatch gate;
+
+  /**
+   * The write fails while a later batch's job is running and reading the state being written
+   * (its narrow dependencies reach the written RDD). A failed task aborts its stage, and Spark
+   * then fails every running job whose stages read that RDD: the write's failure must not
+   * reach that batch too. Still exactly one output operation fails, with the write's error.
+   */
+  @Test
+  void aWriteFailingWhileTheNextBatchReadsTheStateFailsOneBatchOnly() throws Exception {
+    Map<String, String> settings = new HashMap<>();
+    settings.put("spark.hadoop.fs." + HeldWritesFileSystem.SCHEME + ".impl",
+        HeldWritesFileSystem.class.getName());
+    settings.put("spark.hadoop.fs." + HeldWritesFileSystem.SCHEME + ".impl.disable.cache", "true");
+    settings.put("spark.checkpointplus.streaming.backgroundWrite", "true");
+    HeldWritesFileSystem.arm();
+    HeldWritesFileSystem.failOnRelease = true;
+    readingWhileHeld = new CountDownLatch(1);
+    gate = new CountDownLatch(1);
+    SparkContext sc = LocalSpark.withPlugin(tmp.resolve("audit.jsonl"), settings);
+    CountDownLatch heldWriteEnded = new CountDownLatch(1);
+    Map<Integer, String> writeJobs = new java.util.concurrent.ConcurrentHashMap<>();
+    sc.addSparkListener(new org.apache.spark.scheduler.SparkListener() {
+      @Override
+      public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
+        String rdd = start.properties() == null ? null : start.properties().getProperty(
+            io.checkpointplus.spark.checkpoint.CheckpointWriter.CHECKPOINT_RDD_PROPERTY);
+        if (rdd != null) {
+          writeJobs.put(start.jobId(), "rdd-" + rdd);
+        }
+      }
+
+      @Override
+      public void onJobEnd(org.apache.spark.scheduler.SparkListenerJobEnd end) {
+        org.apache.hadoop.fs.Path held = HeldWritesFileSystem.heldDirectory;
+        if (held != null && held.getName().equals(writeJobs.get(end.jobId()))) {
+          heldWriteEnded.countDown();
+        }
+      }
+    });
+    List<String> failures;
+    try {
+      failures = failedOutputs(sc, tmp.resolve("cp"), rdd -> {
+        if (HeldWritesFileSystem.holding.getCount() == 0 && readingWhileHeld.getCount() > 0) {
+          rdd.foreachPartition(partition -> {
+            readingWhileHeld.countDown();
+            gate.await(120, TimeUnit.SECONDS);
+          });
+        } else {
+          rdd.count();
+        }
+      }, () -> {
+        try {
+          assertTrue(readingWhileHeld.await(120, TimeUnit.SECONDS),
+              "a batch read the state while its write was held");
+          HeldWritesFileSystem.release();
+          assertTrue(heldWriteEnded.await(120, TimeUnit.SECONDS), "the held write ended");
+        } catch (InterruptedException e) {
+          throw new AssertionError(e);
+        } finally {
+          gate.countDown();
+        }
+      });
+    } finally {
+      gate.countDown();
+      HeldWritesFileSystem.release();
+      LocalSpark.stop(sc);
+    }
+    assertEquals(1, failures.size(), "one batch fails, with the write's error: " + failures);
+    assertTrue(failures.get(0).contains(HeldWritesFileSystem.FAILURE), failures.get(0));
+  }
+
   /**
    * Runs the stateful count with its second state checkpoint failing, until {@link #BATCHES}
    * batches completed; returns the failure reason of each failed output operation.
    */
   private List<String> failedOutputs(SparkContext sc, Path cp) throws Exception {
+    return failedOutputs(sc, cp, rdd -> {
+      rdd.count();
+    }, () -> { });
+  }
+
+  /**
+   * Runs the stateful count with {@code output} as its output operation, and
+   * {@code whileRunning} on the test's thread once started, until {@link #BATCHES} batches
+   * completed; returns the failure reason of each failed output operation.
+   */
+  private List<String> failedOutputs(SparkContext sc, Path cp,
+      org.apache.spark.api.java.function.VoidFunction<
+          org.apache.spark.api.java.JavaPairRDD<String, Integer>> output,
+      Runnable whileRunning) throws Exception {
     JavaSparkContext jsc = new JavaSparkContext(sc);
     JavaStreamingContext ssc = new JavaStreamingContext(jsc, Durations.milliseconds(BATCH_MS));
     List<String> failures = Collections.synchronizedList(new ArrayList<>());
@@ -219,9 +308,7 @@ class BackgroundStreamingCheckpointsTest {
     try {
       JavaPairDStream<String, Integer> counts =
           statefulCount(jsc, ssc, HeldWritesFileSystem.SCHEME + "://" + cp);
-      counts.foreachRDD(rdd -> {
-        rdd.count();
-      });
+      counts.foreachRDD(output);
       ssc.addStreamingListener(new StreamingListener() {
         @Override
         public void onOutputOperationCompleted(
@@ -237,6 +324,7 @@ class BackgroundStreamingCheckpointsTest {
         }
       });
       ssc.start();
+      whileRunning.run();
       assertTrue(batches.await(120, TimeUnit.SECONDS), BATCHES + " batches within 120 s");
     } finally {
       ssc.stop(true, false);

@@ -31,6 +31,11 @@ public final class HeldWritesFileSystem extends RawLocalFileSystem {
   static volatile boolean failInstead;
   static final String FAILURE = "the test failed this checkpoint write";
   /**
+   * When set, the held file waits as usual and then, released, fails to be created, as every
+   * later file of that checkpoint does: a write that fails at the moment the test chooses.
+   */
+  static volatile boolean failOnRelease;
+  /**
    * When set, the hold is at the creation of the checkpoint's directory, on the driver before
    * the write's job runs, instead of at its first file.
    */
@@ -43,6 +48,7 @@ public final class HeldWritesFileSystem extends RawLocalFileSystem {
     heldDirectory = null;
     firstDirectory = null;
     failInstead = false;
+    failOnRelease = false;
     holdDirectoryCreation = false;
     SEEN.clear();
   }
@@ -111,7 +117,8 @@ public final class HeldWritesFileSystem extends RawLocalFileSystem {
 
   /** Holds (or fails) the write of {@code f} if it is the second checkpoint directory's. */
   private static void hold(Path parent, Path f) throws IOException {
-    if (failInstead && parent != null && parent.equals(heldDirectory)) {
+    boolean failing = failInstead || failOnRelease && released.getCount() == 0;
+    if (failing && parent != null && parent.equals(heldDirectory)) {
       throw new IOException(FAILURE + " (again): " + f); // every file of it, each retry too
     }
     if (parent == null || !parent.getName().startsWith("rdd-") || holding.getCount() == 0) {
@@ -132,6 +139,9 @@ public final class HeldWritesFileSystem extends RawLocalFileSystem {
       try {
         if (!released.await(120, TimeUnit.SECONDS)) {
           throw new IOException("the test never released the write of " + f);
+        }
+        if (failOnRelease) {
+          throw new IOException(FAILURE + " (held, then failed): " + f);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -1,0 +1,112 @@
+package io.checkpointplus.spark.checkpoint;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.UncheckedIOException;
+import org.apache.spark.SparkException;
+
+/**
+ * A partition write that failed and reports its failure as the task's result instead of failing
+ * the task. A background write does this on its last allowed attempt: a failed task aborts its
+ * stage, and Spark 3.4's {@code abortStage} also fails every running job whose stages read the
+ * same RDD through narrow dependencies, such as the next streaming batch reading the state just
+ * written. Reported this way, the failure reaches only the write, which rethrows it on the driver
+ * ({@link #toException}) exactly where a failed job would have surfaced.
+ *
+ * <p>The cause travels Java-serialized; one that cannot be is replaced by an exception carrying
+ * its class name, message and stack trace.
+ */
+record PartitionWriteFailure(int partition, long taskAttemptId, int attemptNumber,
+    Throwable cause) {
+
+  /** The first byte of an encoded failure ({@link PartitionWriteResult#WRITTEN} for success). */
+  static final byte FAILED = 'F';
+
+  static boolean isFailure(byte[] encoded) {
+    return encoded.length > 0 && encoded[0] == FAILED;
+  }
+
+  byte[] toBytes() {
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream(1024);
+    try (DataOutputStream out = new DataOutputStream(buffer)) {
+      out.writeByte(FAILED);
+      out.writeInt(partition);
+      out.writeLong(taskAttemptId);
+      out.writeInt(attemptNumber);
+      byte[] serialized = serialize(cause);
+      out.writeInt(serialized.length);
+      out.write(serialized);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return buffer.toByteArray();
+  }
+
+  static PartitionWriteFailure fromBytes(byte[] encoded) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(encoded))) {
+      if (in.readByte() != FAILED) {
+        throw new IOException("not an encoded PartitionWriteFailure");
+      }
+      int partition = in.readInt();
+      long attempt = in.readLong();
+      int attemptNumber = in.readInt();
+      byte[] serialized = in.readNBytes(in.readInt());
+      return new PartitionWriteFailure(partition, attempt, attemptNumber, deserialize(serialized));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The exception the write rethrows on the driver: names the RDD, partition and attempt. */
+  SparkException toException(int rddId) {
+    return new SparkException("Checkpoint write of RDD " + rddId + " failed: partition "
+        + partition + " (task attempt " + taskAttemptId + ", attempt number " + attemptNumber
+        + ") failed with " + cause, cause);
+  }
+
+  private static byte[] serialize(Throwable t) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(t);
+    } catch (IOException | RuntimeException notSerializable) {
+      bytes.reset();
+      try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+        out.writeObject(described(t));
+      }
+    }
+    return bytes.toByteArray();
+  }
+
+  private static Throwable deserialize(byte[] serialized) {
+    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(serialized)) {
+      @Override
+      protected Class<?> resolveClass(java.io.ObjectStreamClass desc)
+          throws IOException, ClassNotFoundException {
+        // The application's exception classes are on the driver's context class loader.
+        try {
+          return Class.forName(desc.getName(), false,
+              Thread.currentThread().getContextClassLoader());
+        } catch (ClassNotFoundException e) {
+          return super.resolveClass(desc);
+        }
+      }
+    }) {
+      return (Throwable) in.readObject();
+    } catch (IOException | ClassNotFoundException | RuntimeException e) {
+      return new IllegalStateException("a partition write failed with an exception that could"
+          + " not be read back on the driver: " + e);
+    }
+  }
+
+  /** A serializable stand-in: the original's class, message and stack trace. */
+  private static RuntimeException described(Throwable t) {
+    RuntimeException stand = new RuntimeException(t.toString());
+    stand.setStackTrace(t.getStackTrace());
+    return stand;
+  }
+}
