@@ -25,18 +25,26 @@ case "$line" in
   3.5-scala-2.13) profile=("-Pspark-$line"
          "-Dtest=io/checkpointplus/spark/interception/**,io/checkpointplus/spark/activation/**,io/checkpointplus/spark/differential/**"
          -Dsurefire.failIfNoSpecifiedTests=false) ;;
-  # Spark 3.4, 4.0 and 4.1: the unit tests of the Spark-facing packages (and, but on 3.4, the
-  # background writes, which reach into RDDCheckpointData), to keep CI within its time; every
-  # unit test runs on the default line (3.5, Scala 2.12) and on 4.2. On 3.4 a failed background
-  # write of a state checkpoint fails two batches instead of one (README, known gap), so the
-  # background writes' tests are left out there until that is fixed.
-  3.4) profile=("-Pspark-$line"
-         "-Dtest=io/checkpointplus/spark/interception/**,io/checkpointplus/spark/activation/**,io/checkpointplus/spark/checkpoint/**,io/checkpointplus/spark/structured/**,io/checkpointplus/spark/differential/**"
-         -Dsurefire.failIfNoSpecifiedTests=false) ;;
-  4.0|4.1) profile=("-Pspark-$line"
-         "-Dtest=io/checkpointplus/spark/interception/**,io/checkpointplus/spark/activation/**,io/checkpointplus/spark/checkpoint/**,io/checkpointplus/spark/structured/**,io/checkpointplus/spark/differential/**,io/checkpointplus/spark/policy/Background*"
-         -Dsurefire.failIfNoSpecifiedTests=false) ;;
-  4.2) profile=("-Pspark-$line") ;;
+  # Spark 3.4, 4.0, 4.1 and 4.2: the unit tests of the packages that meet Spark's internals and
+  # APIs (the scheduler binding, activation, checkpoint writing, background writes, the
+  # Checkpoints tab, Structured Streaming's file manager and its integrity checks) and 20 + 2
+  # random programs; every unit test runs on the default line (3.5, Scala 2.12). The stateful
+  # operators and RocksDB snapshots run on the oldest and newest lines, where state formats
+  # differ most from 3.5's; storage (S3, HDFS: Hadoop 3.4.2's conditional create) and the
+  # inspector's verdicts on query locations (metadata required from 4.2) on the newest.
+  3.4|4.0|4.1|4.2)
+    tests="io/checkpointplus/spark/interception/**,io/checkpointplus/spark/activation/**,io/checkpointplus/spark/checkpoint/**,io/checkpointplus/spark/differential/**,io/checkpointplus/spark/policy/Background*,io/checkpointplus/spark/ui/**,io/checkpointplus/spark/structured/**"
+    heavy_structured=(StatefulOperatorsTest RocksDbSnapshotTest QueryOnS3Test QueryOnHdfsTest)
+    case "$line" in
+      3.4) runs=(StatefulOperatorsTest RocksDbSnapshotTest) ;;
+      4.2) runs=("${heavy_structured[@]}")
+           tests="$tests,io/checkpointplus/spark/inspector/QueryLocationVerifyTest*" ;;
+      *) runs=() ;;
+    esac
+    for t in "${heavy_structured[@]}"; do
+      [[ " ${runs[*]} " == *" $t "* ]] || tests="$tests,!**/$t*"
+    done
+    profile=("-Pspark-$line" "-Dtest=$tests" -Dsurefire.failIfNoSpecifiedTests=false) ;;
   *) echo "dev/test-spark.sh: unknown Spark line '$line'; known: 3.4 3.5 3.5-scala-2.13 4.0 4.1 4.2" >&2; exit 2 ;;
 esac
 release="${CHECKPOINTPLUS_RELEASE_JARS:-}"

@@ -30,7 +30,7 @@ public final class CompatibilityTable {
   /** One Spark line as the build defines it. */
   public record Line(String id, String profile, String sparkVersion, String scala,
       String coreTestsVersion, String coreSuites, String streamingTestsVersion,
-      String differentialPrograms, String itIncludes, String unitExcludes,
+      String differentialPrograms, String itIncludes,
       String sqlTestsVersion, String sqlSuites) {
     public String jar() {
       return "spark-checkpoint-plus_" + scala + "-<version>.jar";
@@ -70,7 +70,7 @@ public final class CompatibilityTable {
         resolve(props, "spark.streaming.tests.version"),
         resolve(props, "line.differential.programs") + " + "
             + resolve(props, "line.differential.clusterPrograms"),
-        resolve(props, "line.it.includes"), resolve(props, "line.unit.excludes"),
+        resolve(props, "line.it.includes"),
         resolve(props, "spark.sql.tests.version"),
         suites(resolve(props, "spark.sql.streaming.suites")));
   }
@@ -131,13 +131,7 @@ public final class CompatibilityTable {
                   ? "the unit tests of the scheduler binding, activation and random programs"
                     + " (compiled against this Spark; the others run on this Spark with Scala"
                     + " 2.12 and with Scala 2.13 on every 4.x line)"
-                  : l.id().equals("3.4") || l.id().equals("4.0") || l.id().equals("4.1")
-                  ? "the unit tests of the scheduler binding, activation, checkpoint writing,"
-                    + (l.id().equals("3.4") ? "" : " background writes,")
-                    + " Structured Streaming and random programs (compiled against this Spark;"
-                    + " the others run on Spark 3.5 and 4.2)"
-                  : "every unit test" + excluded(l.unitExcludes())
-                    + " (compiled against this Spark)")
+                  : lineUnitTests(l.id()))
                 + ", and with the release jars: the"
                 + " `RealtimeFeatures` end-to-end run against stock output"
                 + (l.itIncludes().contains("OtherScalaJarIT")
@@ -157,16 +151,21 @@ public final class CompatibilityTable {
     return out.toString();
   }
 
-  /** " but `ATest`, `BTest`" for surefire excludes ({@code **}{@code /ATest.java}, ...). */
-  static String excluded(String excludes) {
-    List<String> names = new ArrayList<>();
-    for (String pattern : excludes.split(",")) {
-      String name = pattern.trim().replaceAll(".*/", "").replace(".java", "");
-      if (name.endsWith("Test")) {
-        names.add('`' + name + '`');
-      }
-    }
-    return names.isEmpty() ? "" : " but " + String.join(", ", names);
+  /**
+   * What {@code dev/test-spark.sh} runs of the unit tests on Spark 3.4 and 4.x, keep in step
+   * with it.
+   */
+  static String lineUnitTests(String id) {
+    String more = switch (id) {
+      case "3.4" -> ", the stateful operators and RocksDB snapshots";
+      case "4.2" -> ", the stateful operators, RocksDB snapshots, queries on S3 and HDFS, and"
+          + " the inspector's verdicts on query locations";
+      default -> "";
+    };
+    return "the unit tests of the scheduler binding, activation, checkpoint writing, background"
+        + " writes, the Checkpoints tab, Structured Streaming's file manager and integrity"
+        + " checks" + more + ", and random programs (compiled against this Spark; every unit"
+        + " test runs on Spark 3.5)";
   }
 
   /** {@code readme} with its table replaced by the generated one. */
