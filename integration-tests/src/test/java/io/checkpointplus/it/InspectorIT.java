@@ -226,8 +226,8 @@ class InspectorIT {
     Files.delete(noState.resolve("state/0/1/2.delta"));
     Run missing = inspect("verify", noState.toString());
     assertEquals(1, missing.exitCode(), missing.toString());
-    assertTrue(missing.out().contains("state/0/1: state version 2 (for last committed batch 1)"
-        + " is missing"), missing.out());
+    assertTrue(missing.out().contains("state/0/1/2.delta: missing, needed") && missing.out()
+        .contains("the restart fails when it runs that batch"), missing.out());
   }
 
   /**
