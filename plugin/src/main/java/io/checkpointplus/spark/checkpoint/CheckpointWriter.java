@@ -16,11 +16,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.FutureAction;
 import org.apache.spark.Partitioner;
 import org.apache.spark.SparkContext;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.SparkException;
+import org.apache.spark.TaskContext;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.rdd.ReliableCheckpointRDD;
 import org.apache.spark.storage.StorageLevel;
@@ -28,6 +31,11 @@ import org.apache.spark.util.SerializableConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Option;
+import scala.collection.Iterator;
+import scala.runtime.AbstractFunction0;
+import scala.runtime.AbstractFunction1;
+import scala.runtime.AbstractFunction2;
+import scala.runtime.BoxedUnit;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 
@@ -179,7 +187,8 @@ public final class CheckpointWriter {
     String previous = sc.getLocalProperty(CHECKPOINT_RDD_PROPERTY);
     sc.setLocalProperty(CHECKPOINT_RDD_PROPERTY, String.valueOf(rdd.id()));
     try {
-      byte[][] encoded = (byte[][]) sc.runJob(rdd, task, ENCODED_RESULT);
+      byte[][] encoded = task.reportsFailures() ? runUntilAFailure(sc, rdd, task)
+          : (byte[][]) sc.runJob(rdd, task, ENCODED_RESULT);
       PartitionWriteResult[] results = new PartitionWriteResult[encoded.length];
       for (int i = 0; i < encoded.length; i++) {
         if (PartitionWriteFailure.isFailure(encoded[i])) {
@@ -192,6 +201,80 @@ public final class CheckpointWriter {
     } finally {
       sc.setLocalProperty(CHECKPOINT_RDD_PROPERTY, previous);
       WRITING.set(nested);
+    }
+  }
+
+  /**
+   * Runs a write whose tasks report their failure as a result, and cancels it at the first
+   * such result, as a failed task would have aborted it: the other partitions are not written
+   * for nothing, and the next batch does not wait for them. Cancelling fails only this job's own
+   * stage, never one a running batch shares.
+   */
+  private static <T> byte[][] runUntilAFailure(SparkContext sc, RDD<T> rdd,
+      PartitionWriteTask<T> task) {
+    int n = rdd.partitions().length;
+    byte[][] results = new byte[n][];
+    AtomicReference<byte[]> failure = new AtomicReference<>();
+    AtomicReference<FutureAction<?>> job = new AtomicReference<>();
+    // Every partition, as a Scala List: a Seq on Scala 2.12 and 2.13 alike.
+    @SuppressWarnings("unchecked")
+    scala.collection.immutable.List<Object> partitions =
+        (scala.collection.immutable.List<Object>) (Object) scala.collection.immutable.Nil$.MODULE$;
+    for (int p = n - 1; p >= 0; p--) {
+      partitions = partitions.$colon$colon(p);
+    }
+    FutureAction<BoxedUnit> submitted = sc.submitJob(rdd, new OnTaskContext<>(task), partitions,
+        new AbstractFunction2<Object, byte[], BoxedUnit>() {
+          @Override
+          public BoxedUnit apply(Object partition, byte[] result) {
+            results[(Integer) partition] = result;
+            if (PartitionWriteFailure.isFailure(result) && failure.compareAndSet(null, result)) {
+              FutureAction<?> running = job.get();
+              if (running != null) {
+                running.cancel();
+              }
+            }
+            return BoxedUnit.UNIT;
+          }
+        },
+        new AbstractFunction0<BoxedUnit>() {
+          @Override
+          public BoxedUnit apply() {
+            return BoxedUnit.UNIT;
+          }
+        });
+    job.set(submitted);
+    if (failure.get() != null) {
+      submitted.cancel(); // failed before the handler could see the job
+    }
+    try {
+      submitted.get();
+    } catch (Throwable e) {
+      if (failure.get() == null) {
+        throw CheckpointWriter.<RuntimeException>rethrow(e);
+      }
+    }
+    byte[] failed = failure.get();
+    if (failed != null) {
+      throw CheckpointWriter.<RuntimeException>rethrow(
+          PartitionWriteFailure.fromBytes(failed).toException(rdd.id()));
+    }
+    return results;
+  }
+
+  /** {@code submitJob} hands a partition's records alone: the task reads its context itself. */
+  private static final class OnTaskContext<T> extends AbstractFunction1<Iterator<T>, byte[]>
+      implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private final PartitionWriteTask<T> task;
+
+    OnTaskContext(PartitionWriteTask<T> task) {
+      this.task = task;
+    }
+
+    @Override
+    public byte[] apply(Iterator<T> records) {
+      return task.apply(TaskContext.get(), records);
     }
   }
 

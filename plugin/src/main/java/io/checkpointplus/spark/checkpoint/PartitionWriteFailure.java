@@ -18,8 +18,9 @@ import org.apache.spark.SparkException;
  * written. Reported this way, the failure reaches only the write, which rethrows it on the driver
  * ({@link #toException}) exactly where a failed job would have surfaced.
  *
- * <p>The cause travels Java-serialized; one that cannot be is replaced by an exception carrying
- * its class name, message and stack trace.
+ * <p>The cause travels Java-serialized, beside its full text (stack traces and causes, as the
+ * executor's log has it): one that cannot be serialized, or read back on the driver, is
+ * replaced by an exception carrying that text.
  */
 record PartitionWriteFailure(int partition, long taskAttemptId, int attemptNumber,
     Throwable cause) {
@@ -38,6 +39,9 @@ record PartitionWriteFailure(int partition, long taskAttemptId, int attemptNumbe
       out.writeInt(partition);
       out.writeLong(taskAttemptId);
       out.writeInt(attemptNumber);
+      byte[] text = stackTrace(cause).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      out.writeInt(text.length);
+      out.write(text);
       byte[] serialized = serialize(cause);
       out.writeInt(serialized.length);
       out.write(serialized);
@@ -55,8 +59,11 @@ record PartitionWriteFailure(int partition, long taskAttemptId, int attemptNumbe
       int partition = in.readInt();
       long attempt = in.readLong();
       int attemptNumber = in.readInt();
+      String text = new String(in.readNBytes(in.readInt()),
+          java.nio.charset.StandardCharsets.UTF_8);
       byte[] serialized = in.readNBytes(in.readInt());
-      return new PartitionWriteFailure(partition, attempt, attemptNumber, deserialize(serialized));
+      return new PartitionWriteFailure(partition, attempt, attemptNumber,
+          deserialize(serialized, text));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -76,13 +83,19 @@ record PartitionWriteFailure(int partition, long taskAttemptId, int attemptNumbe
     } catch (IOException | RuntimeException notSerializable) {
       bytes.reset();
       try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-        out.writeObject(described(t));
+        out.writeObject(new RuntimeException(stackTrace(t)));
       }
     }
     return bytes.toByteArray();
   }
 
-  private static Throwable deserialize(byte[] serialized) {
+  private static String stackTrace(Throwable t) {
+    java.io.StringWriter w = new java.io.StringWriter();
+    t.printStackTrace(new java.io.PrintWriter(w, true));
+    return w.toString();
+  }
+
+  private static Throwable deserialize(byte[] serialized, String text) {
     try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(serialized)) {
       @Override
       protected Class<?> resolveClass(java.io.ObjectStreamClass desc)
@@ -98,15 +111,7 @@ record PartitionWriteFailure(int partition, long taskAttemptId, int attemptNumbe
     }) {
       return (Throwable) in.readObject();
     } catch (IOException | ClassNotFoundException | RuntimeException e) {
-      return new IllegalStateException("a partition write failed with an exception that could"
-          + " not be read back on the driver: " + e);
+      return new RuntimeException("(not readable on the driver: " + e + ") " + text);
     }
-  }
-
-  /** A serializable stand-in: the original's class, message and stack trace. */
-  private static RuntimeException described(Throwable t) {
-    RuntimeException stand = new RuntimeException(t.toString());
-    stand.setStackTrace(t.getStackTrace());
-    return stand;
   }
 }

@@ -29,6 +29,8 @@ import scala.runtime.AbstractFunction2;
 final class PartitionWriteTask<T> extends AbstractFunction2<TaskContext, Iterator<T>, byte[]>
     implements Serializable {
   private static final long serialVersionUID = 3L;
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(PartitionWriteTask.class);
 
   private final String dir;
   private final Broadcast<SerializableConfiguration> hadoopConf;
@@ -63,25 +65,74 @@ final class PartitionWriteTask<T> extends AbstractFunction2<TaskContext, Iterato
     this.reportFailuresFromAttempt = reportFailuresFromAttempt;
   }
 
+  /** Whether a failure may come back as a result ({@link PartitionWriteFailure}). */
+  boolean reportsFailures() {
+    return reportFailuresFromAttempt != Integer.MAX_VALUE;
+  }
+
   @Override
   public byte[] apply(TaskContext context, Iterator<T> records) {
+    // A retry may read the block an earlier attempt computed (getOrCompute stores it first),
+    // and a speculative copy must not stop a healthy original: thrown, never reported.
+    if (cachedOnly && context.attemptNumber() > 0) {
+      throw new IllegalStateException("Partition " + context.partitionId() + " of RDD "
+          + rddId + ": attempt " + context.attemptNumber() + " of a background checkpoint"
+          + " write, which writes only what its first attempt reads from the block manager");
+    }
     try {
       return write(context, records);
-    } catch (Exception e) {
-      // A killed task (job cancelled, application stopping) stays killed.
-      if (context.attemptNumber() < reportFailuresFromAttempt || context.isInterrupted()) {
-        throw e;
+    } catch (Throwable t) {
+      if (!reportable(context, t)) {
+        throw PartitionWriteTask.<RuntimeException>rethrow(t);
       }
-      return new PartitionWriteFailure(context.partitionId(), context.taskAttemptId(),
-          context.attemptNumber(), e).toBytes();
+      LOG.warn("Checkpoint write of partition {} of RDD {} failed (task attempt {}); reported"
+          + " to the driver as the write's failure", context.partitionId(), rddId,
+          context.taskAttemptId(), t);
+      try {
+        return new PartitionWriteFailure(context.partitionId(), context.taskAttemptId(),
+            context.attemptNumber(), t).toBytes();
+      } catch (RuntimeException encoding) {
+        t.addSuppressed(encoding);
+        throw PartitionWriteTask.<RuntimeException>rethrow(t);
+      }
     }
+  }
+
+  /**
+   * Whether this failure is reported as the task's result: a background write's last allowed
+   * attempt, failed by the write itself. What Spark's scheduler acts on stays a task failure,
+   * as do fatal errors: a killed task, a denied commit (a speculative copy lost the race), a
+   * fetch failure (Spark runs the map stage again).
+   */
+  private boolean reportable(TaskContext context, Throwable t) {
+    if (context.attemptNumber() < reportFailuresFromAttempt || context.isInterrupted()
+        || t instanceof VirtualMachineError || t instanceof InterruptedException) {
+      return false;
+    }
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      String name = c.getClass().getName();
+      if (name.equals("org.apache.spark.executor.CommitDeniedException")
+          || name.equals("org.apache.spark.shuffle.FetchFailedException")
+          || name.equals("org.apache.spark.shuffle.MetadataFetchFailedException")
+          || name.equals("org.apache.spark.TaskKilledException")) {
+        return false;
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
+    return true;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> E rethrow(Throwable t) throws E {
+    throw (E) t;
   }
 
   private byte[] write(TaskContext context, Iterator<T> records) {
     long start = System.nanoTime();
     boolean fromCache = PartitionSource.readFromBlockManager(records);
-    // A retry may read the block an earlier attempt computed (getOrCompute stores it first).
-    if (cachedOnly && (!fromCache || context.attemptNumber() > 0)) {
+    if (cachedOnly && !fromCache) {
       throw new IllegalStateException("Partition " + context.partitionId() + " of RDD " + rddId
           + " is no longer in the block manager (unpersisted or evicted since its action);"
           + " a background checkpoint write never writes recomputed records, so the RDD stays"
