@@ -32,7 +32,10 @@ public final class CheckpointPlusCommand {
       "                                  directory) against their manifest, or structurally without",
       "                                  one; checks a Structured Streaming checkpoint location",
       "  show PATH                       decodes a Spark Streaming metadata checkpoint (a",
-      "                                  checkpoint-<time> file, or the newest in a root)",
+      "                                  checkpoint-<time> file, or the newest in a root); explains",
+      "                                  a Structured Streaming checkpoint location: batches and",
+      "                                  source offsets, pinned settings, state operators with",
+      "                                  their schema, size by kind of file",
       "  upgrade-check PATH --jar JAR [--jars J1,J2]",
       "                                  whether the application in JAR can restart from the",
       "                                  metadata checkpoint: every class of the checkpoint, missing",
@@ -58,6 +61,17 @@ public final class CheckpointPlusCommand {
       "                                  Never by default: a running application may read such a",
       "                                  checkpoint for hours without changing a file, and fails",
       "                                  once it is gone; use it only when none runs",
+      "  repair LOCATION [--to-batch N] [--idle D] [--apply]",
+      "                                  rolls a Structured Streaming query location back to batch",
+      "                                  N (default: the last batch whose offsets, commit and state",
+      "                                  are intact), so a restart runs N+1 again from its input.",
+      "                                  Files of later batches (offsets, commits, source log",
+      "                                  entries, state versions) are moved, never deleted, into",
+      "                                  LOCATION/_repair-<UTC time>/ with a repair.json saying",
+      "                                  what and why. Refused when the result would not verify,",
+      "                                  or when a file was written within D (default 10min): a",
+      "                                  query may be running. A dry run unless --apply; the dry",
+      "                                  run lists exactly the moves --apply makes",
       "  summary ROOT [--audit FILE]     a few lines on a run: checkpoints written, partitions from",
       "                                  cache versus recomputed, failures, files and audit",
       "",
@@ -91,10 +105,12 @@ public final class CheckpointPlusCommand {
     FLAGS.put("upgrade-check", Set.of());
     FLAGS.put("diff", Set.of());
     FLAGS.put("clean", Set.of("dry-run", "include-unowned"));
+    FLAGS.put("repair", Set.of("apply"));
     FLAGS.put("summary", Set.of());
     FLAGS.put("help", Set.of());
     VALUED.put("upgrade-check", Set.of("jar", "jars"));
     VALUED.put("clean", Set.of("older-than", "keep-last"));
+    VALUED.put("repair", Set.of("to-batch", "idle"));
     VALUED.put("summary", Set.of("audit"));
   }
 
@@ -242,11 +258,13 @@ public final class CheckpointPlusCommand {
       case "verify":
         return VerifyCommand.run(args, progress);
       case "show":
-        return ShowCommand.run(args);
+        return ShowCommand.run(args, progress);
       case "upgrade-check":
         return UpgradeCheckCommand.run(args);
       case "diff":
         return DiffCommand.run(args, progress);
+      case "repair":
+        return RepairCommand.run(args, progress);
       case "clean":
         return CleanCommand.run(args, progress);
       case "summary":

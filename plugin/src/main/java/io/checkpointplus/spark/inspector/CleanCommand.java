@@ -46,10 +46,21 @@ final class CleanCommand {
   }
 
   static long parseDuration(String text) throws Arguments.UsageException {
+    return parseDuration("older-than", text, MIN_OLDER_THAN_MS, "10min",
+        "a live application could be removed");
+  }
+
+  /**
+   * A duration option's value ({@code 15min}, {@code 12h}) in ms, at least {@code minMs}
+   * ({@code min} in words), or a usage error naming {@code --option}, the value, what is
+   * allowed and, below the minimum, {@code whyMin}.
+   */
+  static long parseDuration(String option, String text, long minMs, String min, String whyMin)
+      throws Arguments.UsageException {
     Matcher m = DURATION.matcher(text.trim());
     if (!m.matches()) {
-      throw new Arguments.UsageException("--older-than '" + text + "': expected a duration with"
-          + " a unit (ms, s, min, h, d) of at least 10min, such as 15min, 12h or 7d");
+      throw new Arguments.UsageException("--" + option + " '" + text + "': expected a duration"
+          + " with a unit (ms, s, min, h, d) of at least " + min + ", such as 15min, 12h or 7d");
     }
     long n = Long.parseLong(m.group(1));
     long ms = switch (m.group(2)) {
@@ -59,9 +70,9 @@ final class CleanCommand {
       case "h" -> n * 3_600_000;
       default -> n * 86_400_000;
     };
-    if (ms < MIN_OLDER_THAN_MS) {
-      throw new Arguments.UsageException("--older-than '" + text + "': at least 10min (below,"
-          + " a live application could be removed)");
+    if (ms < minMs) {
+      throw new Arguments.UsageException("--" + option + " '" + text + "': at least " + min
+          + " (below, " + whyMin + ")");
     }
     return ms;
   }

@@ -16,7 +16,8 @@ import org.apache.spark.SparkConf;
 /**
  * {@code show PATH}: a Spark Streaming metadata checkpoint, decoded without the application's
  * classes. {@code PATH} is a {@code checkpoint-<time>} file, or a checkpoint root, whose newest
- * readable metadata file is shown (the one a restart would use).
+ * readable metadata file is shown (the one a restart would use). A Structured Streaming query
+ * location is {@link QueryLocationShow}'s.
  */
 final class ShowCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -24,9 +25,14 @@ final class ShowCommand {
   private ShowCommand() {
   }
 
-  static Outcome run(Arguments args) throws Arguments.UsageException, IOException {
+  static Outcome run(Arguments args, Progress progress) throws Arguments.UsageException,
+      IOException {
     Path path = new Path(args.single("metadata checkpoint file or checkpoint root"));
     Configuration hadoopConf = args.hadoopConf();
+    org.apache.hadoop.fs.FileSystem fs = path.getFileSystem(hadoopConf);
+    if (StructuredStreamingLocation.isOne(fs, path)) {
+      return QueryLocationShow.run(fs, path, progress);
+    }
     MetadataFile file = MetadataFiles.resolve(path, hadoopConf, args.sparkConf());
     StreamingCheckpoint cp = StreamingCheckpoint.of(file);
     return new Outcome(Exit.OK, json(file, cp), text(file, cp));

@@ -143,7 +143,7 @@ final class StructuredStreamingLocation {
     }
     loc.readState(fs, new Path(path, "state"), progress);
     if (verify) {
-      loc.checkRecords(fs, path, progress);
+      loc.checkRecords(fs, loc.path, progress);
     }
     for (String dir : loc.uncheckedStores) {
       loc.findings.add(new Finding(dir, "state in RocksDB's checkpoint format v2"
@@ -439,8 +439,12 @@ final class StructuredStreamingLocation {
     List<Path> files = new ArrayList<>();
     org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> all =
         fs.listFiles(location, true);
+    String root = location.toUri().getPath();
     while (all.hasNext()) {
       Path f = all.next().getPath();
+      if (RepairCommand.isSetAside(root, f)) {
+        continue; // files a repair moved out of the query's way
+      }
       QueryFile file = QueryFile.of(f);
       if (file.kind() != QueryFile.Kind.OTHER && file.kind() != QueryFile.Kind.SINK_LOG) {
         files.add(f);

@@ -87,15 +87,15 @@ final class RddCheckpoints {
     }
   }
 
-  /** Copies the tree {@code from} to {@code to}. */
-  static void copy(Path from, Path to) {
+  /** Copies the tree {@code from} to {@code to}; {@code options} as {@link Files#copy}'s. */
+  static void copy(Path from, Path to, java.nio.file.CopyOption... options) {
     try (Stream<Path> s = Files.walk(from)) {
       for (Path p : s.collect(Collectors.toList())) {
         Path target = to.resolve(from.relativize(p).toString());
         if (Files.isDirectory(p)) {
           Files.createDirectories(target);
         } else {
-          Files.copy(p, target);
+          Files.copy(p, target, options);
         }
       }
     } catch (IOException e) {
