@@ -137,7 +137,8 @@ public final class CompatibilityTable {
                 + (l.itIncludes().contains("OtherScalaJarIT")
                     ? ", the other Scala's jar failing open" : ""))
           .append("; ").append(l.differentialPrograms())
-          .append(" random programs compared with stock Spark (local, local-cluster)")
+          .append(" random programs compared with stock Spark")
+          .append(l.differentialPrograms().endsWith(" + 0") ? " (local)" : " (local, local-cluster)")
           .append("; Spark's ").append(l.coreSuites()).append(" from spark-core ")
           .append(l.coreTestsVersion())
           .append(" tests and Streaming's `CheckpointSuite` from ")
@@ -162,7 +163,10 @@ public final class CompatibilityTable {
           + " the inspector's verdicts on query locations";
       default -> "";
     };
-    return "the unit tests of the scheduler binding, activation, checkpoint writing, background"
+    String writing = id.equals("4.0") || id.equals("4.1")
+        ? "checkpoint writing (but byte copy against stock's bytes, run on 3.4, 3.5 and 4.2)"
+        : "checkpoint writing";
+    return "the unit tests of the scheduler binding, activation, " + writing + ", background"
         + " writes, the Checkpoints tab, Structured Streaming's file manager and integrity"
         + " checks" + more + ", and random programs (compiled against this Spark; every unit"
         + " test runs on Spark 3.5)";
