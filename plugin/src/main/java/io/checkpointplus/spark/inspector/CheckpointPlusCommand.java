@@ -72,6 +72,12 @@ public final class CheckpointPlusCommand {
       "                                  or when a file was written within D (default 10min): a",
       "                                  query may be running. A dry run unless --apply; the dry",
       "                                  run lists exactly the moves --apply makes",
+      "  copy SOURCE TARGET [--idle D]   a verified copy of a Structured Streaming query location",
+      "                                  to another path or file system: every file read back and",
+      "                                  compared (size, CRC32C), the copy verified as a location,",
+      "                                  absolute paths inside it (file source logs) reported.",
+      "                                  Refused onto anything but a new or empty TARGET, or from a",
+      "                                  location written within D (default 10min)",
       "  summary ROOT [--audit FILE]     a few lines on a run: checkpoints written, partitions from",
       "                                  cache versus recomputed, failures, files and audit",
       "",
@@ -106,11 +112,13 @@ public final class CheckpointPlusCommand {
     FLAGS.put("diff", Set.of());
     FLAGS.put("clean", Set.of("dry-run", "include-unowned"));
     FLAGS.put("repair", Set.of("apply"));
+    FLAGS.put("copy", Set.of());
     FLAGS.put("summary", Set.of());
     FLAGS.put("help", Set.of());
     VALUED.put("upgrade-check", Set.of("jar", "jars"));
     VALUED.put("clean", Set.of("older-than", "keep-last"));
     VALUED.put("repair", Set.of("to-batch", "idle"));
+    VALUED.put("copy", Set.of("idle"));
     VALUED.put("summary", Set.of("audit"));
   }
 
@@ -265,6 +273,8 @@ public final class CheckpointPlusCommand {
         return DiffCommand.run(args, progress);
       case "repair":
         return RepairCommand.run(args, progress);
+      case "copy":
+        return CopyCommand.run(args, progress);
       case "clean":
         return CleanCommand.run(args, progress);
       case "summary":

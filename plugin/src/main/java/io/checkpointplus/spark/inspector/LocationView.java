@@ -32,6 +32,17 @@ final class LocationView extends FilterFileSystem {
         ? checksummed.getRawFileSystem() : fs;
   }
 
+  /** Every file under {@code dir}, recursively. */
+  static java.util.List<LocatedFileStatus> filesUnder(FileSystem fs, Path dir)
+      throws IOException {
+    java.util.List<LocatedFileStatus> all = new java.util.ArrayList<>();
+    RemoteIterator<LocatedFileStatus> it = fs.listFiles(dir, true);
+    while (it.hasNext()) {
+      all.add(it.next());
+    }
+    return all;
+  }
+
   LocationView(FileSystem fs, Set<String> hidden) {
     super(fs);
     this.hidden = hidden;

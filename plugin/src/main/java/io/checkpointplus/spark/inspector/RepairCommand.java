@@ -37,8 +37,8 @@ import org.apache.hadoop.fs.RemoteIterator;
  *
  * <p>Before anything is moved, the location is verified as it will be afterwards (a
  * {@link LocationView} without the files to move): a batch whose restart would still fail is
- * refused, naming the damage. A location with a file written within {@code --idle} (10 min by
- * default) is refused too: a query may be running on it. The dry run (the default) prints
+ * refused, naming the damage, and so is a location a query may be writing to
+ * ({@link QueryLocationGuard}). The dry run (the default) prints
  * exactly the moves {@code --apply} makes.
  */
 final class RepairCommand {
@@ -47,7 +47,6 @@ final class RepairCommand {
   static final String ASIDE_PREFIX = "_repair-";
   private static final DateTimeFormatter STAMP =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
-  static final long DEFAULT_IDLE_MS = 10 * 60_000L;
   private static final Pattern NUMBER = Pattern.compile("\\d+");
   /** A state version's file: {@code 12.delta}, {@code 12.zip}, {@code 12_<id>.zip} (format v2). */
   private static final Pattern STATE_VERSION =
@@ -69,13 +68,9 @@ final class RepairCommand {
       IOException {
     Path given = new Path(args.single("Structured Streaming checkpoint location"));
     FileSystem fs = given.getFileSystem(args.hadoopConf());
-    if (!StructuredStreamingLocation.isOne(fs, given)) {
-      String what = !fs.exists(given) ? "does not exist"
-          : fs.isDirectory(given) ? "is a directory without offsets/ or commits/ (an RDD"
-              + " checkpoint root is cleaned with clean, not repaired)"
-          : "is a file";
-      return refused(given, given + " is not a Structured Streaming checkpoint location: it "
-          + what, Exit.USAGE);
+    String notOne = QueryLocationGuard.notALocation(fs, given);
+    if (notOne != null) {
+      return refused(given, notOne, Exit.USAGE);
     }
     Long toBatch = null;
     if (args.options.containsKey("to-batch")) {
@@ -86,26 +81,17 @@ final class RepairCommand {
       }
       toBatch = Long.parseLong(v);
     }
-    long idleMs = args.options.containsKey("idle") ? CleanCommand.parseDuration("idle",
-        args.options.get("idle"), 60_000L, "1min", "a running query's next batch may not have"
-            + " written yet") : DEFAULT_IDLE_MS;
+    long idleMs = QueryLocationGuard.idleMs(args);
     boolean apply = args.flag("apply");
 
     Path location = fs.getFileStatus(given).getPath();
     // Listed and moved file by file, checksum files too (verify reads through fs).
     FileSystem everyFile = LocationView.everyFile(fs);
-    List<LocatedFileStatus> files = files(everyFile, location);
+    List<LocatedFileStatus> files = LocationView.filesUnder(everyFile, location);
     String root = location.toUri().getPath();
-    long now = System.currentTimeMillis();
-    LocatedFileStatus newest = files.stream().filter(f -> !isSetAside(root, f.getPath()))
-        .max(java.util.Comparator.comparingLong(LocatedFileStatus::getModificationTime))
-        .orElse(null);
-    if (newest != null && now - newest.getModificationTime() < idleMs) {
-      return refused(location, "refused: " + relative(root, newest.getPath()) + " was written "
-          + Table.age(now - newest.getModificationTime()) + " ago, within --idle "
-          + Table.age(idleMs) + ": a query may be running on this location. Stop it (repair"
-          + " never touches a running query), or wait until nothing has been written for that"
-          + " long", Exit.ERROR);
+    String recent = QueryLocationGuard.recentWrite(files, location, idleMs, "repair");
+    if (recent != null) {
+      return refused(location, recent, Exit.ERROR);
     }
 
     StructuredStreamingLocation before =
@@ -163,16 +149,6 @@ final class RepairCommand {
     return refused(location, "no committed batch is intact: rolled back to any of them, a"
         + " restart would still fail (see verify); the location cannot be repaired by rolling"
         + " back", Exit.PROBLEMS);
-  }
-
-  /** Every file under the location, sets aside of earlier repairs included. */
-  private static List<LocatedFileStatus> files(FileSystem fs, Path location) throws IOException {
-    List<LocatedFileStatus> all = new ArrayList<>();
-    RemoteIterator<LocatedFileStatus> it = fs.listFiles(location, true);
-    while (it.hasNext()) {
-      all.add(it.next());
-    }
-    return all;
   }
 
   /** The files that belong to batches after {@code n}, in path order. */

@@ -110,7 +110,7 @@ public final class StatefulQuery {
   }
 
   /** As the other runOnce, for a location on any file system (a URI). */
-  static List<String> runOnce(boolean plugin, Path audit, Path input, String location,
+  public static List<String> runOnce(boolean plugin, Path audit, Path input, String location,
       Map<String, String> extra) throws Exception {
     return inContext(plugin, audit, extra, sc -> run(sc, input, location));
   }
