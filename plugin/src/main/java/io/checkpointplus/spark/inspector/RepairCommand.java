@@ -33,7 +33,9 @@ import org.apache.hadoop.fs.RemoteIterator;
  * state after batch {@code v-1}), and each of those files' checksum and integrity record. What
  * a restart of batch {@code N+1} reads stays: the query id, the state versions up to
  * {@code N+1}, RocksDB's SST files, the schema and operator metadata. A {@code repair.json} in
- * that folder records what was moved, from where, and why; moving the files back undoes it.
+ * that folder, written before the first move, records what is moved, from where, and why;
+ * moving the files back before any restart undoes it. A rollback below a file source's latest
+ * compaction ({@code N.compact}) is refused: that file holds every earlier batch's entries.
  *
  * <p>Before anything is moved, the location is verified as it will be afterwards (a
  * {@link LocationView} without the files to move): a batch whose restart would still fail is
@@ -100,6 +102,18 @@ final class RepairCommand {
       return refused(location, "no batch is committed: there is no batch to roll back to (a"
           + " restart runs the query from its start)", Exit.PROBLEMS);
     }
+    // A file source's compaction (N.compact) holds every earlier batch's entries and Spark
+    // deletes the files it replaced: a rollback below the latest one would lose them.
+    long compactFloor = before.sourceEntries.values().stream().flatMap(List::stream)
+        .filter(e -> e.endsWith(".compact"))
+        .mapToLong(e -> Long.parseLong(e.substring(0, e.length() - ".compact".length())))
+        .max().orElse(-1);
+    if (toBatch != null && toBatch < compactFloor) {
+      return refused(location, "batch " + toBatch + " cannot be rolled back to: a source's log"
+          + " was compacted at batch " + compactFloor + " (" + compactFloor + ".compact holds"
+          + " the entries of every earlier batch), so the earliest batch to roll back to is "
+          + compactFloor, Exit.PROBLEMS);
+    }
     List<Long> candidates = new ArrayList<>();
     if (toBatch != null) {
       if (!before.commits.containsKey(toBatch) || !before.offsets.containsKey(toBatch)) {
@@ -119,7 +133,7 @@ final class RepairCommand {
                 + " restart runs batch " + before.nextBatch() + ")\n");
       }
       for (Long b : before.commits.descendingKeySet()) {
-        if (before.offsets.containsKey(b)) {
+        if (before.offsets.containsKey(b) && b >= compactFloor) {
           candidates.add(b);
         }
       }
@@ -217,10 +231,17 @@ final class RepairCommand {
     before.findings.stream().filter(StructuredStreamingLocation.Finding::damage)
         .forEach(f -> out.append("  damage   ").append(f.file()).append(": ")
             .append(f.message()).append('\n'));
+    out.append("  note     the batches after ").append(n).append(" are planned again from the"
+        + " source's offsets after batch ").append(n).append("; a sink that skips batch ids it"
+        + " already committed (a file sink's _spark_metadata, Delta, foreachBatch keyed by batch"
+        + " id) skips them, and input the source no longer has cannot be read again\n");
     Path aside = null;
     List<String> moved = new ArrayList<>();
     if (apply) {
       aside = new Path(location, ASIDE_PREFIX + STAMP.format(Instant.now()));
+      // Written before the first move: a repair cut short still says what it was moving.
+      writeRecord(everyFile, aside, location, before, n,
+          moves.stream().map(m -> relative(root, m)).toList());
       for (Path m : moves) {
         String rel = relative(root, m);
         Path target = new Path(aside, rel);
@@ -231,7 +252,6 @@ final class RepairCommand {
         }
         moved.add(rel);
       }
-      writeRecord(everyFile, aside, location, before, n, moved);
     }
     out.append(apply ? "Moved " : "Would move ").append(moves.size()).append(" files into ")
         .append(apply ? aside.toString() : new Path(location, ASIDE_PREFIX
@@ -267,10 +287,13 @@ final class RepairCommand {
     ArrayNode damage = record.putArray("damage");
     before.findings.stream().filter(StructuredStreamingLocation.Finding::damage)
         .forEach(f -> damage.addObject().put("file", f.file()).put("message", f.message()));
-    ArrayNode files = record.putArray("moved");
+    ArrayNode files = record.putArray("moves");
     moved.forEach(files::add);
-    record.put("undo", "move every file under this folder back to the same path in the"
-        + " location");
+    record.put("undo", "before any restart: move every file under this folder back to the"
+        + " same path in the location");
+    record.put("sinks", "a sink that skips batch ids it already committed (a file sink's"
+        + " _spark_metadata, Delta, foreachBatch code keyed by batch id) skips the batches run"
+        + " again");
     try (OutputStream o = fs.create(new Path(aside, "repair.json"), false)) {
       o.write((JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n")
           .getBytes(StandardCharsets.UTF_8));
