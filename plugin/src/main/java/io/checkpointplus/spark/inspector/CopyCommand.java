@@ -74,7 +74,7 @@ final class CopyCommand {
     List<Copied> copied = new ArrayList<>();
     long bytes = 0;
     for (LocatedFileStatus f : files) {
-      String rel = f.getPath().toUri().getPath().substring(root.length()).replaceFirst("^/", "");
+      String rel = LocationView.relative(root, f.getPath());
       Path dest = new Path(target, rel);
       long crc = copyFile(from, f.getPath(), to, dest);
       progress.listed(source.toString());

@@ -32,6 +32,11 @@ final class LocationView extends FilterFileSystem {
         ? checksummed.getRawFileSystem() : fs;
   }
 
+  /** {@code file}'s path below the location whose path is {@code root} ({@code toUri().getPath()}). */
+  static String relative(String root, Path file) {
+    return file.toUri().getPath().substring(root.length()).replaceFirst("^/", "");
+  }
+
   /** Every file under {@code dir}, recursively. */
   static java.util.List<LocatedFileStatus> filesUnder(FileSystem fs, Path dir)
       throws IOException {

@@ -53,8 +53,7 @@ final class QueryLocationGuard {
     if (newest == null || now - newest.getModificationTime() >= idleMs) {
       return null;
     }
-    return "refused: " + newest.getPath().toUri().getPath().substring(root.length())
-        .replaceFirst("^/", "") + " was written " + Table.age(now
+    return "refused: " + LocationView.relative(root, newest.getPath()) + " was written " + Table.age(now
         - newest.getModificationTime()) + " ago, within --idle " + Table.age(idleMs) + ": a"
         + " query may be running on this location. Stop it (" + command + " never touches a"
         + " running query), or wait until nothing has been written for that long";

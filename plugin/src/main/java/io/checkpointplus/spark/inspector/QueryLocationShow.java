@@ -249,8 +249,7 @@ final class QueryLocationShow {
     while (files.hasNext()) {
       LocatedFileStatus f = files.next();
       String name = f.getPath().getName();
-      String relative = f.getPath().toUri().getPath().substring(root.length())
-          .replaceFirst("^/", "");
+      String relative = LocationView.relative(root, f.getPath());
       String top = relative.contains("/") ? relative.substring(0, relative.indexOf('/'))
           : relative;
       String kind = IntegrityRecord.isRecordName(name) ? "integrity records"

@@ -62,8 +62,7 @@ final class RepairCommand {
   /** Whether {@code file} lies in a folder a repair set aside inside the location {@code root}. */
   static boolean isSetAside(String root, Path file) {
     String p = file.toUri().getPath();
-    return p.startsWith(root) && p.substring(root.length()).replaceFirst("^/", "")
-        .startsWith(ASIDE_PREFIX);
+    return p.startsWith(root) && LocationView.relative(root, file).startsWith(ASIDE_PREFIX);
   }
 
   static Outcome run(Arguments args, Progress progress) throws Arguments.UsageException,
@@ -169,7 +168,7 @@ final class RepairCommand {
   static List<Path> movesFor(String root, List<LocatedFileStatus> files, long n) {
     List<Path> moves = new ArrayList<>();
     for (LocatedFileStatus f : files) {
-      if (!isSetAside(root, f.getPath()) && laterThan(relative(root, f.getPath()), n)) {
+      if (!isSetAside(root, f.getPath()) && laterThan(LocationView.relative(root, f.getPath()), n)) {
         moves.add(f.getPath());
       }
     }
@@ -215,9 +214,6 @@ final class RepairCommand {
     return name;
   }
 
-  private static String relative(String root, Path p) {
-    return p.toUri().getPath().substring(root.length()).replaceFirst("^/", "");
-  }
 
   private static Outcome plan(FileSystem fs, FileSystem everyFile, Path location,
       StructuredStreamingLocation before, long n, List<Path> moves, boolean apply,
@@ -241,9 +237,9 @@ final class RepairCommand {
       aside = new Path(location, ASIDE_PREFIX + STAMP.format(Instant.now()));
       // Written before the first move: a repair cut short still says what it was moving.
       writeRecord(everyFile, aside, location, before, n,
-          moves.stream().map(m -> relative(root, m)).toList());
+          moves.stream().map(m -> LocationView.relative(root, m)).toList());
       for (Path m : moves) {
-        String rel = relative(root, m);
+        String rel = LocationView.relative(root, m);
         Path target = new Path(aside, rel);
         everyFile.mkdirs(target.getParent());
         if (!everyFile.rename(m, target)) {
@@ -257,7 +253,7 @@ final class RepairCommand {
         .append(apply ? aside.toString() : new Path(location, ASIDE_PREFIX
             + "<UTC time of --apply>").toString()).append(":\n");
     for (Path m : moves) {
-      out.append("  ").append(relative(root, m)).append('\n');
+      out.append("  ").append(LocationView.relative(root, m)).append('\n');
     }
     boolean intactAfter;
     if (apply) {
@@ -269,7 +265,7 @@ final class RepairCommand {
     } else {
       intactAfter = true;
     }
-    List<String> rels = moves.stream().map(m -> relative(root, m)).toList();
+    List<String> rels = moves.stream().map(m -> LocationView.relative(root, m)).toList();
     return new Outcome(apply && !intactAfter ? Exit.PROBLEMS : Exit.OK,
         json(location, before, n, rels, aside, apply, intactAfter), out.toString());
   }

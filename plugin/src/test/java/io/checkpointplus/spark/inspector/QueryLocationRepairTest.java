@@ -209,6 +209,27 @@ class QueryLocationRepairTest {
     assertEquals(before, tree(location));
   }
 
+  /**
+   * A file source compacting its log every two batches (four files: batches 0 to 3) writes
+   * {@code 1.compact} and {@code 3.compact}, each holding every earlier batch's entries: rolled
+   * back below batch 3 the log would lose them.
+   */
+  @Test
+  void aRollbackBelowAFileSourcesCompactionIsRefused() throws Exception {
+    Path compacting = tmp.resolve("compacting");
+    StatefulQuery.runOnce(true, tmp.resolve("audit.jsonl"), tmp.resolve("all-input"),
+        compacting, Map.of("spark.sql.streaming.fileSource.log.compactInterval", "2"));
+    assertTrue(Files.exists(compacting.resolve("sources/0/1.compact")),
+        "Spark compacted the source log at batch 1");
+    ageByOneDay(compacting);
+    List<String> before = tree(compacting);
+    InspectorRun run = InspectorRun.of("repair", compacting.toString(), "--to-batch", "2",
+        "--apply");
+    assertEquals(1, run.exitCode(), run.toString());
+    assertTrue(run.out().contains("compacted at batch 3"), run.out());
+    assertEquals(before, tree(compacting), "nothing moved");
+  }
+
   @Test
   void badInputSaysWhatIsAllowed() throws Exception {
     InspectorRun notALocation = InspectorRun.of("repair", tmp.resolve("input").toString());
