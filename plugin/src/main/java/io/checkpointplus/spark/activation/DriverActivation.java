@@ -311,6 +311,7 @@ public final class DriverActivation implements DriverPlugin {
   private void attachCheckpointsUi(String sparkVersion) {
     try {
       CheckpointsUi.attachLive(sc, settings.uiRetainedCheckpoints(),
+          settings.uiRetainedQueries(), settings.uiRetainedQueryBatches(),
           settings.auditSinks().contains(io.checkpointplus.spark.audit.AuditSinkKind.EVENTLOG));
     } catch (VirtualMachineError fatal) {
       throw fatal;

@@ -210,6 +210,18 @@ public final class CheckpointPlusConfig {
           + " Server) when replaying; the oldest are dropped. Its counters and summary"
           + " statistics still count every checkpoint.");
 
+  public static final ConfigEntry<Integer> UI_RETAINED_QUERIES = ConfigEntry.integer(
+      PREFIX + "ui.retainedQueries", 100, 1, 100_000,
+      "How many Structured Streaming queries the Checkpoints tab keeps, live and (set on the"
+          + " History Server) when replaying; the query whose last event is oldest goes first, with"
+          + " its batches.");
+
+  public static final ConfigEntry<Integer> UI_RETAINED_QUERY_BATCHES = ConfigEntry.integer(
+      PREFIX + "ui.retainedQueryBatches", 1000, 1, 1_000_000,
+      "How many micro-batches of each Structured Streaming query the Checkpoints tab keeps"
+          + " (checkpoint files, state store and verification per batch); the oldest are"
+          + " dropped. The query's totals still count every batch.");
+
   public static final ConfigEntry<Boolean> SQL_ENABLED = ConfigEntry.bool(
       PREFIX + "sql.enabled", true,
       "Structured Streaming: make the plugin's file manager the one Spark uses for query"
@@ -231,7 +243,8 @@ public final class CheckpointPlusConfig {
       ANCESTORS_POLICY, ANCESTORS_MAX_LINEAGE_DEPTH, ANCESTORS_PARALLELISM, ANCESTORS_DRY_RUN,
       STREAMING_BACKGROUND_WRITE, RDD_BACKGROUND_WRITE, FILES_COMMIT, FILES_VERIFY, FILES_RETENTION_ENABLED, FILES_RETENTION_KEEP_LAST,
       FILES_RETENTION_OLDER_THAN, FILES_RETENTION_INCLUDE_UNOWNED, FILES_RETENTION_DRY_RUN,
-      AUDIT_SINKS, AUDIT_PATH, AUDIT_QUEUE_SIZE, UI_ENABLED, UI_RETAINED_CHECKPOINTS, SQL_ENABLED,
+      AUDIT_SINKS, AUDIT_PATH, AUDIT_QUEUE_SIZE, UI_ENABLED, UI_RETAINED_CHECKPOINTS, UI_RETAINED_QUERIES,
+      UI_RETAINED_QUERY_BATCHES, SQL_ENABLED,
       SQL_WRAPPED_FILE_MANAGER_CLASS,
       TESTING_SPARK_VERSION, TESTING_FAIL_INSTALL, TESTING_FAIL_WITH);
 

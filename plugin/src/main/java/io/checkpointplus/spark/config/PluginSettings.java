@@ -52,6 +52,8 @@ public final class PluginSettings {
   private final boolean uiEnabled;
   private final boolean sqlEnabled;
   private final int uiRetainedCheckpoints;
+  private final int uiRetainedQueries;
+  private final int uiRetainedQueryBatches;
 
   private PluginSettings(SparkConf conf, Map<String, String> env) {
     this.disabledByEnvironment = readEnvironmentSwitch(env);
@@ -94,6 +96,8 @@ public final class PluginSettings {
     this.uiEnabled = read.value(UI_ENABLED);
     this.sqlEnabled = read.value(SQL_ENABLED);
     this.uiRetainedCheckpoints = read.value(UI_RETAINED_CHECKPOINTS);
+    this.uiRetainedQueries = read.value(UI_RETAINED_QUERIES);
+    this.uiRetainedQueryBatches = read.value(UI_RETAINED_QUERY_BATCHES);
     this.ignoredWhileDisabled = read.ignored();
   }
 
@@ -319,5 +323,13 @@ public final class PluginSettings {
 
   public int uiRetainedCheckpoints() {
     return uiRetainedCheckpoints;
+  }
+
+  public int uiRetainedQueries() {
+    return uiRetainedQueries;
+  }
+
+  public int uiRetainedQueryBatches() {
+    return uiRetainedQueryBatches;
   }
 }

@@ -409,9 +409,11 @@ public final class QueryFileStore {
 
   /** Spark's {@code delete}; the file's record goes with it. */
   public void deleted(Path path) {
-    if (!QueryFile.of(path).isProtected()) {
+    QueryFile file = QueryFile.of(path);
+    if (!file.isProtected()) {
       return;
     }
+    QueryLocationAudit.purged(file, path);
     try {
       spark.delete(IntegrityRecord.pathFor(path));
     } catch (IOException | RuntimeException e) {

@@ -29,6 +29,8 @@ public final class QueryLocationAudit {
   /** Locations remembered at once; the oldest is forgotten first. */
   private static final int LOCATIONS = 1000;
   private static final Pattern RUN_ID = Pattern.compile("runId = ([0-9a-fA-F-]{36})");
+  private static final Pattern THREAD_QUERY_ID =
+      Pattern.compile("\\[id = ([0-9a-fA-F-]{36}), runId = ");
   private static final Pattern QUERY_ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
 
   private static volatile AuditLog audit;
@@ -43,7 +45,13 @@ public final class QueryLocationAudit {
     Map<String, Object> offsetsFile;
     long offsetsWrittenNanos;
     int verified;
+    /** Files Spark deleted since the last commit (its log purge), first {@link #PURGED_NAMED}. */
+    final List<String> purged = new ArrayList<>();
+    int purgedCount;
   }
+
+  /** Purged files named per batch event; the rest are counted. */
+  static final int PURGED_NAMED = 20;
 
   /**
    * Locations this JVM has warned about, per kind of warning: one WARN per location, on the
@@ -151,8 +159,12 @@ public final class QueryLocationAudit {
           .with("bytes", bytes)
           .with("durationMs", durationMs)
           .with("filesVerified", s.verified)
+          .with("purgedFiles", s.purgedCount == 0 ? null : s.purgedCount)
+          .with("purged", s.purged.isEmpty() ? null : new ArrayList<>(s.purged))
           .build());
       s.verified = 0;
+      s.purged.clear();
+      s.purgedCount = 0;
       s.offsetsFile = null;
     }
   }
@@ -185,6 +197,15 @@ public final class QueryLocationAudit {
     return m.find() ? m.group(1) : null;
   }
 
+  /**
+   * The query whose thread this is, or {@code null}: what ties a damaged file found while a
+   * query starts (before any batch of it committed) to that query in the Checkpoints tab.
+   */
+  static String threadQueryId() {
+    Matcher m = THREAD_QUERY_ID.matcher(Thread.currentThread().getName());
+    return m.find() ? m.group(1) : null;
+  }
+
   static void verified(QueryFile file, Path path) {
     if (audit == null || file.location() == null) {
       return;
@@ -202,6 +223,28 @@ public final class QueryLocationAudit {
     }
   }
 
+  /**
+   * Spark deleted a file of a location whose batches this driver writes: its log purge
+   * ({@code minBatchesToRetain}), reported with the next committed batch.
+   */
+  static void purged(QueryFile file, Path path) {
+    if (audit == null || file.location() == null || !file.kind().isBatchLog()) {
+      return;
+    }
+    LocationState s;
+    synchronized (LOCATIONS_SEEN) {
+      s = LOCATIONS_SEEN.get(file.location());
+    }
+    if (s != null) {
+      synchronized (s) {
+        s.purgedCount++;
+        if (s.purged.size() < PURGED_NAMED) {
+          s.purged.add(path.getParent().getName() + "/" + path.getName());
+        }
+      }
+    }
+  }
+
   static QueryFileIntegrityException damaged(QueryFile file, Path path, String difference) {
     String message = "spark-checkpoint-plus: " + path + " differs from what was committed: "
         + difference + ". The query's checkpoint is damaged; it was not used. Restore the file"
@@ -212,6 +255,8 @@ public final class QueryLocationAudit {
     AuditLog log = audit;
     if (log != null) {
       log.record(log.event(AuditEvent.Type.STREAMING_FILE_DAMAGED)
+          .with("queryId", threadQueryId())
+          .with("runId", runId())
           .with("location", file.location() == null ? null : file.location().toString())
           .with("file", path.toString())
           .with("kind", file.kind().name().toLowerCase(java.util.Locale.ROOT))
@@ -234,6 +279,8 @@ public final class QueryLocationAudit {
     AuditLog log = audit;
     if (log != null) {
       log.record(log.event(AuditEvent.Type.STREAMING_FILE_DAMAGED)
+          .with("queryId", threadQueryId())
+          .with("runId", runId())
           .with("location", snapshot.location() == null ? null
               : snapshot.location().toString())
           .with("file", path.toString())
@@ -256,6 +303,8 @@ public final class QueryLocationAudit {
     AuditLog log = audit;
     if (log != null) {
       log.record(log.event(AuditEvent.Type.STREAMING_UNPROTECTED)
+          .with("queryId", threadQueryId())
+          .with("runId", runId())
           .with("location", file.location() == null ? null : file.location().toString())
           .with("file", path.toString())
           .with("reason", cause.toString())
@@ -274,6 +323,8 @@ public final class QueryLocationAudit {
     AuditLog log = audit;
     if (log != null) {
       log.record(log.event(AuditEvent.Type.STREAMING_FILE_UNVERIFIED)
+          .with("queryId", threadQueryId())
+          .with("runId", runId())
           .with("location", file.location() == null ? null : file.location().toString())
           .with("file", path.toString())
           .with("reason", reason)

@@ -13,8 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Answers every request below {@code /checkpoints/}: the pages ({@code /}, {@code /details?id=},
- * {@code /config}) and the JSON API ({@code /api/overview}, {@code /api/history},
- * {@code /api/details/<id>}, {@code /api/config}). Free of servlet types: the adapters in
+ * {@code /config}, {@code /query?id=}) and the JSON API ({@code /api/overview},
+ * {@code /api/history}, {@code /api/details/<id>}, {@code /api/config}, {@code /api/queries},
+ * {@code /api/queries/<id>}, {@code /api/queries/<id>/batches}). Free of servlet types: the adapters in
  * {@code ui.servlet} translate.
  */
 public final class CheckpointsHttp {
@@ -62,9 +63,23 @@ public final class CheckpointsHttp {
       case "/api/config":
         return json(queries.configuration());
       case "/":
-        return page(r, "Checkpoints", CheckpointsPages.overview(queries, history(r)));
+        return page(r, "Checkpoints", CheckpointsPages.overview(queries, history(r),
+            queries.queries(r.intParam("queryPage", 1), PAGE_SIZE)));
+      case "/api/queries":
+        return json(queries.queries(r.intParam("page", 1), r.intParam("pageSize", PAGE_SIZE)));
+      case "/query": {
+        String id = UiRequest.queryId("id", r.params.get("id"));
+        Optional<QueryRow> q = queries.query(id);
+        return q.isPresent()
+            ? page(r, "Query " + (q.get().name == null ? id : q.get().name),
+                QueryPages.query(q.get(), queryBatches(r, id)))
+            : UiResponse.html(404, SparkPageFrame.render(r.servletRequest, "Checkpoints",
+                "<p>No retained query " + Html.escape(id) + " (the least recently active are"
+                    + " dropped past spark.checkpointplus.ui.retainedQueries).</p>", tab));
+      }
       case "/details/":
       case "/config/":
+      case "/query/":
         // Relative links (details?id=, ../jobs/) resolve against the page's URL: without
         // the slash they hold.
         return UiResponse.redirect(".." + path.substring(0, path.length() - 1) + query(r));
@@ -81,6 +96,9 @@ public final class CheckpointsHttp {
         return page(r, "Checkpoints configuration",
             CheckpointsPages.configuration(queries.configuration()));
       default:
+        if (path.startsWith("/api/queries/")) {
+          return queryApi(r, path.substring("/api/queries/".length()));
+        }
         if (path.startsWith("/api/details/")) {
           String id = path.substring("/api/details/".length());
           Optional<CheckpointRow> row = queries.checkpoint(UiRequest.checkpointId("id", id));
@@ -91,6 +109,22 @@ public final class CheckpointsHttp {
             : UiResponse.html(404, SparkPageFrame.render(r.servletRequest, "Checkpoints",
                 "<p>No such page.</p>", tab));
     }
+  }
+
+  /** {@code /api/queries/<id>} and {@code /api/queries/<id>/batches}. */
+  private UiResponse queryApi(UiRequest r, String rest) throws JsonProcessingException {
+    boolean batches = rest.endsWith("/batches");
+    String id = UiRequest.queryId("id", batches
+        ? rest.substring(0, rest.length() - "/batches".length()) : rest);
+    Optional<QueryRow> q = queries.query(id);
+    if (q.isEmpty()) {
+      return error(404, "No retained query " + id);
+    }
+    return batches ? json(queryBatches(r, id)) : json(q.get());
+  }
+
+  private CheckpointsQueries.Page<QueryBatchRow> queryBatches(UiRequest r, String id) {
+    return queries.queryBatches(id, r.intParam("page", 1), r.intParam("pageSize", PAGE_SIZE));
   }
 
   private static String query(UiRequest r) {

@@ -60,6 +60,8 @@ public final class CheckpointsListener extends SparkListener {
 
   private final ElementTrackingStore store;
   private final int retained;
+  /** The Structured Streaming queries' rows. */
+  private final StreamingQueryTracker queries;
   /** Live: the summary row is written at most this often (ns); 0 on every event. */
   private final long summaryPeriodNs;
   private final CheckpointsSummary summary = new CheckpointsSummary();
@@ -100,7 +102,7 @@ public final class CheckpointsListener extends SparkListener {
    *     on every event.
    */
   public CheckpointsListener(ElementTrackingStore store, int retained) {
-    this(store, retained, 0);
+    this(store, retained, 0, StreamingQueryTracker.QueryRetention.DEFAULT);
   }
 
   /**
@@ -110,8 +112,17 @@ public final class CheckpointsListener extends SparkListener {
    *     end of a History Server replay). It is always written when the store flushes or closes.
    */
   public CheckpointsListener(ElementTrackingStore store, int retained, long summaryPeriodMs) {
+    this(store, retained, summaryPeriodMs, StreamingQueryTracker.QueryRetention.DEFAULT);
+  }
+
+  /**
+   * @param queryRetention how many Structured Streaming queries, and batches of each, to keep
+   */
+  CheckpointsListener(ElementTrackingStore store, int retained, long summaryPeriodMs,
+      StreamingQueryTracker.QueryRetention queryRetention) {
     this.store = store;
     this.retained = retained;
+    this.queries = new StreamingQueryTracker(store, queryRetention);
     this.summaryPeriodNs = summaryPeriodMs < 0 ? Long.MAX_VALUE
         : TimeUnit.MILLISECONDS.toNanos(summaryPeriodMs);
     store.onFlush(new AbstractFunction0<BoxedUnit>() {
@@ -135,16 +146,27 @@ public final class CheckpointsListener extends SparkListener {
 
   @Override
   public void onOtherEvent(SparkListenerEvent event) {
-    if (event instanceof CheckpointPlusListenerEvent) {
-      try {
-        onAudit(normalized(((CheckpointPlusListenerEvent) event).audit()));
-      } catch (VirtualMachineError fatal) {
-        throw fatal;
-      } catch (Throwable t) {
-        // A malformed event (another plugin version) or a linkage error must not reach the
-        // status queue: Spark stops the application when a listener throws a fatal error.
-        LOG.warn("Checkpoints tab skipped an event it could not read: {}", t.toString());
+    try {
+      if (event instanceof CheckpointPlusListenerEvent) {
+        Map<String, Object> audit = normalized(((CheckpointPlusListenerEvent) event).audit());
+        if (StreamingQueryTracker.handles(String.valueOf(audit.get("type")))) {
+          queries.onEvent(audit);
+        } else {
+          onAudit(audit);
+        }
+      } else if (event.getClass().getName().startsWith(SparkQueryEvents.CLASS_PREFIX)) {
+        // By name: SparkQueryEvents, which links spark-sql, loads only when such events come.
+        Map<String, Object> query = SparkQueryEvents.read(event);
+        if (query != null) {
+          queries.onEvent(query);
+        }
       }
+    } catch (VirtualMachineError fatal) {
+      throw fatal;
+    } catch (Throwable t) {
+      // A malformed event (another plugin version) or a linkage error must not reach the
+      // status queue: Spark stops the application when a listener throws a fatal error.
+      LOG.warn("Checkpoints tab skipped an event it could not read: {}", t.toString());
     }
   }
 

@@ -23,7 +23,8 @@ final class CheckpointsPages {
   }
 
   /** Overview, summary statistics, timeline and the sortable, paged history. */
-  static String overview(CheckpointsQueries queries, CheckpointsQueries.HistoryPage page) {
+  static String overview(CheckpointsQueries queries, CheckpointsQueries.HistoryPage page,
+      CheckpointsQueries.Page<QueryRow> queryPage) {
     CheckpointsSummary s = queries.summary().orElseGet(CheckpointsSummary::new);
     StringBuilder h = new StringBuilder(16_384);
     h.append(subNav());
@@ -59,20 +60,22 @@ final class CheckpointsPages {
           + escape(s.latestUnverified.get("cause")));
     }
     h.append("</ul>");
+    QueryPages.list(h, queryPage);
     statistics(h, s);
     timeline(h, queries.newest(CheckpointsQueries.TIMELINE_BARS));
     history(h, page);
     return h.toString();
   }
 
-  private static String subNav() {
-    return "<p class=\"checkpoint-nav\"><a href=\"./\">Overview</a> &middot; <a href=\"./#statistics\">"
+  static String subNav() {
+    return "<p class=\"checkpoint-nav\"><a href=\"./\">Overview</a> &middot; <a href=\"./#queries\">"
+        + "Structured Streaming</a> &middot; <a href=\"./#statistics\">"
         + "Summary statistics</a> &middot; <a href=\"./#timeline\">Timeline</a> &middot; "
         + "<a href=\"./#history\">History</a> &middot; <a href=\"config\">Configuration</a>"
         + " &middot; <a href=\"api/overview\">JSON</a></p>";
   }
 
-  private static void item(StringBuilder h, String label, String valueHtml) {
+  static void item(StringBuilder h, String label, String valueHtml) {
     h.append("<li><strong>").append(escape(label)).append(":</strong> ").append(valueHtml)
         .append("</li>");
   }
@@ -236,7 +239,7 @@ final class CheckpointsPages {
         + "#history";
   }
 
-  private static void td(StringBuilder h, String html) {
+  static void td(StringBuilder h, String html) {
     h.append("<td>").append(html).append("</td>");
   }
 
@@ -355,7 +358,7 @@ final class CheckpointsPages {
    * A table of {@code rows}: the {@code preferred} columns first, then any other field the
    * events carry (a later plugin version may add some), so nothing recorded is hidden.
    */
-  private static void table(StringBuilder h, String id, List<Map<String, Object>> rows,
+  static void table(StringBuilder h, String id, List<Map<String, Object>> rows,
       List<String> preferred) {
     java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>(preferred);
     rows.forEach(r -> all.addAll(r.keySet()));

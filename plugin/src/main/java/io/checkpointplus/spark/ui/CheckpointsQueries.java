@@ -112,10 +112,7 @@ public final class CheckpointsQueries {
       throw new IllegalArgumentException("Unknown sort column '" + sort + "'; allowed: "
           + String.join(", ", SORTS));
     }
-    if (page < 1 || pageSize < 1 || pageSize > 10_000) {
-      throw new IllegalArgumentException("page must be 1 or more and pageSize 1 to 10000, got"
-          + " page=" + page + " pageSize=" + pageSize);
-    }
+    checkPage(page, pageSize);
     long total;
     try {
       total = store.count(CheckpointRow.class);
@@ -143,14 +140,70 @@ public final class CheckpointsQueries {
     }
   }
 
-  private static List<CheckpointRow> read(KVStoreView<CheckpointRow> view) {
-    List<CheckpointRow> rows = new ArrayList<>();
-    try (KVStoreIterator<CheckpointRow> it = view.closeableIterator()) {
+  private static <T> List<T> read(KVStoreView<T> view) {
+    List<T> rows = new ArrayList<>();
+    try (KVStoreIterator<T> it = view.closeableIterator()) {
       it.forEachRemaining(rows::add);
     } catch (Exception e) {
       throw new IllegalStateException("Cannot read the checkpoint history", e);
     }
     return rows;
+  }
+
+  /** One page of the Structured Streaming queries, in the order the application first saw them. */
+  public Page<QueryRow> queries(int page, int pageSize) {
+    checkPage(page, pageSize);
+    long total;
+    KVStoreView<QueryRow> view;
+    try {
+      total = store.count(QueryRow.class);
+      view = store.view(QueryRow.class).index("seen");
+    } catch (Exception e) {
+      throw new IllegalStateException("Cannot read the Structured Streaming queries", e);
+    }
+    List<QueryRow> rows = new ArrayList<>();
+    read(view.skip((long) (page - 1) * pageSize).max(pageSize)).forEach(
+        q -> rows.add(redaction.copy(q)));
+    return new Page<>(total, page, pageSize, rows);
+  }
+
+  /** The query with this id, unless retention dropped it. */
+  public Optional<QueryRow> query(String id) {
+    try {
+      return Optional.of(redaction.copy(store.read(QueryRow.class, id)));
+    } catch (NoSuchElementException none) {
+      return Optional.empty();
+    } catch (Exception e) {
+      throw new IllegalStateException("Cannot read query " + id, e);
+    }
+  }
+
+  /** One page of a query's retained batches, newest first; empty for an unknown query. */
+  public Page<QueryBatchRow> queryBatches(String id, int page, int pageSize) {
+    checkPage(page, pageSize);
+    Optional<QueryRow> q = query(id);
+    if (q.isEmpty()) {
+      return new Page<>(0, page, pageSize, List.of());
+    }
+    String prefix = QueryBatchRow.prefix(id);
+    KVStoreView<QueryBatchRow> view;
+    try {
+      // Keys are "<id>/<batch, 20 digits>/<run>": '~' sorts after every digit.
+      view = store.view(QueryBatchRow.class).reverse().first(prefix + "~").last(prefix);
+    } catch (Exception e) {
+      throw new IllegalStateException("Cannot read the batches of query " + id, e);
+    }
+    List<QueryBatchRow> rows = new ArrayList<>();
+    read(view.skip((long) (page - 1) * pageSize).max(pageSize)).forEach(
+        b -> rows.add(redaction.copy(b)));
+    return new Page<>(q.get().retainedBatches, page, pageSize, rows);
+  }
+
+  private static void checkPage(int page, int pageSize) {
+    if (page < 1 || pageSize < 1 || pageSize > 10_000) {
+      throw new IllegalArgumentException("page must be 1 or more and pageSize 1 to 10000, got"
+          + " page=" + page + " pageSize=" + pageSize);
+    }
   }
 
   /** The overview the API answers and the page shows. */
@@ -204,6 +257,25 @@ public final class CheckpointsQueries {
   public Map<String, Object> configuration() {
     Map<String, Object> conf = summary().map(s -> s.configuration).orElse(null);
     return conf == null ? Map.of() : new TreeMap<>(conf);
+  }
+
+  /** A page of rows of any list but the history, and where it sits. */
+  public static final class Page<T> {
+    public final long total;
+    public final int page;
+    public final int pageSize;
+    public final List<T> rows;
+
+    Page(long total, int page, int pageSize, List<T> rows) {
+      this.total = total;
+      this.page = page;
+      this.pageSize = pageSize;
+      this.rows = rows;
+    }
+
+    public long pages() {
+      return Math.max(1, (total + pageSize - 1) / pageSize);
+    }
   }
 
   /** A page of history rows and where it sits. */

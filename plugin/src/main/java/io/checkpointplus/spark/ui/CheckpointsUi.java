@@ -1,6 +1,7 @@
 package io.checkpointplus.spark.ui;
 
 import io.checkpointplus.spark.config.CheckpointPlusConfig;
+import io.checkpointplus.spark.config.ConfigEntry;
 import io.checkpointplus.spark.config.InvalidConfigurationException;
 import java.lang.reflect.Method;
 import org.apache.spark.SparkConf;
@@ -32,14 +33,15 @@ public final class CheckpointsUi {
    * added. Throws on failure, before the listener is registered if the tab could not be
    * attached; the caller fails open.
    */
-  public static void attachLive(SparkContext sc, int retained, boolean eventsOnListenerBus)
-      throws ReflectiveOperationException {
+  public static void attachLive(SparkContext sc, int retained, int retainedQueries,
+      int retainedQueryBatches, boolean eventsOnListenerBus) throws ReflectiveOperationException {
     if (sc.ui().isEmpty() || !eventsOnListenerBus) {
       return;
     }
     ElementTrackingStore store = (ElementTrackingStore) sc.statusStore().store();
     CheckpointsListener listener = new CheckpointsListener(store, retained,
-        sc.conf().getTimeAsMs("spark.ui.liveUpdate.period", "100ms"));
+        sc.conf().getTimeAsMs("spark.ui.liveUpdate.period", "100ms"),
+        new StreamingQueryTracker.QueryRetention(retainedQueries, retainedQueryBatches));
     attachTab(sc.ui().get(), new CheckpointsQueries(store, sc.conf(), listener::liveSummary));
     sc.listenerBus().addToStatusQueue(listener);
   }
@@ -49,7 +51,10 @@ public final class CheckpointsUi {
    * once, when the replay's store flushes.
    */
   public static CheckpointsListener historyListener(SparkConf conf, ElementTrackingStore store) {
-    return new CheckpointsListener(store, retained(conf), -1);
+    return new CheckpointsListener(store, setting(conf, CheckpointPlusConfig.UI_RETAINED_CHECKPOINTS),
+        -1, new StreamingQueryTracker.QueryRetention(
+            setting(conf, CheckpointPlusConfig.UI_RETAINED_QUERIES),
+            setting(conf, CheckpointPlusConfig.UI_RETAINED_QUERY_BATCHES)));
   }
 
   /**
@@ -74,18 +79,16 @@ public final class CheckpointsUi {
   }
 
   /**
-   * {@code spark.checkpointplus.ui.retainedCheckpoints} as the History Server's configuration
+   * A {@code spark.checkpointplus.ui.retained*} setting as the History Server's configuration
    * sets it; an invalid value there is reported and the default used (the server serves many
    * applications and must not refuse them all).
    */
-  static int retained(SparkConf conf) {
+  static int setting(SparkConf conf, ConfigEntry<Integer> entry) {
     try {
-      return CheckpointPlusConfig.UI_RETAINED_CHECKPOINTS.readFrom(conf);
+      return entry.readFrom(conf);
     } catch (InvalidConfigurationException e) {
-      LOG.warn("{}; using {}", e.getMessage(),
-          CheckpointPlusConfig.UI_RETAINED_CHECKPOINTS.defaultText());
-      return CheckpointPlusConfig.UI_RETAINED_CHECKPOINTS.parse(
-          CheckpointPlusConfig.UI_RETAINED_CHECKPOINTS.defaultText());
+      LOG.warn("{}; using {}", e.getMessage(), entry.defaultText());
+      return entry.parse(entry.defaultText());
     }
   }
 

@@ -82,6 +82,22 @@ final class DisplayRedaction {
     return value == null ? null : (List<T>) any(field, value);
   }
 
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /**
+   * A copy of a row of the status store ({@link QueryRow}, {@link QueryBatchRow}) with every
+   * text in it redacted, each under its field's name.
+   */
+  @SuppressWarnings("unchecked")
+  <T> T copy(T row) {
+    if (row == null) {
+      return null;
+    }
+    Map<String, Object> fields = JSON.convertValue(row, Map.class);
+    return (T) JSON.convertValue(any("", fields), row.getClass());
+  }
+
   /** A copy of {@code row} with every text it shows redacted. */
   CheckpointRow row(CheckpointRow row) {
     if (row == null) {

@@ -83,6 +83,18 @@ public final class UiRequest {
     return id;
   }
 
+  private static final java.util.regex.Pattern UUID = java.util.regex.Pattern.compile(
+      "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+  /** A query id (a UUID, as {@code StreamingQuery.id} gives it): {@code text} as sent. */
+  static String queryId(String name, String text) {
+    if (text == null || !UUID.matcher(text).matches()) {
+      throw new IllegalArgumentException("Parameter " + name + "='" + (text == null ? "" : text)
+          + "' must be a query id, a UUID such as 0b6b4d5e-7f3c-4c52-9a8e-6d0a2f4b1c3d");
+    }
+    return text.toLowerCase(java.util.Locale.ROOT);
+  }
+
   int intParam(String name, int otherwise) {
     String v = params.get(name);
     if (v == null || v.isEmpty()) {

@@ -83,8 +83,22 @@ public final class StatefulQuery {
    */
   static List<String> run(Dataset<Row> query, String outputMode, String location)
       throws Exception {
+    return run(query, outputMode, location, null);
+  }
+
+  /** The word count of {@link #run(SparkContext, Path, Path)} as a query named {@code name}. */
+  public static List<String> runNamed(SparkContext sc, Path input, Path location, String name)
+      throws Exception {
+    SparkSession spark = SparkSession.builder().sparkContext(sc).getOrCreate();
+    return run(spark.readStream().option("maxFilesPerTrigger", 1).text(input.toString())
+        .groupBy("value").count(), "update", location.toString(), name);
+  }
+
+  private static List<String> run(Dataset<Row> query, String outputMode, String location,
+      String name) throws Exception {
     int from = OUTPUT.size();
     StreamingQuery running = query.writeStream().outputMode(outputMode)
+        .queryName(name)
         .option("checkpointLocation", location)
         .trigger(Trigger.AvailableNow())
         .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> {

@@ -188,8 +188,10 @@ class CheckpointsListenerTest {
         .set("spark.checkpointplus.ui.retainedCheckpoints", "3"), store);
     events(10).forEach(e -> listener.onOtherEvent(new CheckpointPlusListenerEvent(e)));
     assertEquals(3, new CheckpointsQueries(store).all().size());
-    assertEquals(1000, CheckpointsUi.retained(new SparkConf(false)
-        .set("spark.checkpointplus.ui.retainedCheckpoints", "many")), "invalid: the default");
+    assertEquals(1000, CheckpointsUi.setting(new SparkConf(false)
+        .set("spark.checkpointplus.ui.retainedCheckpoints", "many"),
+        io.checkpointplus.spark.config.CheckpointPlusConfig.UI_RETAINED_CHECKPOINTS),
+        "invalid: the default");
   }
 
   @Test
@@ -282,7 +284,8 @@ class CheckpointsListenerTest {
   @Test
   void applicationValuesAreEscaped() {
     CheckpointsQueries q = replay(tracking(new InMemoryStore()), 1000, 10);
-    String overview = CheckpointsPages.overview(q, q.history("id", false, 1, 100));
+    String overview = CheckpointsPages.overview(q, q.history("id", false, 1, 100),
+        q.queries(1, 100));
     String details = CheckpointsPages.details(q.checkpoint(1).orElseThrow());
     String failed = CheckpointsPages.details(q.checkpoint(5).orElseThrow());
     for (String page : List.of(overview, details)) {

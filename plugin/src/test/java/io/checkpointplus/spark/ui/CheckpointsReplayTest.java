@@ -7,29 +7,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.checkpointplus.spark.LocalSpark;
 import io.checkpointplus.spark.WithLocalSpark;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
-import java.util.stream.Stream;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.ReplayListenerBus;
-import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.status.AppHistoryServerPlugin;
-import org.apache.spark.status.ElementTrackingStore;
 import org.apache.spark.util.kvstore.InMemoryStore;
 import org.junit.jupiter.api.Test;
-import scala.runtime.AbstractFunction1;
 
 /**
  * What the History Server does with an event log written with the plugin, on every Spark line:
@@ -72,38 +64,7 @@ class CheckpointsReplayTest extends WithLocalSpark {
     LocalSpark.stop(sc);
     sc = null;
 
-    List<AppHistoryServerPlugin> plugins = new ArrayList<>();
-    ServiceLoader.load(AppHistoryServerPlugin.class).forEach(p -> {
-      if (p instanceof CheckpointsHistoryServerPlugin) {
-        plugins.add(p);
-      }
-    });
-    assertEquals(1, plugins.size(), "registered in META-INF/services");
-    InMemoryStore replayedStore = new InMemoryStore();
-    ElementTrackingStore store = new ElementTrackingStore(replayedStore,
-        new SparkConf(false).set("spark.appStateStore.asyncTracking.enable", "false"));
-    ReplayListenerBus bus = new ReplayListenerBus();
-    scala.collection.Iterator<SparkListener> listeners =
-        plugins.get(0).createListeners(new SparkConf(false), store).iterator();
-    while (listeners.hasNext()) {
-      bus.addListener(listeners.next());
-    }
-    Path log;
-    try (Stream<Path> files = Files.list(events)) {
-      log = files.filter(f -> f.getFileName().toString().startsWith(appId)).findFirst()
-          .orElseThrow();
-    }
-    try (InputStream in = Files.newInputStream(log)) {
-      assertTrue(bus.replay(in, log.toString(), false, new AbstractFunction1<String, Object>() {
-        @Override
-        public Object apply(String line) {
-          return true;
-        }
-      }));
-    }
-    // As FsHistoryProvider.rebuildAppStore: the tracking store is closed (flushed) after the
-    // replay, before the UI reads it.
-    store.close(false);
+    InMemoryStore replayedStore = EventLogReplay.replay(events, appId);
     CheckpointsHttp replayed = new CheckpointsHttp(new CheckpointsQueries(replayedStore), null);
     for (String path : API) {
       String[] parts = path.split("\\?");
