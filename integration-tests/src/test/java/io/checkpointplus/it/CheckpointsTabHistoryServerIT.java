@@ -58,22 +58,30 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 class CheckpointsTabHistoryServerIT {
   private static final String APP = "io.checkpointplus.examples.RealtimeFeatures";
+  private static final String QUERY_APP = "io.checkpointplus.examples.QueryFeatures";
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Spark's log line for a bound UI: SparkUI, or the History Server's HistoryServerUI. */
   private static final Pattern BOUND =
       Pattern.compile("Successfully started service '(SparkUI|HistoryServerUI)' on port (\\d+)");
   private static final HttpClient HTTP = HttpClient.newBuilder()
       .followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(10)).build();
+  private static final String QUERY_APP_STOPPED = "stopped";
   private static final Path SCREENSHOTS = Path.of("target", "screenshots").toAbsolutePath();
 
   private static Path work;
   private static String appId;
   private static Process historyServer;
   private static String historyUi;
+  private static String queryHistoryUi;
   /** Completed checkpoint rows as the live UI last answered them, by id (and its settings). */
   private static final Map<Long, JsonNode> LIVE_ROWS = new TreeMap<>();
   private static JsonNode liveConfig;
   private static Browser.Visit liveVisit;
+  private static String queryAppId;
+  private static String queryId;
+  /** Finished batch rows of the query as the live UI last answered them, by key. */
+  private static final Map<String, JsonNode> LIVE_BATCHES = new TreeMap<>();
+  private static Browser.QueryVisit liveQueryVisit;
 
   @BeforeAll
   static void runApplicationThenHistoryServer() throws Exception {
@@ -100,7 +108,68 @@ class CheckpointsTabHistoryServerIT {
     assertEquals(0, app.exitValue(), "application failed; log " + work.resolve("app.log"));
     assertFalse(LIVE_ROWS.isEmpty(), "the live UI showed completed checkpoints");
     appId = AuditTrail.read(work.resolve("audit.jsonl")).events().get(0).get("appId").asText();
+    runQueryApplication(events);
     startHistoryServer(events);
+  }
+
+  /**
+   * {@code QueryFeatures}, a micro-batch every 700 ms over 24 input files, with the plugin and
+   * an event log: the live API is read until it exits and the browser visits the query's page
+   * once two batches finished.
+   */
+  private static void runQueryApplication(Path events) throws Exception {
+    Process app = SparkSubmitRun.of(QUERY_APP).master(SparkSubmitRun.LOCAL).args(
+        "--input", work.resolve("query-in").toString(),
+        "--checkpoint", work.resolve("query-cp").toString(),
+        "--output", work.resolve("query-out").toString(),
+        "--files", "24", "--events-per-file", "400", "--trigger-ms", "700")
+        .withPlugin()
+        .conf("spark.sql.shuffle.partitions", "3")
+        .conf("spark.checkpointplus.audit.path", work.resolve("query-audit.jsonl").toString())
+        .conf("spark.ui.enabled", "true").conf("spark.ui.port", "0")
+        .conf("spark.eventLog.enabled", "true").conf("spark.eventLog.dir", events.toUri().toString())
+        .conf("spark.eventLog.compress", "false").conf("spark.eventLog.rolling.enabled", "false")
+        .start(work, "query-app");
+    Browser browser = Browser.missing().isEmpty() ? Browser.start(work) : null;
+    try {
+      String ui = null;
+      Path log = work.resolve("query-app.log");
+      while (!app.waitFor(250, TimeUnit.MILLISECONDS)) {
+        if (ui == null) {
+          ui = boundUrl(log, "SparkUI");
+          continue;
+        }
+        try {
+          JsonNode list = getJson(ui + "/checkpoints/api/queries");
+          if (list.get("rows").size() == 0) {
+            continue;
+          }
+          queryId = list.get("rows").get(0).get("id").asText();
+          JsonNode batches = getJson(ui + "/checkpoints/api/queries/" + queryId
+              + "/batches?pageSize=10000");
+          for (JsonNode b : batches.get("rows")) {
+            // Finished: committed, and Spark's report of it arrived (it comes after the commit).
+            if (b.path("committed").asBoolean(false) && b.hasNonNull("durationMs")) {
+              LIVE_BATCHES.put(b.get("key").asText(), b);
+            }
+          }
+        } catch (IOException stopping) {
+          continue; // the application is stopping its UI
+        }
+        if (browser != null && liveQueryVisit == null && LIVE_BATCHES.size() >= 2) {
+          liveQueryVisit = browser.visitQuery(ui, "live");
+        }
+      }
+    } finally {
+      if (browser != null) {
+        browser.close();
+      }
+    }
+    assertEquals(0, app.exitValue(), "query application failed; log "
+        + work.resolve("query-app.log"));
+    assertFalse(LIVE_BATCHES.isEmpty(), "the live UI showed finished batches");
+    queryAppId = AuditTrail.read(work.resolve("query-audit.jsonl")).events().get(0)
+        .get("appId").asText();
   }
 
   /**
@@ -166,14 +235,16 @@ class CheckpointsTabHistoryServerIT {
         throw new UncheckedIOException(e);
       }
     });
-    waitFor("the History Server to list " + appId, 120, () -> {
+    waitFor("the History Server to list " + appId + " and " + queryAppId, 120, () -> {
       try {
-        return getJson(root + "/api/v1/applications").toString().contains(appId) ? "yes" : null;
+        String apps = getJson(root + "/api/v1/applications").toString();
+        return apps.contains(appId) && apps.contains(queryAppId) ? "yes" : null;
       } catch (IOException e) {
         return null;
       }
     });
     historyUi = root + "/history/" + appId;
+    queryHistoryUi = root + "/history/" + queryAppId;
   }
 
   @AfterAll
@@ -252,6 +323,61 @@ class CheckpointsTabHistoryServerIT {
       Browser.Visit replayed = browser.visit(historyUi, "history-server");
       replayed.assertGood();
       assertTrue(replayed.rows >= LIVE_ROWS.size(), replayed.rows + " rows");
+    }
+  }
+
+  /**
+   * The query's rows replayed equal what the live UI showed of every finished batch; the
+   * batches and their files are those of the location on disk and the query's output.
+   */
+  @Test
+  void historyServerShowsTheQueryAsTheLiveUi() throws Exception {
+    JsonNode query = getJson(queryHistoryUi + "/checkpoints/api/queries/" + queryId);
+    JsonNode batches = getJson(queryHistoryUi + "/checkpoints/api/queries/" + queryId
+        + "/batches?pageSize=10000");
+    Map<String, JsonNode> replayed = new TreeMap<>();
+    batches.get("rows").forEach(b -> replayed.put(b.get("key").asText(), b));
+    for (Map.Entry<String, JsonNode> live : LIVE_BATCHES.entrySet()) {
+      assertEquals(live.getValue(), replayed.get(live.getKey()), "batch " + live.getKey()
+          + " live and in the History Server");
+    }
+    // The History Server's answers, kept for the README's examples.
+    Path answers = Files.createDirectories(SCREENSHOTS.resolveSibling("checkpoints-api"));
+    Files.writeString(answers.resolve("query.json"), query.toPrettyString());
+    Files.writeString(answers.resolve("query-batches.json"), getJson(queryHistoryUi
+        + "/checkpoints/api/queries/" + queryId + "/batches?pageSize=1").toPrettyString());
+    // One batch per input file, each with its offset and commit file as on disk.
+    assertEquals(24, replayed.size(), batches.toString());
+    assertEquals(24, query.get("batches").asInt());
+    assertEquals(QUERY_APP_STOPPED, query.get("status").asText());
+    Path location = work.resolve("query-cp");
+    assertEquals(location.toString(), Path.of(URI.create(query.get("location").asText()))
+        .toString());
+    String metadataId = JSON.readTree(location.resolve("metadata").toFile()).get("id").asText();
+    assertEquals(metadataId, queryId);
+    for (JsonNode b : replayed.values()) {
+      long id = b.get("batchId").asLong();
+      assertTrue(Files.exists(work.resolve("query-out").resolve("batch-" + id + ".txt")));
+      JsonNode commit = b.get("checkpointFiles").get(1);
+      assertEquals("commits/" + id, commit.get("file").asText());
+      assertEquals(Files.size(location.resolve("commits").resolve(String.valueOf(id))),
+          commit.get("bytes").asLong());
+      assertTrue(b.get("stateRows").asLong() > 0, b.toString());
+    }
+  }
+
+  @Test
+  void browserSeesTheQueryLiveAndInTheHistoryServer() throws Exception {
+    Optional<String> missing = Browser.missing();
+    assertFalse(missing.isPresent() && Browser.REQUIRED, () -> "The browser test cannot run"
+        + " where CHECKPOINTPLUS_REQUIRE_BROWSER is set (as .ci/run sets it): " + missing.get());
+    assumeTrue(missing.isEmpty(), () -> "Skipped the browser test: " + missing.get());
+    assertTrue(liveQueryVisit != null, "the browser visited the live query page");
+    liveQueryVisit.assertGood();
+    try (Browser browser = Browser.start(work)) {
+      Browser.QueryVisit replayed = browser.visitQuery(queryHistoryUi, "history-server");
+      replayed.assertGood();
+      assertEquals(24, replayed.batchRows, "every batch on the History Server's page");
     }
   }
 
@@ -377,6 +503,55 @@ class CheckpointsTabHistoryServerIT {
           v.consoleErrors.add(e.getMessage());
         }
       }
+      return v;
+    }
+
+    /** What the browser saw of a query in one UI's Checkpoints tab. */
+    static final class QueryVisit {
+      boolean listed;
+      int batchRows;
+      boolean sparkTabOpened;
+      List<String> consoleErrors = new ArrayList<>();
+      String where;
+
+      void assertGood() {
+        assertTrue(listed, where + ": the query in the overview's list");
+        assertTrue(batchRows >= 2, where + ": batch rows on the query's page");
+        assertTrue(sparkTabOpened, where + ": Spark's Structured Streaming page of the run");
+        assertEquals(List.of(), consoleErrors, where + ": JavaScript console errors");
+      }
+    }
+
+    /**
+     * The overview's query list, then the query's page (its batches), then the link of its
+     * latest run to Spark's own Structured Streaming tab.
+     */
+    QueryVisit visitQuery(String ui, String name) throws IOException {
+      QueryVisit v = new QueryVisit();
+      v.where = name;
+      WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(60));
+      driver.get(ui + "/checkpoints/");
+      wait.until(ExpectedConditions.presenceOfElementLocated(
+          By.cssSelector("#query-list tr.query-row a[href^='query?id=']")));
+      v.listed = true;
+      screenshot(name + "-queries");
+      driver.findElement(By.cssSelector("#query-list tr.query-row a[href^='query?id=']")).click();
+      wait.until(ExpectedConditions.presenceOfElementLocated(By.id("query-details")));
+      v.batchRows = driver.findElements(By.cssSelector("#query-batches tr.query-batch")).size();
+      screenshot(name + "-query");
+      // The tab's own pages: errors on Spark's page after the link are Spark's.
+      for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {
+        if (e.getLevel().intValue() >= Level.SEVERE.intValue()) {
+          v.consoleErrors.add(e.getMessage());
+        }
+      }
+      String runId = driver.findElement(By.cssSelector("#query-details a.spark-query-link"))
+          .getText();
+      driver.findElement(By.cssSelector("#query-details a.spark-query-link")).click();
+      wait.until(d -> d.getPageSource().contains(runId)
+          && d.getCurrentUrl().contains("/StreamingQuery/statistics"));
+      v.sparkTabOpened = true;
+      screenshot(name + "-spark-query");
       return v;
     }
 

@@ -85,9 +85,9 @@ final class QueryPages {
   /** One query: where its checkpoint is, its runs, its problems and a page of its batches. */
   static String query(QueryRow q, CheckpointsQueries.Page<QueryBatchRow> batches) {
     StringBuilder h = new StringBuilder(16_384);
-    h.append(CheckpointsPages.subNav()).append("<h4>Query ")
-        .append(q.name == null ? "(unnamed)" : escape(q.name))
-        .append("</h4><ul class=\"list-unstyled\" id=\"query-details\">");
+    // Spark's frame shows the page's title (the query's name, or its id) above.
+    h.append(CheckpointsPages.subNav()).append("<ul class=\"list-unstyled\" id=\"query-details\">");
+    item(h, "Name", q.name == null ? "(unnamed)" : escape(q.name));
     item(h, "Query id", "<code>" + escape(q.id) + "</code>");
     item(h, "Status", escape(q.status));
     item(h, "Checkpoint location", escape(q.location));
