@@ -66,6 +66,8 @@ class CheckpointsTabHistoryServerIT {
   private static final HttpClient HTTP = HttpClient.newBuilder()
       .followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(10)).build();
   private static final String QUERY_APP_STOPPED = "stopped";
+  /** Input files, one batch each: about 25 s of batches, for the live browser's visit. */
+  private static final int QUERY_FILES = 36;
   private static final Path SCREENSHOTS = Path.of("target", "screenshots").toAbsolutePath();
 
   private static Path work;
@@ -113,7 +115,7 @@ class CheckpointsTabHistoryServerIT {
   }
 
   /**
-   * {@code QueryFeatures}, a micro-batch every 700 ms over 24 input files, with the plugin and
+   * {@code QueryFeatures}, a micro-batch every 700 ms over 36 input files, with the plugin and
    * an event log: the live API is read until it exits and the browser visits the query's page
    * once two batches finished.
    */
@@ -122,7 +124,8 @@ class CheckpointsTabHistoryServerIT {
         "--input", work.resolve("query-in").toString(),
         "--checkpoint", work.resolve("query-cp").toString(),
         "--output", work.resolve("query-out").toString(),
-        "--files", "24", "--events-per-file", "400", "--trigger-ms", "700")
+        "--files", String.valueOf(QUERY_FILES), "--events-per-file", "400",
+        "--trigger-ms", "700")
         .withPlugin()
         .conf("spark.sql.shuffle.partitions", "3")
         .conf("spark.checkpointplus.audit.path", work.resolve("query-audit.jsonl").toString())
@@ -347,8 +350,8 @@ class CheckpointsTabHistoryServerIT {
     Files.writeString(answers.resolve("query-batches.json"), getJson(queryHistoryUi
         + "/checkpoints/api/queries/" + queryId + "/batches?pageSize=1").toPrettyString());
     // One batch per input file, each with its offset and commit file as on disk.
-    assertEquals(24, replayed.size(), batches.toString());
-    assertEquals(24, query.get("batches").asInt());
+    assertEquals(QUERY_FILES, replayed.size(), batches.toString());
+    assertEquals(QUERY_FILES, query.get("batches").asInt());
     assertEquals(QUERY_APP_STOPPED, query.get("status").asText());
     Path location = work.resolve("query-cp");
     assertEquals(location.toString(), Path.of(URI.create(query.get("location").asText()))
@@ -377,7 +380,7 @@ class CheckpointsTabHistoryServerIT {
     try (Browser browser = Browser.start(work)) {
       Browser.QueryVisit replayed = browser.visitQuery(queryHistoryUi, "history-server");
       replayed.assertGood();
-      assertEquals(24, replayed.batchRows, "every batch on the History Server's page");
+      assertEquals(QUERY_FILES, replayed.batchRows, "every batch on the History Server's page");
     }
   }
 

@@ -29,6 +29,7 @@ public final class AuditEvent {
     STREAMING_QUERY_RESUMED("streaming.query.resumed"),
     STREAMING_FILE_DAMAGED("streaming.file.damaged"),
     STREAMING_FILE_UNVERIFIED("streaming.file.unverified"),
+    STREAMING_FILE_PURGED("streaming.file.purged"),
     STREAMING_UNPROTECTED("streaming.unprotected");
 
     private final String wireName;

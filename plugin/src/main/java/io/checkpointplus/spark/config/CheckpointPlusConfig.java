@@ -217,7 +217,7 @@ public final class CheckpointPlusConfig {
           + " its batches.");
 
   public static final ConfigEntry<Integer> UI_RETAINED_QUERY_BATCHES = ConfigEntry.integer(
-      PREFIX + "ui.retainedQueryBatches", 1000, 1, 1_000_000,
+      PREFIX + "ui.retainedQueryBatches", 100, 1, 1_000_000,
       "How many micro-batches of each Structured Streaming query the Checkpoints tab keeps"
           + " (checkpoint files, state store and verification per batch); the oldest are"
           + " dropped. The query's totals still count every batch.");

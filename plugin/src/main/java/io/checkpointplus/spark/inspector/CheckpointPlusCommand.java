@@ -72,10 +72,13 @@ public final class CheckpointPlusCommand {
       "                                  or when a file was written within D (default 10min): a",
       "                                  query may be running. A dry run unless --apply; the dry",
       "                                  run lists exactly the moves --apply makes",
-      "  copy SOURCE TARGET [--idle D]   a verified copy of a Structured Streaming query location",
+      "  copy SOURCE TARGET [--idle D] [--rewrite-paths FROM=TO]",
+      "                                  a verified copy of a Structured Streaming query location",
       "                                  to another path or file system: every file read back and",
       "                                  compared (size, CRC32C), the copy verified as a location,",
-      "                                  absolute paths inside it (file source logs) reported.",
+      "                                  absolute paths inside it (file source logs, Spark 4's",
+      "                                  operator metadata) reported, and with --rewrite-paths",
+      "                                  those starting with FROM rewritten to start with TO.",
       "                                  Refused onto anything but a new or empty TARGET, or from a",
       "                                  location written within D (default 10min)",
       "  summary ROOT [--audit FILE]     a few lines on a run: checkpoints written, partitions from",
@@ -118,7 +121,7 @@ public final class CheckpointPlusCommand {
     VALUED.put("upgrade-check", Set.of("jar", "jars"));
     VALUED.put("clean", Set.of("older-than", "keep-last"));
     VALUED.put("repair", Set.of("to-batch", "idle"));
-    VALUED.put("copy", Set.of("idle"));
+    VALUED.put("copy", Set.of("idle", "rewrite-paths"));
     VALUED.put("summary", Set.of("audit"));
   }
 

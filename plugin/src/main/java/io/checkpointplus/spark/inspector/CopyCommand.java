@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.checkpointplus.spark.structured.IntegrityRecord;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -27,9 +28,14 @@ import org.apache.hadoop.fs.Path;
  * overwrites. A source written within {@code --idle} is refused: a query may be running on it
  * ({@link QueryLocationGuard}).
  *
- * <p>Absolute paths the location holds are reported, not rewritten: a file source's log names
- * each input file by its absolute path, so a query restarted from the copy reads its input where
- * the log says. (A file sink's log is in its output directory, not in the location.)
+ * <p>Absolute paths the location holds are reported: a file source's log names each input file
+ * by its absolute path (a query restarted from the copy takes the files the log names as
+ * processed, and reads no other), and Spark 4's operator metadata ({@code
+ * state/<op>/_metadata/v2/<batch>}) names its state schema file by absolute path, in the source
+ * location. They are rewritten only with {@code --rewrite-paths FROM=TO}: every text value of
+ * those files' JSON entries that starts with {@code FROM} then starts with {@code TO} in the
+ * copy, whose integrity record is written for its new bytes. (A file sink's log is in its output
+ * directory, not in the location.)
  */
 final class CopyCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,6 +57,7 @@ final class CopyCommand {
     Path source = new Path(args.positional.get(0));
     Path target = new Path(args.positional.get(1));
     long idleMs = QueryLocationGuard.idleMs(args);
+    String[] rewrite = rewriteOption(args);
     FileSystem from = source.getFileSystem(args.hadoopConf());
     FileSystem to = target.getFileSystem(args.hadoopConf());
     String notOne = QueryLocationGuard.notALocation(from, source);
@@ -71,23 +78,50 @@ final class CopyCommand {
     to.mkdirs(target);
     target = to.getFileStatus(target).getPath();
     String root = source.toUri().getPath();
+    // The files whose paths are rewritten, with their new bytes and new integrity records.
+    Map<String, byte[]> rewritten = new TreeMap<>();
+    if (rewrite != null) {
+      for (LocatedFileStatus f : files) {
+        String rel = LocationView.relative(root, f.getPath());
+        if (namesPaths(rel)) {
+          byte[] before = read(from, f.getPath());
+          byte[] after = rewritePaths(before, rewrite[0], rewrite[1]);
+          if (!java.util.Arrays.equals(before, after)) {
+            rewritten.put(rel, after);
+            Path asCopied = new Path(rel);
+            rewritten.put(IntegrityRecord.pathFor(asCopied).toString(),
+                IntegrityRecord.recordOf(asCopied.getName(), after));
+          }
+        }
+      }
+    }
     List<Copied> copied = new ArrayList<>();
     long bytes = 0;
     for (LocatedFileStatus f : files) {
       String rel = LocationView.relative(root, f.getPath());
       Path dest = new Path(target, rel);
-      long crc = copyFile(from, f.getPath(), to, dest);
+      byte[] newBytes = rewritten.get(rel);
+      long crc;
+      long length;
+      if (newBytes == null) {
+        crc = copyFile(from, f.getPath(), to, dest);
+        length = f.getLen();
+      } else {
+        crc = write(to, dest, newBytes);
+        length = newBytes.length;
+      }
       progress.listed(source.toString());
       Checksum back = checksum(to, dest);
-      boolean equal = back.bytes() == f.getLen() && back.crc32c() == crc;
-      copied.add(new Copied(rel, f.getLen(), equal, equal ? null : "copied " + f.getLen()
+      boolean equal = back.bytes() == length && back.crc32c() == crc;
+      copied.add(new Copied(rel, length, equal, equal ? null : "copied " + length
           + " bytes, CRC32C " + Long.toHexString(crc) + "; read back " + back.bytes()
           + " bytes, CRC32C " + Long.toHexString(back.crc32c())));
-      bytes += f.getLen();
+      bytes += length;
     }
     StructuredStreamingLocation copy = StructuredStreamingLocation.read(to, target, progress,
         true);
-    Map<String, TreeSet<String>> absolute = absolutePaths(from, source);
+    // As the copy holds them: after a rewrite, what it names now.
+    Map<String, TreeSet<String>> absolute = absolutePaths(to, target);
     long unequal = copied.stream().filter(c -> !c.equal()).count();
     boolean ok = unequal == 0 && !copy.damaged();
 
@@ -103,9 +137,18 @@ final class CopyCommand {
     copy.findings.stream().filter(StructuredStreamingLocation.Finding::damage)
         .forEach(x -> out.append("PROBLEM ").append(x.file()).append(": ").append(x.message())
             .append('\n'));
-    absolute.forEach((log, dirs) -> out.append("note    ").append(log).append(" names its"
-        + " input files by absolute path, under ").append(String.join(", ", dirs))
-        .append(": a query restarted from the copy reads them there (not rewritten)\n"));
+    absolute.forEach((log, dirs) -> out.append("note    ").append(log).append(log
+        .startsWith("sources/") ? " names its input files" : " names its state schema file")
+        .append(" by absolute path, under ").append(String.join(", ", dirs))
+        .append(rewrite == null ? ": a query restarted from the copy reads them there (add"
+            + " --rewrite-paths FROM=TO to rewrite them)" : "").append('\n'));
+    if (rewrite != null) {
+      out.append("Rewrote ").append(rewrite[0]).append(" to ").append(rewrite[1]).append(" in ")
+          .append(rewritten.keySet().stream().filter(r -> !r.endsWith(".integrity")).count())
+          .append(" files (their integrity records written anew):\n");
+      rewritten.keySet().stream().filter(r -> !r.endsWith(".integrity"))
+          .forEach(r -> out.append("  ").append(r).append('\n'));
+    }
 
     ObjectNode json = JSON.createObjectNode();
     json.put("source", source.toString());
@@ -117,6 +160,8 @@ final class CopyCommand {
     copied.stream().filter(c -> !c.equal()).forEach(c -> differing.addObject()
         .put("file", c.relative()).put("detail", c.detail()));
     json.put("targetIntact", !copy.damaged());
+    ArrayNode rewrote = json.putArray("rewritten");
+    rewritten.keySet().stream().filter(r -> !r.endsWith(".integrity")).forEach(rewrote::add);
     ObjectNode abs = json.putObject("absolutePaths");
     absolute.forEach((log, dirs) -> {
       ArrayNode a = abs.putArray(log);
@@ -157,42 +202,138 @@ final class CopyCommand {
   }
 
   /**
-   * The directories of the input files each file source's log names by absolute path, by log
-   * ({@code sources/<n>}): every entry's {@code "path"} after the version line.
+   * {@code --rewrite-paths FROM=TO} as {FROM, TO}, or {@code null} without it.
+   */
+  private static String[] rewriteOption(Arguments args) throws Arguments.UsageException {
+    String v = args.options.get("rewrite-paths");
+    if (v == null) {
+      return null;
+    }
+    int eq = v.indexOf('=');
+    if (eq <= 0 || eq == v.length() - 1) {
+      throw new Arguments.UsageException("--rewrite-paths '" + v + "': expected FROM=TO, two"
+          + " path prefixes as the location's files write them (copy reports them), e.g."
+          + " file:///data/in=s3a://bucket/in");
+    }
+    return new String[] {v.substring(0, eq), v.substring(eq + 1)};
+  }
+
+  /**
+   * Whether the file at {@code relative} names paths in its JSON entries: a source's log
+   * ({@code sources/<n>/<batch>[.compact]}) or Spark 4's operator metadata
+   * ({@code state/<op>/_metadata/v2/<batch>}).
+   */
+  static boolean namesPaths(String relative) {
+    String[] parts = relative.split("/");
+    String name = parts[parts.length - 1];
+    if (name.startsWith(".")) {
+      return false;
+    }
+    return parts.length == 3 && parts[0].equals("sources")
+        || parts.length == 5 && parts[0].equals("state") && parts[2].equals("_metadata")
+            && parts[3].equals("v2");
+  }
+
+  /**
+   * {@code content} (a version line, then one JSON object a line) with every text value that
+   * starts with {@code from} starting with {@code to} instead; other lines as they are.
+   */
+  static byte[] rewritePaths(byte[] content, String from, String to) {
+    String text = new String(content, StandardCharsets.UTF_8);
+    String[] lines = text.split("\n", -1);
+    boolean changed = false;
+    for (int i = 0; i < lines.length; i++) {
+      if (!lines[i].startsWith("{")) {
+        continue;
+      }
+      try {
+        JsonNode entry = JSON.readTree(lines[i]);
+        if (replaceTexts(entry, from, to)) {
+          lines[i] = JSON.writeValueAsString(entry);
+          changed = true;
+        }
+      } catch (IOException notJson) {
+        // Not an entry: left as it is.
+      }
+    }
+    return changed ? String.join("\n", lines).getBytes(StandardCharsets.UTF_8) : content;
+  }
+
+  private static boolean replaceTexts(JsonNode node, String from, String to) {
+    boolean changed = false;
+    if (node instanceof ObjectNode object) {
+      var fields = object.fields();
+      while (fields.hasNext()) {
+        var field = fields.next();
+        JsonNode v = field.getValue();
+        if (v.isTextual() && v.asText().startsWith(from)) {
+          field.setValue(JSON.getNodeFactory().textNode(to + v.asText().substring(from.length())));
+          changed = true;
+        } else {
+          changed |= replaceTexts(v, from, to);
+        }
+      }
+    } else if (node instanceof ArrayNode array) {
+      for (int i = 0; i < array.size(); i++) {
+        JsonNode v = array.get(i);
+        if (v.isTextual() && v.asText().startsWith(from)) {
+          array.set(i, JSON.getNodeFactory().textNode(to + v.asText().substring(from.length())));
+          changed = true;
+        } else {
+          changed |= replaceTexts(v, from, to);
+        }
+      }
+    }
+    return changed;
+  }
+
+  private static byte[] read(FileSystem fs, Path p) throws IOException {
+    try (InputStream in = fs.open(p)) {
+      return in.readAllBytes();
+    }
+  }
+
+  /** Writes {@code content} as a new file, returning its CRC32C. */
+  private static long write(FileSystem fs, Path dest, byte[] content) throws IOException {
+    fs.mkdirs(dest.getParent());
+    try (OutputStream out = fs.create(dest, false)) {
+      out.write(content);
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(content, 0, content.length);
+    return crc.getValue();
+  }
+
+  /**
+   * The directories the location's files name by absolute path, by file kind: each file
+   * source's log ({@code sources/<n>}: its entries' {@code "path"}) and Spark 4's operator
+   * metadata ({@code state/<op>/_metadata/v2}: {@code "stateSchemaFilePath"}), each directory as
+   * the files write it (so that it can be given to {@code --rewrite-paths} as it is).
    */
   static Map<String, TreeSet<String>> absolutePaths(FileSystem fs, Path location)
       throws IOException {
     Map<String, TreeSet<String>> dirs = new TreeMap<>();
-    Path sources = new Path(location, "sources");
-    if (!fs.isDirectory(sources)) {
-      return dirs;
-    }
-    for (var source : fs.listStatus(sources)) {
-      if (!source.isDirectory()) {
+    String root = location.toUri().getPath();
+    for (LocatedFileStatus f : LocationView.filesUnder(fs, location)) {
+      String rel = LocationView.relative(root, f.getPath());
+      if (!namesPaths(rel)) {
         continue;
       }
-      for (var entry : fs.listStatus(source.getPath())) {
-        if (entry.isDirectory() || entry.getPath().getName().startsWith(".")) {
+      boolean source = rel.startsWith("sources/");
+      String key = rel.substring(0, rel.lastIndexOf('/'));
+      for (String line : new String(read(fs, f.getPath()), StandardCharsets.UTF_8).split("\n")) {
+        if (!line.startsWith("{")) {
           continue;
         }
-        String text;
-        try (InputStream in = fs.open(entry.getPath())) {
-          text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        for (String line : text.split("\n")) {
-          if (!line.startsWith("{")) {
-            continue;
+        try {
+          JsonNode path = JSON.readTree(line).get(source ? "path" : "stateSchemaFilePath");
+          if (path != null && path.isTextual() && path.asText().lastIndexOf('/') > 0) {
+            String p = path.asText();
+            dirs.computeIfAbsent(key, k -> new TreeSet<>()).add(p.substring(0,
+                p.lastIndexOf('/')));
           }
-          try {
-            JsonNode path = JSON.readTree(line).get("path");
-            if (path != null && path.isTextual()) {
-              Path file = new Path(path.asText());
-              dirs.computeIfAbsent("sources/" + source.getPath().getName(),
-                  k -> new TreeSet<>()).add(file.getParent().toString());
-            }
-          } catch (IOException | RuntimeException notAnEntry) {
-            // Not a file source's entry (another source's log): nothing to report.
-          }
+        } catch (IOException | RuntimeException notAnEntry) {
+          // Not a file source's entry (another source's log): nothing to report.
         }
       }
     }

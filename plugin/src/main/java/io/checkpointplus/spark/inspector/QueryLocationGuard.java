@@ -58,4 +58,27 @@ final class QueryLocationGuard {
         + " query may be running on this location. Stop it (" + command + " never touches a"
         + " running query), or wait until nothing has been written for that long";
   }
+
+  /**
+   * Why an action planned on the listing {@code before} must not go on: a file of the location
+   * was added, removed or rewritten since (a query started while it planned). Null when none.
+   */
+  static String changedSince(List<LocatedFileStatus> before, List<LocatedFileStatus> now,
+      Path location) {
+    String root = location.toUri().getPath();
+    java.util.Map<String, String> then = new java.util.HashMap<>();
+    before.forEach(f -> then.put(f.getPath().toUri().getPath(), f.getLen() + "@"
+        + f.getModificationTime()));
+    for (LocatedFileStatus f : now) {
+      String was = then.remove(f.getPath().toUri().getPath());
+      if (!(f.getLen() + "@" + f.getModificationTime()).equals(was)) {
+        return "refused: " + LocationView.relative(root, f.getPath()) + (was == null
+            ? " appeared" : " changed") + " while the location was being checked: a query may"
+            + " be running on it. Nothing was moved";
+      }
+    }
+    return then.isEmpty() ? null : "refused: " + LocationView.relative(root,
+        new Path(then.keySet().iterator().next())) + " disappeared while the location was being"
+        + " checked: a query may be running on it. Nothing was moved";
+  }
 }

@@ -147,7 +147,7 @@ final class RepairCommand {
       boolean consistent = after.commits.containsKey(n) && after.commits.lastKey() == n
           && after.offsets.lastKey() == n;
       if (!after.damaged() && consistent) {
-        return plan(fs, everyFile, location, before, n, moves, apply, progress);
+        return plan(fs, everyFile, location, before, n, moves, files, apply, progress);
       }
       if (toBatch != null) {
         StringBuilder why = new StringBuilder("batch " + toBatch + " is not intact: a restart"
@@ -164,7 +164,13 @@ final class RepairCommand {
         + " back", Exit.PROBLEMS);
   }
 
-  /** The files that belong to batches after {@code n}, in path order. */
+  /**
+   * The files that belong to batches after {@code n}, in the order they are moved: the newest
+   * batch first, its commit, then its offsets, then the rest, each file before its checksum
+   * and integrity record. Once a batch's files are moved,
+   * the location is as a rollback to the batch before it leaves it, so a repair cut short
+   * (a failed move, a killed process) leaves a location Spark restarts from.
+   */
   static List<Path> movesFor(String root, List<LocatedFileStatus> files, long n) {
     List<Path> moves = new ArrayList<>();
     for (LocatedFileStatus f : files) {
@@ -172,20 +178,41 @@ final class RepairCommand {
         moves.add(f.getPath());
       }
     }
-    moves.sort(java.util.Comparator.comparing(Path::toString));
+    // Each file before its checksum and record: cut short between them, the file is gone
+    // and what is left of it is nothing Spark reads.
+    moves.sort(java.util.Comparator.<Path>comparingLong(
+            m -> -batchOf(LocationView.relative(root, m)))
+        .thenComparingInt(m -> kindRank(LocationView.relative(root, m)))
+        .thenComparing(m -> new Path(m.getParent(), primaryName(m.getName())).toString())
+        .thenComparing(m -> !primaryName(m.getName()).equals(m.getName()))
+        .thenComparing(Path::toString));
     return moves;
+  }
+
+  private static int kindRank(String relative) {
+    return relative.startsWith("commits/") ? 0 : relative.startsWith("offsets/") ? 1 : 2;
   }
 
   /** Whether the file at {@code relative} (to the location) belongs to a batch after {@code n}. */
   static boolean laterThan(String relative, long n) {
+    Long batch = batchOf(relative);
+    return batch != null && batch > n;
+  }
+
+  /**
+   * The batch the file at {@code relative} belongs to, or {@code null} for a file of every batch
+   * (metadata, schemas, RocksDB SST and log files, which later versions may name too). A state
+   * version {@code v} is written by batch {@code v - 1}.
+   */
+  static Long batchOf(String relative) {
     String[] parts = relative.split("/");
     String name = primaryName(parts[parts.length - 1]);
     if (parts.length == 2 && (parts[0].equals("offsets") || parts[0].equals("commits"))) {
-      return NUMBER.matcher(name).matches() && Long.parseLong(name) > n;
+      return NUMBER.matcher(name).matches() ? Long.parseLong(name) : null;
     }
     if (parts.length == 3 && parts[0].equals("sources")) {
       String batch = name.replace(".compact", "");
-      return NUMBER.matcher(batch).matches() && Long.parseLong(batch) > n;
+      return NUMBER.matcher(batch).matches() ? Long.parseLong(batch) : null;
     }
     if (parts.length >= 4 && parts[0].equals("state")) {
       boolean operatorMeta = parts[2].equals("_metadata") || parts[2].equals("_stateSchema");
@@ -193,14 +220,14 @@ final class RepairCommand {
         // Spark 4's per-batch operator metadata (_metadata/v2/<batch>) and state schemas
         // (_stateSchema/<store>/<batch>_<id>); _metadata/metadata and schema are for all.
         Matcher m = BATCH_PREFIXED.matcher(name);
-        return parts.length >= 5 && m.matches() && Long.parseLong(m.group(1)) > n;
+        return parts.length >= 5 && m.matches() ? Long.parseLong(m.group(1)) : null;
       }
       boolean immutable = List.of(parts).contains("SSTs") || List.of(parts).contains("logs")
           || List.of(parts).contains("_metadata");
       Matcher m = STATE_VERSION.matcher(name);
-      return !immutable && m.matches() && Long.parseLong(m.group(1)) > n + 1;
+      return !immutable && m.matches() ? Long.parseLong(m.group(1)) - 1 : null;
     }
-    return false;
+    return null;
   }
 
   /** The Spark file a checksum ({@code .x.crc}) or an integrity record is about. */
@@ -216,8 +243,8 @@ final class RepairCommand {
 
 
   private static Outcome plan(FileSystem fs, FileSystem everyFile, Path location,
-      StructuredStreamingLocation before, long n, List<Path> moves, boolean apply,
-      Progress progress) throws IOException {
+      StructuredStreamingLocation before, long n, List<Path> moves,
+      List<LocatedFileStatus> listed, boolean apply, Progress progress) throws IOException {
     String root = location.toUri().getPath();
     StringBuilder out = new StringBuilder();
     out.append("Structured Streaming checkpoint ").append(location).append('\n');
@@ -234,6 +261,12 @@ final class RepairCommand {
     Path aside = null;
     List<String> moved = new ArrayList<>();
     if (apply) {
+      // Verifying took time: a query started meanwhile would have written since the listing.
+      String changed = QueryLocationGuard.changedSince(listed,
+          LocationView.filesUnder(everyFile, location), location);
+      if (changed != null) {
+        return refused(location, changed, Exit.ERROR);
+      }
       aside = new Path(location, ASIDE_PREFIX + STAMP.format(Instant.now()));
       // Written before the first move: a repair cut short still says what it was moving.
       writeRecord(everyFile, aside, location, before, n,
@@ -243,8 +276,11 @@ final class RepairCommand {
         Path target = new Path(aside, rel);
         everyFile.mkdirs(target.getParent());
         if (!everyFile.rename(m, target)) {
-          throw new IOException("could not move " + m + " to " + target + " (moved so far,"
-              + " under " + aside + ": " + moved + ")");
+          Long batch = batchOf(rel);
+          throw new IOException("could not move " + m + " to " + target + "; moved so far,"
+              + " under " + aside + ": " + moved + (batch == null ? "" : ". The moves go"
+              + " newest batch first: the location is as a rollback to batch " + batch
+              + " leaves it, and repair can be run again"));
         }
         moved.add(rel);
       }

@@ -53,6 +53,16 @@ public final class IntegrityRecord {
     return new Path(file.getParent(), "." + file.getName() + SUFFIX);
   }
 
+  /**
+   * The record a writer of {@code content} under the name {@code fileName} leaves: for a tool
+   * that writes a location's file anew (the inspector's {@code copy --rewrite-paths}).
+   */
+  public static byte[] recordOf(String fileName, byte[] content) {
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(content, 0, content.length);
+    return new IntegrityRecord(fileName, content.length, crc.getValue()).toBytes();
+  }
+
   /** Whether {@code name} is a record's name rather than one of Spark's files. */
   public static boolean isRecordName(String name) {
     return name.startsWith(".") && name.endsWith(SUFFIX);

@@ -45,13 +45,7 @@ public final class QueryLocationAudit {
     Map<String, Object> offsetsFile;
     long offsetsWrittenNanos;
     int verified;
-    /** Files Spark deleted since the last commit (its log purge), first {@link #PURGED_NAMED}. */
-    final List<String> purged = new ArrayList<>();
-    int purgedCount;
   }
-
-  /** Purged files named per batch event; the rest are counted. */
-  static final int PURGED_NAMED = 20;
 
   /**
    * Locations this JVM has warned about, per kind of warning: one WARN per location, on the
@@ -159,12 +153,8 @@ public final class QueryLocationAudit {
           .with("bytes", bytes)
           .with("durationMs", durationMs)
           .with("filesVerified", s.verified)
-          .with("purgedFiles", s.purgedCount == 0 ? null : s.purgedCount)
-          .with("purged", s.purged.isEmpty() ? null : new ArrayList<>(s.purged))
           .build());
       s.verified = 0;
-      s.purged.clear();
-      s.purgedCount = 0;
       s.offsetsFile = null;
     }
   }
@@ -224,25 +214,32 @@ public final class QueryLocationAudit {
   }
 
   /**
-   * Spark deleted a file of a location whose batches this driver writes: its log purge
-   * ({@code minBatchesToRetain}), reported with the next committed batch.
+   * Spark deleted an offset or commit file of a location whose batches this driver writes: its
+   * log purge ({@code minBatchesToRetain}), which since Spark 3.4 runs on a thread of its own,
+   * so the event says only which location and file.
    */
   static void purged(QueryFile file, Path path) {
-    if (audit == null || file.location() == null || !file.kind().isBatchLog()) {
+    AuditLog log = audit;
+    if (log == null || file.location() == null || !file.kind().isBatchLog()) {
       return;
     }
     LocationState s;
     synchronized (LOCATIONS_SEEN) {
       s = LOCATIONS_SEEN.get(file.location());
     }
-    if (s != null) {
-      synchronized (s) {
-        s.purgedCount++;
-        if (s.purged.size() < PURGED_NAMED) {
-          s.purged.add(path.getParent().getName() + "/" + path.getName());
-        }
-      }
+    if (s == null) {
+      return;
     }
+    String queryId;
+    synchronized (s) {
+      queryId = s.queryId == null || s.queryId.isEmpty() ? null : s.queryId;
+    }
+    log.record(log.event(AuditEvent.Type.STREAMING_FILE_PURGED)
+        .with("queryId", queryId)
+        .with("location", file.location().toString())
+        .with("file", path.getParent().getName() + "/" + path.getName())
+        .with("batchId", file.batchId())
+        .build());
   }
 
   static QueryFileIntegrityException damaged(QueryFile file, Path path, String difference) {

@@ -34,9 +34,6 @@ public final class QueryBatchRow {
   public Long offsetsToCommitMs;
   /** Files checked against their integrity records while the batch ran. */
   public Integer filesVerified;
-  /** Older offset and commit files Spark's log purge deleted during the batch. */
-  public List<String> purged;
-  public Integer purgedFiles;
   /** Spark's figures: the batch's duration and input rows. */
   public Long durationMs;
   public Long inputRows;

@@ -100,7 +100,8 @@ final class QueryPages {
     item(h, "Checkpoint files written", number(q.checkpointFiles) + " offset and commit files, "
         + escape(bytes(q.checkpointBytes)));
     item(h, "Files verified on read", number(q.filesVerified));
-    item(h, "Purged by Spark's log retention", number(q.purgedFiles) + " files");
+    item(h, "Purged by Spark's log retention", number(q.purgedFiles) + " offset and commit"
+        + " files" + (q.latestPurged == null ? "" : ", the newest " + escape(q.latestPurged)));
     item(h, "Integrity problems", problems(q));
     if (q.stateRows != null) {
       item(h, "State (latest batch)", number(q.stateRows) + " rows, "
@@ -169,7 +170,7 @@ final class QueryPages {
     h.append("<table class=\"table table-bordered table-sm table-striped\" id=\"query-batches\">"
         + "<thead><tr><th>Batch</th><th>Run</th><th>Started</th><th>Duration</th>"
         + "<th>Input rows</th><th>Checkpoint files</th><th>Checkpoint bytes</th>"
-        + "<th>Offsets to commit</th><th>Verified on read</th><th>Purged</th>"
+        + "<th>Offsets to commit</th><th>Verified on read</th>"
         + "<th>State rows</th><th>State memory</th><th>State files / bytes written</th>"
         + "<th>State operators</th></tr></thead><tbody>");
     for (QueryBatchRow b : p.rows) {
@@ -184,9 +185,6 @@ final class QueryPages {
       td(h, escape(bytes(b.checkpointBytes)));
       td(h, escape(duration(b.offsetsToCommitMs)));
       td(h, number(b.filesVerified));
-      td(h, b.purged == null ? "" : escape(String.join(", ", b.purged))
-          + (b.purgedFiles != null && b.purgedFiles > b.purged.size()
-              ? " and " + (b.purgedFiles - b.purged.size()) + " more" : ""));
       td(h, number(b.stateRows));
       td(h, escape(bytes(b.stateMemoryBytes)));
       td(h, b.stateFilesWritten == null ? "" : number(b.stateFilesWritten) + " / "

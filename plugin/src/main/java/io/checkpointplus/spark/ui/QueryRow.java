@@ -46,8 +46,9 @@ public final class QueryRow {
   public long checkpointBytes;
   /** Files checked against their integrity records when Spark read them. */
   public long filesVerified;
-  /** Offset and commit files Spark's log purge deleted. */
+  /** Offset and commit files Spark's log purge deleted, and the newest of them. */
   public long purgedFiles;
+  public String latestPurged;
   /** Files found damaged (not used), read unchecked, or left without a record. */
   public long damagedFiles;
   public long unverifiedFiles;

@@ -33,10 +33,12 @@ final class StreamingQueryTracker {
   static final int MAX_PROBLEMS = 100;
   /** Operators kept per batch row: a plan with more is rare, and the row must stay small. */
   static final int MAX_OPERATORS = 20;
+  /** Characters of a failed run's exception kept (Spark's includes the whole stack trace). */
+  static final int MAX_EXCEPTION = 4000;
 
   /** How many queries, and batches of each, the tab keeps. */
   record QueryRetention(int queries, int batchesPerQuery) {
-    static final QueryRetention DEFAULT = new QueryRetention(100, 1000);
+    static final QueryRetention DEFAULT = new QueryRetention(100, 100);
   }
 
   private final ElementTrackingStore store;
@@ -66,6 +68,7 @@ final class StreamingQueryTracker {
       case "query.terminated" -> terminated(e);
       case "streaming.batch.committed" -> committed(e);
       case "streaming.query.resumed" -> resumed(e);
+      case "streaming.file.purged" -> purged(e);
       case "streaming.file.damaged" -> problem(e, "damaged");
       case "streaming.file.unverified" -> problem(e, "unverified");
       case "streaming.unprotected" -> problem(e, "unprotected");
@@ -95,7 +98,9 @@ final class StreamingQueryTracker {
     Map<String, Object> run = run(q, string(e, "runId"));
     run.put("ended", true);
     if (exception != null) {
-      run.put("exception", exception);
+      run.put("exception", exception.length() <= MAX_EXCEPTION ? exception
+          : exception.substring(0, MAX_EXCEPTION) + "... (" + (exception.length() - MAX_EXCEPTION)
+              + " more characters in Spark's own Structured Streaming tab and log)");
     }
     if (string(e, "runId") != null && string(e, "runId").equals(q.latestRunId)) {
       q.status = exception == null ? QueryRow.STOPPED : QueryRow.FAILED;
@@ -191,7 +196,7 @@ final class StreamingQueryTracker {
     if (q == null || batchId == null) {
       return;
     }
-    QueryBatchRow b = batch(q, batchId, string(e, "runId"));
+    QueryBatchRow b = batch(q, batchId, runId(q, e));
     b.committed = true;
     if (b.time == null) {
       b.time = number(e.get("time"));
@@ -201,14 +206,10 @@ final class StreamingQueryTracker {
     b.offsetsToCommitMs = number(e.get("durationMs"));
     Long verified = number(e.get("filesVerified"));
     b.filesVerified = verified == null ? null : verified.intValue();
-    Long purged = number(e.get("purgedFiles"));
-    b.purgedFiles = purged == null ? null : purged.intValue();
-    b.purged = strings(e.get("purged"));
     q.checkpointFiles += b.checkpointFiles == null ? 0 : b.checkpointFiles.size();
     q.checkpointBytes += orZero(b.checkpointBytes);
     q.filesVerified += orZero(verified);
-    q.purgedFiles += orZero(purged);
-    noteBatch(q, run(q, string(e, "runId")), b);
+    noteBatch(q, run(q, runId(q, e)), b);
     write(b);
     write(q);
   }
@@ -219,11 +220,31 @@ final class StreamingQueryTracker {
     if (q == null || at == null) {
       return;
     }
-    run(q, string(e, "runId")).put("resumedAtBatch", at);
-    QueryBatchRow b = batch(q, at, string(e, "runId"));
+    run(q, runId(q, e)).put("resumedAtBatch", at);
+    QueryBatchRow b = batch(q, at, runId(q, e));
     b.resumed = true;
     write(b);
     write(q);
+  }
+
+  /** Spark's log purge deleted an offset or commit file (on a thread of its own since 3.4). */
+  private void purged(Map<String, Object> e) {
+    QueryRow q = query(string(e, "queryId"), string(e, "location"));
+    if (q == null) {
+      return;
+    }
+    q.purgedFiles++;
+    q.latestPurged = string(e, "file");
+    write(q);
+  }
+
+  /**
+   * The event's run, or the query's latest when it names none: Spark writes a commit off the
+   * query's thread with asynchronous progress tracking, and purges logs on a thread of its own.
+   */
+  private static String runId(QueryRow q, Map<String, Object> e) {
+    String runId = string(e, "runId");
+    return runId != null ? runId : q.latestRunId;
   }
 
   private void problem(Map<String, Object> e, String kind) {
@@ -243,7 +264,7 @@ final class StreamingQueryTracker {
       Map<String, Object> p = new LinkedHashMap<>();
       p.put("time", number(e.get("time")));
       p.put("type", kind);
-      p.put("runId", string(e, "runId"));
+      p.put("runId", runId(q, e));
       p.put("file", string(e, "file"));
       String detail = string(e, "difference") != null ? string(e, "difference")
           : string(e, "reason");
@@ -307,7 +328,7 @@ final class StreamingQueryTracker {
     while (queries.size() > retention.queries()) {
       QueryRow gone = queries.remove(queries.keySet().iterator().next());
       if (gone.location != null) {
-        queryOfLocation.remove(gone.location);
+        queryOfLocation.remove(gone.location, gone.id);
       }
       for (String key : batchKeys.remove(gone.id)) {
         delete(QueryBatchRow.class, key);
@@ -316,21 +337,25 @@ final class StreamingQueryTracker {
     }
   }
 
-  /** The run's entry in the query's row, added (as its latest run) when first seen. */
+  /**
+   * The run's entry in the query's row, added (as its latest run) when first seen; for a run
+   * without an id (no run known yet), an entry that is not kept.
+   */
   private static Map<String, Object> run(QueryRow q, String runId) {
+    if (runId == null) {
+      return new LinkedHashMap<>();
+    }
     if (q.runs == null) {
       q.runs = new ArrayList<>();
     }
     for (Map<String, Object> run : q.runs) {
-      if (runId != null && runId.equals(run.get("runId"))) {
+      if (runId.equals(run.get("runId"))) {
         return run;
       }
     }
     Map<String, Object> run = new LinkedHashMap<>();
-    if (runId != null) {
-      run.put("runId", runId);
-      q.latestRunId = runId;
-    }
+    run.put("runId", runId);
+    q.latestRunId = runId;
     q.runs.add(run);
     if (q.runs.size() > MAX_RUNS) {
       q.runs.remove(0);
@@ -343,7 +368,8 @@ final class StreamingQueryTracker {
   private QueryBatchRow batch(QueryRow q, long batchId, String runId) {
     String key = QueryBatchRow.key(q.id, batchId, runId);
     try {
-      return store.read(QueryBatchRow.class, key);
+      // A copy: the in-memory store hands out the object a page may be rendering.
+      return JSON.convertValue(store.read(QueryBatchRow.class, key), QueryBatchRow.class);
     } catch (java.util.NoSuchElementException none) {
       // a new batch
     } catch (Exception ex) {
@@ -437,15 +463,6 @@ final class StreamingQueryTracker {
         out.add(new LinkedHashMap<>((Map<String, Object>) x));
       }
     }
-    return out;
-  }
-
-  private static List<String> strings(Object v) {
-    if (!(v instanceof List<?> list)) {
-      return null;
-    }
-    List<String> out = new ArrayList<>();
-    list.forEach(x -> out.add(String.valueOf(x)));
     return out;
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.checkpointplus.spark.files.InProcessHdfs;
+import io.checkpointplus.spark.files.InProcessS3;
 import io.checkpointplus.spark.structured.StatefulQuery;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code copy} of a Structured Streaming query location, proven by restarts: a stateful count of
  * three files written with the plugin and left a day idle is copied on local disk and to HDFS
- * ({@code MiniDFSCluster}); each copy restarts on stock Spark, with a fourth input file, and
+ * ({@code MiniDFSCluster}) and to S3 (s3proxy in-process behind Hadoop's S3A); each copy restarts on stock Spark, with a fourth input file, and
  * outputs what the original location's restart outputs.
  */
 class QueryLocationCopyTest {
@@ -107,6 +108,79 @@ class QueryLocationCopyTest {
     assertEquals(0, InspectorRun.of("verify", target).exitCode());
     assertEquals(originalRestart, StatefulQuery.runOnce(false, tmp.resolve("audit.jsonl"),
         input, target, Map.of()), "the copy on HDFS restarts as the original does");
+  }
+
+  @Test
+  void aCopyToS3IsVerifiedThereAndRestartsAsTheOriginal() throws Exception {
+    try (InProcessS3 s3 = InProcessS3.start("copies")) {
+      Map<String, String> settings = s3.sparkSettings(Map.of());
+      String target = "s3a://copies/query";
+      List<String> args = new java.util.ArrayList<>(List.of("copy", location.toString(), target,
+          "--json"));
+      settings.forEach((k, v) -> args.addAll(List.of("--conf", k + "=" + v)));
+      InspectorRun copy = InspectorRun.of(args.toArray(String[]::new));
+      assertEquals(0, copy.exitCode(), copy.toString());
+      assertEquals(locationFiles(location).size(), copy.json().get("files").asInt());
+      assertEquals(0, copy.json().get("filesDiffering").asInt());
+      assertTrue(copy.json().get("targetIntact").asBoolean(), copy.toString());
+      List<String> verify = new java.util.ArrayList<>(List.of("verify", target));
+      settings.forEach((k, v) -> verify.addAll(List.of("--conf", k + "=" + v)));
+      assertEquals(0, InspectorRun.of(verify.toArray(String[]::new)).exitCode());
+      assertEquals(originalRestart, StatefulQuery.runOnce(false, tmp.resolve("audit.jsonl"),
+          input, target, settings), "the copy on S3 restarts as the original does");
+    }
+  }
+
+  /**
+   * The input moved too: a copy with {@code --rewrite-paths} restarts on the moved input as the
+   * original restarts on its own, while a copy without it does not.
+   */
+  @Test
+  void aCopyWithRewrittenPathsRestartsOnTheMovedInput() throws Exception {
+    Path moved = tmp.resolve("moved-input");
+    RddCheckpoints.copy(input, moved, StandardCopyOption.COPY_ATTRIBUTES);
+    Path plain = tmp.resolve("copy-not-rewritten");
+    InspectorRun asIs = InspectorRun.of("copy", location.toString(), plain.toString(),
+        "--json");
+    assertEquals(0, asIs.exitCode(), asIs.toString());
+    // The input directory as the file source's log writes it.
+    String from = asIs.json().get("absolutePaths").get("sources/0").get(0).asText();
+    String inputDir = input.toUri().getPath().replaceFirst("/$", "");
+    assertTrue(from.endsWith(inputDir), from);
+    String to = from.substring(0, from.length() - inputDir.length())
+        + moved.toUri().getPath().replaceFirst("/$", "");
+
+    Path target = tmp.resolve("copy-rewritten");
+    InspectorRun copy = InspectorRun.of("copy", location.toString(), target.toString(),
+        "--rewrite-paths", from + "=" + to, "--json");
+    assertEquals(0, copy.exitCode(), copy.toString());
+    assertTrue(copy.json().get("targetIntact").asBoolean(), copy.toString());
+    assertEquals(List.of("sources/0/0", "sources/0/1", "sources/0/2"),
+        new com.fasterxml.jackson.databind.ObjectMapper().convertValue(
+            copy.json().get("rewritten"), List.class));
+    assertEquals(List.of(to), new com.fasterxml.jackson.databind.ObjectMapper().convertValue(
+        copy.json().get("absolutePaths").get("sources/0"), List.class), "what the copy names");
+    assertEquals(0, InspectorRun.of("verify", target.toString()).exitCode(),
+        "the rewritten files verify against their new records");
+    assertEquals(originalRestart, StatefulQuery.runOnce(false, tmp.resolve("audit.jsonl"),
+        moved, target, Map.of()), "the rewritten copy restarts on the moved input as the"
+            + " original on its own");
+    // Without the rewrite the log names files outside the moved input: Spark fails reading
+    // its last batch's files again (3.5), or takes the moved files for new ones.
+    String notRewritten;
+    try {
+      notRewritten = String.valueOf(StatefulQuery.runOnce(false, tmp.resolve("audit.jsonl"),
+          moved, plain, Map.of()));
+    } catch (Exception failed) {
+      notRewritten = "failed: " + failed;
+    }
+    assertFalse(String.valueOf(originalRestart).equals(notRewritten),
+        "the copy without the rewrite does not restart as the original: " + notRewritten);
+
+    InspectorRun bad = InspectorRun.of("copy", location.toString(), tmp.resolve("bad")
+        .toString(), "--rewrite-paths", "no-equals-sign");
+    assertEquals(2, bad.exitCode(), bad.toString());
+    assertTrue(bad.err().contains("expected FROM=TO"), bad.toString());
   }
 
   @Test

@@ -170,6 +170,64 @@ class QueryLocationRepairTest {
     assertEquals(0, repairAndRestart(location, "--to-batch", "0"));
   }
 
+  /**
+   * The moves go newest batch first, its commit before its offsets: a repair cut short after
+   * the newest batch's files (a failed move, a killed process) leaves a location that verifies
+   * and restarts as a rollback to the batch before.
+   */
+  @Test
+  void aRepairCutShortAfterTheNewestBatchLeavesALocationThatRestarts() throws Exception {
+    Path location = copy("cut-short-repair");
+    InspectorRun dry = InspectorRun.of("repair", location.toString(), "--to-batch", "0",
+        "--json");
+    assertEquals(0, dry.exitCode(), dry.toString());
+    List<String> moves = new ArrayList<>();
+    dry.json().get("moves").forEach(m -> moves.add(m.asText()));
+    List<Long> batches = new ArrayList<>();
+    moves.forEach(m -> batches.add(RepairCommand.batchOf(m)));
+    List<Long> descending = new ArrayList<>(batches);
+    descending.sort(java.util.Comparator.reverseOrder());
+    assertEquals(descending, batches, "newest batch first: " + moves);
+    assertEquals("commits/2", moves.get(0), moves.toString());
+    assertTrue(moves.indexOf("commits/2") < moves.indexOf("commits/.2.integrity"),
+        moves.toString());
+    assertTrue(moves.indexOf("offsets/2") < moves.indexOf("commits/1"), moves.toString());
+
+    // Cut short: only the newest batch's files were moved.
+    Path aside = location.resolve("_repair-cut-short");
+    for (String m : moves) {
+      if (RepairCommand.batchOf(m) == 2) {
+        Files.createDirectories(aside.resolve(m).getParent());
+        Files.move(location.resolve(m), aside.resolve(m));
+      }
+    }
+    assertEquals(0, InspectorRun.of("verify", location.toString()).exitCode(),
+        "the location verifies");
+    List<String> restart = StatefulQuery.runOnce(false, tmp.resolve("audit.jsonl"), input,
+        location, Map.of());
+    assertEquals(uninterrupted.subList(2, uninterrupted.size()), restart,
+        "restarted as rolled back to batch 1");
+  }
+
+  /** A file written while repair checked the location: nothing is moved. */
+  @Test
+  void aLocationThatChangesWhileRepairChecksItIsRefused() throws Exception {
+    Path location = copy("changed-while-checked");
+    org.apache.hadoop.fs.FileSystem fs = org.apache.hadoop.fs.FileSystem.getLocal(
+        new org.apache.hadoop.conf.Configuration());
+    org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(location.toUri());
+    List<org.apache.hadoop.fs.LocatedFileStatus> before = LocationView.filesUnder(fs, root);
+    assertEquals(null, QueryLocationGuard.changedSince(before, LocationView.filesUnder(fs, root),
+        root), "unchanged");
+    StatefulQuery.addInput(location.resolve("offsets"), "3", "v1");
+    String why = QueryLocationGuard.changedSince(before, LocationView.filesUnder(fs, root), root);
+    assertTrue(why != null && why.contains("offsets/3 appeared"), why);
+    Files.delete(location.resolve("offsets").resolve("3"));
+    Files.delete(location.resolve("commits").resolve("2"));
+    why = QueryLocationGuard.changedSince(before, LocationView.filesUnder(fs, root), root);
+    assertTrue(why != null && why.contains("commits/2 disappeared"), why);
+  }
+
   @Test
   void anIntactLocationNeedsNoRepair() throws Exception {
     Path location = copy("intact");

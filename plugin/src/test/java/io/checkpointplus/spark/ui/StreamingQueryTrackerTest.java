@@ -32,7 +32,9 @@ class StreamingQueryTrackerTest {
     e.put("type", "streaming.batch.committed");
     e.put("time", 1_700_000_000_000L + batch);
     e.put("queryId", query);
-    e.put("runId", run);
+    if (run != null) {
+      e.put("runId", run);
+    }
     e.put("location", "file:/tmp/" + query);
     e.put("batchId", batch);
     e.put("files", List.of(Map.of("file", "offsets/" + batch, "bytes", 100),
@@ -129,6 +131,35 @@ class StreamingQueryTrackerTest {
     assertEquals(2, q.runs.size());
     assertEquals(0L, ((Number) q.runs.get(1).get("resumedAtBatch")).longValue());
     assertEquals(second, q.latestRunId);
+  }
+
+  /**
+   * With asynchronous progress tracking Spark writes commits off the query's thread, and its
+   * log purge runs on a thread of its own: such events name no run, and belong to the latest.
+   */
+  @Test
+  void eventsWithoutARunBelongToTheQuerysLatestRun() {
+    StreamingQueryTracker tracker = new StreamingQueryTracker(store,
+        StreamingQueryTracker.QueryRetention.DEFAULT);
+    String id = UUID.randomUUID().toString();
+    tracker.onEvent(Map.of("type", "query.started", "id", id, "runId", RUN, "name", "q",
+        "timestamp", "2026-12-07T19:00:00.000Z"));
+    for (long batch = 0; batch < 3; batch++) {
+      tracker.onEvent(committed(id, batch, null));
+      tracker.onEvent(progress(id, batch, true));
+      tracker.onEvent(Map.of("type", "streaming.file.purged", "location", "file:/tmp/" + id,
+          "file", "offsets/" + batch));
+    }
+    QueryRow q = queries.query(id).orElseThrow();
+    assertEquals(1, q.runs.size(), q.runs.toString());
+    assertEquals(2L, ((Number) q.runs.get(0).get("lastBatch")).longValue());
+    assertEquals(3, q.batches, "one row a batch");
+    assertEquals(3, q.purgedFiles);
+    assertEquals("offsets/2", q.latestPurged);
+    for (QueryBatchRow b : queries.queryBatches(id, 1, 10).rows) {
+      assertEquals(RUN, b.runId);
+      assertTrue(b.committed && b.durationMs != null, "joined: " + b.key);
+    }
   }
 
   @Test
