@@ -188,6 +188,55 @@ class StreamingQueryTrackerTest {
     assertNull(queries.queryBatches(id, 1, 10).rows.get(0).checkpointBytes);
   }
 
+  /**
+   * The History Server keeps its store on disk (RocksDB): the rows serialize, the batch range
+   * reads through the natural key, and retention deletes, as in the live in-memory store.
+   */
+  @Test
+  void aDiskStoreAnswersAsTheInMemoryStore(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    org.apache.spark.util.kvstore.RocksDB disk =
+        new org.apache.spark.util.kvstore.RocksDB(dir.resolve("store").toFile());
+    try {
+      ElementTrackingStore diskTracking = new ElementTrackingStore(disk,
+          new SparkConf(false).set("spark.appStateStore.asyncTracking.enable", "false"));
+      String[] ids = {UUID.randomUUID().toString(), UUID.randomUUID().toString()};
+      for (ElementTrackingStore s : List.of(store, diskTracking)) {
+        StreamingQueryTracker tracker = new StreamingQueryTracker(s,
+            new StreamingQueryTracker.QueryRetention(10, 4));
+        for (String id : ids) {
+          tracker.onEvent(Map.of("type", "query.started", "id", id, "runId", RUN, "name",
+              "<q>", "timestamp", "2026-12-07T19:00:00.000Z"));
+          for (long batch = 0; batch < 6; batch++) {
+            tracker.onEvent(committed(id, batch, RUN));
+            tracker.onEvent(progress(id, batch, true));
+          }
+          tracker.onEvent(Map.of("type", "query.terminated", "id", id, "runId", RUN,
+              "exception", "boom"));
+        }
+      }
+      CheckpointsQueries onDisk = new CheckpointsQueries(disk);
+      com.fasterxml.jackson.databind.ObjectMapper json =
+          new com.fasterxml.jackson.databind.ObjectMapper();
+      assertEquals(json.writeValueAsString(queries.queries(1, 100)),
+          json.writeValueAsString(onDisk.queries(1, 100)));
+      for (String id : ids) {
+        assertEquals(json.writeValueAsString(queries.query(id).orElseThrow()),
+            json.writeValueAsString(onDisk.query(id).orElseThrow()));
+        for (int page = 1; page <= 3; page++) {
+          assertEquals(json.writeValueAsString(queries.queryBatches(id, page, 2)),
+              json.writeValueAsString(onDisk.queryBatches(id, page, 2)), id + " page " + page);
+        }
+        List<Long> kept = new ArrayList<>();
+        onDisk.queryBatches(id, 1, 100).rows.forEach(b -> kept.add(b.batchId));
+        assertEquals(List.of(5L, 4L, 3L, 2L), kept);
+      }
+      assertEquals(QueryRow.FAILED, onDisk.query(ids[0]).orElseThrow().status);
+    } finally {
+      disk.close();
+    }
+  }
+
   @Test
   void aLocationWithoutAQueryIdStillHasARow() {
     StreamingQueryTracker tracker = new StreamingQueryTracker(store,
