@@ -31,14 +31,15 @@ case "$line" in
   # random programs; every unit test runs on the default line (3.5, Scala 2.12). The stateful
   # operators and RocksDB snapshots run on the oldest and newest lines, where state formats
   # differ most from 3.5's; storage (S3, HDFS: Hadoop 3.4.2's conditional create) and the
-  # inspector's verdicts on query locations (metadata required from 4.2) on the newest.
+  # inspector on query locations (verify's verdicts, show, repair, copy: operator metadata v2
+  # and schema files from 4.x, metadata required from 4.2) on the newest.
   3.4|4.0|4.1|4.2)
     tests="io/checkpointplus/spark/interception/**,io/checkpointplus/spark/activation/**,io/checkpointplus/spark/checkpoint/**,io/checkpointplus/spark/differential/**,io/checkpointplus/spark/policy/Background*,io/checkpointplus/spark/ui/**,io/checkpointplus/spark/structured/**"
     heavy_structured=(StatefulOperatorsTest RocksDbSnapshotTest QueryOnS3Test QueryOnHdfsTest)
     case "$line" in
       3.4) runs=(StatefulOperatorsTest RocksDbSnapshotTest) ;;
       4.2) runs=("${heavy_structured[@]}")
-           tests="$tests,io/checkpointplus/spark/inspector/QueryLocationVerifyTest*" ;;
+           tests="$tests,io/checkpointplus/spark/inspector/QueryLocation*Test*" ;;
       *) runs=() ;;
     esac
     for t in "${heavy_structured[@]}"; do

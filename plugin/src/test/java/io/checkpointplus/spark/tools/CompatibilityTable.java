@@ -160,7 +160,8 @@ public final class CompatibilityTable {
     String more = switch (id) {
       case "3.4" -> ", the stateful operators and RocksDB snapshots";
       case "4.2" -> ", the stateful operators, RocksDB snapshots, queries on S3 and HDFS, and"
-          + " the inspector's verdicts on query locations";
+          + " the inspector on query locations (verify's verdicts, show, repair and copy, each"
+          + " proven by restarts)";
       default -> "";
     };
     String writing = id.equals("4.0") || id.equals("4.1")
