@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.zip.CRC32C;
@@ -31,11 +32,13 @@ import org.apache.hadoop.fs.Path;
  * <p>Absolute paths the location holds are reported: a file source's log names each input file
  * by its absolute path (a query restarted from the copy takes the files the log names as
  * processed, and reads no other), and Spark 4's operator metadata ({@code
- * state/<op>/_metadata/v2/<batch>}) names its state schema file by absolute path, in the source
- * location. They are rewritten only with {@code --rewrite-paths FROM=TO}: every text value of
- * those files' JSON entries that starts with {@code FROM} then starts with {@code TO} in the
- * copy, whose integrity record is written for its new bytes. (A file sink's log is in its output
- * directory, not in the location.)
+ * state/<op>/_metadata/v2/<batch>}, written for {@code transformWithState}) names its state
+ * schema files by absolute path in the location itself, which a restart reads. Paths into the
+ * location are always rewritten to the copy's; others only with {@code --rewrite-paths
+ * FROM=TO}: every text value of those files' JSON entries that is FROM or a path under it is
+ * then under TO, and the rewritten files' integrity records are written for their new bytes. A
+ * FROM that no path is under is refused before anything is copied. (A file sink's log is in its
+ * output directory, not in the location.)
  */
 final class CopyCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -75,26 +78,42 @@ final class CopyCommand {
     if (recent != null) {
       return refused(source, target, recent, Exit.ERROR);
     }
-    to.mkdirs(target);
-    target = to.getFileStatus(target).getPath();
+    target = to.makeQualified(target);
     String root = source.toUri().getPath();
-    // The files whose paths are rewritten, with their new bytes and new integrity records.
-    Map<String, byte[]> rewritten = new TreeMap<>();
+    // The files whose paths are rewritten, with their new bytes and new integrity records:
+    // paths into the location itself (Spark 4's operator metadata names its schema files so)
+    // always, to the copy's; others only as --rewrite-paths says.
+    List<String[]> selfOnly = List.<String[]>of(new String[] {source.toString(),
+        target.toString()});
+    List<String[]> mappings = new ArrayList<>(selfOnly);
     if (rewrite != null) {
-      for (LocatedFileStatus f : files) {
-        String rel = LocationView.relative(root, f.getPath());
-        if (namesPaths(rel)) {
-          byte[] before = read(from, f.getPath());
-          byte[] after = rewritePaths(before, rewrite[0], rewrite[1]);
-          if (!java.util.Arrays.equals(before, after)) {
-            rewritten.put(rel, after);
-            Path asCopied = new Path(rel);
-            rewritten.put(IntegrityRecord.pathFor(asCopied).toString(),
-                IntegrityRecord.recordOf(asCopied.getName(), after));
-          }
+      mappings.add(rewrite);
+    }
+    Map<String, byte[]> rewritten = new TreeMap<>();
+    Set<String> byOption = new TreeSet<>();
+    for (LocatedFileStatus f : files) {
+      String rel = LocationView.relative(root, f.getPath());
+      if (namesPaths(rel)) {
+        byte[] before = read(from, f.getPath());
+        byte[] after = rewritePaths(before, mappings);
+        if (rewrite != null && !java.util.Arrays.equals(after, rewritePaths(before, selfOnly))) {
+          byOption.add(rel);
+        }
+        if (!java.util.Arrays.equals(before, after)) {
+          rewritten.put(rel, after);
+          Path asCopied = new Path(rel);
+          rewritten.put(IntegrityRecord.pathFor(asCopied).toString(),
+              IntegrityRecord.recordOf(asCopied.getName(), after));
         }
       }
     }
+    if (rewrite != null && byOption.isEmpty()) {
+      return refused(source, target, "--rewrite-paths " + rewrite[0] + "=" + rewrite[1]
+          + ": no path in the location is under " + rewrite[0] + "; its files name paths under "
+          + absolutePaths(from, source).values().stream().flatMap(TreeSet::stream).distinct()
+              .toList() + " (give FROM as written there). Nothing was copied", Exit.USAGE);
+    }
+    to.mkdirs(target);
     List<Copied> copied = new ArrayList<>();
     long bytes = 0;
     for (LocatedFileStatus f : files) {
@@ -138,14 +157,17 @@ final class CopyCommand {
         .forEach(x -> out.append("PROBLEM ").append(x.file()).append(": ").append(x.message())
             .append('\n'));
     absolute.forEach((log, dirs) -> out.append("note    ").append(log).append(log
-        .startsWith("sources/") ? " names its input files" : " names its state schema file")
+        .startsWith("sources/") ? " names its input files" : " names its state schema files")
         .append(" by absolute path, under ").append(String.join(", ", dirs))
-        .append(rewrite == null ? ": a query restarted from the copy reads them there (add"
-            + " --rewrite-paths FROM=TO to rewrite them)" : "").append('\n'));
-    if (rewrite != null) {
-      out.append("Rewrote ").append(rewrite[0]).append(" to ").append(rewrite[1]).append(" in ")
+        .append(!log.startsWith("sources/") ? " (the copy's own: rewritten)"
+            : rewrite == null ? ": a query restarted from the copy reads them there (add"
+                + " --rewrite-paths FROM=TO to rewrite them)" : "").append('\n'));
+    if (!rewritten.isEmpty()) {
+      out.append("Rewrote paths in ")
           .append(rewritten.keySet().stream().filter(r -> !r.endsWith(".integrity")).count())
-          .append(" files (their integrity records written anew):\n");
+          .append(" files (").append(rewrite == null ? "" : rewrite[0] + " to " + rewrite[1]
+              + ", ").append(source).append(" to ").append(target)
+          .append("; their integrity records written anew):\n");
       rewritten.keySet().stream().filter(r -> !r.endsWith(".integrity"))
           .forEach(r -> out.append("  ").append(r).append('\n'));
     }
@@ -202,20 +224,28 @@ final class CopyCommand {
   }
 
   /**
-   * {@code --rewrite-paths FROM=TO} as {FROM, TO}, or {@code null} without it.
+   * {@code --rewrite-paths FROM=TO} as {FROM, TO}, or {@code null} without it. FROM may hold
+   * {@code =} (a {@code date=2026-12-07} directory): the split is at the first {@code =} that
+   * a path (a scheme or {@code /}) follows.
    */
   private static String[] rewriteOption(Arguments args) throws Arguments.UsageException {
     String v = args.options.get("rewrite-paths");
     if (v == null) {
       return null;
     }
-    int eq = v.indexOf('=');
-    if (eq <= 0 || eq == v.length() - 1) {
+    java.util.regex.Matcher m = java.util.regex.Pattern
+        .compile("=(?=[A-Za-z][A-Za-z0-9+.-]*:|/)").matcher(v);
+    if (!m.find() || m.start() == 0) {
       throw new Arguments.UsageException("--rewrite-paths '" + v + "': expected FROM=TO, two"
-          + " path prefixes as the location's files write them (copy reports them), e.g."
-          + " file:///data/in=s3a://bucket/in");
+          + " path prefixes, FROM as the location's files write it (copy reports them, e.g."
+          + " file:/data/in) and TO a path, e.g. file:/data/in=s3a://bucket/in");
     }
-    return new String[] {v.substring(0, eq), v.substring(eq + 1)};
+    return new String[] {trimSlash(v.substring(0, m.start())), trimSlash(v.substring(m.end()))};
+  }
+
+  private static String trimSlash(String prefix) {
+    return prefix.length() > 1 && prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1)
+        : prefix;
   }
 
   /**
@@ -236,9 +266,10 @@ final class CopyCommand {
 
   /**
    * {@code content} (a version line, then one JSON object a line) with every text value that
-   * starts with {@code from} starting with {@code to} instead; other lines as they are.
+   * is a path under a mapping's FROM ({@code FROM} itself or {@code FROM/...}) under its TO
+   * instead, the first mapping that applies; other lines as they are.
    */
-  static byte[] rewritePaths(byte[] content, String from, String to) {
+  static byte[] rewritePaths(byte[] content, List<String[]> mappings) {
     String text = new String(content, StandardCharsets.UTF_8);
     String[] lines = text.split("\n", -1);
     boolean changed = false;
@@ -248,7 +279,7 @@ final class CopyCommand {
       }
       try {
         JsonNode entry = JSON.readTree(lines[i]);
-        if (replaceTexts(entry, from, to)) {
+        if (replaceTexts(entry, mappings)) {
           lines[i] = JSON.writeValueAsString(entry);
           changed = true;
         }
@@ -259,28 +290,40 @@ final class CopyCommand {
     return changed ? String.join("\n", lines).getBytes(StandardCharsets.UTF_8) : content;
   }
 
-  private static boolean replaceTexts(JsonNode node, String from, String to) {
+  /** {@code value} with a mapping's FROM replaced by its TO, or {@code null}: none applies. */
+  private static String rewritten(String value, List<String[]> mappings) {
+    for (String[] m : mappings) {
+      if (value.equals(m[0]) || value.startsWith(m[0] + "/")) {
+        return m[1] + value.substring(m[0].length());
+      }
+    }
+    return null;
+  }
+
+  private static boolean replaceTexts(JsonNode node, List<String[]> mappings) {
     boolean changed = false;
     if (node instanceof ObjectNode object) {
       var fields = object.fields();
       while (fields.hasNext()) {
         var field = fields.next();
         JsonNode v = field.getValue();
-        if (v.isTextual() && v.asText().startsWith(from)) {
-          field.setValue(JSON.getNodeFactory().textNode(to + v.asText().substring(from.length())));
+        String r = v.isTextual() ? rewritten(v.asText(), mappings) : null;
+        if (r != null) {
+          field.setValue(JSON.getNodeFactory().textNode(r));
           changed = true;
         } else {
-          changed |= replaceTexts(v, from, to);
+          changed |= replaceTexts(v, mappings);
         }
       }
     } else if (node instanceof ArrayNode array) {
       for (int i = 0; i < array.size(); i++) {
         JsonNode v = array.get(i);
-        if (v.isTextual() && v.asText().startsWith(from)) {
-          array.set(i, JSON.getNodeFactory().textNode(to + v.asText().substring(from.length())));
+        String r = v.isTextual() ? rewritten(v.asText(), mappings) : null;
+        if (r != null) {
+          array.set(i, JSON.getNodeFactory().textNode(r));
           changed = true;
         } else {
-          changed |= replaceTexts(v, from, to);
+          changed |= replaceTexts(v, mappings);
         }
       }
     }
@@ -319,25 +362,43 @@ final class CopyCommand {
       if (!namesPaths(rel)) {
         continue;
       }
-      boolean source = rel.startsWith("sources/");
       String key = rel.substring(0, rel.lastIndexOf('/'));
       for (String line : new String(read(fs, f.getPath()), StandardCharsets.UTF_8).split("\n")) {
         if (!line.startsWith("{")) {
           continue;
         }
         try {
-          JsonNode path = JSON.readTree(line).get(source ? "path" : "stateSchemaFilePath");
-          if (path != null && path.isTextual() && path.asText().lastIndexOf('/') > 0) {
-            String p = path.asText();
-            dirs.computeIfAbsent(key, k -> new TreeSet<>()).add(p.substring(0,
-                p.lastIndexOf('/')));
+          List<String> paths = new ArrayList<>();
+          collectPaths(JSON.readTree(line), null, paths);
+          for (String p : paths) {
+            if (p.lastIndexOf('/') > 0) {
+              dirs.computeIfAbsent(key, k -> new TreeSet<>()).add(p.substring(0,
+                  p.lastIndexOf('/')));
+            }
           }
         } catch (IOException | RuntimeException notAnEntry) {
-          // Not a file source's entry (another source's log): nothing to report.
+          // Not a JSON entry: nothing to report.
         }
       }
     }
     return dirs;
+  }
+
+  /**
+   * The text values of {@code node} under a field whose name ends with {@code path} or
+   * {@code paths} (a file source entry's {@code path}; Spark 4's
+   * {@code stateStoreInfo[].stateSchemaFilePaths}).
+   */
+  private static void collectPaths(JsonNode node, String field, List<String> out) {
+    boolean pathField = field != null && field.toLowerCase(java.util.Locale.ROOT)
+        .matches(".*paths?");
+    if (node.isTextual() && pathField) {
+      out.add(node.asText());
+    } else if (node.isArray()) {
+      node.forEach(v -> collectPaths(v, field, out));
+    } else if (node.isObject()) {
+      node.fields().forEachRemaining(e -> collectPaths(e.getValue(), e.getKey(), out));
+    }
   }
 
   private static Outcome refused(Path source, Path target, String why, int exit) {

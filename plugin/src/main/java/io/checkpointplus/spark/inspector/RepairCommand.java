@@ -166,10 +166,15 @@ final class RepairCommand {
 
   /**
    * The files that belong to batches after {@code n}, in the order they are moved: the newest
-   * batch first, its commit, then its offsets, then the rest, each file before its checksum
-   * and integrity record. Once a batch's files are moved,
-   * the location is as a rollback to the batch before it leaves it, so a repair cut short
-   * (a failed move, a killed process) leaves a location Spark restarts from.
+   * batch first, and within a batch its commit, its state (snapshots before the deltas and
+   * changelogs they would shadow, then operator metadata and schemas), its offsets, then its
+   * sources' log entries (which re-planning the batch reads); each file's checksum and
+   * integrity record before the file (an orphaned {@code .crc} would fail Spark's rename of
+   * the file when it is written again). Cut short anywhere (a failed move, a killed process),
+   * the location restarts: with the batch's commit gone Spark runs it again from its offsets;
+   * with its offsets gone too, it plans it again from its sources' entries (a file source then
+   * takes newer input into it as well: the same state, in fewer batches). Moving the source
+   * entries first would leave offsets naming entries that are gone: the restart would fail.
    */
   static List<Path> movesFor(String root, List<LocatedFileStatus> files, long n) {
     List<Path> moves = new ArrayList<>();
@@ -178,19 +183,27 @@ final class RepairCommand {
         moves.add(f.getPath());
       }
     }
-    // Each file before its checksum and record: cut short between them, the file is gone
-    // and what is left of it is nothing Spark reads.
     moves.sort(java.util.Comparator.<Path>comparingLong(
             m -> -batchOf(LocationView.relative(root, m)))
         .thenComparingInt(m -> kindRank(LocationView.relative(root, m)))
         .thenComparing(m -> new Path(m.getParent(), primaryName(m.getName())).toString())
-        .thenComparing(m -> !primaryName(m.getName()).equals(m.getName()))
+        .thenComparing(m -> primaryName(m.getName()).equals(m.getName()))
         .thenComparing(Path::toString));
     return moves;
   }
 
+  /** The order of a batch's files among its moves: see {@link #movesFor}. */
   private static int kindRank(String relative) {
-    return relative.startsWith("commits/") ? 0 : relative.startsWith("offsets/") ? 1 : 2;
+    if (relative.startsWith("commits/")) {
+      return 0;
+    }
+    if (relative.startsWith("state/")) {
+      String[] parts = relative.split("/");
+      String name = primaryName(parts[parts.length - 1]);
+      return name.endsWith(".snapshot") || name.endsWith(".zip") ? 1
+          : name.endsWith(".delta") || name.endsWith(".changelog") ? 2 : 3;
+    }
+    return relative.startsWith("offsets/") ? 4 : 5;
   }
 
   /** Whether the file at {@code relative} (to the location) belongs to a batch after {@code n}. */
@@ -232,13 +245,18 @@ final class RepairCommand {
 
   /** The Spark file a checksum ({@code .x.crc}) or an integrity record is about. */
   private static String primaryName(String name) {
+    String primary = name;
     if (name.startsWith(".") && name.endsWith(".crc")) {
-      return name.substring(1, name.length() - ".crc".length());
+      primary = name.substring(1, name.length() - ".crc".length());
+    } else if (name.endsWith(".crc")) {
+      // Spark 4.1's checksum of a state file (spark.sql.streaming.checkpoint.fileChecksum):
+      // <v>.delta.crc, <v>_<id>.zip.crc, <v>.changelog.crc beside the file.
+      primary = name.substring(0, name.length() - ".crc".length());
+    } else if (io.checkpointplus.spark.structured.IntegrityRecord.isRecordName(name)) {
+      primary = name.substring(1, name.length() - ".integrity".length());
     }
-    if (io.checkpointplus.spark.structured.IntegrityRecord.isRecordName(name)) {
-      return name.substring(1, name.length() - ".integrity".length());
-    }
-    return name;
+    // A checksum of a checksum (.3.delta.crc.crc) is the state file's too.
+    return primary.equals(name) ? name : primaryName(primary);
   }
 
 
@@ -276,11 +294,11 @@ final class RepairCommand {
         Path target = new Path(aside, rel);
         everyFile.mkdirs(target.getParent());
         if (!everyFile.rename(m, target)) {
-          Long batch = batchOf(rel);
           throw new IOException("could not move " + m + " to " + target + "; moved so far,"
-              + " under " + aside + ": " + moved + (batch == null ? "" : ". The moves go"
-              + " newest batch first: the location is as a rollback to batch " + batch
-              + " leaves it, and repair can be run again"));
+              + " under " + aside + ": " + moved + ". The moves go newest batch first, each"
+              + " batch's commit, state, offsets, then source entries, so Spark restarts from"
+              + " the location as it is; run repair --to-batch " + n + " again to finish, or"
+              + " move the files back");
         }
         moved.add(rel);
       }
@@ -290,6 +308,23 @@ final class RepairCommand {
             + "<UTC time of --apply>").toString()).append(":\n");
     for (Path m : moves) {
       out.append("  ").append(LocationView.relative(root, m)).append('\n');
+    }
+    String changedDuring = null;
+    if (apply) {
+      // A writer that started during the moves shows as a file the moves did not expect.
+      List<LocatedFileStatus> expected = new ArrayList<>(listed);
+      Set<String> movedPaths = new HashSet<>();
+      moves.forEach(m -> movedPaths.add(m.toUri().getPath()));
+      expected.removeIf(f -> movedPaths.contains(f.getPath().toUri().getPath()));
+      List<LocatedFileStatus> now = new ArrayList<>(LocationView.filesUnder(everyFile, location));
+      now.removeIf(f -> isSetAside(root, f.getPath()));
+      expected.removeIf(f -> isSetAside(root, f.getPath()));
+      changedDuring = QueryLocationGuard.changedSince(expected, now, location);
+      if (changedDuring != null) {
+        out.append("PROBLEM  during the moves ").append(changedDuring.replace("refused: ", "")
+            .replace(". Nothing was moved", "")).append("; check that no query runs on it,"
+                + " then run verify\n");
+      }
     }
     boolean intactAfter;
     if (apply) {
@@ -302,7 +337,7 @@ final class RepairCommand {
       intactAfter = true;
     }
     List<String> rels = moves.stream().map(m -> LocationView.relative(root, m)).toList();
-    return new Outcome(apply && !intactAfter ? Exit.PROBLEMS : Exit.OK,
+    return new Outcome(apply && (!intactAfter || changedDuring != null) ? Exit.PROBLEMS : Exit.OK,
         json(location, before, n, rels, aside, apply, intactAfter), out.toString());
   }
 

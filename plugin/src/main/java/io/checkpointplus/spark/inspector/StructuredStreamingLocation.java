@@ -461,6 +461,10 @@ final class StructuredStreamingLocation {
               + check.detail() + "; " + (meaning.contains("no restart reads it") ? meaning
               : check.byFileSystemChecksum() ? "the restart reads it without checking that"
                   + " checksum, and may fail or run on what the damaged bytes decode to"
+              : check.bySparkChecksum() ? meaning + " (Spark checks it against that checksum"
+                  + " file as it reads it; with"
+                  + " spark.sql.streaming.checkpoint.fileChecksum.enabled=false it would read"
+                  + " the damaged bytes unchecked)"
               : meaning + " (with the plugin, which checks it against its record; stock"
                   + " Spark reads it unchecked)"), true));
         }

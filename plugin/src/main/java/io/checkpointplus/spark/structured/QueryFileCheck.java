@@ -42,6 +42,19 @@ public record QueryFileCheck(Verdict verdict, String detail) {
   }
 
   private static final String FILE_SYSTEM_CHECKSUM = "fails its file system checksum";
+  private static final String SPARK_CHECKSUM = "differs from its Spark checksum file";
+  private static final java.util.regex.Pattern SPARK_CHECKSUM_JSON = java.util.regex.Pattern
+      .compile("\\{.*\"algorithm\"\\s*:\\s*\"([^\"]+)\".*\"value\"\\s*:\\s*(-?\\d+).*"
+          + "\"mainFileSize\"\\s*:\\s*(\\d+).*", java.util.regex.Pattern.DOTALL);
+
+  /**
+   * Whether the damage was found against Spark's own checksum file ({@code <name>.crc}, Spark
+   * 4.1's {@code spark.sql.streaming.checkpoint.fileChecksum.enabled}), which Spark verifies
+   * when it reads the file.
+   */
+  public boolean bySparkChecksum() {
+    return verdict == Verdict.DAMAGED && detail.startsWith(SPARK_CHECKSUM);
+  }
 
   /** Checks {@code file}; throws only what reading the file itself throws. */
   public static QueryFileCheck of(FileSystem fs, Path file) throws IOException {
@@ -53,17 +66,23 @@ public record QueryFileCheck(Verdict verdict, String detail) {
       recordStatus = fs.getFileStatus(recordPath);
     } catch (FileNotFoundException none) {
       // What can be checked without a record: a file system that keeps checksums (HDFS, and
-      // local disk's .crc files) verifies them as the file is read.
+      // local disk's .crc files) verifies them as the file is read, and Spark 4.1 writes a
+      // checksum file of its own beside each state file.
+      CRC32C crc = new CRC32C();
+      long bytes = 0;
       try (InputStream in = fs.open(file)) {
         byte[] buf = new byte[64 * 1024];
-        while (in.read(buf) > 0) {
-          // read to the end
+        for (int n; (n = in.read(buf)) > 0; ) {
+          crc.update(buf, 0, n);
+          bytes += n;
         }
       } catch (org.apache.hadoop.fs.ChecksumException e) {
         return new QueryFileCheck(Verdict.DAMAGED, FILE_SYSTEM_CHECKSUM + " ("
             + e.getMessage() + ")");
       }
-      return new QueryFileCheck(Verdict.NO_RECORD, "");
+      String difference = sparkChecksumDifference(fs, file, bytes, crc.getValue());
+      return difference == null ? new QueryFileCheck(Verdict.NO_RECORD, "")
+          : new QueryFileCheck(Verdict.DAMAGED, difference);
     }
     IntegrityRecord record = IntegrityRecord.parse(content);
     if (record == null || !record.file().equals(file.getName())) {
@@ -92,6 +111,38 @@ public record QueryFileCheck(Verdict verdict, String detail) {
           + difference + "): a batch re-run without the plugin, or a record write that failed");
     }
     return new QueryFileCheck(Verdict.DAMAGED, difference);
+  }
+
+  /**
+   * How {@code file} ({@code bytes} long, CRC32C {@code crc}) differs from the checksum file
+   * Spark 4.1 wrote beside it ({@code <name>.crc}: JSON with {@code algorithm}, {@code value},
+   * {@code mainFileSize}); {@code null} when it does not, or there is none it can read.
+   */
+  static String sparkChecksumDifference(FileSystem fs, Path file, long bytes, long crc)
+      throws IOException {
+    if (file.getName().endsWith(".crc") || file.getName().startsWith(".")) {
+      return null;
+    }
+    Path checksum = new Path(file.getParent(), file.getName() + ".crc");
+    String json;
+    try (InputStream in = fs.open(checksum)) {
+      json = new String(QueryFileStore.readUpTo(in, 64 * 1024),
+          java.nio.charset.StandardCharsets.UTF_8);
+    } catch (FileNotFoundException none) {
+      return null;
+    }
+    java.util.regex.Matcher m = SPARK_CHECKSUM_JSON.matcher(json);
+    if (!m.matches() || !m.group(1).equalsIgnoreCase("CRC32C")) {
+      return null; // not a checksum file this version knows: nothing to say
+    }
+    long size = Long.parseLong(m.group(3));
+    int value = (int) Long.parseLong(m.group(2));
+    if (size == bytes && value == (int) crc) {
+      return null;
+    }
+    return SPARK_CHECKSUM + " " + checksum.getName() + ": it records " + size + " bytes, CRC32C "
+        + Integer.toHexString(value) + "; the file has " + bytes + " bytes, CRC32C "
+        + Integer.toHexString((int) crc);
   }
 
   /**

@@ -71,7 +71,9 @@ class QueryLocationCopyTest {
   private static List<String> locationFiles(Path dir) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
       return s.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString())
-          .filter(n -> !n.endsWith(".crc")).sorted().toList();
+          // Hidden .x.crc files are the file system's; Spark 4.1's x.crc files are Spark's.
+          .filter(n -> !(Path.of(n).getFileName().toString().startsWith(".")
+              && n.endsWith(".crc"))).sorted().toList();
     }
   }
 
@@ -181,6 +183,59 @@ class QueryLocationCopyTest {
         .toString(), "--rewrite-paths", "no-equals-sign");
     assertEquals(2, bad.exitCode(), bad.toString());
     assertTrue(bad.err().contains("expected FROM=TO"), bad.toString());
+  }
+
+  /** A path is rewritten only under FROM as a directory: /data/in is not /data/input2. */
+  @Test
+  void rewritingMatchesWholeDirectories() {
+    byte[] log = ("v1\n{\"path\":\"file:/data/in/a.txt\",\"timestamp\":1,\"batchId\":0}\n"
+        + "{\"path\":\"file:/data/input2/b.txt\",\"timestamp\":2,\"batchId\":0}")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    String out = new String(CopyCommand.rewritePaths(log, List.<String[]>of(
+        new String[] {"file:/data/in", "s3a://bucket/in"})),
+        java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals("v1\n{\"path\":\"s3a://bucket/in/a.txt\",\"timestamp\":1,\"batchId\":0}\n"
+        + "{\"path\":\"file:/data/input2/b.txt\",\"timestamp\":2,\"batchId\":0}", out);
+  }
+
+  /**
+   * Spark 4's operator metadata names its state schema files by absolute path in the location
+   * itself: the copy's names the copy's. A FROM no path is under (one with '=' in it too) is
+   * refused before anything is copied.
+   */
+  @Test
+  void pathsIntoTheLocationPointAtTheCopyAndAnUnmatchedFromIsRefused() throws Exception {
+    Path withMetadata = tmp.resolve("with-metadata-v2");
+    RddCheckpoints.copy(location, withMetadata, StandardCopyOption.COPY_ATTRIBUTES);
+    String schema = new org.apache.hadoop.fs.Path(withMetadata.toUri()).toString()
+        .replaceFirst("/$", "") + "/state/0/_stateSchema/default/0_abc";
+    Path v2 = Files.createDirectories(withMetadata.resolve("state/0/_metadata/v2")).resolve("2");
+    Files.writeString(v2, "v2\n{\"operatorInfo\":{\"operatorId\":0,\"operatorName\":"
+        + "\"transformWithStateExec\"},\"stateStoreInfo\":[{\"storeName\":\"default\","
+        + "\"numColsPrefixKey\":0,\"numPartitions\":2,\"stateSchemaFilePaths\":[\"" + schema
+        + "\"]}],\"operatorPropertiesJson\":\"\"}");
+    FileTime dayAgo = FileTime.fromMillis(System.currentTimeMillis() - 24L * 3600 * 1000);
+    Files.setLastModifiedTime(v2, dayAgo);
+    Files.setLastModifiedTime(v2.getParent(), dayAgo);
+
+    Path target = tmp.resolve("copy-with-metadata-v2");
+    InspectorRun copy = InspectorRun.of("copy", withMetadata.toString(), target.toString(),
+        "--json");
+    assertEquals(0, copy.exitCode(), copy.toString());
+    String targetRoot = copy.json().get("target").asText().replaceFirst("/$", "");
+    assertTrue(Files.readString(target.resolve("state/0/_metadata/v2/2"))
+        .contains("\"" + targetRoot + "/state/0/_stateSchema/default/0_abc\""), copy.toString());
+    assertEquals(List.of(targetRoot + "/state/0/_stateSchema/default"),
+        new com.fasterxml.jackson.databind.ObjectMapper().convertValue(
+            copy.json().get("absolutePaths").get("state/0/_metadata/v2"), List.class));
+
+    Path none = tmp.resolve("copy-unmatched");
+    InspectorRun unmatched = InspectorRun.of("copy", location.toString(), none.toString(),
+        "--rewrite-paths", "file:/elsewhere/date=2026-12-07=file:/moved");
+    assertEquals(2, unmatched.exitCode(), unmatched.toString());
+    assertTrue(unmatched.out().contains("no path in the location is under"
+        + " file:/elsewhere/date=2026-12-07"), unmatched.toString());
+    assertFalse(Files.exists(none), "nothing copied");
   }
 
   @Test

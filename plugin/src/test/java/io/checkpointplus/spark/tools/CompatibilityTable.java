@@ -159,6 +159,8 @@ public final class CompatibilityTable {
   static String lineUnitTests(String id) {
     String more = switch (id) {
       case "3.4" -> ", the stateful operators and RocksDB snapshots";
+      case "4.1" -> ", and the inspector's verify verdicts on query locations (against the"
+          + " checksum files 4.1 writes beside state files)";
       case "4.2" -> ", the stateful operators, RocksDB snapshots, queries on S3 and HDFS, and"
           + " the inspector on query locations (verify's verdicts, show, repair and copy, each"
           + " proven by restarts)";
