@@ -501,11 +501,7 @@ class CheckpointsTabHistoryServerIT {
       wait.until(ExpectedConditions.presenceOfElementLocated(By.id("checkpoint-details")));
       v.detailsShown = driver.getCurrentUrl().contains("/checkpoints/details?id=");
       screenshot(name + "-details");
-      for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {
-        if (e.getLevel().intValue() >= Level.SEVERE.intValue()) {
-          v.consoleErrors.add(e.getMessage());
-        }
-      }
+      v.consoleErrors.addAll(consoleErrors());
       return v;
     }
 
@@ -543,11 +539,7 @@ class CheckpointsTabHistoryServerIT {
       v.batchRows = driver.findElements(By.cssSelector("#query-batches tr.query-batch")).size();
       screenshot(name + "-query");
       // The tab's own pages: errors on Spark's page after the link are Spark's.
-      for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {
-        if (e.getLevel().intValue() >= Level.SEVERE.intValue()) {
-          v.consoleErrors.add(e.getMessage());
-        }
-      }
+      v.consoleErrors.addAll(consoleErrors());
       String runId = driver.findElement(By.cssSelector("#query-details a.spark-query-link"))
           .getText();
       driver.findElement(By.cssSelector("#query-details a.spark-query-link")).click();
@@ -556,6 +548,17 @@ class CheckpointsTabHistoryServerIT {
       v.sparkTabOpened = true;
       screenshot(name + "-spark-query");
       return v;
+    }
+
+    /** The browser console's errors since the last call (reading the log empties it). */
+    private List<String> consoleErrors() {
+      List<String> errors = new ArrayList<>();
+      for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {
+        if (e.getLevel().intValue() >= Level.SEVERE.intValue()) {
+          errors.add(e.getMessage());
+        }
+      }
+      return errors;
     }
 
     /** Elements the browser laid out with a non-zero size. */

@@ -259,8 +259,8 @@ public final class CheckpointsQueries {
     return conf == null ? Map.of() : new TreeMap<>(conf);
   }
 
-  /** A page of rows of any list but the history, and where it sits. */
-  public static final class Page<T> {
+  /** A page of rows of a list, and where it sits. */
+  public static class Page<T> {
     public final long total;
     public final int page;
     public final int pageSize;
@@ -278,27 +278,16 @@ public final class CheckpointsQueries {
     }
   }
 
-  /** A page of history rows and where it sits. */
-  public static final class HistoryPage {
-    public final int total;
-    public final int page;
-    public final int pageSize;
+  /** A page of history rows, where it sits, and how it is sorted. */
+  public static final class HistoryPage extends Page<CheckpointRow> {
     public final String sort;
     public final boolean descending;
-    public final List<CheckpointRow> rows;
 
     HistoryPage(int total, int page, int pageSize, String sort, boolean descending,
         List<CheckpointRow> rows) {
-      this.total = total;
-      this.page = page;
-      this.pageSize = pageSize;
+      super(total, page, pageSize, rows);
       this.sort = sort;
       this.descending = descending;
-      this.rows = rows;
-    }
-
-    public int pages() {
-      return Math.max(1, (total + pageSize - 1) / pageSize);
     }
   }
 }
