@@ -593,7 +593,7 @@ public final class CheckpointsListener extends SparkListener {
     }
   }
 
-  private static String string(Map<String, Object> e, String field) {
+  static String string(Map<String, Object> e, String field) {
     Object v = e.get(field);
     return v == null ? null : String.valueOf(v);
   }
@@ -620,7 +620,7 @@ public final class CheckpointsListener extends SparkListener {
   }
 
   /** A size, duration, time or id from the event, 0 or more; anything else is unknown. */
-  private static Long longOrNull(Object v) {
+  static Long longOrNull(Object v) {
     return nonNegative(v, Long.MAX_VALUE);
   }
 
@@ -667,7 +667,7 @@ public final class CheckpointsListener extends SparkListener {
   }
 
   @SuppressWarnings("unchecked")
-  private static List<Map<String, Object>> listOfMaps(Object v) {
+  static List<Map<String, Object>> listOfMaps(Object v) {
     if (!(v instanceof List)) {
       return null;
     }

@@ -1,6 +1,5 @@
 package io.checkpointplus.spark.ui;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Locale;
@@ -61,10 +60,5 @@ public final class QueryBatchRow {
   /** The start of every key of this query's batches. */
   static String prefix(String queryId) {
     return queryId + "/";
-  }
-
-  @JsonIgnore
-  boolean hasState() {
-    return stateOperators != null && !stateOperators.isEmpty();
   }
 }

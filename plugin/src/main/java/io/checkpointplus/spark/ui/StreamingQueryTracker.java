@@ -77,32 +77,32 @@ final class StreamingQueryTracker {
   }
 
   private void started(Map<String, Object> e) {
-    QueryRow q = query(string(e, "id"), null);
+    QueryRow q = query(CheckpointsListener.string(e, "id"), null);
     if (q == null) {
       return;
     }
-    q.name = string(e, "name");
+    q.name = CheckpointsListener.string(e, "name");
     q.status = QueryRow.ACTIVE;
-    Map<String, Object> run = run(q, string(e, "runId"));
+    Map<String, Object> run = run(q, CheckpointsListener.string(e, "runId"));
     run.put("started", epochMs(e.get("timestamp")));
     run.values().removeIf(v -> v == null);
     write(q);
   }
 
   private void terminated(Map<String, Object> e) {
-    QueryRow q = known(string(e, "id"));
+    QueryRow q = known(CheckpointsListener.string(e, "id"));
     if (q == null) {
       return;
     }
-    String exception = string(e, "exception");
-    Map<String, Object> run = run(q, string(e, "runId"));
+    String exception = CheckpointsListener.string(e, "exception");
+    Map<String, Object> run = run(q, CheckpointsListener.string(e, "runId"));
     run.put("ended", true);
     if (exception != null) {
       run.put("exception", exception.length() <= MAX_EXCEPTION ? exception
           : exception.substring(0, MAX_EXCEPTION) + "... (" + (exception.length() - MAX_EXCEPTION)
               + " more characters in Spark's own Structured Streaming tab and log)");
     }
-    if (string(e, "runId") != null && string(e, "runId").equals(q.latestRunId)) {
+    if (CheckpointsListener.string(e, "runId") != null && CheckpointsListener.string(e, "runId").equals(q.latestRunId)) {
       q.status = exception == null ? QueryRow.STOPPED : QueryRow.FAILED;
     }
     write(q);
@@ -111,26 +111,26 @@ final class StreamingQueryTracker {
   /** Spark's report of a batch; an idle query's report (no batch ran) is not one. */
   private void progress(Map<String, Object> e) {
     Map<String, Object> durations = map(e.get("durationMs"));
-    Long batchId = number(e.get("batchId"));
+    Long batchId = CheckpointsListener.longOrNull(e.get("batchId"));
     if (batchId == null || durations == null || !durations.containsKey("addBatch")) {
       return;
     }
-    QueryRow q = query(string(e, "id"), null);
+    QueryRow q = query(CheckpointsListener.string(e, "id"), null);
     if (q == null) {
       return;
     }
-    if (string(e, "name") != null) {
-      q.name = string(e, "name");
+    if (CheckpointsListener.string(e, "name") != null) {
+      q.name = CheckpointsListener.string(e, "name");
     }
-    String runId = string(e, "runId");
+    String runId = CheckpointsListener.string(e, "runId");
     QueryBatchRow b = batch(q, batchId, runId);
     Long started = epochMs(e.get("timestamp"));
     if (started != null) {
       b.time = started;
     }
-    Long duration = number(e.get("batchDuration"));
-    b.durationMs = duration != null ? duration : number(durations.get("triggerExecution"));
-    b.inputRows = number(e.get("numInputRows"));
+    Long duration = CheckpointsListener.longOrNull(e.get("batchDuration"));
+    b.durationMs = duration != null ? duration : CheckpointsListener.longOrNull(durations.get("triggerExecution"));
+    b.inputRows = CheckpointsListener.longOrNull(e.get("numInputRows"));
     stateOperators(b, e.get("stateOperators"));
     q.stateRows = b.stateRows;
     q.stateMemoryBytes = b.stateMemoryBytes;
@@ -157,20 +157,20 @@ final class StreamingQueryTracker {
       Map<String, Object> metrics = map(op.get("customMetrics"));
       Map<String, Object> k = new LinkedHashMap<>();
       k.put("name", op.get("operatorName"));
-      k.put("partitions", number(op.get("numShufflePartitions")));
-      k.put("storeInstances", number(op.get("numStateStoreInstances")));
-      k.put("rowsTotal", number(op.get("numRowsTotal")));
-      k.put("rowsUpdated", number(op.get("numRowsUpdated")));
-      k.put("rowsRemoved", number(op.get("numRowsRemoved")));
-      k.put("memoryUsedBytes", number(op.get("memoryUsedBytes")));
-      k.put("commitTimeMs", number(op.get("commitTimeMs")));
+      k.put("partitions", CheckpointsListener.longOrNull(op.get("numShufflePartitions")));
+      k.put("storeInstances", CheckpointsListener.longOrNull(op.get("numStateStoreInstances")));
+      k.put("rowsTotal", CheckpointsListener.longOrNull(op.get("numRowsTotal")));
+      k.put("rowsUpdated", CheckpointsListener.longOrNull(op.get("numRowsUpdated")));
+      k.put("rowsRemoved", CheckpointsListener.longOrNull(op.get("numRowsRemoved")));
+      k.put("memoryUsedBytes", CheckpointsListener.longOrNull(op.get("memoryUsedBytes")));
+      k.put("commitTimeMs", CheckpointsListener.longOrNull(op.get("commitTimeMs")));
       if (metrics != null) {
         // RocksDB's: the files and bytes this batch copied into the checkpoint, and the size of
         // its SST files; the default provider's: the size of the state it holds.
-        k.put("filesCopied", number(metrics.get("rocksdbFilesCopied")));
-        k.put("bytesCopied", number(metrics.get("rocksdbBytesCopied")));
-        k.put("sstBytes", number(metrics.get("rocksdbSstFileSize")));
-        k.put("stateSizeBytes", number(metrics.get("stateOnCurrentVersionSizeBytes")));
+        k.put("filesCopied", CheckpointsListener.longOrNull(metrics.get("rocksdbFilesCopied")));
+        k.put("bytesCopied", CheckpointsListener.longOrNull(metrics.get("rocksdbBytesCopied")));
+        k.put("sstBytes", CheckpointsListener.longOrNull(metrics.get("rocksdbSstFileSize")));
+        k.put("stateSizeBytes", CheckpointsListener.longOrNull(metrics.get("stateOnCurrentVersionSizeBytes")));
       }
       k.values().removeIf(v -> v == null);
       rows += orZero(k.get("rowsTotal"));
@@ -191,20 +191,20 @@ final class StreamingQueryTracker {
   }
 
   private void committed(Map<String, Object> e) {
-    Long batchId = number(e.get("batchId"));
-    QueryRow q = query(string(e, "queryId"), string(e, "location"));
+    Long batchId = CheckpointsListener.longOrNull(e.get("batchId"));
+    QueryRow q = query(CheckpointsListener.string(e, "queryId"), CheckpointsListener.string(e, "location"));
     if (q == null || batchId == null) {
       return;
     }
     QueryBatchRow b = batch(q, batchId, runId(q, e));
     b.committed = true;
     if (b.time == null) {
-      b.time = number(e.get("time"));
+      b.time = CheckpointsListener.longOrNull(e.get("time"));
     }
-    b.checkpointFiles = listOfMaps(e.get("files"));
-    b.checkpointBytes = number(e.get("bytes"));
-    b.offsetsToCommitMs = number(e.get("durationMs"));
-    Long verified = number(e.get("filesVerified"));
+    b.checkpointFiles = CheckpointsListener.listOfMaps(e.get("files"));
+    b.checkpointBytes = CheckpointsListener.longOrNull(e.get("bytes"));
+    b.offsetsToCommitMs = CheckpointsListener.longOrNull(e.get("durationMs"));
+    Long verified = CheckpointsListener.longOrNull(e.get("filesVerified"));
     b.filesVerified = verified == null ? null : verified.intValue();
     q.checkpointFiles += b.checkpointFiles == null ? 0 : b.checkpointFiles.size();
     q.checkpointBytes += orZero(b.checkpointBytes);
@@ -215,8 +215,8 @@ final class StreamingQueryTracker {
   }
 
   private void resumed(Map<String, Object> e) {
-    QueryRow q = query(string(e, "queryId"), string(e, "location"));
-    Long at = number(e.get("resumedAtBatch"));
+    QueryRow q = query(CheckpointsListener.string(e, "queryId"), CheckpointsListener.string(e, "location"));
+    Long at = CheckpointsListener.longOrNull(e.get("resumedAtBatch"));
     if (q == null || at == null) {
       return;
     }
@@ -229,12 +229,12 @@ final class StreamingQueryTracker {
 
   /** Spark's log purge deleted an offset or commit file (on a thread of its own since 3.4). */
   private void purged(Map<String, Object> e) {
-    QueryRow q = query(string(e, "queryId"), string(e, "location"));
+    QueryRow q = query(CheckpointsListener.string(e, "queryId"), CheckpointsListener.string(e, "location"));
     if (q == null) {
       return;
     }
     q.purgedFiles++;
-    q.latestPurged = string(e, "file");
+    q.latestPurged = CheckpointsListener.string(e, "file");
     write(q);
   }
 
@@ -243,12 +243,12 @@ final class StreamingQueryTracker {
    * query's thread with asynchronous progress tracking, and purges logs on a thread of its own.
    */
   private static String runId(QueryRow q, Map<String, Object> e) {
-    String runId = string(e, "runId");
+    String runId = CheckpointsListener.string(e, "runId");
     return runId != null ? runId : q.latestRunId;
   }
 
   private void problem(Map<String, Object> e, String kind) {
-    QueryRow q = query(string(e, "queryId"), string(e, "location"));
+    QueryRow q = query(CheckpointsListener.string(e, "queryId"), CheckpointsListener.string(e, "location"));
     if (q == null) {
       return;
     }
@@ -262,14 +262,14 @@ final class StreamingQueryTracker {
     }
     if (q.problems.size() < MAX_PROBLEMS) {
       Map<String, Object> p = new LinkedHashMap<>();
-      p.put("time", number(e.get("time")));
+      p.put("time", CheckpointsListener.longOrNull(e.get("time")));
       p.put("type", kind);
       p.put("runId", runId(q, e));
-      p.put("file", string(e, "file"));
-      String detail = string(e, "difference") != null ? string(e, "difference")
-          : string(e, "reason");
-      p.put("detail", string(e, "meaning") == null ? detail : detail + ": "
-          + string(e, "meaning"));
+      p.put("file", CheckpointsListener.string(e, "file"));
+      String detail = CheckpointsListener.string(e, "difference") != null ? CheckpointsListener.string(e, "difference")
+          : CheckpointsListener.string(e, "reason");
+      p.put("detail", CheckpointsListener.string(e, "meaning") == null ? detail : detail + ": "
+          + CheckpointsListener.string(e, "meaning"));
       p.values().removeIf(v -> v == null);
       q.problems.add(p);
     } else {
@@ -285,7 +285,7 @@ final class StreamingQueryTracker {
       q.lastBatchTime = b.time;
     }
     run.putIfAbsent("firstBatch", b.batchId);
-    Long last = number(run.get("lastBatch"));
+    Long last = CheckpointsListener.longOrNull(run.get("lastBatch"));
     if (last == null || b.batchId > last) {
       run.put("lastBatch", b.batchId);
     }
@@ -418,31 +418,6 @@ final class StreamingQueryTracker {
     }
   }
 
-  private static String string(Map<String, Object> e, String field) {
-    Object v = e.get(field);
-    return v == null ? null : String.valueOf(v);
-  }
-
-  /** A whole number 0 or more, or {@code null}. */
-  private static Long number(Object v) {
-    if (v instanceof Number n && !(v instanceof Double) && !(v instanceof Float)) {
-      return n.longValue() < 0 ? null : n.longValue();
-    }
-    if (v instanceof Double || v instanceof Float) {
-      double d = ((Number) v).doubleValue();
-      return d >= 0 && d == Math.rint(d) && d < Long.MAX_VALUE ? (long) d : null;
-    }
-    if (v instanceof String s) {
-      try {
-        long l = Long.parseLong(s.trim());
-        return l < 0 ? null : l;
-      } catch (NumberFormatException notANumber) {
-        return null;
-      }
-    }
-    return null;
-  }
-
   private static long orZero(Object n) {
     return n instanceof Number num ? num.longValue() : 0;
   }
@@ -450,19 +425,5 @@ final class StreamingQueryTracker {
   @SuppressWarnings("unchecked")
   private static Map<String, Object> map(Object v) {
     return v instanceof Map ? (Map<String, Object>) v : null;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static List<Map<String, Object>> listOfMaps(Object v) {
-    if (!(v instanceof List<?> list)) {
-      return null;
-    }
-    List<Map<String, Object>> out = new ArrayList<>();
-    for (Object x : list) {
-      if (x instanceof Map) {
-        out.add(new LinkedHashMap<>((Map<String, Object>) x));
-      }
-    }
-    return out;
   }
 }
