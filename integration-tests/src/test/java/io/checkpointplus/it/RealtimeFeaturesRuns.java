@@ -53,8 +53,13 @@ final class RealtimeFeaturesRuns {
   }
 
   SparkSubmitRun app(String name, boolean plugin, String master) {
+    return app(name, plugin, master, work.resolve(name + "-cp").toString());
+  }
+
+  /** A run whose checkpoint directory is {@code checkpoint}, a path or a URI. */
+  SparkSubmitRun app(String name, boolean plugin, String master, String checkpoint) {
     SparkSubmitRun run = SparkSubmitRun.of(APP).master(master).args(
-        "--checkpoint", work.resolve(name + "-cp").toString(),
+        "--checkpoint", checkpoint,
         "--output", work.resolve(name + "-out").toString(),
         "--batches", String.valueOf(BATCHES), "--batch-ms", "500", "--checkpoint-every", "2");
     if (plugin) {

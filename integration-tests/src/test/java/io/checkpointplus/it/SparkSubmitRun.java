@@ -28,6 +28,7 @@ final class SparkSubmitRun {
   private final Map<String, String> env = new HashMap<>();
   private final List<String> appArgs = new ArrayList<>();
   private final List<String> jvmOptions = new ArrayList<>();
+  private final List<String> extraClasspath = new ArrayList<>();
   private Path appJar = ChildJvm.examplesJar();
   private Path pluginJar;
   private long timeoutSeconds = 300;
@@ -79,6 +80,20 @@ final class SparkSubmitRun {
     return this;
   }
 
+  /**
+   * Puts the classes directory or jar that holds {@code type} on the driver's and the
+   * executors' class path, beside Spark's: a test's file system the child JVM must load.
+   */
+  SparkSubmitRun classpathOf(Class<?> type) {
+    try {
+      extraClasspath.add(Path.of(type.getProtectionDomain().getCodeSource().getLocation()
+          .toURI()).toString());
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+    return this;
+  }
+
   SparkSubmitRun appJar(Path jar) {
     this.appJar = jar;
     return this;
@@ -111,6 +126,9 @@ final class SparkSubmitRun {
 
   private Command command(Path workDir) {
     String classpath = ChildJvm.sparkClasspath();
+    for (String entry : extraClasspath) {
+      classpath = classpath + java.io.File.pathSeparator + entry;
+    }
     List<String> cmd = ChildJvm.java("1g");
     cmd.addAll(jvmOptions);
     cmd.addAll(List.of("-cp", classpath, "org.apache.spark.deploy.SparkSubmit",
