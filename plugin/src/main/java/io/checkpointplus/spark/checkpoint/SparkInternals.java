@@ -107,6 +107,20 @@ public final class SparkInternals {
   }
 
   /**
+   * The active StreamingContext, or null when there is none or it cannot be known: the context
+   * whose batches a background write belongs to.
+   */
+  public static Object activeStreamingContext() {
+    try {
+      scala.Option<org.apache.spark.streaming.StreamingContext> active =
+          org.apache.spark.streaming.StreamingContext.getActive();
+      return active.isEmpty() ? null : active.get();
+    } catch (RuntimeException | LinkageError e) {
+      return null;
+    }
+  }
+
+  /**
    * Whether {@code rdd} is one a DStream with a checkpoint interval generated, in the graph of
    * the active StreamingContext: a state (or windowed) stream's RDD, not one a batch's own code
    * checkpoints. False when unknown.

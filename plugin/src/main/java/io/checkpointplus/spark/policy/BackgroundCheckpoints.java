@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * to write while an earlier batch's write is in flight: one batch's writes at a time, which
  * bounds how far lineage grows and keeps the input the restart needs within what Spark
  * remembers. A failed write of a checkpoint Spark itself would have written fails the next
- * streaming job on the job's thread, as the batch would have failed in stock Spark.
+ * streaming job of its StreamingContext on the job's thread, as the batch would have failed in
+ * stock Spark; a context started after that one stopped does not see it.
  *
  * <p>With {@code spark.checkpointplus.rdd.backgroundWrite}, the same for a job outside Spark
  * Streaming whose planned RDDs the application persisted: the action returns once its job is
@@ -88,7 +89,14 @@ public final class BackgroundCheckpoints implements AutoCloseable {
   /** Complete writes of RDD checkpoints, published before the next job of any thread. */
   private final ConcurrentLinkedQueue<Runnable> completeRdds = new ConcurrentLinkedQueue<>();
   /** A failed write of a checkpoint Spark would have written, for the next streaming job. */
-  private final AtomicReference<Throwable> failure = new AtomicReference<>();
+  private final AtomicReference<Failure> failure = new AtomicReference<>();
+
+  /**
+   * A failed write and the StreamingContext of its batch: only a job of that context fails with
+   * it, not one of a context started after it stopped on the same SparkContext.
+   */
+  private record Failure(Object streamingContext, Throwable error) {
+  }
 
   /**
    * @param streaming whether Spark Streaming batches' checkpoints are written in the background
@@ -127,9 +135,13 @@ public final class BackgroundCheckpoints implements AutoCloseable {
       return;
     }
     publish(complete);
-    Throwable failed = failure.getAndSet(null);
+    Failure failed = failure.getAndSet(null);
     if (failed != null) {
-      throw PlanRunner.<RuntimeException>rethrow(failed);
+      if (failed.streamingContext() == SparkInternals.activeStreamingContext()) {
+        throw PlanRunner.<RuntimeException>rethrow(failed.error());
+      }
+      LOG.info("spark-checkpoint-plus: the failed background write of a StreamingContext that"
+          + " has stopped fails no batch of this one: {}", failed.error().toString());
     }
   }
 
@@ -215,9 +227,11 @@ public final class BackgroundCheckpoints implements AutoCloseable {
     if (!streamingJob) {
       own.setProperty(CACHED_ONLY_PROPERTY, "true");
     }
+    Object streamingContext = streamingJob ? SparkInternals.activeStreamingContext() : null;
     synchronized (this) {
       try {
-        inFlight = thread.submit(() -> write(sc, own, claimed, plan, streamingJob));
+        inFlight = thread.submit(
+            () -> write(sc, own, claimed, plan, streamingJob, streamingContext));
         inFlightBatch = batch;
       } catch (RuntimeException stopped) {
         claimed.forEach(PluginCheckpointData::resetAfterFailure); // Spark's own step writes them
@@ -229,7 +243,7 @@ public final class BackgroundCheckpoints implements AutoCloseable {
 
   /** On the background thread: each claimed RDD's files in the plan's order, parents first. */
   private void write(SparkContext sc, Properties own, List<PluginCheckpointData<?>> claimed,
-      CheckpointPlan plan, boolean streamingJob) {
+      CheckpointPlan plan, boolean streamingJob, Object streamingContext) {
     sc.setLocalProperties(own);
     for (int i = 0; i < claimed.size(); i++) {
       PluginCheckpointData<?> d = claimed.get(i);
@@ -247,7 +261,7 @@ public final class BackgroundCheckpoints implements AutoCloseable {
             + " batch would have without the background write"
             : streamingJob ? "" : ", to be written by its next action", t.toString());
         if (failsNextBatch) {
-          failure.compareAndSet(null, t);
+          failure.compareAndSet(null, new Failure(streamingContext, t));
         }
         for (PluginCheckpointData<?> rest : claimed.subList(i + 1, claimed.size())) {
           rest.resetAfterFailure(); // parents first: a child is not written without them

@@ -207,6 +207,73 @@ class BackgroundStreamingCheckpointsTest {
         "the failed write is audited as a background one");
   }
 
+  /**
+   * A background write that fails after its StreamingContext stopped belongs to a batch of that
+   * context: the next StreamingContext on the same SparkContext runs every batch, none failed
+   * with the old write's error.
+   */
+  @Test
+  void aWriteFailingAfterItsStreamingContextStoppedFailsNoBatchOfTheNext() throws Exception {
+    Map<String, String> settings = new HashMap<>();
+    settings.put("spark.hadoop.fs." + HeldWritesFileSystem.SCHEME + ".impl",
+        HeldWritesFileSystem.class.getName());
+    settings.put("spark.hadoop.fs." + HeldWritesFileSystem.SCHEME + ".impl.disable.cache", "true");
+    settings.put("spark.checkpointplus.streaming.backgroundWrite", "true");
+    HeldWritesFileSystem.arm();
+    HeldWritesFileSystem.failOnRelease = true;
+    Path audit = tmp.resolve("stopped-audit.jsonl");
+    SparkContext sc = LocalSpark.withPlugin(audit, settings);
+    List<String> failures = Collections.synchronizedList(new ArrayList<>());
+    try {
+      JavaSparkContext jsc = new JavaSparkContext(sc);
+      JavaStreamingContext first = new JavaStreamingContext(jsc, Durations.milliseconds(BATCH_MS));
+      statefulCount(jsc, first, HeldWritesFileSystem.SCHEME + "://" + tmp.resolve("first-cp"))
+          .foreachRDD(rdd -> {
+            rdd.count();
+          });
+      first.start();
+      assertTrue(HeldWritesFileSystem.holding.await(120, TimeUnit.SECONDS),
+          "a state checkpoint's write was held");
+      first.stop(false, false);
+      HeldWritesFileSystem.release(); // the write now fails, its context stopped
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (LocalSpark.events(audit, "checkpoint.failed").isEmpty()) {
+        assertTrue(System.nanoTime() < deadline, "the held write failed within 120 s");
+        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+      }
+
+      JavaStreamingContext next = new JavaStreamingContext(jsc, Durations.milliseconds(BATCH_MS));
+      CountDownLatch batches = new CountDownLatch(BATCHES);
+      try {
+        statefulCount(jsc, next, tmp.resolve("next-cp").toString()).foreachRDD(rdd -> {
+          rdd.count();
+        });
+        next.addStreamingListener(new StreamingListener() {
+          @Override
+          public void onOutputOperationCompleted(
+              org.apache.spark.streaming.scheduler.StreamingListenerOutputOperationCompleted op) {
+            if (op.outputOperationInfo().failureReason().isDefined()) {
+              failures.add(op.outputOperationInfo().failureReason().get());
+            }
+          }
+
+          @Override
+          public void onBatchCompleted(StreamingListenerBatchCompleted batch) {
+            batches.countDown();
+          }
+        });
+        next.start();
+        assertTrue(batches.await(120, TimeUnit.SECONDS), BATCHES + " batches within 120 s");
+      } finally {
+        next.stop(false, false);
+      }
+    } finally {
+      HeldWritesFileSystem.release();
+      LocalSpark.stop(sc);
+    }
+    assertEquals(List.of(), failures, "no batch of the next StreamingContext failed");
+  }
+
   /** A task of the batch after the held write's, reading the state while the write is held. */
   private static volatile CountDownLatch readingWhileHeld;
   /** Opened once the held write's job has ended: the reading task then finishes. */
