@@ -21,23 +21,17 @@ import org.apache.hadoop.util.Progressable;
  * Local files (scheme {@value #SCHEME}) for a child JVM's checkpoint directory, where a test in
  * another process holds an RDD checkpoint's write: once the file {@value #ARMED} exists in the
  * control directory ({@value #CONTROL_KEY}, a {@code spark.hadoop.} setting, so the driver's and
- * every executor's tasks see it), the next file created in an {@code rdd-<id>} directory writes
- * its path to {@value #HELD} there and its task waits until the process is killed (the write's
- * other files are written: one task slot is held, not all). A kill is then certain to land
- * inside a write, which can never complete.
+ * every executor's tasks see it), the next partition file created in an {@code rdd-<id>}
+ * directory (by a task, never the driver) writes to {@value #HELD} there its path, its task's
+ * batch time and whether the write is a background one ({@link #describe}), and the task waits
+ * until the process is killed (the write's other files are written: one task slot is held, not
+ * all). A kill is then certain to land inside a write, which can never complete.
  */
 public final class HeldCheckpointFileSystem extends RawLocalFileSystem {
   static final String SCHEME = "held";
   static final String CONTROL_KEY = "fs.held.control";
   static final String ARMED = "armed";
   static final String HELD = "held";
-
-  /** The settings a child JVM needs to use it with its control directory. */
-  static void configure(SparkSubmitRun run, java.nio.file.Path control) {
-    run.conf("spark.hadoop.fs." + SCHEME + ".impl", HeldCheckpointFileSystem.class.getName())
-        .conf("spark.hadoop." + CONTROL_KEY, control.toString())
-        .classpathOf(HeldCheckpointFileSystem.class);
-  }
 
   @Override
   public URI getUri() {
@@ -73,15 +67,26 @@ public final class HeldCheckpointFileSystem extends RawLocalFileSystem {
         progress);
   }
 
+  /**
+   * The held file's three lines: its path, the batch time of the job writing it (Spark
+   * Streaming's job property) and whether the write is a background one (the plugin's).
+   */
+  private static String describe(Path f, org.apache.spark.TaskContext task) {
+    return f + "\n" + task.getLocalProperty("spark.streaming.internal.batchTime") + "\n"
+        + task.getLocalProperty("spark.checkpointplus.internal.background") + "\n";
+  }
+
   private void holdIfArmed(Path f) throws IOException {
     Path parent = f.getParent();
     String control = getConf() == null ? null : getConf().get(CONTROL_KEY);
-    if (parent == null || !parent.getName().startsWith("rdd-") || control == null
+    org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+    if (parent == null || !parent.getName().startsWith("rdd-") || task == null
+        || !f.getName().matches("\\.?part-.*") || control == null
         || !Files.exists(java.nio.file.Path.of(control, ARMED))) {
       return;
     }
     try {
-      Files.write(java.nio.file.Path.of(control, HELD), f.toString()
+      Files.write(java.nio.file.Path.of(control, HELD), describe(f, task)
           .getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE_NEW);
     } catch (FileAlreadyExistsException another) {
       // Only one file is held: holding every task of the write would take every task slot,

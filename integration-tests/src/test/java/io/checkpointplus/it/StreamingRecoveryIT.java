@@ -83,6 +83,7 @@ class StreamingRecoveryIT {
     System.out.println("killedDuringABackgroundWriteRecoversToTheSameFeatures: seed " + seed);
     java.util.Random random = new java.util.Random(seed);
     int trials = Integer.getInteger("it.background.kills", 2);
+    assertTrue(trials > 0, "-Dit.background.kills must be at least 1: " + trials);
     int cut = 0;
     for (int trial = 0; trial < trials; trial++) {
       String name = "background-crash-" + trial;
@@ -117,8 +118,8 @@ class StreamingRecoveryIT {
   }
 
   /**
-   * A kill certain to land inside a background write, on {@code local-cluster} (the held files
-   * are an executor's): the checkpoint directory's file system holds the write's files
+   * A kill certain to land inside a background write, on {@code local-cluster} (the held file
+   * is an executor task's): the checkpoint directory's file system holds one of the write's files
    * ({@link HeldCheckpointFileSystem}), a later batch completes while it is held, and only then
    * is the driver killed. The restart resumes from the previous complete checkpoint, and every
    * batch's features equal an uninterrupted run's.
@@ -128,47 +129,59 @@ class StreamingRecoveryIT {
     String name = "held-crash";
     String master = SparkSubmitRun.LOCAL_CLUSTER;
     Path control = Files.createDirectories(runs.work().resolve(name + "-control"));
+    Path audit = runs.work().resolve(name + "-audit.jsonl");
     String checkpoint = HeldCheckpointFileSystem.SCHEME + "://" + runs.work().resolve(name + "-cp");
-    SparkSubmitRun run = runs.app(name, true, master, checkpoint)
-        .conf("spark.checkpointplus.streaming.backgroundWrite", "true");
-    HeldCheckpointFileSystem.configure(run, control);
-    Process first = run.start(runs.work(), name);
+    Process first = heldWrites(runs.app(name, true, master, checkpoint), control).start(
+        runs.work(), name);
     Path out = runs.work().resolve(name + "-out/windowed-clicks");
     await("batch 4", 300, first, () -> Files.exists(out.resolve("batch-000004.txt")));
     Files.createFile(control.resolve(HeldCheckpointFileSystem.ARMED));
     Path held = control.resolve(HeldCheckpointFileSystem.HELD);
-    await("a background write held", 120, first, () -> Files.exists(held));
-    long lastBatch = lastBatch(out);
-    await("a batch completing while the write is held", 120, first,
-        () -> lastBatch(out) > lastBatch);
+    await("a background write held", 120, first, () -> heldLines(held).size() == 3);
+    List<String> heldLines = heldLines(held);
+    assertEquals("true", heldLines.get(2), "the held write is a background one: " + heldLines);
+    long heldBatch = Long.parseLong(heldLines.get(1));
+    // Spark records a batch's metadata checkpoint only once the batch completed.
+    await("a later batch completing while the write is held", 120, first,
+        () -> laterBatchCompleted(audit, heldBatch));
     kill(first);
-    String heldFile = Files.readString(held);
-    String heldDirectory = heldFile.replaceAll(".*/(rdd-\\d+)/[^/]*$", "$1");
-    assertTrue(heldDirectory.startsWith("rdd-"), heldFile);
-    assertTrue(AuditTrail.read(runs.work().resolve(name + "-audit.jsonl"))
-        .ofType("checkpoint.completed").stream()
-        .noneMatch(e -> e.path("dir").asText().endsWith("/" + heldDirectory)),
-        "the held write never completed: " + heldFile);
+    String heldDirectory = heldLines.get(0).replaceAll(".*/(rdd-\\d+)/[^/]*$", "$1");
+    assertTrue(heldDirectory.startsWith("rdd-"), heldLines.get(0));
 
     Files.delete(control.resolve(HeldCheckpointFileSystem.ARMED));
-    SparkSubmitRun restart = runs.app(name, true, master, checkpoint)
-        .conf("spark.checkpointplus.streaming.backgroundWrite", "true");
-    HeldCheckpointFileSystem.configure(restart, control);
-    runs.restart(restart, name, Map.of());
+    runs.restart(heldWrites(runs.app(name, true, master, checkpoint), control), name, Map.of());
     assertEquals(runs.uninterrupted(), OutputFiles.committed(runs.work().resolve(name + "-out")),
-        "every batch's features equal an uninterrupted run's after a kill inside " + heldFile);
+        "every batch's features equal an uninterrupted run's after a kill inside "
+            + heldLines.get(0));
     assertTrue(Files.readString(runs.work().resolve(name + "-restart.log"))
         .contains("recovered from checkpoint"), "restarted from the checkpoint");
   }
 
-  /** The highest batch number among the feature files written so far, or -1. */
-  private static long lastBatch(Path featureDir) {
-    try (var files = Files.list(featureDir)) {
-      return files.map(f -> f.getFileName().toString())
-          .filter(n -> n.matches("batch-\\d{6}\\.txt"))
-          .mapToLong(n -> Long.parseLong(n.substring(6, 12))).max().orElse(-1);
+  /** The run with background writes, its checkpoint files through the held file system. */
+  private static SparkSubmitRun heldWrites(SparkSubmitRun run, Path control) {
+    return run.conf("spark.checkpointplus.streaming.backgroundWrite", "true")
+        .conf("spark.hadoop.fs." + HeldCheckpointFileSystem.SCHEME + ".impl",
+            HeldCheckpointFileSystem.class.getName())
+        .conf("spark.hadoop." + HeldCheckpointFileSystem.CONTROL_KEY, control.toString())
+        .classpathOf(HeldCheckpointFileSystem.class);
+  }
+
+  /** The lines the held file system wrote so far, none before it held a file. */
+  private static List<String> heldLines(Path held) {
+    try {
+      return Files.exists(held) ? Files.readAllLines(held) : List.of();
     } catch (IOException e) {
-      return -1;
+      return List.of();
+    }
+  }
+
+  /** Whether the audit records a batch after {@code batchTime} as completed (so far). */
+  private static boolean laterBatchCompleted(Path audit, long batchTime) {
+    try {
+      return AuditTrail.read(audit).ofType("checkpoint.metadata").stream()
+          .anyMatch(e -> e.path("batchTime").asLong() > batchTime);
+    } catch (java.io.UncheckedIOException lineBeingWritten) {
+      return false;
     }
   }
 

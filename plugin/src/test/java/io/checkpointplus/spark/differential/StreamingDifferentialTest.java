@@ -35,11 +35,14 @@ import scala.Tuple2;
  * ({@code updateStateByKey}, {@code mapWithState}, windows with and without an inverse, unions,
  * joins, chained, each stateful stream with its own checkpoint interval) give every batch the
  * same output with the plugin's state checkpoints written in the background
- * ({@code spark.checkpointplus.streaming.backgroundWrite}) as without the plugin. The next
- * batches read each state while its write is in flight and while its lineage is truncated.
+ * ({@code spark.checkpointplus.streaming.backgroundWrite}) as without the plugin. The plugin's
+ * checkpoint files are created slowly ({@link SlowCheckpointFileSystem}), so the next batches
+ * read each state while its write is in flight and while its lineage is truncated.
  *
- * <p>System properties: {@code differential.streamingPrograms} (default 6) and
- * {@code differential.streamingSeed} (first seed, default 1; programs use consecutive seeds).
+ * <p>Every program has a stateful stage of the kind its seed selects and a stateless one
+ * likewise, so that consecutive seeds cover every kind. System properties:
+ * {@code differential.streamingPrograms} (default 6) and {@code differential.streamingSeed}
+ * (first seed, default 1; programs use consecutive seeds).
  */
 class StreamingDifferentialTest {
   private static final long BATCH_MS = 250;
@@ -49,7 +52,12 @@ class StreamingDifferentialTest {
 
   /** Each output's records, by output and batch time; static: output functions are serialized. */
   private static final Map<String, String> OUTPUT = new ConcurrentHashMap<>();
+  /** The run whose outputs are recorded: a late output of an earlier run is not. */
+  private static volatile long currentRun;
   private static volatile CountDownLatch batches;
+  /** Completed batches' times and failed output operations of the current run. */
+  private static final List<Long> BATCH_TIMES = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private static final List<String> FAILURES = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @TempDir
   Path tmp;
@@ -63,77 +71,121 @@ class StreamingDifferentialTest {
     SparkContext sc = LocalSpark.stock(Map.of());
     try {
       for (long seed = first; seed < first + count; seed++) {
-        stock.put(seed, run(sc, seed, tmp.resolve("stock-" + seed)));
+        stock.put(seed, run(sc, seed, tmp.resolve("stock-" + seed).toString(), null));
       }
     } finally {
       LocalSpark.stop(sc);
     }
-    sc = LocalSpark.withPlugin(audit,
-        Map.of("spark.checkpointplus.streaming.backgroundWrite", "true"));
+    sc = LocalSpark.withPlugin(audit, Map.of(
+        "spark.checkpointplus.streaming.backgroundWrite", "true",
+        "spark.hadoop.fs." + SlowCheckpointFileSystem.SCHEME + ".impl",
+        SlowCheckpointFileSystem.class.getName()));
     try {
       for (long seed = first; seed < first + count; seed++) {
-        Map<String, String> plugin = run(sc, seed, tmp.resolve("plugin-" + seed));
+        String checkpoint =
+            SlowCheckpointFileSystem.SCHEME + "://" + tmp.resolve("plugin-" + seed);
+        Map<String, String> plugin = run(sc, seed, checkpoint, audit);
         assertEquals(stock.get(seed), plugin, "program " + seed + " (" + describe(seed)
             + "): every batch's output equals stock Spark's");
+        String dir = "/plugin-" + seed + "/";
+        assertTrue(LocalSpark.events(audit, "checkpoint.completed").stream()
+            .anyMatch(e -> e.path("background").asBoolean() && e.path("dir").asText()
+                .contains(dir)), "program " + seed + " wrote its state in the background");
       }
     } finally {
       LocalSpark.stop(sc);
     }
-    long background = LocalSpark.events(audit, "checkpoint.completed").stream()
-        .filter(e -> e.path("background").asBoolean()).count();
-    long truncated = LocalSpark.events(audit, "checkpoint.truncated").size();
-    assertTrue(background >= count, "state checkpoints were written in the background: "
-        + background + " for " + count + " programs");
-    assertTrue(truncated >= 1, "a background checkpoint became the state's while batches ran");
+    assertEquals(List.of(), LocalSpark.events(audit, "checkpoint.failed"), "no write failed");
+    long overlapping = LocalSpark.events(audit, "checkpoint.truncated").stream()
+        .filter(e -> e.path("afterBatchMs").asLong() > BATCH_MS).count();
+    assertTrue(overlapping > 0, "a later batch ran before a background checkpoint became the"
+        + " state's");
   }
 
   /**
-   * Runs program {@code seed} on {@code sc} for {@value #COMPARED_BATCHES} batches; returns each
-   * output's records by output and batch index.
+   * Runs program {@code seed} on {@code sc} for {@value #COMPARED_BATCHES} batches, and with the
+   * plugin ({@code audit} not null) until its writes ended; returns each output's records by
+   * output and batch index, every one of them present.
    */
-  private static Map<String, String> run(SparkContext sc, long seed, Path checkpoint)
-      throws InterruptedException {
+  private static Map<String, String> run(SparkContext sc, long seed, String checkpoint,
+      Path audit) throws InterruptedException {
     OUTPUT.clear();
+    BATCH_TIMES.clear();
+    FAILURES.clear();
+    currentRun = System.nanoTime();
     batches = new CountDownLatch(COMPARED_BATCHES);
     JavaSparkContext jsc = new JavaSparkContext(sc);
     JavaStreamingContext ssc = new JavaStreamingContext(jsc, new Duration(BATCH_MS));
+    int outputs;
     try {
-      ssc.checkpoint(checkpoint.toString());
-      build(new Random(seed), jsc, ssc, new StringBuilder());
+      ssc.checkpoint(checkpoint);
+      outputs = build(seed, jsc, ssc, new StringBuilder(), currentRun);
       ssc.addStreamingListener(new CountingListener());
       ssc.start();
       assertTrue(batches.await(180, TimeUnit.SECONDS), COMPARED_BATCHES + " batches of program "
           + seed + " within 180 s");
+      if (audit != null) {
+        awaitWritesEnded(audit, checkpoint);
+      }
     } finally {
       ssc.stop(false, false);
     }
-    // Batch times differ between runs; their order does not.
-    List<Long> times = OUTPUT.keySet().stream().map(k -> Long.parseLong(k.split("@")[1]))
-        .distinct().sorted().collect(Collectors.toList());
+    assertEquals(List.of(), FAILURES, "program " + seed + ": no output operation failed");
+    long zero = BATCH_TIMES.stream().mapToLong(Long::longValue).min().orElseThrow();
     Map<String, String> byIndex = new TreeMap<>();
     OUTPUT.forEach((key, records) -> {
       String[] parts = key.split("@");
-      int index = times.indexOf(Long.parseLong(parts[1]));
+      long index = (Long.parseLong(parts[1]) - zero) / BATCH_MS;
       if (index < COMPARED_BATCHES) {
         byIndex.put(parts[0] + " batch " + index, records);
       }
     });
+    assertEquals(outputs * COMPARED_BATCHES, byIndex.size(),
+        "program " + seed + ": every output of every batch recorded: " + byIndex.keySet());
     return byIndex;
+  }
+
+  /**
+   * Waits until every background write this program started has completed or failed, so that
+   * none is left for the next program's batches.
+   */
+  private static void awaitWritesEnded(Path audit, String checkpoint) {
+    String dir = checkpoint.substring(checkpoint.lastIndexOf('/'));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (true) {
+      long started = ofProgram(audit, "checkpoint.started", dir);
+      long ended = ofProgram(audit, "checkpoint.completed", dir)
+          + ofProgram(audit, "checkpoint.failed", dir);
+      if (started == ended) {
+        return;
+      }
+      assertTrue(System.nanoTime() < deadline, "background writes ended within 120 s: "
+          + started + " started, " + ended + " ended");
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+    }
+  }
+
+  private static long ofProgram(Path audit, String type, String dir) {
+    return LocalSpark.events(audit, type).stream()
+        .filter(e -> e.path("dir").asText().contains(dir + "/")).count();
   }
 
   private static String describe(long seed) {
     StringBuilder shape = new StringBuilder();
-    build(new Random(seed), null, null, shape);
+    build(seed, null, null, shape, 0);
     return shape.toString();
   }
 
   /**
-   * The program the random numbers give: input of random keys and partitions, one to three
-   * stages, at least one of them stateful, each stage's stream an output. With no context, only
-   * describes it.
+   * The program the random numbers give: input of random keys and partitions, two or three
+   * stages (a stateful one of kind {@code seed % 3}, a stateless one of kind
+   * {@code 3 + seed % 4}, in a random order, maybe another of any kind), each stage's stream an
+   * output recorded for {@code run}. With no context, only describes it. Returns how many
+   * outputs it has.
    */
-  private static void build(Random random, JavaSparkContext jsc, JavaStreamingContext ssc,
-      StringBuilder shape) {
+  private static int build(long seed, JavaSparkContext jsc, JavaStreamingContext ssc,
+      StringBuilder shape, long run) {
+    Random random = new Random(seed);
     int keys = 5 + random.nextInt(60);
     int partitions = 1 + random.nextInt(4);
     List<List<Tuple2<Integer, Integer>>> input = new ArrayList<>();
@@ -153,10 +205,12 @@ class StreamingDifferentialTest {
       stream = JavaPairDStream.fromJavaDStream(ssc.queueStream(queue, true,
           jsc.parallelize(List.<Tuple2<Integer, Integer>>of(), partitions)));
     }
-    int stages = 1 + random.nextInt(3);
+    int stages = 2 + random.nextInt(2);
     int stateful = random.nextInt(stages);
+    int stateless = (stateful + 1 + random.nextInt(stages - 1)) % stages;
     for (int s = 0; s < stages; s++) {
-      int kind = s == stateful ? random.nextInt(3) : random.nextInt(7);
+      int kind = s == stateful ? (int) Math.floorMod(seed, 3L)
+          : s == stateless ? 3 + (int) Math.floorMod(seed, 4L) : random.nextInt(7);
       Duration interval = new Duration(BATCH_MS * (1 + random.nextInt(4)));
       shape.append(" -> ");
       switch (kind) {
@@ -212,14 +266,19 @@ class StreamingDifferentialTest {
       }
       if (stream != null) {
         String name = "output " + s;
-        stream.foreachRDD((rdd, time) -> record(name, time.milliseconds(), rdd));
+        stream.foreachRDD((rdd, time) -> record(run, name, time.milliseconds(), rdd));
       }
     }
+    return stages;
   }
 
-  private static void record(String output, long time, JavaPairRDD<Integer, Integer> rdd) {
-    OUTPUT.put(output + "@" + time, rdd.collect().stream().map(t -> t._1() + "=" + t._2())
-        .sorted().collect(Collectors.joining(",")));
+  private static void record(long run, String output, long time,
+      JavaPairRDD<Integer, Integer> rdd) {
+    String records = rdd.collect().stream().map(t -> t._1() + "=" + t._2()).sorted()
+        .collect(Collectors.joining(","));
+    if (run == currentRun) {
+      OUTPUT.put(output + "@" + time, records);
+    }
   }
 
   /** A running sum; a key whose sum reaches a multiple of 11 is removed from the state. */
@@ -236,11 +295,20 @@ class StreamingDifferentialTest {
     return new Tuple2<>(key, count);
   }
 
-  /** Counts completed batches down. */
+  /** Counts completed batches down, noting their times and failed output operations. */
   private static final class CountingListener implements StreamingListener {
     @Override
     public void onBatchCompleted(StreamingListenerBatchCompleted batch) {
+      BATCH_TIMES.add(batch.batchInfo().batchTime().milliseconds());
       batches.countDown();
+    }
+
+    @Override
+    public void onOutputOperationCompleted(
+        org.apache.spark.streaming.scheduler.StreamingListenerOutputOperationCompleted op) {
+      if (op.outputOperationInfo().failureReason().isDefined()) {
+        FAILURES.add(op.outputOperationInfo().failureReason().get());
+      }
     }
   }
 }
