@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.checkpointplus.spark.LocalSpark;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -45,11 +44,9 @@ class BackgroundRddCheckpointsTest {
   }
 
   private SparkContext pluginSpark(Path audit, Map<String, String> extra) {
-    Map<String, String> settings = new HashMap<>(extra);
+    Map<String, String> settings = HeldWritesFileSystem.settings();
+    settings.putAll(extra);
     settings.put("spark.checkpointplus.rdd.backgroundWrite", "true");
-    settings.put("spark.hadoop.fs." + HeldWritesFileSystem.SCHEME + ".impl",
-        HeldWritesFileSystem.class.getName());
-    settings.put("spark.hadoop.fs." + HeldWritesFileSystem.SCHEME + ".impl.disable.cache", "true");
     SparkContext sc = LocalSpark.withPlugin(audit, settings);
     sc.setCheckpointDir(HeldWritesFileSystem.SCHEME + "://" + tmp.resolve("cp"));
     return sc;

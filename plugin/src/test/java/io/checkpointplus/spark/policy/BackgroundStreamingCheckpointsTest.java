@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
@@ -112,11 +111,8 @@ class BackgroundStreamingCheckpointsTest {
     }
 
     Path audit = tmp.resolve("audit.jsonl");
-    Map<String, String> settings = new HashMap<>();
+    Map<String, String> settings = HeldWritesFileSystem.settings();
     settings.put("spark.checkpointplus.streaming.backgroundWrite", "true");
-    settings.put("spark.hadoop.fs." + HeldWritesFileSystem.SCHEME + ".impl",
-        HeldWritesFileSystem.class.getName());
-    settings.put("spark.hadoop.fs." + HeldWritesFileSystem.SCHEME + ".impl.disable.cache", "true");
     HeldWritesFileSystem.arm();
     SparkContext sc = LocalSpark.withPlugin(audit, settings);
     Path cp = tmp.resolve("plugin-cp");
@@ -172,10 +168,7 @@ class BackgroundStreamingCheckpointsTest {
    */
   @Test
   void aFailedBackgroundWriteFailsTheNextBatchWithItsError() throws Exception {
-    Map<String, String> settings = new HashMap<>();
-    settings.put("spark.hadoop.fs." + HeldWritesFileSystem.SCHEME + ".impl",
-        HeldWritesFileSystem.class.getName());
-    settings.put("spark.hadoop.fs." + HeldWritesFileSystem.SCHEME + ".impl.disable.cache", "true");
+    Map<String, String> settings = HeldWritesFileSystem.settings();
     List<String> stockFailures;
     HeldWritesFileSystem.arm();
     HeldWritesFileSystem.failInstead = true;
@@ -214,10 +207,7 @@ class BackgroundStreamingCheckpointsTest {
    */
   @Test
   void aWriteFailingAfterItsStreamingContextStoppedFailsNoBatchOfTheNext() throws Exception {
-    Map<String, String> settings = new HashMap<>();
-    settings.put("spark.hadoop.fs." + HeldWritesFileSystem.SCHEME + ".impl",
-        HeldWritesFileSystem.class.getName());
-    settings.put("spark.hadoop.fs." + HeldWritesFileSystem.SCHEME + ".impl.disable.cache", "true");
+    Map<String, String> settings = HeldWritesFileSystem.settings();
     settings.put("spark.checkpointplus.streaming.backgroundWrite", "true");
     HeldWritesFileSystem.arm();
     HeldWritesFileSystem.failOnRelease = true;
@@ -244,29 +234,18 @@ class BackgroundStreamingCheckpointsTest {
 
       JavaStreamingContext next = new JavaStreamingContext(jsc, Durations.milliseconds(BATCH_MS));
       CountDownLatch batches = new CountDownLatch(BATCHES);
+      CompletedBatches completed = new CompletedBatches(batches);
       try {
         statefulCount(jsc, next, tmp.resolve("next-cp").toString()).foreachRDD(rdd -> {
           rdd.count();
         });
-        next.addStreamingListener(new StreamingListener() {
-          @Override
-          public void onOutputOperationCompleted(
-              org.apache.spark.streaming.scheduler.StreamingListenerOutputOperationCompleted op) {
-            if (op.outputOperationInfo().failureReason().isDefined()) {
-              failures.add(op.outputOperationInfo().failureReason().get());
-            }
-          }
-
-          @Override
-          public void onBatchCompleted(StreamingListenerBatchCompleted batch) {
-            batches.countDown();
-          }
-        });
+        next.addStreamingListener(completed);
         next.start();
         assertTrue(batches.await(120, TimeUnit.SECONDS), BATCHES + " batches within 120 s");
       } finally {
         next.stop(false, false);
       }
+      failures.addAll(completed.failures);
     } finally {
       HeldWritesFileSystem.release();
       LocalSpark.stop(sc);
@@ -287,10 +266,7 @@ class BackgroundStreamingCheckpointsTest {
    */
   @Test
   void aWriteFailingWhileTheNextBatchReadsTheStateFailsOneBatchOnly() throws Exception {
-    Map<String, String> settings = new HashMap<>();
-    settings.put("spark.hadoop.fs." + HeldWritesFileSystem.SCHEME + ".impl",
-        HeldWritesFileSystem.class.getName());
-    settings.put("spark.hadoop.fs." + HeldWritesFileSystem.SCHEME + ".impl.disable.cache", "true");
+    Map<String, String> settings = HeldWritesFileSystem.settings();
     settings.put("spark.checkpointplus.streaming.backgroundWrite", "true");
     HeldWritesFileSystem.arm();
     HeldWritesFileSystem.failOnRelease = true;
@@ -370,33 +346,20 @@ class BackgroundStreamingCheckpointsTest {
       Runnable whileRunning) throws Exception {
     JavaSparkContext jsc = new JavaSparkContext(sc);
     JavaStreamingContext ssc = new JavaStreamingContext(jsc, Durations.milliseconds(BATCH_MS));
-    List<String> failures = Collections.synchronizedList(new ArrayList<>());
     CountDownLatch batches = new CountDownLatch(BATCHES);
+    CompletedBatches completed = new CompletedBatches(batches);
     try {
       JavaPairDStream<String, Integer> counts =
           statefulCount(jsc, ssc, HeldWritesFileSystem.SCHEME + "://" + cp);
       counts.foreachRDD(output);
-      ssc.addStreamingListener(new StreamingListener() {
-        @Override
-        public void onOutputOperationCompleted(
-            org.apache.spark.streaming.scheduler.StreamingListenerOutputOperationCompleted op) {
-          if (op.outputOperationInfo().failureReason().isDefined()) {
-            failures.add(op.outputOperationInfo().failureReason().get());
-          }
-        }
-
-        @Override
-        public void onBatchCompleted(StreamingListenerBatchCompleted batch) {
-          batches.countDown();
-        }
-      });
+      ssc.addStreamingListener(completed);
       ssc.start();
       whileRunning.run();
       assertTrue(batches.await(120, TimeUnit.SECONDS), BATCHES + " batches within 120 s");
     } finally {
       ssc.stop(true, false);
     }
-    return new ArrayList<>(failures);
+    return new ArrayList<>(completed.failures);
   }
 
   /** With batches running at once the setting is ignored: every checkpoint is on its batch. */
@@ -457,9 +420,13 @@ class BackgroundStreamingCheckpointsTest {
         .noneMatch(e -> e.get("background").asBoolean()));
   }
 
-  /** Counts the batches that complete once registered on the active StreamingContext. */
+  /**
+   * Counts the batches that complete once registered (on a StreamingContext, or on the active
+   * one), noting the failure reason of each failed output operation.
+   */
   private static final class CompletedBatches implements StreamingListener {
     private final CountDownLatch batches;
+    final List<String> failures = Collections.synchronizedList(new ArrayList<>());
 
     CompletedBatches(CountDownLatch batches) {
       this.batches = batches;
@@ -472,6 +439,14 @@ class BackgroundStreamingCheckpointsTest {
     @Override
     public void onBatchCompleted(StreamingListenerBatchCompleted batch) {
       batches.countDown();
+    }
+
+    @Override
+    public void onOutputOperationCompleted(
+        org.apache.spark.streaming.scheduler.StreamingListenerOutputOperationCompleted op) {
+      if (op.outputOperationInfo().failureReason().isDefined()) {
+        failures.add(op.outputOperationInfo().failureReason().get());
+      }
     }
   }
 

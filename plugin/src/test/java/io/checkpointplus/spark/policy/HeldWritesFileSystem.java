@@ -1,14 +1,11 @@
 package io.checkpointplus.spark.policy;
 
+import io.checkpointplus.spark.HookedLocalFileSystem;
 import java.io.IOException;
-import java.net.URI;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.fs.permission.FsPermission;
-import org.apache.hadoop.util.Progressable;
 
 /**
  * Local files (scheme {@value #SCHEME}) where the first file created inside the second RDD
@@ -17,7 +14,7 @@ import org.apache.hadoop.util.Progressable;
  * after one that completed; or, {@link #failInstead}, fails it.
  * Tasks of {@code local} masters run in the test's JVM, so the latches are shared.
  */
-public final class HeldWritesFileSystem extends RawLocalFileSystem {
+public final class HeldWritesFileSystem extends HookedLocalFileSystem {
   static final String SCHEME = "held";
   static volatile CountDownLatch holding = new CountDownLatch(1);
   static volatile CountDownLatch released = new CountDownLatch(1);
@@ -42,6 +39,14 @@ public final class HeldWritesFileSystem extends RawLocalFileSystem {
   static volatile boolean holdDirectoryCreation;
   private static final java.util.Set<Path> SEEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+  /** The settings a SparkContext needs to use it: a new map, for the test's own. */
+  static java.util.Map<String, String> settings() {
+    java.util.Map<String, String> settings = new java.util.HashMap<>();
+    settings.put("spark.hadoop.fs." + SCHEME + ".impl", HeldWritesFileSystem.class.getName());
+    settings.put("spark.hadoop.fs." + SCHEME + ".impl.disable.cache", "true");
+    return settings;
+  }
+
   static void arm() {
     holding = new CountDownLatch(1);
     released = new CountDownLatch(1);
@@ -58,37 +63,13 @@ public final class HeldWritesFileSystem extends RawLocalFileSystem {
   }
 
   @Override
-  public URI getUri() {
-    return URI.create(SCHEME + ":///");
-  }
-
-  @Override
-  public String getScheme() {
+  protected String scheme() {
     return SCHEME;
   }
 
   @Override
-  public FSDataOutputStream create(Path f, FsPermission permission, boolean overwrite,
-      int bufferSize, short replication, long blockSize, Progressable progress)
-      throws IOException {
+  protected void beforeCreate(Path f) throws IOException {
     holdIfFirstInACheckpoint(f);
-    return super.create(f, permission, overwrite, bufferSize, replication, blockSize, progress);
-  }
-
-  @Override
-  public FSDataOutputStream create(Path f, boolean overwrite, int bufferSize, short replication,
-      long blockSize, Progressable progress) throws IOException {
-    holdIfFirstInACheckpoint(f);
-    return super.create(f, overwrite, bufferSize, replication, blockSize, progress);
-  }
-
-  @Override
-  public FSDataOutputStream createNonRecursive(Path f, FsPermission permission,
-      java.util.EnumSet<org.apache.hadoop.fs.CreateFlag> flags, int bufferSize,
-      short replication, long blockSize, Progressable progress) throws IOException {
-    holdIfFirstInACheckpoint(f);
-    return super.createNonRecursive(f, permission, flags, bufferSize, replication, blockSize,
-        progress);
   }
 
   @Override
