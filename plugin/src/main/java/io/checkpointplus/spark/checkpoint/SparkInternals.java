@@ -128,14 +128,14 @@ public final class SparkInternals {
   @SuppressWarnings({"rawtypes", "unchecked"})
   public static boolean generatedByACheckpointedDStream(RDD<?> rdd) {
     try {
-      scala.Option<org.apache.spark.streaming.StreamingContext> active =
-          org.apache.spark.streaming.StreamingContext.getActive();
-      if (active.isEmpty()) {
+      Object active = activeStreamingContext();
+      if (active == null) {
         return false;
       }
       java.util.Deque<org.apache.spark.streaming.dstream.DStream> todo =
           new java.util.ArrayDeque<>(java.util.Arrays.asList(
-              active.get().graph().getOutputStreams()));
+              ((org.apache.spark.streaming.StreamingContext) active).graph()
+                  .getOutputStreams()));
       java.util.Set<Object> seen =
           java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
       while (!todo.isEmpty()) {

@@ -213,7 +213,8 @@ class BackgroundStreamingCheckpointsTest {
     HeldWritesFileSystem.failOnRelease = true;
     Path audit = tmp.resolve("stopped-audit.jsonl");
     SparkContext sc = LocalSpark.withPlugin(audit, settings);
-    List<String> failures = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch batches = new CountDownLatch(BATCHES);
+    CompletedBatches completed = new CompletedBatches(batches);
     try {
       JavaSparkContext jsc = new JavaSparkContext(sc);
       JavaStreamingContext first = new JavaStreamingContext(jsc, Durations.milliseconds(BATCH_MS));
@@ -233,8 +234,6 @@ class BackgroundStreamingCheckpointsTest {
       }
 
       JavaStreamingContext next = new JavaStreamingContext(jsc, Durations.milliseconds(BATCH_MS));
-      CountDownLatch batches = new CountDownLatch(BATCHES);
-      CompletedBatches completed = new CompletedBatches(batches);
       try {
         statefulCount(jsc, next, tmp.resolve("next-cp").toString()).foreachRDD(rdd -> {
           rdd.count();
@@ -245,12 +244,11 @@ class BackgroundStreamingCheckpointsTest {
       } finally {
         next.stop(false, false);
       }
-      failures.addAll(completed.failures);
     } finally {
       HeldWritesFileSystem.release();
       LocalSpark.stop(sc);
     }
-    assertEquals(List.of(), failures, "no batch of the next StreamingContext failed");
+    assertEquals(List.of(), completed.failures, "no batch of the next StreamingContext failed");
   }
 
   /** A task of the batch after the held write's, reading the state while the write is held. */
